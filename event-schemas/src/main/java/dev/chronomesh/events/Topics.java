@@ -1,0 +1,34 @@
+package dev.chronomesh.events;
+
+import java.util.Objects;
+
+/**
+ * Names of Chronomesh's Kafka topics, all sharing one configurable prefix (default {@code
+ * chronomesh.}).
+ */
+public record Topics(String prefix) {
+  public static final String DEFAULT_PREFIX = "chronomesh.";
+
+  public Topics {
+    Objects.requireNonNull(prefix, "prefix");
+  }
+
+  public static Topics defaults() {
+    return new Topics(DEFAULT_PREFIX);
+  }
+
+  /** Resource events, key = mesh, retained forever: the source of truth and the audit log. */
+  public String events() {
+    return prefix + "events";
+  }
+
+  /** Per-proxy xDS resources, key = mesh.proxy, compacted. */
+  public String proxyConfigs() {
+    return prefix + "proxy-configs";
+  }
+
+  /** The embedded schema registry's store, single partition, compacted. */
+  public String schemas() {
+    return prefix + "schemas";
+  }
+}
