@@ -1,0 +1,71 @@
+package dev.chronomesh.events;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates Chronomesh's topics when they are missing, with their cleanup policies. Partition count
+ * and replication are settings: the embedded default is one broker, production an existing
+ * cluster.
+ */
+public final class TopicSetup {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
+  private TopicSetup() {}
+
+  /**
+   * Ensures the events and proxy-configs topics exist (the schema registry creates its own).
+   *
+   * @param adminProperties Kafka client properties (bootstrap.servers and any security settings)
+   * @param partitions partitions of events and proxy-configs
+   * @param replication replication factor; min.insync.replicas is min(2, replication)
+   */
+  public static void ensureTopics(
+      Map<String, Object> adminProperties, Topics topics, int partitions, short replication) {
+    String minIsr = Integer.toString(Math.min(2, replication));
+    List<NewTopic> wanted =
+        List.of(
+            new NewTopic(topics.events(), partitions, replication)
+                .configs(
+                    Map.of(
+                        "cleanup.policy", "delete",
+                        "retention.ms", "-1",
+                        "retention.bytes", "-1",
+                        "min.insync.replicas", minIsr)),
+            new NewTopic(topics.proxyConfigs(), partitions, replication)
+                .configs(Map.of("cleanup.policy", "compact", "min.insync.replicas", minIsr)));
+    try (Admin admin = Admin.create(adminProperties)) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing = new ArrayList<>();
+      for (NewTopic t : wanted) {
+        if (!existing.contains(t.name())) {
+          missing.add(t);
+        }
+      }
+      if (missing.isEmpty()) {
+        return;
+      }
+      try {
+        admin.createTopics(missing).all().get();
+        LOG.info("Created topics={} partitions={} replication={}", missing, partitions, replication);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create topics: " + e.getCause().getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+}
