@@ -13,8 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates Chronomesh's topics when they are missing, with their cleanup policies. Partition count
- * and replication are settings: the embedded default is one broker, production an existing
- * cluster.
+ * and replication are settings: the embedded default is one broker, production an existing cluster.
  */
 public final class TopicSetup {
   private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
@@ -55,7 +54,8 @@ public final class TopicSetup {
       }
       try {
         admin.createTopics(missing).all().get();
-        LOG.info("Created topics={} partitions={} replication={}", missing, partitions, replication);
+        LOG.info(
+            "Created topics={} partitions={} replication={}", missing, partitions, replication);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
           throw e;
