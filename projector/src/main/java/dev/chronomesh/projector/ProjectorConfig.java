@@ -1,0 +1,69 @@
+package dev.chronomesh.projector;
+
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.registry.SchemaRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of a {@link Projector}.
+ *
+ * @param kafkaProperties {@code bootstrap.servers} plus any client settings passed through to Kafka
+ *     Streams (TLS, SASL, ...); the projector sets application.id, processing.guarantee, state.dir
+ *     and its serdes and error handlers itself, overriding entries of the same name
+ * @param topics names of the events and proxy-configs topics
+ * @param registry the schema registry of the Avro serdes
+ * @param applicationId Kafka Streams application id (consumer group, internal topic prefix);
+ *     usually {@link #DEFAULT_APPLICATION_ID}
+ * @param stateDir where RocksDB stores live; keep it across restarts to avoid a full restore
+ */
+public record ProjectorConfig(
+    Map<String, Object> kafkaProperties,
+    Topics topics,
+    SchemaRegistry registry,
+    String applicationId,
+    Path stateDir) {
+  public static final String DEFAULT_APPLICATION_ID = "chronomesh-projector";
+
+  /**
+   * @throws IllegalArgumentException naming every missing or invalid setting
+   */
+  public ProjectorConfig {
+    List<String> problems = new ArrayList<>();
+    if (kafkaProperties == null) {
+      problems.add("kafkaProperties: missing");
+    } else {
+      Object bootstrap = kafkaProperties.get("bootstrap.servers");
+      if (bootstrap == null || bootstrap.toString().isBlank()) {
+        problems.add("kafkaProperties.bootstrap.servers: missing");
+      }
+      kafkaProperties.forEach(
+          (k, v) -> {
+            if (v == null) {
+              problems.add("kafkaProperties." + k + ": null value");
+            }
+          });
+    }
+    if (topics == null) {
+      problems.add("topics: missing");
+    }
+    if (registry == null) {
+      problems.add("registry: missing");
+    }
+    if (applicationId == null || applicationId.isBlank()) {
+      problems.add("applicationId: missing");
+    }
+    if (stateDir == null) {
+      problems.add("stateDir: missing");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "invalid projector config: " + String.join("; ", problems));
+    }
+    kafkaProperties = Collections.unmodifiableMap(new LinkedHashMap<>(kafkaProperties));
+  }
+}

@@ -1,0 +1,54 @@
+package dev.chronomesh.projector.generate;
+
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.MeshResource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The resources of one mesh that config generation reads: the mesh itself and its dataplanes
+ * (sorted by name). The Avro records are shared, not copied: callers must not modify them.
+ */
+public record MeshResources(MeshResource mesh, List<DataplaneResource> dataplanes) {
+
+  /**
+   * @throws IllegalArgumentException naming every dataplane that belongs to another mesh or is
+   *     listed twice
+   */
+  public MeshResources {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(dataplanes, "dataplanes");
+    List<String> problems = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < dataplanes.size(); i++) {
+      DataplaneResource dp = Objects.requireNonNull(dataplanes.get(i), "dataplanes[" + i + "]");
+      if (!mesh.getName().equals(dp.getMesh())) {
+        problems.add(
+            "dataplanes["
+                + i
+                + "].mesh: dataplane "
+                + dp.getName()
+                + " belongs to mesh "
+                + dp.getMesh()
+                + ", not "
+                + mesh.getName());
+      }
+      if (!names.add(dp.getName())) {
+        problems.add("dataplanes[" + i + "].name: duplicate dataplane " + dp.getName());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid mesh resources: " + String.join("; ", problems));
+    }
+    dataplanes =
+        dataplanes.stream().sorted(Comparator.comparing(DataplaneResource::getName)).toList();
+  }
+
+  public String name() {
+    return mesh.getName();
+  }
+}

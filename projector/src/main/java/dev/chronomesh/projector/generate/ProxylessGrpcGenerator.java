@@ -1,0 +1,196 @@
+package dev.chronomesh.projector.generate;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Inbound;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Generates the xDS resources of a proxyless gRPC client (grpc-xds): for every service of the mesh
+ * a Listener (with an api_listener, named as the service so {@code xds:///<service>} finds it), a
+ * RouteConfiguration, an EDS Cluster and its ClusterLoadAssignment. In this flavour every proxy of
+ * the mesh reaches every service; the proxy itself only has to belong to the mesh.
+ */
+public final class ProxylessGrpcGenerator {
+  /** The inbound tag naming the service an inbound belongs to. */
+  public static final String SERVICE_TAG = "kuma.io/service";
+
+  /** The inbound tag naming the zone (the locality of its endpoints). */
+  public static final String ZONE_TAG = "kuma.io/zone";
+
+  static final String ROUTER_FILTER = "envoy.filters.http.router";
+  static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
+
+  private static final ConfigSource ADS =
+      ConfigSource.newBuilder()
+          .setAds(AggregatedConfigSource.getDefaultInstance())
+          .setResourceApiVersion(ApiVersion.V3)
+          .build();
+
+  private static final Comparator<Endpoint> ENDPOINT_ORDER =
+      Comparator.comparing((Endpoint e) -> e.getAddress().getSocketAddress().getAddress())
+          .thenComparingInt(e -> e.getAddress().getSocketAddress().getPortValue());
+
+  private ProxylessGrpcGenerator() {}
+
+  /**
+   * The resources of {@code dataplane}'s config, sorted by type URL then name.
+   *
+   * @throws IllegalArgumentException when the dataplane does not belong to the mesh
+   */
+  public static List<GeneratedResource> generate(MeshResources mesh, DataplaneResource dataplane) {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(dataplane, "dataplane");
+    if (!mesh.name().equals(dataplane.getMesh())) {
+      throw new IllegalArgumentException(
+          "dataplane "
+              + dataplane.getName()
+              + " belongs to mesh "
+              + dataplane.getMesh()
+              + ", not "
+              + mesh.name());
+    }
+    // service -> zone -> endpoints; TreeMaps give the sorted order the output needs.
+    SortedMap<String, SortedMap<String, List<Endpoint>>> services = new TreeMap<>();
+    for (DataplaneResource dp : mesh.dataplanes()) {
+      for (Inbound inbound : dp.getInbound()) {
+        Map<String, String> tags = inbound.getTags();
+        String service = tags.get(SERVICE_TAG);
+        if (service == null || service.isEmpty()) {
+          continue;
+        }
+        SortedMap<String, List<Endpoint>> zones =
+            services.computeIfAbsent(service, s -> new TreeMap<>());
+        if (isReady(inbound)) {
+          String zone = Objects.requireNonNullElse(tags.get(ZONE_TAG), "");
+          zones.computeIfAbsent(zone, z -> new ArrayList<>()).add(endpoint(dp, inbound));
+        }
+      }
+    }
+    List<GeneratedResource> out = new ArrayList<>(services.size() * 4);
+    services.forEach(
+        (service, zones) -> {
+          out.add(Protos.resource(service, listener(service)));
+          out.add(Protos.resource(service, routeConfiguration(service)));
+          out.add(Protos.resource(service, cluster(service)));
+          out.add(Protos.resource(service, loadAssignment(service, zones)));
+        });
+    out.sort(GeneratedResource.ORDER);
+    return List.copyOf(out);
+  }
+
+  /** Ready: state absent or Ready, and health absent or ready. NotReady and Ignored are not. */
+  static boolean isReady(Inbound inbound) {
+    String state = inbound.getState();
+    boolean stateReady = state == null || state.equals("Ready");
+    boolean healthReady = inbound.getHealth() == null || inbound.getHealth().getReady();
+    return stateReady && healthReady;
+  }
+
+  private static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {
+    String address = firstPresent(inbound.getAddress(), dp.getAdvertisedAddress(), dp.getAddress());
+    return Endpoint.newBuilder()
+        .setAddress(
+            Address.newBuilder()
+                .setSocketAddress(
+                    SocketAddress.newBuilder().setAddress(address).setPortValue(inbound.getPort())))
+        .build();
+  }
+
+  private static String firstPresent(String... candidates) {
+    for (String c : candidates) {
+      if (c != null && !c.isEmpty()) {
+        return c;
+      }
+    }
+    return "";
+  }
+
+  static Listener listener(String service) {
+    HttpConnectionManager hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix(service)
+            .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(service))
+            // grpc-xds rejects a manager whose filter chain does not end with the router.
+            .addHttpFilters(
+                HttpFilter.newBuilder()
+                    .setName(ROUTER_FILTER)
+                    .setTypedConfig(Protos.pack(Router.getDefaultInstance())))
+            .build();
+    return Listener.newBuilder()
+        .setName(service)
+        .setApiListener(ApiListener.newBuilder().setApiListener(Protos.pack(hcm)))
+        .build();
+  }
+
+  static RouteConfiguration routeConfiguration(String service) {
+    return RouteConfiguration.newBuilder()
+        .setName(service)
+        .addVirtualHosts(
+            VirtualHost.newBuilder()
+                .setName(service)
+                .addDomains("*")
+                .addRoutes(
+                    Route.newBuilder()
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setRoute(RouteAction.newBuilder().setCluster(service))))
+        .build();
+  }
+
+  static Cluster cluster(String service) {
+    return Cluster.newBuilder()
+        .setName(service)
+        .setType(Cluster.DiscoveryType.EDS)
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
+        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+        .setConnectTimeout(CONNECT_TIMEOUT)
+        .build();
+  }
+
+  static ClusterLoadAssignment loadAssignment(
+      String service, SortedMap<String, List<Endpoint>> zones) {
+    ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(service);
+    zones.forEach(
+        (zone, endpoints) -> {
+          LocalityLbEndpoints.Builder locality =
+              LocalityLbEndpoints.newBuilder()
+                  .setLocality(Locality.newBuilder().setZone(zone))
+                  // grpc-xds silently ignores a locality without a weight.
+                  .setLoadBalancingWeight(UInt32Value.of(endpoints.size()));
+          endpoints.stream()
+              .sorted(ENDPOINT_ORDER)
+              .forEach(e -> locality.addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(e)));
+          cla.addEndpoints(locality);
+        });
+    return cla.build();
+  }
+}

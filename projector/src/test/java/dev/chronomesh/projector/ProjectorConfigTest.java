@@ -1,0 +1,59 @@
+package dev.chronomesh.projector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.registry.InMemorySchemaRegistry;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class ProjectorConfigTest {
+
+  @Test
+  void namesEveryMissingSetting() {
+    Map<String, Object> props = new HashMap<>();
+    props.put("security.protocol", null);
+
+    assertThatThrownBy(() -> new ProjectorConfig(props, null, null, " ", null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kafkaProperties.bootstrap.servers: missing")
+        .hasMessageContaining("kafkaProperties.security.protocol: null value")
+        .hasMessageContaining("topics: missing")
+        .hasMessageContaining("registry: missing")
+        .hasMessageContaining("applicationId: missing")
+        .hasMessageContaining("stateDir: missing");
+  }
+
+  @Test
+  void streamsSettingsAddExactlyOnceAndKeepPassThroughSettings() {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", "127.0.0.1:9092");
+    props.put("security.protocol", "SSL");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    ProjectorConfig config =
+        new ProjectorConfig(
+            props,
+            Topics.defaults(),
+            new InMemorySchemaRegistry(),
+            ProjectorConfig.DEFAULT_APPLICATION_ID,
+            Path.of("state"));
+    props.clear();
+
+    Properties streams = Projector.streamsProperties(config);
+
+    assertThat(streams)
+        .containsEntry("bootstrap.servers", "127.0.0.1:9092")
+        .containsEntry("security.protocol", "SSL")
+        .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "chronomesh-projector")
+        .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
+        .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("state").toAbsolutePath().toString())
+        .containsEntry(
+            StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+            LogAndSkipDeserializationHandler.class.getName());
+  }
+}

@@ -1,0 +1,179 @@
+package dev.chronomesh.projector;
+
+import static dev.chronomesh.projector.generate.Fixtures.dataplane;
+import static dev.chronomesh.projector.generate.Fixtures.inbound;
+import static dev.chronomesh.projector.generate.Fixtures.mesh;
+import static dev.chronomesh.projector.generate.Fixtures.upserted;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.TopicSetup;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.EventRef;
+import dev.chronomesh.events.avro.ProxyConfig;
+import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.events.registry.InMemorySchemaRegistry;
+import dev.chronomesh.kafka.EmbeddedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProjectorIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @Test
+  void projectsEventsExactlyOnceAndDoesNotReEmitAfterRestart(@TempDir Path stateDir)
+      throws Exception {
+    Topics topics = new Topics("it.");
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().deleteOnClose(true).start()) {
+      Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+      TopicSetup.ensureTopics(client, topics, 2, (short) 1);
+      ProjectorConfig config =
+          new ProjectorConfig(client, topics, registry, "it-projector", stateDir);
+
+      try (KafkaProducer<String, ResourceEvent> producer = producer(kafka, registry);
+          KafkaConsumer<String, ProxyConfig> consumer = consumer(kafka, registry, topics)) {
+        List<ConsumerRecord<String, ProxyConfig>> seen = new ArrayList<>();
+
+        send(producer, topics, upserted(1, mesh("default")));
+        send(
+            producer,
+            topics,
+            upserted(1, dataplane("default", "backend-1", "10.0.0.1", inbound("backend", 8080))));
+        long web1 =
+            send(
+                producer,
+                topics,
+                upserted(1, dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080))));
+
+        try (Projector projector = Projector.start(config)) {
+          await().atMost(WAIT).until(projector::isRunning);
+          // backend-1 alone, then backend-1 and web-1 once web exists.
+          awaitRecords(consumer, seen, 3);
+          assertThat(seen)
+              .extracting(ConsumerRecord::key)
+              .containsExactlyInAnyOrder("default.backend-1", "default.backend-1", "default.web-1");
+          ConsumerRecord<String, ProxyConfig> last = lastOf(seen, "default.web-1");
+          assertThat(last.value().getCauses())
+              .extracting(EventRef::getOffset)
+              .containsExactly(web1);
+          assertThat(last.value().getResources()).hasSize(8);
+        }
+
+        // Same state dir: the restored proxy-configs store suppresses unchanged configs, and an
+        // identical re-apply emits nothing; only backend-2's event produces records.
+        try (Projector projector = Projector.start(config)) {
+          send(
+              producer,
+              topics,
+              upserted(2, dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080))));
+          long backend2 =
+              send(
+                  producer,
+                  topics,
+                  upserted(
+                      1, dataplane("default", "backend-2", "10.0.0.2", inbound("backend", 8080))));
+          await().atMost(WAIT).until(projector::isRunning);
+          awaitRecords(consumer, seen, 6);
+          List<ConsumerRecord<String, ProxyConfig>> after = seen.subList(3, seen.size());
+          assertThat(after)
+              .extracting(ConsumerRecord::key)
+              .containsExactlyInAnyOrder("default.backend-1", "default.backend-2", "default.web-1");
+          assertThat(after)
+              .allSatisfy(
+                  r ->
+                      assertThat(r.value().getCauses())
+                          .extracting(EventRef::getOffset)
+                          .containsExactly(backend2));
+          // Nothing else arrives: poll once more past the commit of the last transaction.
+          seen.addAll(poll(consumer, Duration.ofSeconds(2)));
+          assertThat(seen).hasSize(6);
+        }
+      }
+    }
+  }
+
+  private static long send(
+      KafkaProducer<String, ResourceEvent> producer, Topics topics, ResourceEvent event)
+      throws Exception {
+    return producer
+        .send(new ProducerRecord<>(topics.events(), event.getMesh(), event))
+        .get()
+        .offset();
+  }
+
+  private static void awaitRecords(
+      KafkaConsumer<String, ProxyConfig> consumer,
+      List<ConsumerRecord<String, ProxyConfig>> seen,
+      int count) {
+    await()
+        .atMost(WAIT)
+        .pollDelay(Duration.ZERO)
+        .until(
+            () -> {
+              seen.addAll(poll(consumer, Duration.ofMillis(200)));
+              return seen.size() >= count;
+            });
+    assertThat(seen).hasSize(count);
+  }
+
+  private static List<ConsumerRecord<String, ProxyConfig>> poll(
+      KafkaConsumer<String, ProxyConfig> consumer, Duration timeout) {
+    List<ConsumerRecord<String, ProxyConfig>> out = new ArrayList<>();
+    consumer.poll(timeout).forEach(out::add);
+    return out;
+  }
+
+  private static ConsumerRecord<String, ProxyConfig> lastOf(
+      List<ConsumerRecord<String, ProxyConfig>> records, String key) {
+    ConsumerRecord<String, ProxyConfig> last = null;
+    for (ConsumerRecord<String, ProxyConfig> r : records) {
+      if (r.key().equals(key)) {
+        last = r;
+      }
+    }
+    assertThat(last).as("a record for " + key).isNotNull();
+    return last;
+  }
+
+  private static KafkaProducer<String, ResourceEvent> producer(
+      EmbeddedKafka kafka, InMemorySchemaRegistry registry) {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG,
+            "all"),
+        new StringSerializer(),
+        AvroSerde.forValues(registry, ResourceEvent.class));
+  }
+
+  private static KafkaConsumer<String, ProxyConfig> consumer(
+      EmbeddedKafka kafka, InMemorySchemaRegistry registry, Topics topics) {
+    KafkaConsumer<String, ProxyConfig> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "it-reader",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+            new StringDeserializer(),
+            AvroSerde.forValues(registry, ProxyConfig.class));
+    consumer.subscribe(List.of(topics.proxyConfigs()));
+    return consumer;
+  }
+}
