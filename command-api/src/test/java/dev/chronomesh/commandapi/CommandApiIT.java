@@ -1,0 +1,477 @@
+package dev.chronomesh.commandapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chronomesh.events.TopicSetup;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.registry.InMemorySchemaRegistry;
+import dev.chronomesh.kafka.EmbeddedKafka;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class CommandApiIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Topics TOPICS = new Topics("it.");
+  private static final int MAX_BODY = 16 * 1024;
+
+  private static EmbeddedKafka kafka;
+  private static Map<String, Object> kafkaProps;
+  private static InMemorySchemaRegistry registry;
+  private static CommandApiServer server;
+  private static Admin admin;
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  @BeforeAll
+  static void startBrokerAndServer() {
+    kafka = EmbeddedKafka.builder().deleteOnClose(true).start();
+    kafkaProps = Map.of("bootstrap.servers", kafka.bootstrapServers());
+    TopicSetup.ensureTopics(kafkaProps, TOPICS, 3, (short) 1);
+    registry = new InMemorySchemaRegistry();
+    admin = Admin.create(kafkaProps);
+    server = startServer();
+  }
+
+  @AfterAll
+  static void stopAll() {
+    if (server != null) {
+      server.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  private static CommandApiServer startServer() {
+    CommandApiServer s =
+        CommandApiServer.start(
+            new CommandApiConfig(
+                "127.0.0.1", 0, kafkaProps, TOPICS, registry, MAX_BODY, Duration.ofSeconds(30)));
+    await().atMost(Duration.ofSeconds(30)).until(s::isReady);
+    return s;
+  }
+
+  @Test
+  void createsUpdatesListsAndDeletesResources() throws Exception {
+    Response created =
+        send(
+            server,
+            "PUT",
+            "/meshes/default",
+            "application/json",
+            "{\"type\":\"Mesh\",\"name\":\"default\"}",
+            Map.of("X-Request-Id", "req-create-1"));
+    assertThat(created.status).as(created.body).isEqualTo(201);
+    assertThat(created.headers.firstValue("X-Request-Id")).contains("req-create-1");
+    assertThat(created.json().get("name").asText()).isEqualTo("default");
+    assertThat(created.json().has("creationTime")).isTrue();
+
+    Response updated =
+        send(
+            server,
+            "PUT",
+            "/meshes/default",
+            "application/yaml",
+            """
+            type: Mesh
+            name: default
+            labels:
+              team: platform
+            mtls:
+              enabledBackend: ca-1
+              backends:
+              - name: ca-1
+                type: builtin
+            """);
+    assertThat(updated.status).as(updated.body).isEqualTo(200);
+    assertThat(updated.json().at("/mtls/enabledBackend").asText()).isEqualTo("ca-1");
+    assertThat(updated.json().get("creationTime")).isEqualTo(created.json().get("creationTime"));
+
+    for (String dp : List.of("web-1", "backend-1")) {
+      Response r =
+          send(
+              server,
+              "PUT",
+              "/meshes/default/dataplanes/" + dp,
+              "application/yaml",
+              dataplane("default", dp));
+      assertThat(r.status).as(r.body).isEqualTo(201);
+    }
+
+    Response got = send(server, "GET", "/meshes/default/dataplanes/web-1", null, null);
+    assertThat(got.status).isEqualTo(200);
+    assertThat(got.json().at("/networking/inbound/0/tags/kuma.io~1service").asText())
+        .isEqualTo("web-1-svc");
+    assertThat(got.json().get("mesh").asText()).isEqualTo("default");
+
+    Response list = send(server, "GET", "/meshes/default/dataplanes", null, null);
+    assertThat(list.json().get("total").asInt()).isEqualTo(2);
+    assertThat(names(list.json())).containsExactly("backend-1", "web-1");
+    assertThat(list.json().get("next").isNull()).isTrue();
+
+    // Other tests share the broker: compare the page with the whole list, sorted by mesh, name.
+    JsonNode all = send(server, "GET", "/dataplanes?size=1000", null, null).json();
+    List<String> meshAndName = new ArrayList<>();
+    all.get("items")
+        .forEach(i -> meshAndName.add(i.get("mesh").asText() + "/" + i.get("name").asText()));
+    assertThat(meshAndName).contains("default/backend-1", "default/web-1").isSorted();
+    Response page = send(server, "GET", "/dataplanes?size=1", null, null);
+    assertThat(page.json().get("total").asInt()).isEqualTo(all.get("total").asInt());
+    assertThat(page.json().get("items")).hasSize(1);
+    assertThat(page.json().get("items").get(0)).isEqualTo(all.get("items").get(0));
+    assertThat(page.json().get("next").asText()).endsWith("/dataplanes?offset=1&size=1");
+
+    Response meshes = send(server, "GET", "/meshes", null, null);
+    assertThat(names(meshes.json())).contains("default");
+
+    Response deleted = send(server, "DELETE", "/meshes/default/dataplanes/web-1", null, null);
+    assertThat(deleted.status).isEqualTo(200);
+    assertThat(send(server, "GET", "/meshes/default/dataplanes/web-1", null, null).status)
+        .isEqualTo(404);
+    Response again = send(server, "DELETE", "/meshes/default/dataplanes/web-1", null, null);
+    assertThat(again.status).isEqualTo(404);
+    assertThat(again.contentType()).startsWith("application/problem+json");
+
+    Response events =
+        send(server, "GET", "/events?mesh=default&type=Dataplane&name=web-1", null, null);
+    assertThat(events.status).as(events.body).isEqualTo(200);
+    JsonNode items = events.json().get("items");
+    assertThat(items).hasSize(2);
+    assertThat(items.get(0).get("kind").asText()).isEqualTo("UPSERTED");
+    assertThat(items.get(0).get("revision").asLong()).isEqualTo(1);
+    assertThat(items.get(0).at("/resource/name").asText()).isEqualTo("web-1");
+    assertThat(items.get(0).get("actor").asText()).startsWith("anonymous@");
+    assertThat(items.get(1).get("kind").asText()).isEqualTo("DELETED");
+    assertThat(items.get(1).get("revision").asLong()).isEqualTo(2);
+    assertThat(items.get(1).get("resource").isNull()).isTrue();
+
+    Response meshEvents = send(server, "GET", "/events?mesh=default&type=Mesh&size=1", null, null);
+    assertThat(meshEvents.json().get("items").get(0).get("requestId").asText())
+        .isEqualTo("req-create-1");
+    assertThat(meshEvents.json().get("next").asText()).contains("offset=");
+  }
+
+  @Test
+  void rejectsBadRequestsWithoutWritingAnything() throws Exception {
+    assertThat(
+            send(
+                    server,
+                    "PUT",
+                    "/meshes/rejections",
+                    "application/json",
+                    "{\"type\":\"Mesh\",\"name\":\"rejections\"}")
+                .status)
+        .isEqualTo(201);
+    assertThat(
+            send(
+                    server,
+                    "PUT",
+                    "/meshes/rejections/dataplanes/dp-1",
+                    "application/yaml",
+                    dataplane("rejections", "dp-1"))
+                .status)
+        .isEqualTo(201);
+
+    record Case(
+        String name,
+        String method,
+        String path,
+        String type,
+        String body,
+        int status,
+        List<String> fields) {}
+    List<Case> cases =
+        List.of(
+            new Case(
+                "invalid YAML",
+                "PUT",
+                "/meshes/rejections",
+                "application/yaml",
+                "type: Mesh\n  name: [oops\n",
+                400,
+                List.of("")),
+            new Case(
+                "invalid JSON",
+                "PUT",
+                "/meshes/rejections",
+                "application/json",
+                "{\"type\":",
+                400,
+                List.of("")),
+            new Case(
+                "unknown field",
+                "PUT",
+                "/meshes/rejections",
+                "application/yaml",
+                "type: Mesh\nname: rejections\nfoo: bar\n",
+                400,
+                List.of("foo")),
+            new Case(
+                "missing kuma.io/service",
+                "PUT",
+                "/meshes/rejections/dataplanes/dp-2",
+                "application/yaml",
+                "type: Dataplane\nmesh: rejections\nname: dp-2\nnetworking:\n  address: 10.0.0.2\n"
+                    + "  inbound:\n  - port: 8080\n    tags:\n      version: v1\n",
+                400,
+                List.of("networking.inbound[0].tags[\"kuma.io/service\"]")),
+            new Case(
+                "mesh does not exist",
+                "PUT",
+                "/meshes/nowhere/dataplanes/dp-1",
+                "application/yaml",
+                dataplane("nowhere", "dp-1"),
+                400,
+                List.of("mesh")),
+            new Case(
+                "name differs from path",
+                "PUT",
+                "/meshes/rejections/dataplanes/other",
+                "application/yaml",
+                dataplane("rejections", "dp-1"),
+                400,
+                List.of("name")),
+            new Case(
+                "body over the size limit",
+                "PUT",
+                "/meshes/rejections",
+                "application/yaml",
+                "type: Mesh\nname: rejections\n# " + "x".repeat(MAX_BODY) + "\n",
+                413,
+                List.of()),
+            new Case(
+                "unsupported media type",
+                "PUT",
+                "/meshes/rejections",
+                "text/plain",
+                "type: Mesh\nname: rejections\n",
+                415,
+                List.of()),
+            new Case(
+                "delete of a mesh with dataplanes",
+                "DELETE",
+                "/meshes/rejections",
+                null,
+                null,
+                409,
+                List.of("name")),
+            new Case(
+                "delete of a missing dataplane",
+                "DELETE",
+                "/meshes/rejections/dataplanes/ghost",
+                null,
+                null,
+                404,
+                List.of()),
+            new Case("get of a missing mesh", "GET", "/meshes/ghost", null, null, 404, List.of()),
+            new Case("unknown route", "GET", "/nothing/here", null, null, 404, List.of()),
+            new Case(
+                "method not allowed",
+                "POST",
+                "/meshes/rejections",
+                "application/json",
+                "{}",
+                405,
+                List.of()),
+            new Case("bad page size", "GET", "/meshes?size=5000", null, null, 400, List.of("size")),
+            new Case(
+                "bad event type", "GET", "/events?type=Nope", null, null, 400, List.of("type")));
+
+    Map<TopicPartition, Long> before = endOffsets();
+    for (Case c : cases) {
+      Response r = send(server, c.method, c.path, c.type, c.body);
+      assertThat(r.status).as(c.name + ": " + r.body).isEqualTo(c.status);
+      assertThat(r.contentType()).as(c.name).startsWith("application/problem+json");
+      JsonNode problem = r.json();
+      assertThat(problem.get("status").asInt()).as(c.name).isEqualTo(c.status);
+      assertThat(problem.get("title").asText()).as(c.name).isNotBlank();
+      assertThat(problem.get("detail").asText()).as(c.name).isNotBlank();
+      assertThat(problem.get("type").asText()).as(c.name).isNotBlank();
+      assertThat(problem.get("instance").asText()).as(c.name).isNotBlank();
+      List<String> fields = new ArrayList<>();
+      if (problem.has("invalid_parameters")) {
+        problem
+            .get("invalid_parameters")
+            .forEach(
+                p -> {
+                  fields.add(p.get("field").asText());
+                  assertThat(p.get("reason").asText()).isNotBlank();
+                });
+      }
+      assertThat(fields).as(c.name + ": " + r.body).containsExactlyInAnyOrderElementsOf(c.fields);
+    }
+    // A streamed (chunked) body has no Content-Length: the limit holds while reading.
+    byte[] big =
+        ("type: Mesh\nname: rejections\n# " + "x".repeat(MAX_BODY))
+            .getBytes(StandardCharsets.UTF_8);
+    HttpResponse<String> chunked =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/meshes/rejections"))
+                .header("Content-Type", "application/yaml")
+                .PUT(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(chunked.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+
+    assertThat(endOffsets()).as("nothing written by any rejection").isEqualTo(before);
+    assertThat(send(server, "GET", "/healthz", null, null).status).isEqualTo(200);
+    assertThat(send(server, "GET", "/readyz", null, null).status).isEqualTo(200);
+  }
+
+  @Test
+  void restartedServerSeesTheSameResourcesFromTheLog() throws Exception {
+    assertThat(
+            send(
+                    server,
+                    "PUT",
+                    "/meshes/restart",
+                    "application/json",
+                    "{\"type\":\"Mesh\",\"name\":\"restart\"}")
+                .status)
+        .isEqualTo(201);
+    assertThat(
+            send(
+                    server,
+                    "PUT",
+                    "/meshes/restart/dataplanes/dp-a",
+                    "application/yaml",
+                    dataplane("restart", "dp-a"))
+                .status)
+        .isEqualTo(201);
+    assertThat(send(server, "DELETE", "/meshes/restart/dataplanes/dp-a", null, null).status)
+        .isEqualTo(200);
+    String mesh = send(server, "GET", "/meshes/restart", null, null).body;
+
+    try (CommandApiServer second = startServer()) {
+      assertThat(second.port()).isNotEqualTo(server.port());
+      Response got = send(second, "GET", "/meshes/restart", null, null);
+      assertThat(got.status).isEqualTo(200);
+      assertThat(got.json()).isEqualTo(JSON.readTree(mesh));
+      assertThat(send(second, "GET", "/meshes/restart/dataplanes/dp-a", null, null).status)
+          .isEqualTo(404);
+
+      // Re-created through the new instance: the revision continues from the log.
+      Response recreated =
+          send(
+              second,
+              "PUT",
+              "/meshes/restart/dataplanes/dp-a",
+              "application/yaml",
+              dataplane("restart", "dp-a"));
+      assertThat(recreated.status).isEqualTo(201);
+      JsonNode events =
+          send(second, "GET", "/events?mesh=restart&type=Dataplane&name=dp-a", null, null).json();
+      assertThat(events.get("items").get(2).get("revision").asLong()).isEqualTo(3);
+    }
+    // The first instance reads the second one's write from the log too.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        send(server, "GET", "/meshes/restart/dataplanes/dp-a", null, null).status)
+                    .isEqualTo(200));
+  }
+
+  // --- helpers ---
+
+  private static String dataplane(String mesh, String name) {
+    return """
+        type: Dataplane
+        mesh: %s
+        name: %s
+        networking:
+          address: 10.0.0.1
+          inbound:
+          - port: 8080
+            servicePort: 18080
+            tags:
+              kuma.io/service: %s-svc
+          outbound:
+          - port: 10001
+            tags:
+              kuma.io/service: redis
+        """
+        .formatted(mesh, name, name);
+  }
+
+  private static List<String> names(JsonNode page) {
+    List<String> names = new ArrayList<>();
+    page.get("items").forEach(i -> names.add(i.get("name").asText()));
+    return names;
+  }
+
+  private static Map<TopicPartition, Long> endOffsets() throws Exception {
+    Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
+    for (int p = 0; p < 3; p++) {
+      spec.put(new TopicPartition(TOPICS.events(), p), OffsetSpec.latest());
+    }
+    Map<TopicPartition, Long> out = new HashMap<>();
+    admin.listOffsets(spec).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+    return out;
+  }
+
+  private record Response(int status, String body, java.net.http.HttpHeaders headers) {
+    JsonNode json() throws Exception {
+      return JSON.readTree(body);
+    }
+
+    String contentType() {
+      return headers.firstValue("Content-Type").orElse("");
+    }
+  }
+
+  private static Response send(
+      CommandApiServer s, String method, String path, String type, String body) throws Exception {
+    return send(s, method, path, type, body, Map.of());
+  }
+
+  private static Response send(
+      CommandApiServer s,
+      String method,
+      String path,
+      String type,
+      String body,
+      Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
+            .timeout(Duration.ofSeconds(60))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    if (type != null) {
+      b.header("Content-Type", type);
+    }
+    headers.forEach(b::header);
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Response(r.statusCode(), r.body(), r.headers());
+  }
+}

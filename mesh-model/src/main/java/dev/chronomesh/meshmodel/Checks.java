@@ -1,0 +1,154 @@
+package dev.chronomesh.meshmodel;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.regex.Pattern;
+
+/** Value checks shared by the resource mappers; each returns null when valid, else a reason. */
+final class Checks {
+  static final int MAX_NAME_LENGTH = 253;
+  static final String SERVICE_TAG = "kuma.io/service";
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]*[a-z0-9])?");
+  private static final Pattern TAG_KEY = Pattern.compile("[a-zA-Z0-9.\\-_:/]+");
+  private static final Pattern TAG_VALUE = Pattern.compile("[a-zA-Z0-9.\\-_:]+");
+  private static final Pattern LABEL_NAME =
+      Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final Pattern IPV4 =
+      Pattern.compile(
+          "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+  private static final Pattern HOST_LABEL =
+      Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?");
+  private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
+  private static final Pattern DURATION = Pattern.compile("(\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h|d))+");
+
+  private Checks() {}
+
+  /** A Kuma resource name: lowercase letters, digits, '-', '_' and '.', at most 253 characters. */
+  static String name(String name) {
+    if (name.isEmpty()) {
+      return "cannot be empty";
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      return "must be at most " + MAX_NAME_LENGTH + " characters";
+    }
+    if (!NAME.matcher(name).matches()) {
+      return "invalid name \""
+          + name
+          + "\": valid characters are lowercase letters, digits, '-', '_' and '.', starting and"
+          + " ending with a letter or digit";
+    }
+    return null;
+  }
+
+  static String tagKey(String key) {
+    if (key.isEmpty()) {
+      return "tag name must be non-empty";
+    }
+    if (!TAG_KEY.matcher(key).matches()) {
+      return "tag name must consist of alphanumeric characters, dots, dashes, slashes, colons and"
+          + " underscores";
+    }
+    return null;
+  }
+
+  static String tagValue(String value) {
+    if (value.isEmpty()) {
+      return "tag value must be non-empty";
+    }
+    if (!TAG_VALUE.matcher(value).matches()) {
+      return "tag value must consist of alphanumeric characters, dots, dashes, colons and"
+          + " underscores";
+    }
+    return null;
+  }
+
+  /** A Kubernetes-style label key: an optional DNS-subdomain prefix and '/', then a name. */
+  static String labelKey(String key) {
+    String prefix = null;
+    String name = key;
+    int slash = key.indexOf('/');
+    if (slash >= 0) {
+      prefix = key.substring(0, slash);
+      name = key.substring(slash + 1);
+    }
+    if (prefix != null
+        && (prefix.isEmpty()
+            || prefix.length() > 253
+            || !DNS_SUBDOMAIN.matcher(prefix).matches())) {
+      return "label key prefix must be a lowercase DNS subdomain of at most 253 characters";
+    }
+    if (name.isEmpty() || name.length() > 63 || !LABEL_NAME.matcher(name).matches()) {
+      return "label key name must be 1-63 characters: alphanumeric, '-', '_' or '.', starting and"
+          + " ending with an alphanumeric character";
+    }
+    return null;
+  }
+
+  static String labelValue(String value) {
+    if (value.isEmpty()) {
+      return null;
+    }
+    if (value.length() > 63 || !LABEL_NAME.matcher(value).matches()) {
+      return "label value must be at most 63 characters: alphanumeric, '-', '_' or '.', starting"
+          + " and ending with an alphanumeric character";
+    }
+    return null;
+  }
+
+  /** An IPv4 or IPv6 literal, or a DNS hostname. Never resolves anything. */
+  static String address(String address) {
+    if (address.isEmpty()) {
+      return "cannot be empty";
+    }
+    if (isIpLiteral(address) || isHostname(address)) {
+      return null;
+    }
+    return "\"" + address + "\" is not a valid IP address or hostname";
+  }
+
+  static String port(long port) {
+    return port >= 1 && port <= 65535 ? null : "port must be in the range from 1 to 65535";
+  }
+
+  static String duration(String value) {
+    if (!DURATION.matcher(value).matches()) {
+      return "must be a duration such as 1d, 24h, 90m or 30s";
+    }
+    return null;
+  }
+
+  private static boolean isIpLiteral(String address) {
+    if (IPV4.matcher(address).matches()) {
+      return true;
+    }
+    if (address.indexOf(':') < 0 || !IPV6_CHARS.matcher(address).matches()) {
+      return false;
+    }
+    try {
+      // A literal containing ':' is parsed, never looked up.
+      return InetAddress.getByName(address) != null;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static boolean isHostname(String host) {
+    if (host.length() > 253) {
+      return false;
+    }
+    String[] labels =
+        host.endsWith(".")
+            ? host.substring(0, host.length() - 1).split("\\.", -1)
+            : host.split("\\.", -1);
+    for (String label : labels) {
+      if (!HOST_LABEL.matcher(label).matches()) {
+        return false;
+      }
+    }
+    // An all-numeric last label is a malformed IPv4 address, not a hostname.
+    return !labels[labels.length - 1].matches("\\d+");
+  }
+}

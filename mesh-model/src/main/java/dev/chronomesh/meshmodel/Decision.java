@@ -1,0 +1,43 @@
+package dev.chronomesh.meshmodel;
+
+import dev.chronomesh.events.avro.ResourceEvent;
+import java.util.List;
+import java.util.Objects;
+
+/** What {@link Decider} made of a command: events to append, or a rejection (nothing appended). */
+public sealed interface Decision {
+
+  /**
+   * The command is accepted.
+   *
+   * @param events the events to append, in order
+   * @param created whether an upsert made a resource exist that did not (HTTP 201 rather than 200)
+   */
+  record Accepted(List<ResourceEvent> events, boolean created) implements Decision {
+    public Accepted {
+      events = List.copyOf(events);
+      if (events.isEmpty()) {
+        throw new IllegalArgumentException("an accepted command appends at least one event");
+      }
+    }
+  }
+
+  /** The command is refused; the log stays untouched. */
+  record Rejected(Reason reason, String detail, List<Violation> violations) implements Decision {
+    public Rejected {
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(detail, "detail");
+      violations = List.copyOf(violations);
+    }
+  }
+
+  /** Why a command was refused; each maps to one HTTP status. */
+  enum Reason {
+    /** 400: the command breaks a rule of the current state (e.g. its mesh does not exist). */
+    INVALID,
+    /** 404: the resource to delete does not exist. */
+    NOT_FOUND,
+    /** 409: the command conflicts with other resources (e.g. a mesh that still has dataplanes). */
+    CONFLICT
+  }
+}

@@ -1,0 +1,188 @@
+package dev.chronomesh.meshmodel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.Mtls;
+import dev.chronomesh.events.avro.MtlsBackend;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Kuma's Mesh (universal format) ⇄ {@link MeshResource}. */
+final class MeshMapper implements ResourceMapper<MeshResource> {
+  private static final Set<String> BACKEND_TYPES = Set.of("builtin", "provided");
+
+  @Override
+  public Class<MeshResource> recordClass() {
+    return MeshResource.class;
+  }
+
+  @Override
+  public Set<String> specFields() {
+    return Set.of("mtls");
+  }
+
+  @Override
+  public Set<String> unsupportedKumaFields() {
+    return Set.of(
+        "logging",
+        "tracing",
+        "metrics",
+        "networking",
+        "routing",
+        "constraints",
+        "skipCreatingInitialPolicies",
+        "meshServices");
+  }
+
+  @Override
+  public MeshResource read(JsonNode document, ResourceMetadata metadata, Violations violations) {
+    Obj doc = Obj.of(document, "", violations);
+    Mtls mtls = null;
+    Obj mtlsObj = doc.object("mtls");
+    if (mtlsObj != null) {
+      mtls = mtls(mtlsObj);
+    }
+    if (!violations.isEmpty()) {
+      return null;
+    }
+    return new MeshResource(metadata.name(), new HashMap<>(metadata.labels()), mtls);
+  }
+
+  private static Mtls mtls(Obj mtls) {
+    mtls.rejectUnknown(Set.of("enabledBackend", "backends"), Set.of("skipValidation"));
+    String enabled = mtls.string("enabledBackend", false);
+    List<MtlsBackend> backends = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    List<JsonNode> items = mtls.array("backends");
+    for (int i = 0; i < items.size(); i++) {
+      Obj backend =
+          Obj.of(items.get(i), Violations.index(mtls.path("backends"), i), mtls.violations());
+      if (backend == null) {
+        continue;
+      }
+      JsonNode rawName = backend.raw("name");
+      if (rawName != null && rawName.isTextual()) {
+        Integer first = seen.putIfAbsent(rawName.textValue(), i);
+        if (first != null) {
+          mtls.violations()
+              .add(
+                  backend.path("name"),
+                  "\""
+                      + rawName.textValue()
+                      + "\" is already used by backends["
+                      + first
+                      + "]: backend names must be unique");
+        }
+      }
+      MtlsBackend b = backend(backend);
+      if (b == null) {
+        continue;
+      }
+      backends.add(b);
+    }
+    if (enabled != null && !enabled.isEmpty() && !seen.containsKey(enabled)) {
+      mtls.violations()
+          .add(
+              mtls.path("enabledBackend"),
+              "has to be set to one of the backends in the mesh, got \"" + enabled + "\"");
+    }
+    return new Mtls(enabled == null || enabled.isEmpty() ? null : enabled, backends);
+  }
+
+  private static MtlsBackend backend(Obj backend) {
+    backend.rejectUnknown(Set.of("name", "type", "dpCert", "conf"), Set.of("mode", "rootChain"));
+    int before = backend.violations().size();
+    String name = backend.string("name", true);
+    if (name != null) {
+      String reason = Checks.name(name);
+      if (reason != null) {
+        backend.violations().add(backend.path("name"), reason);
+      }
+    }
+    String type = backend.string("type", true);
+    if (type != null && !BACKEND_TYPES.contains(type)) {
+      backend
+          .violations()
+          .add(backend.path("type"), "must be one of: builtin, provided; got \"" + type + "\"");
+    }
+    String expiration = null;
+    Obj dpCert = backend.object("dpCert");
+    if (dpCert != null) {
+      dpCert.rejectUnknown(Set.of("rotation"), Set.of("requestTimeout"));
+      Obj rotation = dpCert.object("rotation");
+      if (rotation != null) {
+        rotation.rejectUnknown(Set.of("expiration"), Set.of());
+        expiration = rotation.string("expiration", false);
+        if (expiration != null) {
+          String reason = Checks.duration(expiration);
+          if (reason != null) {
+            rotation.violations().add(rotation.path("expiration"), reason);
+          }
+        }
+      }
+    }
+    String confJson = null;
+    Obj conf = backend.object("conf");
+    if (conf != null) {
+      confJson = Documents.canonicalJson(backend.raw("conf"));
+      if ("provided".equals(type)) {
+        for (String required : List.of("cert", "key")) {
+          if (conf.raw(required) == null) {
+            conf.violations().add(conf.path(required), "has to be defined for a provided backend");
+          }
+        }
+      }
+    } else if ("provided".equals(type)) {
+      backend.violations().add(backend.path("conf"), "has to be defined for a provided backend");
+    }
+    if (backend.violations().size() > before) {
+      return null;
+    }
+    return new MtlsBackend(name, type, expiration, confJson);
+  }
+
+  @Override
+  public void write(MeshResource mesh, ObjectNode document) {
+    Mtls mtls = mesh.getMtls();
+    if (mtls == null) {
+      return;
+    }
+    ObjectNode m = document.putObject("mtls");
+    if (mtls.getEnabledBackend() != null) {
+      m.put("enabledBackend", mtls.getEnabledBackend());
+    }
+    var backends = m.putArray("backends");
+    for (MtlsBackend b : mtls.getBackends()) {
+      ObjectNode o = backends.addObject();
+      o.put("name", b.getName());
+      o.put("type", b.getType());
+      if (b.getDpCertRotationExpiration() != null) {
+        o.putObject("dpCert")
+            .putObject("rotation")
+            .put("expiration", b.getDpCertRotationExpiration());
+      }
+      if (b.getConfJson() != null) {
+        o.set("conf", Documents.parseStoredJson(b.getConfJson()));
+      }
+    }
+  }
+
+  @Override
+  public String name(MeshResource resource) {
+    return resource.getName();
+  }
+
+  @Override
+  public String mesh(MeshResource resource) {
+    return resource.getName();
+  }
+
+  @Override
+  public Map<String, String> labels(MeshResource resource) {
+    return resource.getLabels();
+  }
+}

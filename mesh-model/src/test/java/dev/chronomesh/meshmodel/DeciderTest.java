@@ -1,0 +1,215 @@
+package dev.chronomesh.meshmodel;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chronomesh.events.avro.EventKind;
+import dev.chronomesh.events.avro.ResourceEvent;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+
+/** Given events, when a command, then events or a rejection. */
+class DeciderTest {
+  private static final Instant T0 = Instant.parse("2025-06-01T00:00:00Z");
+  private int sequence;
+
+  @Test
+  void createsAMeshAtRevisionOne() {
+    given();
+
+    Decision decision = when(upsertMesh("default"));
+
+    assertThat(decision).isInstanceOf(Decision.Accepted.class);
+    Decision.Accepted accepted = (Decision.Accepted) decision;
+    assertThat(accepted.created()).isTrue();
+    ResourceEvent event = accepted.events().get(0);
+    assertThat(event.getKind()).isEqualTo(EventKind.UPSERTED);
+    assertThat(event.getMesh()).isEqualTo("default");
+    assertThat(event.getResourceType()).isEqualTo("Mesh");
+    assertThat(event.getName()).isEqualTo("default");
+    assertThat(event.getRevision()).isEqualTo(1);
+    assertThat(event.getActor()).isEqualTo("anonymous@127.0.0.1");
+    assertThat(event.getRequestId()).isEqualTo("req-1");
+  }
+
+  @Test
+  void updatesAMeshAtTheNextRevision() {
+    given(upsertMesh("default"));
+
+    Decision.Accepted accepted = (Decision.Accepted) when(upsertMesh("default"));
+
+    assertThat(accepted.created()).isFalse();
+    assertThat(accepted.events().get(0).getRevision()).isEqualTo(2);
+  }
+
+  @Test
+  void rejectsDataplaneInAMeshThatDoesNotExist() {
+    given();
+
+    Decision decision = when(upsertDataplane("default", "web-1"));
+
+    assertThat(decision)
+        .isEqualTo(
+            new Decision.Rejected(
+                Decision.Reason.INVALID,
+                "mesh \"default\" does not exist",
+                List.of(new Violation("mesh", "mesh \"default\" does not exist"))));
+  }
+
+  @Test
+  void acceptsDataplaneInAnExistingMesh() {
+    given(upsertMesh("default"));
+
+    Decision.Accepted accepted = (Decision.Accepted) when(upsertDataplane("default", "web-1"));
+
+    assertThat(accepted.created()).isTrue();
+    assertThat(accepted.events().get(0).getRevision()).isEqualTo(1);
+    assertThat(accepted.events().get(0).getResourceType()).isEqualTo("Dataplane");
+  }
+
+  @Test
+  void rejectsDeleteOfMeshWithDataplanes() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+
+    Decision decision = when(delete(ResourceType.MESH, "default", "default"));
+
+    assertThat(decision).isInstanceOf(Decision.Rejected.class);
+    assertThat(((Decision.Rejected) decision).reason()).isEqualTo(Decision.Reason.CONFLICT);
+  }
+
+  @Test
+  void rejectsDeleteOfMissingResource() {
+    given(upsertMesh("default"));
+
+    Decision decision = when(delete(ResourceType.DATAPLANE, "default", "web-1"));
+
+    assertThat(((Decision.Rejected) decision).reason()).isEqualTo(Decision.Reason.NOT_FOUND);
+  }
+
+  @Test
+  void deletesAndRecreatesContinuingTheRevision() {
+    given(
+        upsertMesh("default"),
+        upsertDataplane("default", "web-1"),
+        upsertDataplane("default", "web-1"),
+        delete(ResourceType.DATAPLANE, "default", "web-1"));
+
+    Decision.Accepted accepted = (Decision.Accepted) when(upsertDataplane("default", "web-1"));
+
+    assertThat(accepted.created()).isTrue();
+    assertThat(accepted.events().get(0).getRevision()).isEqualTo(4);
+  }
+
+  @Test
+  void deletesAMeshWithoutDataplanes() {
+    given(
+        upsertMesh("default"),
+        upsertDataplane("default", "web-1"),
+        delete(ResourceType.DATAPLANE, "default", "web-1"));
+
+    Decision.Accepted accepted =
+        (Decision.Accepted) when(delete(ResourceType.MESH, "default", "default"));
+
+    ResourceEvent event = accepted.events().get(0);
+    assertThat(event.getKind()).isEqualTo(EventKind.DELETED);
+    assertThat(event.getPayload()).isNull();
+    assertThat(event.getRevision()).isEqualTo(2);
+  }
+
+  @Test
+  void stateKeepsCreationTimeAcrossUpdates() {
+    given(upsertMesh("default"), upsertMesh("default"));
+
+    Resource mesh = state.meshResource().orElseThrow();
+
+    assertThat(mesh.revision()).isEqualTo(2);
+    assertThat(mesh.creationTime()).isEqualTo(T0.plusSeconds(1));
+    assertThat(mesh.modificationTime()).isEqualTo(T0.plusSeconds(2));
+  }
+
+  @Test
+  void replayingEveryPrefixGivesTheSameStatesAsDeciding() {
+    List<ResourceEvent> events =
+        given(
+            upsertMesh("default"),
+            upsertDataplane("default", "web-1"),
+            upsertDataplane("default", "backend-1"),
+            delete(ResourceType.DATAPLANE, "default", "web-1"),
+            upsertDataplane("default", "web-1"));
+    for (int prefix = 0; prefix <= events.size(); prefix++) {
+      MeshState replayed = MeshState.empty("default");
+      for (ResourceEvent e : events.subList(0, prefix)) {
+        replayed = replayed.evolve(e);
+      }
+      assertThat(replayed).isEqualTo(history.get(prefix));
+    }
+    assertThat(state.list(ResourceType.DATAPLANE))
+        .extracting(Resource::name)
+        .containsExactly("backend-1", "web-1");
+  }
+
+  // --- given / when helpers ---
+
+  private MeshState state = MeshState.empty("default");
+  private final List<MeshState> history = new ArrayList<>(List.of(state));
+
+  private List<ResourceEvent> given(Command... commands) {
+    List<ResourceEvent> events = new ArrayList<>();
+    for (Command c : commands) {
+      Decision d = Decider.decide(c, state);
+      assertThat(d).as("given " + c).isInstanceOf(Decision.Accepted.class);
+      for (ResourceEvent e : ((Decision.Accepted) d).events()) {
+        state = state.evolve(e);
+        history.add(state);
+        events.add(e);
+      }
+    }
+    return events;
+  }
+
+  private Decision when(Command command) {
+    return Decider.decide(command, state);
+  }
+
+  private Command.Metadata meta() {
+    sequence++;
+    return new Command.Metadata(
+        "event-" + sequence, T0.plusSeconds(sequence), "anonymous@127.0.0.1", "req-" + sequence);
+  }
+
+  private Command upsertMesh(String name) {
+    return new Command.Upsert(
+        ResourceType.MESH,
+        name,
+        name,
+        parse(ResourceType.MESH, "type: Mesh\nname: " + name),
+        meta());
+  }
+
+  private Command upsertDataplane(String mesh, String name) {
+    String yaml =
+        "type: Dataplane\nmesh: "
+            + mesh
+            + "\nname: "
+            + name
+            + "\nnetworking:\n  address: 10.0.0.1\n  inbound:\n  - port: 80\n    tags:\n"
+            + "      kuma.io/service: web\n";
+    return new Command.Upsert(
+        ResourceType.DATAPLANE, mesh, name, parse(ResourceType.DATAPLANE, yaml), meta());
+  }
+
+  private Command delete(ResourceType type, String mesh, String name) {
+    return new Command.Delete(type, mesh, name, meta());
+  }
+
+  private static SpecificRecord parse(ResourceType type, String yaml) {
+    try {
+      return type.parse(yaml.getBytes(UTF_8), Format.YAML, null, null);
+    } catch (ValidationException e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
+  }
+}
