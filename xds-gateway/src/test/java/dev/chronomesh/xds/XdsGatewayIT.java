@@ -1,0 +1,486 @@
+package dev.chronomesh.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.TopicSetup;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.ProxyConfig;
+import dev.chronomesh.events.avro.XdsResource;
+import dev.chronomesh.events.registry.InMemorySchemaRegistry;
+import dev.chronomesh.kafka.EmbeddedKafka;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import io.grpc.xds.XdsNameResolverProvider;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway against a real broker, with a real grpc-xds client (proxyless gRPC) and raw ADS
+ * streams. Each test uses its own topic prefix on one shared broker.
+ */
+class XdsGatewayIT {
+  private static final String NODE = "default.web-1";
+  private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(30);
+  private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+  private static EmbeddedKafka kafka;
+  private static final InMemorySchemaRegistry REGISTRY = new InMemorySchemaRegistry();
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = EmbeddedKafka.builder().deleteOnClose(true).start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void grpcXdsClientFollowsConfigChangesAndRemoval() throws Exception {
+    Topics topics = newTopics();
+    try (Backend first = Backend.start();
+        Backend second = Backend.start();
+        XdsGateway gateway = startGateway(topics);
+        ConfigProducer producer = new ConfigProducer(topics)) {
+      await().atMost(WAIT).until(gateway::isReady);
+
+      // The client connects before its config exists and waits for it.
+      ManagedChannel channel = xdsChannel(gateway.port(), NODE);
+      try {
+        var pending =
+            HealthGrpc.newFutureStub(channel)
+                .withWaitForReady()
+                .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance());
+        await().atMost(WAIT).until(() -> gateway.snapshots().isWatched(NODE));
+        assertThat(gateway.snapshots().get(NODE)).isNull();
+
+        producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", first.port()));
+
+        assertThat(pending.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus())
+            .isEqualTo(ServingStatus.SERVING);
+        assertThat(first.calls()).isEqualTo(1);
+        assertThat(second.calls()).isZero();
+
+        // A new version moves the endpoints; the channel follows without any restart.
+        producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", second.port()));
+        await()
+            .atMost(WAIT)
+            .untilAsserted(
+                () -> {
+                  check(channel);
+                  assertThat(second.calls()).isPositive();
+                });
+        int firstCalls = first.calls();
+        for (int i = 0; i < 3; i++) {
+          check(channel);
+        }
+        assertThat(first.calls()).isEqualTo(firstCalls);
+
+        // The proxy is gone. While it is still connected its snapshot stays (nothing is pushed);
+        // the call path keeps working on what the client already has.
+        producer.send(NODE, null);
+        await().atMost(WAIT).until(() -> gateway.snapshots().isRemovalPending(NODE));
+        assertThat(gateway.snapshots().get(NODE)).isNotNull();
+        check(channel);
+      } finally {
+        channel.shutdownNow();
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
+      // Cleared once its stream has closed.
+      await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) == null);
+      assertThat(gateway.snapshots().isRemovalPending(NODE)).isFalse();
+
+      // With nobody connected, a tombstone clears at once.
+      producer.send("default.web-2", ProxylessConfigs.proxyConfig("default", "web-2", 1));
+      await().atMost(WAIT).until(() -> gateway.snapshots().get("default.web-2") != null);
+      producer.send("default.web-2", null);
+      await().atMost(WAIT).until(() -> gateway.snapshots().get("default.web-2") == null);
+      assertThat(gateway.snapshots().isRemovalPending("default.web-2")).isFalse();
+    }
+  }
+
+  @Test
+  void deltaStreamReceivesOnlyChangedResources() throws Exception {
+    Topics topics = newTopics();
+    try (XdsGateway gateway = startGateway(topics);
+        ConfigProducer producer = new ConfigProducer(topics)) {
+      producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", 10001));
+      await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) != null);
+
+      ManagedChannel channel = plainChannel(gateway.port());
+      BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+      StreamObserver<DeltaDiscoveryRequest> requests =
+          AggregatedDiscoveryServiceGrpc.newStub(channel)
+              .deltaAggregatedResources(collectInto(received));
+      try {
+        Node node = Node.newBuilder().setId(NODE).build();
+        requests.onNext(
+            DeltaDiscoveryRequest.newBuilder()
+                .setNode(node)
+                .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+                .build());
+        DeltaDiscoveryResponse clusters = nextDelta(received);
+        assertThat(clusters.getTypeUrl()).isEqualTo(Resources.V3.CLUSTER_TYPE_URL);
+        assertThat(clusters.getResourcesList())
+            .singleElement()
+            .satisfies(r -> assertThat(r.getName()).isEqualTo("backend"));
+        requests.onNext(ack(node, clusters));
+
+        requests.onNext(
+            DeltaDiscoveryRequest.newBuilder()
+                .setNode(node)
+                .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+                .addResourceNamesSubscribe("backend")
+                .build());
+        DeltaDiscoveryResponse endpoints = nextDelta(received);
+        assertThat(endpoints.getTypeUrl()).isEqualTo(Resources.V3.ENDPOINT_TYPE_URL);
+        assertThat(endpointPort(endpoints)).isEqualTo(10001);
+        requests.onNext(ack(node, endpoints));
+
+        // Only the endpoints change: only EDS is pushed. Responses of one update go out in
+        // cluster, endpoint order, so a CDS push would have arrived before this one.
+        producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", 10002));
+        DeltaDiscoveryResponse moved = nextDelta(received);
+        assertThat(moved.getTypeUrl()).isEqualTo(Resources.V3.ENDPOINT_TYPE_URL);
+        assertThat(endpointPort(moved)).isEqualTo(10002);
+        requests.onNext(ack(node, moved));
+
+        // A cluster change after that is the next thing on the stream: no stale CDS push was
+        // queued in between.
+        Cluster changed =
+            ProxylessConfigs.cluster().toBuilder()
+                .setConnectTimeout(Duration.newBuilder().setSeconds(7))
+                .build();
+        List<XdsResource> resources = new ArrayList<>(ProxylessConfigs.resources(10002));
+        resources.removeIf(r -> r.getTypeUrl().equals(Resources.V3.CLUSTER_TYPE_URL));
+        resources.add(ProxylessConfigs.resource(Resources.V3.CLUSTER_TYPE_URL, "backend", changed));
+        producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", resources));
+        DeltaDiscoveryResponse clusterChange = nextDelta(received);
+        assertThat(clusterChange.getTypeUrl()).isEqualTo(Resources.V3.CLUSTER_TYPE_URL);
+        assertThat(clusterChange.getResources(0).getResource().unpack(Cluster.class))
+            .isEqualTo(changed);
+        requests.onNext(ack(node, clusterChange));
+        assertThat(received).isEmpty();
+      } finally {
+        requests.onCompleted();
+        channel.shutdownNow();
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void malformedRecordsAreSkippedAndGatewayKeepsServing() throws Exception {
+    Topics topics = newTopics();
+    AvroSerde<ProxyConfig> serde = AvroSerde.forValues(REGISTRY, ProxyConfig.class);
+    String topic = topics.proxyConfigs();
+    ProxyConfig web1 = ProxylessConfigs.proxyConfig("default", "web-1", 10001);
+    List<XdsResource> badBytes = new ArrayList<>(ProxylessConfigs.resources(10001));
+    badBytes.add(
+        ProxylessConfigs.resource(
+            Resources.V3.ROUTE_TYPE_URL,
+            "broken",
+            new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
+    try (KafkaProducer<byte[], byte[]> raw =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+        ConfigProducer producer = new ConfigProducer(topics)) {
+      // Not in the wire format at all.
+      raw.send(new ProducerRecord<>(topic, bytes("default.bad"), bytes("not avro"))).get();
+      // Key and value disagree about the proxy.
+      raw.send(new ProducerRecord<>(topic, bytes("default.other"), serde.serialize(topic, web1)))
+          .get();
+      // A resource that is not a serialized RouteConfiguration.
+      raw.send(
+              new ProducerRecord<>(
+                  topic,
+                  bytes(NODE),
+                  serde.serialize(
+                      topic, ProxylessConfigs.proxyConfig("default", "web-1", badBytes))))
+          .get();
+      // A key that is no node id.
+      raw.send(new ProducerRecord<>(topic, bytes("no-dot"), serde.serialize(topic, web1))).get();
+      producer.send("default.web-2", ProxylessConfigs.proxyConfig("default", "web-2", 10002));
+
+      try (XdsGateway gateway = startGateway(topics)) {
+        await().atMost(WAIT).until(gateway::isReady);
+        assertThat(gateway.snapshots().get("default.web-2")).isNotNull();
+        assertThat(gateway.snapshots().get("default.bad")).isNull();
+        assertThat(gateway.snapshots().get("default.other")).isNull();
+        assertThat(gateway.snapshots().get(NODE)).isNull();
+        assertThat(gateway.snapshots().get("no-dot")).isNull();
+
+        // Garbage arriving while serving is skipped too; later records still apply.
+        raw.send(new ProducerRecord<>(topic, bytes("default.web-3"), new byte[] {0, 0, 0, 0, 9}))
+            .get();
+        producer.send("default.web-3", ProxylessConfigs.proxyConfig("default", "web-3", 10003));
+        await().atMost(WAIT).until(() -> gateway.snapshots().get("default.web-3") != null);
+        assertThat(gateway.isReady()).isTrue();
+
+        ManagedChannel channel = plainChannel(gateway.port());
+        try {
+          HealthCheckResponse health =
+              HealthGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
+                  .check(
+                      HealthCheckRequest.newBuilder()
+                          .setService(AggregatedDiscoveryServiceGrpc.SERVICE_NAME)
+                          .build());
+          assertThat(health.getStatus()).isEqualTo(ServingStatus.SERVING);
+
+          BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+          StreamObserver<DiscoveryRequest> requests =
+              AggregatedDiscoveryServiceGrpc.newStub(channel)
+                  .streamAggregatedResources(collectInto(received));
+          requests.onNext(
+              DiscoveryRequest.newBuilder()
+                  .setNode(Node.newBuilder().setId("default.web-3"))
+                  .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+                  .addResourceNames("backend")
+                  .build());
+          Object response = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+          assertThat(response).isInstanceOf(DiscoveryResponse.class);
+          ClusterLoadAssignment cla =
+              ((DiscoveryResponse) response).getResources(0).unpack(ClusterLoadAssignment.class);
+          assertThat(cla).isEqualTo(ProxylessConfigs.endpoints(10003));
+          requests.onCompleted();
+        } finally {
+          channel.shutdownNow();
+          channel.awaitTermination(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  // ---- helpers ----
+
+  private static Topics newTopics() {
+    Topics topics = new Topics("it" + PREFIXES.incrementAndGet() + ".");
+    TopicSetup.ensureTopics(
+        Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 2, (short) 1);
+    return topics;
+  }
+
+  private static XdsGateway startGateway(Topics topics) {
+    return XdsGateway.start(
+        new XdsGatewayConfig(
+            "127.0.0.1",
+            0,
+            Map.of("bootstrap.servers", kafka.bootstrapServers()),
+            topics,
+            REGISTRY));
+  }
+
+  private static ManagedChannel xdsChannel(int gatewayPort, String nodeId) {
+    Map<String, Object> bootstrap =
+        Map.of(
+            "xds_servers",
+            List.of(
+                Map.of(
+                    "server_uri", "127.0.0.1:" + gatewayPort,
+                    "channel_creds", List.of(Map.of("type", "insecure")),
+                    "server_features", List.of("xds_v3"))),
+            "node",
+            Map.of("id", nodeId));
+    // A registry of its own, so that this channel's xds resolver uses this bootstrap (the JVM
+    // has none, and each test has its own gateway).
+    NameResolverRegistry resolvers = new NameResolverRegistry();
+    resolvers.register(XdsNameResolverProvider.createForTest("xds", bootstrap));
+    return Grpc.newChannelBuilder(
+            "xds:///" + ProxylessConfigs.SERVICE, InsecureChannelCredentials.create(), resolvers)
+        .build();
+  }
+
+  private static ManagedChannel plainChannel(int port) {
+    return Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+  }
+
+  private static void check(ManagedChannel channel) {
+    HealthCheckResponse response =
+        HealthGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance());
+    assertThat(response.getStatus()).isEqualTo(ServingStatus.SERVING);
+  }
+
+  private static <T> StreamObserver<T> collectInto(BlockingQueue<Object> queue) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        queue.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        queue.add(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  private static DeltaDiscoveryResponse nextDelta(BlockingQueue<Object> received)
+      throws InterruptedException {
+    Object next = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(next).as("next delta response").isInstanceOf(DeltaDiscoveryResponse.class);
+    return (DeltaDiscoveryResponse) next;
+  }
+
+  private static DeltaDiscoveryRequest ack(Node node, DeltaDiscoveryResponse response) {
+    return DeltaDiscoveryRequest.newBuilder()
+        .setNode(node)
+        .setTypeUrl(response.getTypeUrl())
+        .setResponseNonce(response.getNonce())
+        .build();
+  }
+
+  private static int endpointPort(DeltaDiscoveryResponse response)
+      throws InvalidProtocolBufferException {
+    assertThat(response.getResourcesList()).hasSize(1);
+    ClusterLoadAssignment cla =
+        response.getResources(0).getResource().unpack(ClusterLoadAssignment.class);
+    return cla.getEndpoints(0)
+        .getLbEndpoints(0)
+        .getEndpoint()
+        .getAddress()
+        .getSocketAddress()
+        .getPortValue();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Writes proxy configs the way the projector does: transactionally. */
+  private static final class ConfigProducer implements AutoCloseable {
+    private final String topic;
+    private final KafkaProducer<String, ProxyConfig> producer;
+
+    ConfigProducer(Topics topics) {
+      this.topic = topics.proxyConfigs();
+      this.producer =
+          new KafkaProducer<>(
+              Map.of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  kafka.bootstrapServers(),
+                  ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                  "xds-gateway-it-" + topic),
+              new StringSerializer(),
+              AvroSerde.forValues(REGISTRY, ProxyConfig.class));
+      producer.initTransactions();
+    }
+
+    void send(String key, ProxyConfig value) {
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, key, value));
+      producer.commitTransaction();
+    }
+
+    @Override
+    public void close() {
+      producer.close();
+    }
+  }
+
+  /** A plain gRPC server (the health service) that counts the calls it receives. */
+  private static final class Backend implements AutoCloseable {
+    private final Server server;
+    private final AtomicInteger calls;
+
+    private Backend(Server server, AtomicInteger calls) {
+      this.server = server;
+      this.calls = calls;
+    }
+
+    static Backend start() throws IOException {
+      AtomicInteger calls = new AtomicInteger();
+      ServerInterceptor counting =
+          new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, io.grpc.Metadata headers, ServerCallHandler<Q, R> next) {
+              calls.incrementAndGet();
+              return next.startCall(call, headers);
+            }
+          };
+      Server server =
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
+              .addService(
+                  ServerInterceptors.intercept(
+                      new HealthStatusManager().getHealthService(), counting))
+              .build()
+              .start();
+      return new Backend(server, calls);
+    }
+
+    int port() {
+      return server.getPort();
+    }
+
+    int calls() {
+      return calls.get();
+    }
+
+    @Override
+    public void close() {
+      server.shutdownNow();
+      try {
+        server.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
