@@ -1,0 +1,293 @@
+package dev.chronomesh.launcher;
+
+import dev.chronomesh.commandapi.CommandApiConfig;
+import dev.chronomesh.commandapi.CommandApiServer;
+import dev.chronomesh.commandapi.registry.SchemaRegistryRoutes;
+import dev.chronomesh.events.TopicSetup;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
+import dev.chronomesh.events.registry.KafkaSchemaRegistry;
+import dev.chronomesh.events.registry.SchemaRegistry;
+import dev.chronomesh.projector.Projector;
+import dev.chronomesh.projector.ProjectorConfig;
+import dev.chronomesh.xds.XdsGateway;
+import dev.chronomesh.xds.XdsGatewayConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code chronomesh} command: {@code up} (everything, embedded broker) or {@code run}. */
+@Command(
+    name = "chronomesh",
+    mixinStandardHelpOptions = true,
+    version = "chronomesh 0.1.0-SNAPSHOT",
+    description = "An event-sourced service-mesh control plane on Apache Kafka.",
+    subcommands = {Main.Up.class, Main.Run.class})
+public final class Main implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main()).execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    new CommandLine(this).usage(System.out);
+    return 0;
+  }
+
+  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM); then closes the resource. */
+  static void runUntilStopped(AutoCloseable resource, PrintStream out) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              out.println("Stopping Chronomesh...");
+              try {
+                resource.close();
+              } catch (Exception e) {
+                e.printStackTrace(out);
+              }
+              stopped.countDown();
+            },
+            "chronomesh-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    stopped.await();
+  }
+
+  @Command(
+      name = "up",
+      mixinStandardHelpOptions = true,
+      description =
+          "Start an embedded Kafka broker and every service in this process, on loopback.")
+  static final class Up implements Callable<Integer> {
+    @Option(
+        names = "--data-dir",
+        description = "Where the broker log and projector state live (default: ${DEFAULT-VALUE}).",
+        defaultValue = "${sys:user.home}/.chronomesh")
+    Path dataDir;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bind address.")
+    String host;
+
+    @Option(names = "--api-port", defaultValue = "5681", description = "REST API port.")
+    int apiPort;
+
+    @Option(names = "--xds-port", defaultValue = "5678", description = "xDS (ADS) port.")
+    int xdsPort;
+
+    @Option(names = "--kafka-port", defaultValue = "19092", description = "Embedded broker port.")
+    int kafkaPort;
+
+    @Option(
+        names = "--kafka-controller-port",
+        defaultValue = "19093",
+        description = "Embedded KRaft controller port.")
+    int kafkaControllerPort;
+
+    @Option(
+        names = "--partitions",
+        defaultValue = "3",
+        description = "Partitions of the events and proxy-configs topics.")
+    int partitions;
+
+    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX)
+    String topicPrefix;
+
+    @Override
+    public Integer call() throws Exception {
+      Files.createDirectories(dataDir);
+      ChronomeshStack stack =
+          ChronomeshStack.start(
+              new ChronomeshStack.Settings(
+                  dataDir.toAbsolutePath(),
+                  host,
+                  apiPort,
+                  xdsPort,
+                  kafkaPort,
+                  kafkaControllerPort,
+                  partitions,
+                  new Topics(topicPrefix)));
+      PrintStream out = System.out;
+      out.println();
+      out.println("Chronomesh is up.");
+      out.println("  REST API         " + stack.apiUrl());
+      out.println("  xDS (ADS, gRPC)  " + stack.xdsAddress());
+      out.println("  Kafka            " + stack.bootstrapServers());
+      out.println("  Schema registry  " + stack.apiUrl() + "/schema-registry");
+      out.println("  Data directory   " + stack.dataDir());
+      out.println("Press Ctrl-C to stop.");
+      out.flush();
+      runUntilStopped(stack, out);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Run one service against an existing Kafka cluster (production scale-out).")
+  static final class Run implements Callable<Integer> {
+    @Parameters(
+        index = "0",
+        description = "command-api, projector or xds-gateway",
+        completionCandidates = Services.class)
+    String service;
+
+    @Option(names = "--bootstrap-servers", required = true, description = "HOST:PORT[,HOST:PORT]")
+    String bootstrapServers;
+
+    @Option(
+        names = "--kafka-config",
+        description = "Kafka client properties file passed to every client (TLS, SASL, ...).")
+    Path kafkaConfig;
+
+    @Option(
+        names = "--schema-registry-url",
+        description =
+            "A Confluent-compatible registry; default: the registry kept in the schemas topic.")
+    URI schemaRegistryUrl;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bind address.")
+    String host;
+
+    @Option(names = "--port", description = "Listen port (default: 5681 API, 5678 xDS).")
+    Integer port;
+
+    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX)
+    String topicPrefix;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions when creating.")
+    int partitions;
+
+    @Option(names = "--replication", defaultValue = "3", description = "Replication when creating.")
+    short replication;
+
+    @Option(
+        names = "--data-dir",
+        defaultValue = "${sys:user.home}/.chronomesh",
+        description = "Local state of the projector (RocksDB), rebuilt from Kafka when lost.")
+    Path dataDir;
+
+    @Option(names = "--application-id", defaultValue = ProjectorConfig.DEFAULT_APPLICATION_ID)
+    String applicationId;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> kafkaProperties = loadKafkaProperties();
+      Topics topics = new Topics(topicPrefix);
+      TopicSetup.ensureTopics(kafkaProperties, topics, partitions, replication);
+      List<AutoCloseable> resources = new ArrayList<>();
+      SchemaRegistry registry;
+      KafkaSchemaRegistry kafkaRegistry = null;
+      if (schemaRegistryUrl != null) {
+        registry = new ConfluentSchemaRegistryClient(schemaRegistryUrl);
+      } else {
+        kafkaRegistry = KafkaSchemaRegistry.start(kafkaProperties, topics.schemas());
+        resources.add(kafkaRegistry);
+        registry = kafkaRegistry;
+      }
+      AutoCloseable running;
+      String address;
+      switch (service) {
+        case "command-api" -> {
+          CommandApiServer api =
+              CommandApiServer.start(
+                  new CommandApiConfig(
+                      host,
+                      port == null ? CommandApiConfig.DEFAULT_PORT : port,
+                      kafkaProperties,
+                      topics,
+                      registry,
+                      ServiceDefaults.MAX_BODY_BYTES,
+                      ServiceDefaults.WRITE_TIMEOUT));
+          if (kafkaRegistry != null) {
+            SchemaRegistryRoutes.mount(api.app(), kafkaRegistry);
+          }
+          running = api;
+          address = "http://" + host + ":" + api.port();
+        }
+        case "projector" -> {
+          running =
+              Projector.start(
+                  new ProjectorConfig(
+                      kafkaProperties,
+                      topics,
+                      registry,
+                      applicationId,
+                      dataDir.toAbsolutePath().resolve("streams")));
+          address = "(no listener)";
+        }
+        case "xds-gateway" -> {
+          XdsGateway gateway =
+              XdsGateway.start(
+                  new XdsGatewayConfig(
+                      host,
+                      port == null ? XdsGatewayConfig.DEFAULT_PORT : port,
+                      kafkaProperties,
+                      topics,
+                      registry));
+          running = gateway;
+          address = host + ":" + gateway.port();
+        }
+        default -> {
+          resources.forEach(Run::closeQuietly);
+          throw new CommandLine.ParameterException(
+              new CommandLine(this),
+              "unknown service '" + service + "': use command-api, projector or xds-gateway");
+        }
+      }
+      resources.add(0, running);
+      System.out.println("Chronomesh " + service + " is running on " + address);
+      System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
+      runUntilStopped(() -> resources.forEach(Run::closeQuietly), System.out);
+      return 0;
+    }
+
+    private Map<String, Object> loadKafkaProperties() throws IOException {
+      Map<String, Object> props = new HashMap<>();
+      if (kafkaConfig != null) {
+        Properties file = new Properties();
+        try (InputStream in = Files.newInputStream(kafkaConfig)) {
+          file.load(in);
+        }
+        file.forEach((k, v) -> props.put(k.toString(), v));
+      }
+      props.put("bootstrap.servers", bootstrapServers);
+      return Map.copyOf(props);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        e.printStackTrace();
+      }
+    }
+  }
+
+  /** Completion candidates of {@code run}. */
+  static final class Services extends ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    Services() {
+      super(List.of("command-api", "projector", "xds-gateway"));
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.chronomesh.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chronomesh.kafka.FreePorts;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code chronomesh up} as its own process: SIGKILL it, start it again on the same data directory,
+ * and it serves the same meshes and dataplanes, and the same config version to a proxy.
+ */
+class UpRestartIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dataDir;
+  private Process process;
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  @Test
+  void sigkillAndRestartServesTheSameStateAndVersion() throws Exception {
+    int apiPort = FreePorts.next();
+    int xdsPort = FreePorts.next();
+    int kafkaPort = FreePorts.next();
+    int controllerPort = FreePorts.next();
+    List<String> args =
+        List.of(
+            "up",
+            "--data-dir",
+            dataDir.toString(),
+            "--api-port",
+            Integer.toString(apiPort),
+            "--xds-port",
+            Integer.toString(xdsPort),
+            "--kafka-port",
+            Integer.toString(kafkaPort),
+            "--kafka-controller-port",
+            Integer.toString(controllerPort),
+            "--partitions",
+            "2");
+    Rest rest = new Rest("http://127.0.0.1:" + apiPort);
+
+    process = startUp(args, "first");
+    awaitReady(rest);
+    assertThat(rest.putYaml("/meshes/default", "type: Mesh\nname: default\n").statusCode())
+        .isEqualTo(201);
+    assertThat(
+            rest.putYaml("/meshes/default/dataplanes/backend-1", backend(FreePorts.next()))
+                .statusCode())
+        .isEqualTo(201);
+    assertThat(
+            rest.putYaml("/meshes/default/dataplanes/web-1", WalkingSkeletonIT.webDataplane())
+                .statusCode())
+        .isEqualTo(201);
+    String before = awaitClustersVersion(xdsPort);
+    String dataplanesBefore = rest.get("/meshes/default/dataplanes").body();
+
+    long pid = process.pid();
+    process.destroyForcibly(); // SIGKILL on Unix
+    assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+
+    process = startUp(args, "second");
+    awaitReady(rest);
+    JsonNode meshes = JSON.readTree(rest.get("/meshes").body());
+    assertThat(meshes.get("total").asInt()).isEqualTo(1);
+    assertThat(meshes.get("items").get(0).get("name").asText()).isEqualTo("default");
+    assertThat(JSON.readTree(rest.get("/meshes/default/dataplanes").body()))
+        .isEqualTo(JSON.readTree(dataplanesBefore));
+    assertThat(awaitClustersVersion(xdsPort)).isEqualTo(before);
+  }
+
+  private static String awaitClustersVersion(int xdsPort) {
+    String[] version = new String[1];
+    await("a clusters response for default.web-1")
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () -> {
+              DiscoveryResponse r =
+                  AdsProbe.firstClusters("127.0.0.1", xdsPort, "default.web-1", 5);
+              if (r == null || r.getResourcesCount() < 2) {
+                return false; // the clusters of backend and web
+              }
+              version[0] = r.getVersionInfo();
+              return true;
+            });
+    return version[0];
+  }
+
+  private static void awaitReady(Rest rest) {
+    await("chronomesh up is ready")
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(() -> rest.get("/readyz").statusCode() == 200);
+  }
+
+  private Process startUp(List<String> args, String label) throws IOException {
+    Path root = Path.of(System.getProperty("chronomesh.root", "..")).toAbsolutePath().normalize();
+    String classpath =
+        root.resolve("launcher/target/classes")
+            + ":"
+            + Files.readString(root.resolve("launcher/target/runtime-classpath.txt")).trim();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.add("-Xmx768m");
+    if (Runtime.version().feature() >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    command.addAll(List.of("-cp", classpath, "dev.chronomesh.launcher.Main"));
+    command.addAll(args);
+    Path log = root.resolve("testcontainers-it/target/up-" + label + ".log");
+    Files.createDirectories(log.getParent());
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  private static String backend(int port) {
+    return """
+        type: Dataplane
+        mesh: default
+        name: backend-1
+        networking:
+          address: 127.0.0.1
+          inbound:
+            - port: %d
+              tags:
+                kuma.io/service: backend
+        """
+        .formatted(port);
+  }
+}

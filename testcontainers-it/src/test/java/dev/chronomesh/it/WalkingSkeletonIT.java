@@ -1,0 +1,178 @@
+package dev.chronomesh.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
+import dev.chronomesh.launcher.ChronomeshStack;
+import io.grpc.ManagedChannel;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The issue's end-to-end check: a REST write reaches a proxyless gRPC call through Kafka, the Kafka
+ * Streams projector and the xDS gateway, with a real grpc-xds client and real servers.
+ */
+class WalkingSkeletonIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dataDir;
+
+  static ChronomeshStack stack;
+  static Rest rest;
+
+  @BeforeAll
+  static void startStack() {
+    stack =
+        ChronomeshStack.start(
+            new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()));
+    rest = new Rest(stack.apiUrl());
+  }
+
+  @AfterAll
+  static void stopStack() {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  void restWritesReachAProxylessGrpcClient() throws Exception {
+    try (WhoAmIServer backend1 = new WhoAmIServer("backend-1");
+        WhoAmIServer backend2 = new WhoAmIServer("backend-2")) {
+      assertThat(rest.putYaml("/meshes/default", "type: Mesh\nname: default\n").statusCode())
+          .isEqualTo(201);
+      assertThat(
+              rest.putYaml("/meshes/default/dataplanes/backend-1", dataplane(backend1))
+                  .statusCode())
+          .isEqualTo(201);
+      assertThat(rest.putYaml("/meshes/default/dataplanes/web-1", webDataplane()).statusCode())
+          .isEqualTo(201);
+
+      ManagedChannel channel = XdsClients.channel(stack.xdsAddress(), "default.web-1", "backend");
+      try {
+        await("first call reaches backend-1")
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(() -> XdsClients.who(channel).equals("backend-1"));
+
+        assertThat(
+                rest.putYaml("/meshes/default/dataplanes/backend-2", dataplane(backend2))
+                    .statusCode())
+            .isEqualTo(201);
+        await("calls spread over backend-1 and backend-2")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> backendsSeen(channel, 20).equals(Set.of("backend-1", "backend-2")));
+
+        assertThat(rest.delete("/meshes/default/dataplanes/backend-1").statusCode()).isEqualTo(200);
+        await("calls go only to backend-2")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> backendsSeen(channel, 20).equals(Set.of("backend-2")));
+      } finally {
+        XdsClients.close(channel);
+      }
+    }
+  }
+
+  @Test
+  void confluentCompatibleToolsReadTheEventsTopicThroughTheEmbeddedRegistry() throws Exception {
+    assertThat(
+            rest.putYaml("/meshes/registry-demo", "type: Mesh\nname: registry-demo\n").statusCode())
+        .isEqualTo(201);
+    ConfluentSchemaRegistryClient client =
+        new ConfluentSchemaRegistryClient(URI.create(stack.apiUrl() + "/schema-registry"));
+    JsonNode subjects = JSON.readTree(rest.get("/schema-registry/subjects").body());
+    assertThat(subjects.toString()).contains("chronomesh.events-value");
+
+    AvroSerde<ResourceEvent> viaRest = AvroSerde.forValues(client, ResourceEvent.class);
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor("chronomesh.events").stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      List<ResourceEvent> events = new ArrayList<>();
+      await("the mesh event, read with the schema fetched over REST")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                  events.add(viaRest.deserialize(r.topic(), r.value()));
+                }
+                return events.stream().anyMatch(e -> e.getMesh().equals("registry-demo"));
+              });
+    }
+  }
+
+  private static Set<String> backendsSeen(ManagedChannel channel, int calls) {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < calls; i++) {
+      seen.add(XdsClients.who(channel));
+    }
+    return seen;
+  }
+
+  static String dataplane(WhoAmIServer server) {
+    return """
+        type: Dataplane
+        mesh: default
+        name: %s
+        networking:
+          address: 127.0.0.1
+          inbound:
+            - port: %d
+              tags:
+                kuma.io/service: backend
+                kuma.io/protocol: grpc
+        """
+        .formatted(server.name(), server.port());
+  }
+
+  static String webDataplane() {
+    return """
+        type: Dataplane
+        mesh: default
+        name: web-1
+        networking:
+          address: 127.0.0.1
+          inbound:
+            - port: 20000
+              tags:
+                kuma.io/service: web
+          outbound:
+            - port: 10001
+              tags:
+                kuma.io/service: backend
+        """;
+  }
+}
