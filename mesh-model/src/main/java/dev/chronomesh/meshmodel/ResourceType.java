@@ -87,6 +87,13 @@ public record ResourceType(String name, String plural, Scope scope, ResourceMapp
     } else {
       mesh = resourceName;
     }
+    if (mesh != null && mesh.contains(".")) {
+      // A proxy's node id is <mesh>.<dataplane>: the first dot must end the mesh name.
+      violations.add(
+          scope == Scope.MESH ? "mesh" : "name",
+          "a mesh name cannot contain '.': proxies are identified as <mesh>.<dataplane>");
+      mesh = null;
+    }
     Map<String, String> labels = labels(doc);
     for (String serverSet : List.of("creationTime", "modificationTime")) {
       // Sent back from a GET: accepted and ignored, the server sets them.

@@ -305,7 +305,15 @@ class ResourceTypeTest {
             List.of("")),
         Arguments.of(
             "duplicate keys", ResourceType.MESH, "type: Mesh\nname: a\nname: b\n", List.of("")),
-        Arguments.of("empty body", ResourceType.MESH, "", List.of("")));
+        Arguments.of("empty body", ResourceType.MESH, "", List.of("")),
+        Arguments.of(
+            "mesh name with a dot", ResourceType.MESH, "type: Mesh\nname: a.b\n", List.of("name")),
+        Arguments.of(
+            "dataplane in a mesh name with a dot",
+            ResourceType.DATAPLANE,
+            "type: Dataplane\nmesh: a.b\nname: dp\nnetworking:\n  address: 127.0.0.1\n"
+                + "  inbound:\n    - port: 80\n      tags:\n        kuma.io/service: s\n",
+            List.of("mesh")));
   }
 
   @ParameterizedTest(name = "{0}")
