@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,11 +62,40 @@ public final class TopicSetup {
           throw e;
         }
       }
+      awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create topics: " + e.getCause().getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * Waits until every partition of the new topics has a leader as seen by a client: on a
+   * multi-broker cluster a topic reaches the brokers' metadata a moment after it is created.
+   */
+  private static void awaitLeaders(Admin admin, List<String> names)
+      throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        boolean ready =
+            admin.describeTopics(names).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (ready) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException)) {
+          throw e;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics have no leaders after 30s: " + names);
+      }
+      Thread.sleep(100);
     }
   }
 }

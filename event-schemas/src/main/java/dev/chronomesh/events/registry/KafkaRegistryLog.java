@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -170,12 +171,25 @@ final class KafkaRegistryLog implements RegistryLog {
 
   @Override
   public long endOffset() {
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      return admin
-          .listOffsets(Map.of(partition, OffsetSpec.latest()))
-          .partitionResult(partition)
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .offset();
+      while (true) {
+        try {
+          return admin
+              .listOffsets(Map.of(partition, OffsetSpec.latest()))
+              .partitionResult(partition)
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .offset();
+        } catch (ExecutionException e) {
+          // A topic just created on a multi-broker cluster is not in every broker's metadata
+          // at once: retry retriable errors until the deadline.
+          if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          LOG.debug("Retrying end offset topic={}: {}", topic, e.getCause().toString());
+          Thread.sleep(100);
+        }
+      }
     } catch (ExecutionException e) {
       throw new SchemaRegistryException(
           "cannot read the end of schema topic " + topic + ": " + e.getCause().getMessage(),
