@@ -1,15 +1,11 @@
 package dev.chronomesh.launcher;
 
 import dev.chronomesh.commandapi.CommandApiConfig;
-import dev.chronomesh.commandapi.CommandApiServer;
-import dev.chronomesh.commandapi.registry.SchemaRegistryRoutes;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
 import dev.chronomesh.kafka.EmbeddedKafka;
-import dev.chronomesh.projector.Projector;
 import dev.chronomesh.projector.ProjectorConfig;
-import dev.chronomesh.xds.XdsGateway;
 import dev.chronomesh.xds.XdsGatewayConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,15 +62,15 @@ public final class ChronomeshStack implements AutoCloseable {
 
   private final Deque<AutoCloseable> started;
   private final EmbeddedKafka kafka;
-  private final CommandApiServer api;
-  private final XdsGateway gateway;
+  private final ServiceRunner.Running api;
+  private final ServiceRunner.Running gateway;
   private final Settings settings;
 
   private ChronomeshStack(
       Deque<AutoCloseable> started,
       EmbeddedKafka kafka,
-      CommandApiServer api,
-      XdsGateway gateway,
+      ServiceRunner.Running api,
+      ServiceRunner.Running gateway,
       Settings settings) {
     this.started = started;
     this.kafka = kafka;
@@ -83,7 +79,7 @@ public final class ChronomeshStack implements AutoCloseable {
     this.settings = settings;
   }
 
-  /** Starts everything and returns once the API and the gateway report ready. */
+  /** Starts everything and returns once every service reports ready. */
   public static ChronomeshStack start(Settings settings) {
     Deque<AutoCloseable> started = new ArrayDeque<>();
     try {
@@ -96,7 +92,6 @@ public final class ChronomeshStack implements AutoCloseable {
       started.push(kafka);
       Map<String, Object> kafkaProperties = Map.of("bootstrap.servers", kafka.bootstrapServers());
       TopicSetup.ensureTopics(kafkaProperties, settings.topics(), settings.partitions(), (short) 1);
-
       KafkaSchemaRegistry registry =
           KafkaSchemaRegistry.start(kafkaProperties, settings.topics().schemas());
       started.push(registry);
@@ -105,47 +100,46 @@ public final class ChronomeshStack implements AutoCloseable {
       // Static membership: after a crash the restarted instance takes over its partitions at
       // once instead of waiting for the dead member's session to expire.
       projectorProperties.put("main.consumer.group.instance.id", "chronomesh-up-projector");
-      Projector projector =
-          Projector.start(
-              new ProjectorConfig(
-                  projectorProperties,
-                  settings.topics(),
-                  registry,
-                  ProjectorConfig.DEFAULT_APPLICATION_ID,
-                  settings.dataDir().resolve("streams")));
+      ServiceRunner.Running projector =
+          ServiceRunner.start(
+              settings(settings, "projector", projectorProperties, 0), registry, null);
       started.push(projector);
-
-      XdsGateway gateway =
-          XdsGateway.start(
-              new XdsGatewayConfig(
-                  settings.host(),
-                  settings.xdsPort(),
-                  kafkaProperties,
-                  settings.topics(),
-                  registry));
+      ServiceRunner.Running gateway =
+          ServiceRunner.start(
+              settings(settings, "xds-gateway", kafkaProperties, settings.xdsPort()),
+              registry,
+              null);
       started.push(gateway);
-
-      CommandApiServer api =
-          CommandApiServer.start(
-              new CommandApiConfig(
-                  settings.host(),
-                  settings.apiPort(),
-                  kafkaProperties,
-                  settings.topics(),
-                  registry,
-                  ServiceDefaults.MAX_BODY_BYTES,
-                  ServiceDefaults.WRITE_TIMEOUT));
+      ServiceRunner.Running api =
+          ServiceRunner.start(
+              settings(settings, "command-api", kafkaProperties, settings.apiPort()),
+              registry,
+              registry);
       started.push(api);
-      SchemaRegistryRoutes.mount(api.app(), registry);
 
-      await("REST API", api::isReady);
-      await("xDS gateway", gateway::isReady);
-      await("projector", projector::isRunning);
+      for (ServiceRunner.Running service : new ServiceRunner.Running[] {api, gateway, projector}) {
+        await(service.service(), service.ready());
+      }
       return new ChronomeshStack(started, kafka, api, gateway, settings);
     } catch (RuntimeException | Error e) {
       closeAll(started);
       throw e;
     }
+  }
+
+  private static ServiceRunner.Settings settings(
+      Settings s, String service, Map<String, Object> kafkaProperties, int port) {
+    return new ServiceRunner.Settings(
+        service,
+        kafkaProperties,
+        s.topics(),
+        null,
+        s.host(),
+        port,
+        s.partitions(),
+        (short) 1,
+        s.dataDir(),
+        ProjectorConfig.DEFAULT_APPLICATION_ID);
   }
 
   static void await(String what, BooleanSupplier ready) {
@@ -163,20 +157,14 @@ public final class ChronomeshStack implements AutoCloseable {
     return kafka.bootstrapServers();
   }
 
-  public int apiPort() {
-    return api.port();
-  }
-
-  public int xdsPort() {
-    return gateway.port();
-  }
-
+  /** http://host:port of the REST API. */
   public String apiUrl() {
-    return "http://" + settings.host() + ":" + api.port();
+    return api.address();
   }
 
+  /** host:port of the xDS gateway. */
   public String xdsAddress() {
-    return settings.host() + ":" + gateway.port();
+    return gateway.address();
   }
 
   public Path dataDir() {

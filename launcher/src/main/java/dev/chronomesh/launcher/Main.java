@@ -1,17 +1,7 @@
 package dev.chronomesh.launcher;
 
-import dev.chronomesh.commandapi.CommandApiConfig;
-import dev.chronomesh.commandapi.CommandApiServer;
-import dev.chronomesh.commandapi.registry.SchemaRegistryRoutes;
-import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
-import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
-import dev.chronomesh.events.registry.KafkaSchemaRegistry;
-import dev.chronomesh.events.registry.SchemaRegistry;
-import dev.chronomesh.projector.Projector;
 import dev.chronomesh.projector.ProjectorConfig;
-import dev.chronomesh.xds.XdsGateway;
-import dev.chronomesh.xds.XdsGatewayConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -20,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -190,73 +179,27 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Map<String, Object> kafkaProperties = loadKafkaProperties();
-      Topics topics = new Topics(topicPrefix);
-      TopicSetup.ensureTopics(kafkaProperties, topics, partitions, replication);
-      List<AutoCloseable> resources = new ArrayList<>();
-      SchemaRegistry registry;
-      KafkaSchemaRegistry kafkaRegistry = null;
-      if (schemaRegistryUrl != null) {
-        registry = new ConfluentSchemaRegistryClient(schemaRegistryUrl);
-      } else {
-        kafkaRegistry = KafkaSchemaRegistry.start(kafkaProperties, topics.schemas());
-        resources.add(kafkaRegistry);
-        registry = kafkaRegistry;
+      if (!ServiceRunner.SERVICES.contains(service)) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "unknown service '" + service + "': use " + String.join(", ", ServiceRunner.SERVICES));
       }
-      AutoCloseable running;
-      String address;
-      switch (service) {
-        case "command-api" -> {
-          CommandApiServer api =
-              CommandApiServer.start(
-                  new CommandApiConfig(
-                      host,
-                      port == null ? CommandApiConfig.DEFAULT_PORT : port,
-                      kafkaProperties,
-                      topics,
-                      registry,
-                      ServiceDefaults.MAX_BODY_BYTES,
-                      ServiceDefaults.WRITE_TIMEOUT));
-          if (kafkaRegistry != null) {
-            SchemaRegistryRoutes.mount(api.app(), kafkaRegistry);
-          }
-          running = api;
-          address = "http://" + host + ":" + api.port();
-        }
-        case "projector" -> {
-          running =
-              Projector.start(
-                  new ProjectorConfig(
-                      kafkaProperties,
-                      topics,
-                      registry,
-                      applicationId,
-                      dataDir.toAbsolutePath().resolve("streams")));
-          address = "(no listener)";
-        }
-        case "xds-gateway" -> {
-          XdsGateway gateway =
-              XdsGateway.start(
-                  new XdsGatewayConfig(
-                      host,
-                      port == null ? XdsGatewayConfig.DEFAULT_PORT : port,
-                      kafkaProperties,
-                      topics,
-                      registry));
-          running = gateway;
-          address = host + ":" + gateway.port();
-        }
-        default -> {
-          resources.forEach(Run::closeQuietly);
-          throw new CommandLine.ParameterException(
-              new CommandLine(this),
-              "unknown service '" + service + "': use command-api, projector or xds-gateway");
-        }
-      }
-      resources.add(0, running);
-      System.out.println("Chronomesh " + service + " is running on " + address);
+      ServiceRunner.Running running =
+          ServiceRunner.start(
+              new ServiceRunner.Settings(
+                  service,
+                  loadKafkaProperties(),
+                  new Topics(topicPrefix),
+                  schemaRegistryUrl,
+                  host,
+                  port,
+                  partitions,
+                  replication,
+                  dataDir,
+                  applicationId));
+      System.out.println("Chronomesh " + service + " is running on " + running.address());
       System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
-      runUntilStopped(() -> resources.forEach(Run::closeQuietly), System.out);
+      runUntilStopped(running, System.out);
       return 0;
     }
 
@@ -272,14 +215,6 @@ public final class Main implements Callable<Integer> {
       props.put("bootstrap.servers", bootstrapServers);
       return Map.copyOf(props);
     }
-
-    private static void closeQuietly(AutoCloseable c) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        e.printStackTrace();
-      }
-    }
   }
 
   /** Completion candidates of {@code run}. */
@@ -287,7 +222,7 @@ public final class Main implements Callable<Integer> {
     private static final long serialVersionUID = 1L;
 
     Services() {
-      super(List.of("command-api", "projector", "xds-gateway"));
+      super(ServiceRunner.SERVICES);
     }
   }
 }

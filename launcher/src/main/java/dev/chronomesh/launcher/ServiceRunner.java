@@ -1,0 +1,163 @@
+package dev.chronomesh.launcher;
+
+import dev.chronomesh.commandapi.CommandApiConfig;
+import dev.chronomesh.commandapi.CommandApiServer;
+import dev.chronomesh.commandapi.registry.SchemaRegistryRoutes;
+import dev.chronomesh.events.TopicSetup;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
+import dev.chronomesh.events.registry.KafkaSchemaRegistry;
+import dev.chronomesh.events.registry.SchemaRegistry;
+import dev.chronomesh.projector.Projector;
+import dev.chronomesh.projector.ProjectorConfig;
+import dev.chronomesh.xds.XdsGateway;
+import dev.chronomesh.xds.XdsGatewayConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One service of Chronomesh against an existing Kafka cluster: what {@code chronomesh run} starts,
+ * as many times as production needs (several gateways and projectors share the work).
+ */
+public final class ServiceRunner {
+  /** The services {@code run} knows. */
+  public static final List<String> SERVICES = List.of("command-api", "projector", "xds-gateway");
+
+  private ServiceRunner() {}
+
+  /**
+   * How to run a service.
+   *
+   * @param kafkaProperties bootstrap.servers plus client settings passed to every client
+   * @param schemaRegistryUrl an external Confluent-compatible registry, or null for the registry
+   *     kept in the schemas topic (then command-api serves it under /schema-registry)
+   * @param port listen port, or null for the service's default (5681 API, 5678 xDS)
+   * @param dataDir local state of the projector (rebuilt from Kafka when lost)
+   */
+  public record Settings(
+      String service,
+      Map<String, Object> kafkaProperties,
+      Topics topics,
+      URI schemaRegistryUrl,
+      String host,
+      Integer port,
+      int partitions,
+      short replication,
+      Path dataDir,
+      String applicationId) {
+    public Settings {
+      Objects.requireNonNull(service, "service");
+      if (!SERVICES.contains(service)) {
+        throw new IllegalArgumentException(
+            "unknown service '" + service + "': use one of " + String.join(", ", SERVICES));
+      }
+      kafkaProperties = Map.copyOf(kafkaProperties);
+      if (!kafkaProperties.containsKey("bootstrap.servers")) {
+        throw new IllegalArgumentException("kafkaProperties must contain bootstrap.servers");
+      }
+      Objects.requireNonNull(topics, "topics");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(applicationId, "applicationId");
+    }
+  }
+
+  /** A started service: close it to stop it (and the registry it started). */
+  public record Running(String service, String address, BooleanSupplier ready, AutoCloseable stop)
+      implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      stop.close();
+    }
+  }
+
+  /** Creates missing topics, starts the schema registry client and the service. */
+  public static Running start(Settings s) {
+    TopicSetup.ensureTopics(s.kafkaProperties(), s.topics(), s.partitions(), s.replication());
+    if (s.schemaRegistryUrl() != null) {
+      return start(s, new ConfluentSchemaRegistryClient(s.schemaRegistryUrl()), null);
+    }
+    KafkaSchemaRegistry registry =
+        KafkaSchemaRegistry.start(s.kafkaProperties(), s.topics().schemas());
+    try {
+      Running running = start(s, registry, registry);
+      return new Running(
+          running.service(),
+          running.address(),
+          running.ready(),
+          () -> closeAll(List.of(running, registry)));
+    } catch (RuntimeException | Error e) {
+      registry.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts the service with a registry the caller owns (and closes).
+   *
+   * @param served the registry whose REST protocol the command-api serves, or null
+   */
+  static Running start(Settings s, SchemaRegistry registry, KafkaSchemaRegistry served) {
+    return switch (s.service()) {
+      case "command-api" -> {
+        CommandApiServer api =
+            CommandApiServer.start(
+                new CommandApiConfig(
+                    s.host(),
+                    s.port() == null ? CommandApiConfig.DEFAULT_PORT : s.port(),
+                    s.kafkaProperties(),
+                    s.topics(),
+                    registry,
+                    ServiceDefaults.MAX_BODY_BYTES,
+                    ServiceDefaults.WRITE_TIMEOUT));
+        try {
+          if (served != null) {
+            SchemaRegistryRoutes.mount(api.app(), served);
+          }
+        } catch (RuntimeException e) {
+          api.close();
+          throw e;
+        }
+        yield new Running(s.service(), "http://" + s.host() + ":" + api.port(), api::isReady, api);
+      }
+      case "projector" -> {
+        Projector projector =
+            Projector.start(
+                new ProjectorConfig(
+                    s.kafkaProperties(),
+                    s.topics(),
+                    registry,
+                    s.applicationId(),
+                    s.dataDir().toAbsolutePath().resolve("streams")));
+        yield new Running(s.service(), "(no listener)", projector::isRunning, projector);
+      }
+      case "xds-gateway" -> {
+        XdsGateway gateway =
+            XdsGateway.start(
+                new XdsGatewayConfig(
+                    s.host(),
+                    s.port() == null ? XdsGatewayConfig.DEFAULT_PORT : s.port(),
+                    s.kafkaProperties(),
+                    s.topics(),
+                    registry));
+        yield new Running(s.service(), s.host() + ":" + gateway.port(), gateway::isReady, gateway);
+      }
+      default -> throw new IllegalStateException("unreachable: " + s.service());
+    };
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (AutoCloseable c : resources) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(ServiceRunner.class)
+            .warn("Error while stopping component={}", c.getClass().getSimpleName(), e);
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.chronomesh.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.kafka.EmbeddedKafka;
+import dev.chronomesh.launcher.ServiceRunner;
+import dev.chronomesh.projector.ProjectorConfig;
+import io.grpc.ManagedChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The production shape of {@code chronomesh run}: each service started on its own against a
+ * replicated three-broker cluster, with two xDS gateways serving the same proxies.
+ */
+class RunServicesOnClusterIT {
+  @TempDir Path dataDir;
+
+  @Test
+  void servicesRunSeparatelyOnAReplicatedClusterAndAnyGatewayServesAnyProxy() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().nodes(3).deleteOnClose(true).start();
+        WhoAmIServer backend = new WhoAmIServer("backend-1")) {
+      List<AutoCloseable> started = new ArrayList<>();
+      try {
+        runAndCall(kafka, backend, started);
+      } finally {
+        // Services stop before the cluster they use.
+        for (int i = started.size() - 1; i >= 0; i--) {
+          started.get(i).close();
+        }
+      }
+    }
+  }
+
+  private void runAndCall(EmbeddedKafka kafka, WhoAmIServer backend, List<AutoCloseable> started)
+      throws Exception {
+    Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers());
+    Topics topics = new Topics("prod.");
+    ServiceRunner.Running api = run("command-api", props, topics, started);
+    ServiceRunner.Running gatewayA = run("xds-gateway", props, topics, started);
+    ServiceRunner.Running gatewayB = run("xds-gateway", props, topics, started);
+    run("projector", props, topics, started);
+    for (AutoCloseable service : started) {
+      ServiceRunner.Running running = (ServiceRunner.Running) service;
+      await(running.service() + " ready")
+          .atMost(Duration.ofSeconds(120))
+          .until(running.ready()::getAsBoolean);
+    }
+    try (Admin admin = Admin.create(props)) {
+      TopicDescription events =
+          admin.describeTopics(List.of(topics.events())).allTopicNames().get().get(topics.events());
+      assertThat(events.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
+    }
+
+    Rest rest = new Rest(api.address());
+    assertThat(rest.putYaml("/meshes/default", "type: Mesh\nname: default\n").statusCode())
+        .isEqualTo(201);
+    assertThat(
+            rest.putYaml(
+                    "/meshes/default/dataplanes/backend-1", WalkingSkeletonIT.dataplane(backend))
+                .statusCode())
+        .isEqualTo(201);
+    assertThat(
+            rest.putYaml("/meshes/default/dataplanes/web-1", WalkingSkeletonIT.webDataplane())
+                .statusCode())
+        .isEqualTo(201);
+
+    for (ServiceRunner.Running gateway : List.of(gatewayA, gatewayB)) {
+      ManagedChannel channel = XdsClients.channel(gateway.address(), "default.web-1", "backend");
+      try {
+        await("a call through gateway " + gateway.address())
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(() -> XdsClients.who(channel).equals("backend-1"));
+      } finally {
+        XdsClients.close(channel);
+      }
+    }
+  }
+
+  private ServiceRunner.Running run(
+      String service, Map<String, Object> props, Topics topics, List<AutoCloseable> started) {
+    ServiceRunner.Running running =
+        ServiceRunner.start(
+            new ServiceRunner.Settings(
+                service,
+                props,
+                topics,
+                null,
+                "127.0.0.1",
+                0,
+                3,
+                (short) 3,
+                dataDir.resolve(service + "-" + started.size()),
+                ProjectorConfig.DEFAULT_APPLICATION_ID));
+    started.add(running);
+    return running;
+  }
+}
