@@ -82,6 +82,7 @@ public final class ChronomeshStack implements AutoCloseable {
   /** Starts everything and returns once every service reports ready. */
   public static ChronomeshStack start(Settings settings) {
     Deque<AutoCloseable> started = new ArrayDeque<>();
+    started.push(DataDirLock.acquire(settings.dataDir()));
     try {
       EmbeddedKafka kafka =
           EmbeddedKafka.builder()

@@ -29,10 +29,28 @@ import picocli.CommandLine.Parameters;
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Main()).execute(args);
+    int code =
+        new CommandLine(new Main())
+            .setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                  // The stack trace helps a bug report; the last line says what went wrong.
+                  e.printStackTrace(cmd.getErr());
+                  cmd.getErr().println("chronomesh: " + rootMessage(e));
+                  return 1;
+                })
+            .execute(args);
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String top = e.getMessage() == null ? e.toString() : e.getMessage();
+    return root == e || root.getMessage() == null ? top : top + ": " + root.getMessage();
   }
 
   @Override
