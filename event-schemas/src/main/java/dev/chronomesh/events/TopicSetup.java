@@ -1,5 +1,6 @@
 package dev.chronomesh.events;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,8 @@ public final class TopicSetup {
   private TopicSetup() {}
 
   /**
-   * Ensures the events and proxy-configs topics exist (the schema registry creates its own).
+   * Ensures the events, proxy-configs, commands and command-results topics exist (the schema
+   * registry creates its own).
    *
    * @param adminProperties Kafka client properties (bootstrap.servers and any security settings)
    * @param partitions partitions of events and proxy-configs
@@ -41,7 +43,26 @@ public final class TopicSetup {
                         "retention.bytes", "-1",
                         "min.insync.replicas", minIsr)),
             new NewTopic(topics.proxyConfigs(), partitions, replication)
-                .configs(Map.of("cleanup.policy", "compact", "min.insync.replicas", minIsr)));
+                .configs(Map.of("cleanup.policy", "compact", "min.insync.replicas", minIsr)),
+            // Commands and their outcomes are wishes and answers, not facts: kept a short while.
+            new NewTopic(topics.commands(), partitions, replication)
+                .configs(
+                    Map.of(
+                        "cleanup.policy",
+                        "delete",
+                        "retention.ms",
+                        Long.toString(Duration.ofDays(7).toMillis()),
+                        "min.insync.replicas",
+                        minIsr)),
+            new NewTopic(topics.commandResults(), partitions, replication)
+                .configs(
+                    Map.of(
+                        "cleanup.policy",
+                        "delete",
+                        "retention.ms",
+                        Long.toString(Duration.ofDays(1).toMillis()),
+                        "min.insync.replicas",
+                        minIsr)));
     try (Admin admin = Admin.create(adminProperties)) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing = new ArrayList<>();

@@ -22,6 +22,16 @@ public record Topics(String prefix) {
     return prefix + "events";
   }
 
+  /** Write requests, key = mesh, short retention: the decider's input. */
+  public String commands() {
+    return prefix + "commands";
+  }
+
+  /** Outcomes of commands, key = request id, short retention. */
+  public String commandResults() {
+    return prefix + "command-results";
+  }
+
   /** Per-proxy xDS resources, key = mesh.proxy, compacted. */
   public String proxyConfigs() {
     return prefix + "proxy-configs";

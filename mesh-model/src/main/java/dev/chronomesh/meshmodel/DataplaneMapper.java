@@ -84,7 +84,10 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         address,
         advertised,
         inbounds,
-        outbounds);
+        outbounds,
+        null,
+        null,
+        null);
   }
 
   private static Inbound inbound(Obj inbound) {
