@@ -1,7 +1,10 @@
 package dev.chronomesh.commandapi;
 
+import dev.chronomesh.commandapi.auth.Authenticator;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.SchemaRegistry;
+import dev.chronomesh.meshmodel.Sealer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +18,9 @@ import java.util.Objects;
  *     Kafka client; the API adds its own producer and consumer settings on top
  * @param maxBodyBytes the largest request body accepted (413 beyond)
  * @param writeTimeout how long a write waits for Kafka (send, then the view catching up)
+ * @param sealer seals secret values and private keys before they become commands
+ * @param adminTokenFile where the admin token is written at first start; null: no admin token
+ * @param authenticator null for token authentication (production); a fixed one in tests
  */
 public record CommandApiConfig(
     String host,
@@ -23,7 +29,10 @@ public record CommandApiConfig(
     Topics topics,
     SchemaRegistry registry,
     int maxBodyBytes,
-    Duration writeTimeout) {
+    Duration writeTimeout,
+    Sealer sealer,
+    Path adminTokenFile,
+    Authenticator authenticator) {
   public static final int DEFAULT_PORT = 5681;
   public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(10);
@@ -34,6 +43,7 @@ public record CommandApiConfig(
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(writeTimeout, "writeTimeout");
+    Objects.requireNonNull(sealer, "sealer");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535: " + port);
     }

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CommandApiConfigTest {
+  private static final dev.chronomesh.meshmodel.Sealer SEALER =
+      new dev.chronomesh.auth.EnvelopeSealer(dev.chronomesh.auth.EnvelopeSealer.newKek());
   private static final Map<String, Object> KAFKA = Map.of("bootstrap.servers", "127.0.0.1:9092");
 
   @Test
@@ -17,17 +19,33 @@ class CommandApiConfigTest {
     Topics topics = Topics.defaults();
     Duration timeout = Duration.ofSeconds(5);
     assertThatThrownBy(
-            () -> new CommandApiConfig("127.0.0.1", -1, KAFKA, topics, registry, 1024, timeout))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(
-            () -> new CommandApiConfig("127.0.0.1", 0, KAFKA, topics, registry, 0, timeout))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(
-            () -> new CommandApiConfig("127.0.0.1", 0, Map.of(), topics, registry, 1024, timeout))
+            () ->
+                new CommandApiConfig(
+                    "127.0.0.1", -1, KAFKA, topics, registry, 1024, timeout, SEALER, null, null))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(
             () ->
-                new CommandApiConfig("127.0.0.1", 0, KAFKA, topics, registry, 1024, Duration.ZERO))
+                new CommandApiConfig(
+                    "127.0.0.1", 0, KAFKA, topics, registry, 0, timeout, SEALER, null, null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                new CommandApiConfig(
+                    "127.0.0.1", 0, Map.of(), topics, registry, 1024, timeout, SEALER, null, null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                new CommandApiConfig(
+                    "127.0.0.1",
+                    0,
+                    KAFKA,
+                    topics,
+                    registry,
+                    1024,
+                    Duration.ZERO,
+                    SEALER,
+                    null,
+                    null))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -66,7 +66,16 @@ class CommandApiIT {
     CommandApiServer s =
         CommandApiServer.start(
             new CommandApiConfig(
-                "127.0.0.1", 0, kafkaProps, TOPICS, registry, MAX_BODY, Duration.ofSeconds(30)));
+                "127.0.0.1",
+                0,
+                kafkaProps,
+                TOPICS,
+                registry,
+                MAX_BODY,
+                Duration.ofSeconds(30),
+                new dev.chronomesh.auth.EnvelopeSealer(dev.chronomesh.auth.EnvelopeSealer.newKek()),
+                null,
+                dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin()));
     await().atMost(Duration.ofSeconds(30)).until(s::isReady);
     return s;
   }
