@@ -1,11 +1,23 @@
 package dev.chronomesh.commandapi;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chronomesh.commandapi.auth.Authenticator;
+import dev.chronomesh.commandapi.auth.Principal;
+import dev.chronomesh.commandapi.auth.TokenAuth;
+import dev.chronomesh.commandapi.decider.DeciderService;
+import dev.chronomesh.commandapi.openapi.OpenApiRoute;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.Command;
+import dev.chronomesh.events.avro.CommandResult;
 import dev.chronomesh.events.avro.ResourceEvent;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,38 +27,82 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kuma-compatible REST admin API: writes are validated, decided against the current view and
- * appended to the events topic; reads come from a projection of that topic. {@link #app()} lets the
- * launcher mount more routes (the schema registry).
+ * The Kuma-compatible REST admin API: writes are validated and sent as commands to the
+ * single-writer decider (a Kafka Streams application in this process) which appends the events;
+ * reads come from a projection of the events topic. Every request but health, readiness, the
+ * OpenAPI document and schema reads is authenticated. {@link #app()} lets the launcher mount more
+ * routes (the schema registry).
  */
 public final class CommandApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CommandApiServer.class);
 
+  /** The request attribute holding the authenticated {@link Principal} of a request. */
+  public static final String PRINCIPAL_ATTRIBUTE = TokenAuth.PRINCIPAL_ATTRIBUTE;
+
   private final Javalin app;
   private final EventView view;
+  private final DeciderService decider;
   private final List<AutoCloseable> resources;
   private volatile boolean closed;
 
-  private CommandApiServer(Javalin app, EventView view, List<AutoCloseable> resources) {
+  /**
+   * False until the admin token exists when one is to be created at first start: readiness waits
+   * for it so that tools started with the API find the token file.
+   */
+  private volatile boolean adminTokenWritten = true;
+
+  private CommandApiServer(
+      Javalin app, EventView view, DeciderService decider, List<AutoCloseable> resources) {
     this.app = app;
     this.view = view;
+    this.decider = decider;
     this.resources = resources;
   }
 
   /**
-   * Starts the event view and the HTTP server; returns once HTTP listens and the view consumer runs
-   * (use {@link #isReady()} to know when it has read the log).
+   * Starts the event view, the decider and the HTTP server; returns once HTTP listens (use {@link
+   * #isReady()} to know when the view has read the log). The decider keeps its stores in {@code
+   * decider-state} next to the admin token file, else in a new temporary directory; see {@link
+   * #start(CommandApiConfig, Path)}.
    *
-   * @throws IllegalStateException when the events topic does not exist or Kafka cannot be reached
+   * @throws IllegalStateException when a topic does not exist or Kafka cannot be reached
    */
   public static CommandApiServer start(CommandApiConfig config) {
-    return start(config, Clock.systemUTC());
+    Path stateDir;
+    if (config.adminTokenFile() != null
+        && config.adminTokenFile().toAbsolutePath().getParent() != null) {
+      stateDir = config.adminTokenFile().toAbsolutePath().getParent().resolve("decider-state");
+    } else {
+      try {
+        // A cache only: the stores are restored from their changelog topics.
+        stateDir = Files.createTempDirectory("chronomesh-decider-");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create a state directory for the decider", e);
+      }
+    }
+    return start(config, stateDir, Clock.systemUTC());
   }
 
-  static CommandApiServer start(CommandApiConfig config, Clock clock) {
+  /**
+   * Starts the API with the decider's RocksDB stores under {@code stateDir} (a cache: the stores
+   * are rebuilt from their changelog topics when it is lost).
+   */
+  public static CommandApiServer start(CommandApiConfig config, Path stateDir) {
+    return start(config, stateDir, Clock.systemUTC());
+  }
+
+  static CommandApiServer start(CommandApiConfig config, Path stateDir, Clock clock) {
+    return start(config, stateDir, clock, true);
+  }
+
+  /** {@code withDecider = false} starts the API alone (tests of the timeout path). */
+  static CommandApiServer start(
+      CommandApiConfig config, Path stateDir, Clock clock, boolean withDecider) {
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(clock, "clock");
-    String topic = config.topics().events();
+    Topics topics = config.topics();
+    String topic = topics.events();
     AvroSerde<ResourceEvent> serde = AvroSerde.forValues(config.registry(), ResourceEvent.class);
     ObjectMapper json = new ObjectMapper();
     // Closed in reverse order on failure or close().
@@ -55,19 +111,35 @@ public final class CommandApiServer implements AutoCloseable {
       EventView view = new EventView(config.kafkaProperties(), topic, serde, config.writeTimeout());
       opened.add(view);
       view.start();
-      EventWriter writer =
-          new EventWriter(
-              config.kafkaProperties(), topic, view.partitionCount(), serde, config.writeTimeout());
-      opened.add(writer);
+      DeciderService decider = null;
+      if (withDecider) {
+        decider =
+            DeciderService.start(
+                config.kafkaProperties(),
+                topics,
+                config.registry(),
+                topics.prefix() + "decider",
+                stateDir);
+        opened.add(decider);
+      }
+      CommandClient commands =
+          new CommandClient(
+              config.kafkaProperties(),
+              topics.commands(),
+              topics.commandResults(),
+              AvroSerde.forValues(config.registry(), Command.class).serializer(),
+              AvroSerde.forValues(config.registry(), CommandResult.class).deserializer(),
+              config.writeTimeout());
+      opened.add(commands);
       Admin admin = Admin.create(config.kafkaProperties());
       opened.add(admin);
-      WriteService writes = new WriteService(view, writer, admin, topic, config.writeTimeout());
+      WriteService writes = new WriteService(view, commands, admin, topic, config.writeTimeout());
       EventQuery history =
           new EventQuery(
               config.kafkaProperties(),
               topic,
               view.partitionCount(),
-              writer::partitionFor,
+              mesh -> MeshPartitioner.partitionFor(mesh, view.partitionCount()),
               serde,
               json,
               config.writeTimeout());
@@ -80,36 +152,88 @@ public final class CommandApiServer implements AutoCloseable {
                 cfg.http.maxRequestSize = config.maxBodyBytes();
                 cfg.http.prefer405over404 = true;
                 cfg.router.ignoreTrailingSlashes = true;
+                cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblemHandler()));
               });
       opened.add(app::stop);
       app.before(Requests::assignRequestId);
       installErrorHandling(app, json);
+      TokenAuth tokenAuth = null;
+      Authenticator authenticator = config.authenticator();
+      if (authenticator == null) {
+        tokenAuth = TokenAuth.create(new ViewAuthStore(view, writes), config.sealer(), clock);
+        authenticator = tokenAuth.authenticator();
+      }
+      app.before(new AuthGate(authenticator)::handle);
       app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
+      // Readiness is the server's own (view, decider, admin token), known once it is built.
+      java.util.concurrent.atomic.AtomicReference<CommandApiServer> self =
+          new java.util.concurrent.atomic.AtomicReference<>();
       app.get(
           "/readyz",
           ctx -> {
-            if (view.isReady()) {
+            CommandApiServer built = self.get();
+            if (built != null && built.isReady()) {
               ctx.contentType("application/json").result("{\"status\":\"ready\"}");
             } else {
-              throw new ApiProblem(503, "not ready: still reading the event log");
+              throw new ApiProblem(
+                  503,
+                  "not ready: still reading the event log, starting the decider or creating the admin token",
+                  List.of(),
+                  java.util.Map.of("Retry-After", "1"));
             }
           });
       app.get(
           "/events",
           ctx ->
               ctx.contentType("application/json").result(json.writeValueAsBytes(history.run(ctx))));
-      new ResourceRoutes(view, writes, json, clock, config.maxBodyBytes()).register(app);
+      new ResourceRoutes(
+              view, writes, commands, json, clock, config.maxBodyBytes(), config.sealer())
+          .register(app);
+      OpenApiRoute.install(app);
+      if (tokenAuth != null) {
+        tokenAuth.installRoutes(app);
+      }
       app.start(config.host(), config.port());
       LOG.info(
-          "Command API listening host={} port={} topic={} partitions={}",
+          "Command API listening host={} port={} topic={} partitions={} stateDir={}",
           config.host(),
           app.port(),
           topic,
-          view.partitionCount());
-      return new CommandApiServer(app, view, opened);
+          view.partitionCount(),
+          stateDir);
+      CommandApiServer server = new CommandApiServer(app, view, decider, opened);
+      self.set(server);
+      if (tokenAuth != null && config.adminTokenFile() != null) {
+        server.adminTokenWritten = false;
+        TokenAuth auth = tokenAuth;
+        Thread.ofVirtual()
+            .name("chronomesh-admin-token")
+            .start(() -> server.bootstrapAdminToken(auth, config.adminTokenFile()));
+      }
+      return server;
     } catch (RuntimeException e) {
       closeAll(opened);
       throw e;
+    }
+  }
+
+  /** Creates the admin token once the view has read the log (so an existing key is reused). */
+  private void bootstrapAdminToken(TokenAuth auth, Path file) {
+    try {
+      while (!servesWrites()) {
+        if (closed) {
+          return;
+        }
+        synchronized (this) {
+          wait(100);
+        }
+      }
+      auth.bootstrapAdminToken(file, System.out);
+      adminTokenWritten = true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("Cannot create the admin token file={}", file, e);
     }
   }
 
@@ -126,6 +250,7 @@ public final class CommandApiServer implements AutoCloseable {
                 Requests.requestId(ctx),
                 e.detail());
           }
+          e.headers().forEach(ctx::header);
           Problems.write(ctx, json, e.status(), e.detail(), e.violations());
         });
     app.exception(
@@ -173,9 +298,17 @@ public final class CommandApiServer implements AutoCloseable {
     return app.port();
   }
 
-  /** Whether the view has read the events topic up to the end offsets seen at start. */
+  /**
+   * Whether the view has read the events topic up to the end offsets seen at start and the decider
+   * runs.
+   */
   public boolean isReady() {
-    return view.isReady() && !closed;
+    return servesWrites() && adminTokenWritten;
+  }
+
+  /** The view has read the log and the decider runs: what the admin token's creation needs. */
+  private boolean servesWrites() {
+    return view.isReady() && (decider == null || decider.isRunning()) && !closed;
   }
 
   /** The HTTP server, so the launcher can mount extra routes (the schema registry). */

@@ -18,6 +18,9 @@ final class Problems {
   private static final Map<Integer, String> TITLES =
       Map.ofEntries(
           Map.entry(400, "Bad Request"),
+          Map.entry(401, "Unauthorized"),
+          Map.entry(403, "Forbidden"),
+          Map.entry(412, "Precondition Failed"),
           Map.entry(404, "Not Found"),
           Map.entry(405, "Method Not Allowed"),
           Map.entry(409, "Conflict"),
@@ -35,21 +38,27 @@ final class Problems {
 
   static void write(
       Context ctx, ObjectMapper json, int status, String detail, List<Violation> violations) {
+    ctx.attribute(WRITTEN, Boolean.TRUE);
+    ctx.status(status);
+    ctx.contentType(CONTENT_TYPE);
+    ctx.result(body(json, status, detail, ctx.path(), violations).toString());
+  }
+
+  /** The problem document itself (also the {@code result} of a rejected command). */
+  static ObjectNode body(
+      ObjectMapper json, int status, String detail, String instance, List<Violation> violations) {
     ObjectNode body = json.createObjectNode();
     body.put("type", "/std-errors");
     body.put("title", title(status));
     body.put("status", status);
     body.put("detail", detail);
-    body.put("instance", ctx.path());
+    body.put("instance", instance);
     if (!violations.isEmpty()) {
       ArrayNode params = body.putArray("invalid_parameters");
       for (Violation v : violations) {
         params.addObject().put("field", v.field()).put("reason", v.reason());
       }
     }
-    ctx.attribute(WRITTEN, Boolean.TRUE);
-    ctx.status(status);
-    ctx.contentType(CONTENT_TYPE);
-    ctx.result(body.toString());
+    return body;
   }
 }

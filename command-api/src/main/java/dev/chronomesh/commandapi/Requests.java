@@ -1,12 +1,17 @@
 package dev.chronomesh.commandapi;
 
+import dev.chronomesh.commandapi.auth.Principal;
+import dev.chronomesh.commandapi.decider.Commands;
+import dev.chronomesh.meshmodel.Command;
 import dev.chronomesh.meshmodel.Format;
 import dev.chronomesh.meshmodel.Violation;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Request helpers: request ids, bounded bodies, media types, paging parameters. */
@@ -35,9 +40,97 @@ final class Requests {
     return id == null ? UUID.randomUUID().toString() : id;
   }
 
-  /** Until authentication exists, every caller is anonymous at its address. */
+  static final String PRINCIPAL = CommandApiServer.PRINCIPAL_ATTRIBUTE;
+  private static final Pattern REVISION =
+      Pattern.compile("\"([1-9][0-9]{0,17})\"|([1-9][0-9]{0,17})");
+
+  /** The authenticated caller; every route that needs one runs after the authentication gate. */
+  static Principal principal(Context ctx) {
+    Principal p = ctx.attribute(PRINCIPAL);
+    if (p == null) {
+      throw new ApiProblem(401, "authentication required");
+    }
+    return p;
+  }
+
+  /** The actor recorded in events: {@code name@client-address}. */
   static String actor(Context ctx) {
-    return "anonymous@" + ctx.ip();
+    return principal(ctx).actor(ctx.ip());
+  }
+
+  /**
+   * The If-Match / If-None-Match preconditions: {@code If-Match: "3"} (or bare {@code 3}), {@code
+   * If-None-Match: *}; anything else is a 400 naming the header.
+   */
+  static Command.Conditions conditions(Context ctx) {
+    List<Violation> violations = new ArrayList<>();
+    Long expected = null;
+    String ifMatch = ctx.header("If-Match");
+    if (ifMatch != null) {
+      Matcher m = REVISION.matcher(ifMatch.trim());
+      if (m.matches()) {
+        expected = Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2));
+      } else {
+        violations.add(
+            new Violation(
+                "If-Match",
+                "must be one revision, \"<n>\" or <n> with n >= 1, got " + quote(ifMatch)));
+      }
+    }
+    boolean createOnly = false;
+    String ifNoneMatch = ctx.header("If-None-Match");
+    if (ifNoneMatch != null) {
+      if (ifNoneMatch.trim().equals("*")) {
+        createOnly = true;
+      } else {
+        violations.add(
+            new Violation("If-None-Match", "only * is supported, got " + quote(ifNoneMatch)));
+      }
+    }
+    if (!violations.isEmpty()) {
+      throw new ApiProblem(400, "invalid precondition header", violations);
+    }
+    return new Command.Conditions(expected, createOnly);
+  }
+
+  /** The Idempotency-Key header: 1 to 255 printable characters, or null when absent. */
+  static String idempotencyKey(Context ctx) {
+    String key = ctx.header("Idempotency-Key");
+    if (key == null) {
+      return null;
+    }
+    if (key.isEmpty()
+        || key.length() > Commands.MAX_IDEMPOTENCY_KEY
+        || !key.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+      throw new ApiProblem(
+          400,
+          "invalid Idempotency-Key",
+          List.of(
+              new Violation(
+                  "Idempotency-Key",
+                  "must be 1 to " + Commands.MAX_IDEMPOTENCY_KEY + " printable ASCII characters")));
+    }
+    return key;
+  }
+
+  /** A boolean query parameter: absent/false/true; 400 naming it otherwise. */
+  static boolean flag(Context ctx, String name) {
+    String raw = ctx.queryParam(name);
+    if (raw == null || raw.isEmpty() || raw.equals("false")) {
+      return false;
+    }
+    if (raw.equals("true")) {
+      return true;
+    }
+    throw new ApiProblem(
+        400,
+        "invalid query parameter " + name,
+        List.of(new Violation(name, "must be true or false, got " + quote(raw))));
+  }
+
+  private static String quote(String raw) {
+    String shown = raw.length() > 64 ? raw.substring(0, 64) + "..." : raw;
+    return "\"" + shown.replaceAll("[^\\x20-\\x7e]", "?") + "\"";
   }
 
   static Format format(Context ctx) {

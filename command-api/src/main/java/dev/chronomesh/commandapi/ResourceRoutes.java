@@ -1,45 +1,76 @@
 package dev.chronomesh.commandapi;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.commandapi.auth.Principal;
+import dev.chronomesh.commandapi.decider.Commands;
+import dev.chronomesh.events.avro.CommandKind;
+import dev.chronomesh.events.avro.CommandResult;
+import dev.chronomesh.events.avro.EventKind;
+import dev.chronomesh.events.avro.ResourceChange;
 import dev.chronomesh.meshmodel.Command;
+import dev.chronomesh.meshmodel.Decider;
+import dev.chronomesh.meshmodel.Decision;
+import dev.chronomesh.meshmodel.InternalTypes;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
+import dev.chronomesh.meshmodel.ResourceMapper;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.Scope;
+import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.Violation;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Kuma's resource REST paths, one set per {@link ResourceType}: global types at {@code
  * /{plural}/{name}}, mesh-scoped types at {@code /meshes/{mesh}/{plural}/{name}} plus {@code
- * /{plural}} across meshes.
+ * /{plural}} across meshes; {@code /_resources}; {@code /commands/{requestId}}.
  */
 final class ResourceRoutes {
+  private static final String LABEL_FILTER_PREFIX = "filter[label.";
+
   private final EventView view;
   private final WriteService writes;
+  private final CommandClient commands;
   private final ObjectMapper json;
   private final Clock clock;
   private final int maxBodyBytes;
+  private final Sealer sealer;
 
   ResourceRoutes(
-      EventView view, WriteService writes, ObjectMapper json, Clock clock, int maxBodyBytes) {
+      EventView view,
+      WriteService writes,
+      CommandClient commands,
+      ObjectMapper json,
+      Clock clock,
+      int maxBodyBytes,
+      Sealer sealer) {
     this.view = view;
     this.writes = writes;
+    this.commands = commands;
     this.json = json;
     this.clock = clock;
     this.maxBodyBytes = maxBodyBytes;
+    this.sealer = sealer;
   }
 
   void register(Javalin app) {
+    app.get("/_resources", ctx -> respond(ctx, 200, ResourceType.resourcesDocument()));
+    app.get("/commands/{requestId}", this::command);
     for (ResourceType type : ResourceType.all()) {
       if (type.scope() == Scope.GLOBAL) {
         String item = "/" + type.plural() + "/{name}";
@@ -59,44 +90,225 @@ final class ResourceRoutes {
   }
 
   private void put(Context ctx, ResourceType type, String mesh, String name) {
+    authorizeWrite(ctx, type, mesh);
+    Command.Conditions conditions = Requests.conditions(ctx);
+    String idempotencyKey = Requests.idempotencyKey(ctx);
+    boolean dryRun = Requests.flag(ctx, "dryRun");
     byte[] body = Requests.body(ctx, maxBodyBytes);
     var format = Requests.format(ctx);
-    org.apache.avro.specific.SpecificRecord payload;
+    SpecificRecord payload;
     try {
-      payload = type.parse(body, format, mesh, name);
+      payload = type.parse(body, format, mesh, name, sealer);
     } catch (ValidationException e) {
       throw new ApiProblem(400, type + " \"" + name + "\" is not valid", e.violations());
     }
-    WriteService.Outcome outcome =
-        writes.apply(new Command.Upsert(type, mesh, name, payload, metadata(ctx)));
-    if (outcome.resource() == null) {
-      // Another writer deleted it between our append and this read: report what we wrote.
-      throw new ApiProblem(409, type + " \"" + name + "\" was changed concurrently; retry");
+    var command =
+        command(ctx, type, mesh, name, CommandKind.UPSERT, payload, conditions, false)
+            .setIdempotencyKey(idempotencyKey)
+            .build();
+    if (dryRun) {
+      dryRun(ctx, command);
+      return;
     }
-    respond(ctx, outcome.created() ? 201 : 200, outcome.resource().render());
+    answer(ctx, writes.submit(command));
+  }
+
+  private void delete(Context ctx, ResourceType type, String mesh, String name) {
+    authorizeWrite(ctx, type, mesh);
+    Command.Conditions conditions = Requests.conditions(ctx);
+    String idempotencyKey = Requests.idempotencyKey(ctx);
+    boolean dryRun = Requests.flag(ctx, "dryRun");
+    boolean cascade = Requests.flag(ctx, "cascade");
+    if (cascade && !type.equals(ResourceType.MESH)) {
+      throw new ApiProblem(
+          400,
+          "cascade applies to meshes only",
+          List.of(new Violation("cascade", "only a Mesh delete cascades")));
+    }
+    var command =
+        command(ctx, type, mesh, name, CommandKind.DELETE, null, conditions, cascade)
+            .setIdempotencyKey(idempotencyKey)
+            .build();
+    if (dryRun) {
+      dryRun(ctx, command);
+      return;
+    }
+    answer(ctx, writes.submit(command));
+  }
+
+  private dev.chronomesh.events.avro.Command.Builder command(
+      Context ctx,
+      ResourceType type,
+      String mesh,
+      String name,
+      CommandKind kind,
+      SpecificRecord payload,
+      Command.Conditions conditions,
+      boolean cascade) {
+    return dev.chronomesh.events.avro.Command.newBuilder()
+        .setRequestId(Requests.requestId(ctx))
+        .setMesh(mesh)
+        .setResourceType(type.name())
+        .setName(name)
+        .setKind(kind)
+        .setPayload(payload)
+        .setExpectedRevision(conditions.expectedRevision())
+        .setCreateOnly(conditions.createOnly())
+        .setCascade(cascade)
+        .setActor(Requests.actor(ctx))
+        .setRequestedAt(clock.instant());
+  }
+
+  /** Decides against the view as the decider would, and answers without writing. */
+  private void dryRun(Context ctx, dev.chronomesh.events.avro.Command command) {
+    writes.catchUp(command.getMesh());
+    Commands.Translation t = Commands.toModel(command);
+    if (t.command() == null) {
+      throw new ApiProblem(400, "the command is not valid", t.violations());
+    }
+    MeshState state = view.mesh(command.getMesh());
+    switch (Decider.decide(t.command(), state)) {
+      case Decision.Rejected r -> throw new ApiProblem(r.status(), r.detail(), r.violations());
+      case Decision.Accepted a -> {
+        var last = a.events().get(a.events().size() - 1);
+        if (t.command() instanceof Command.Upsert upsert) {
+          Instant now = Instant.ofEpochMilli(command.getRequestedAt().toEpochMilli());
+          Instant created =
+              state.get(upsert.type(), upsert.name()).map(Resource::creationTime).orElse(now);
+          ctx.header("ETag", etag(last.getRevision()));
+          respond(
+              ctx,
+              a.status(),
+              upsert.type().render(upsert.payload(), created, now, opener(ctx, upsert.mesh())));
+        } else {
+          respond(ctx, 200, json.createObjectNode());
+        }
+      }
+    }
+  }
+
+  /** The HTTP answer of a command's result. */
+  private record Answer(int status, JsonNode body, Long revision, boolean upsert) {}
+
+  private void answer(Context ctx, CommandResult result) {
+    Answer a = answerOf(ctx, result, ctx.path());
+    if (a.status() >= 400) {
+      Problems.write(
+          ctx,
+          json,
+          a.status(),
+          result.getDetail() == null ? "" : result.getDetail(),
+          violations(result));
+      return;
+    }
+    if (a.upsert()) {
+      ctx.header("ETag", etag(a.revision()));
+    }
+    respond(ctx, a.status(), a.body());
+  }
+
+  private Answer answerOf(Context ctx, CommandResult result, String instance) {
+    int status = result.getStatus();
+    if (status >= 400) {
+      return new Answer(
+          status,
+          Problems.body(
+              json,
+              status,
+              result.getDetail() == null ? "" : result.getDetail(),
+              instance,
+              violations(result)),
+          null,
+          false);
+    }
+    List<ResourceChange> changes = result.getChanges();
+    if (changes.isEmpty()) {
+      return new Answer(status, json.createObjectNode(), null, false);
+    }
+    ResourceChange last = changes.get(changes.size() - 1);
+    if (last.getKind() == EventKind.DELETED) {
+      return new Answer(status, json.createObjectNode(), last.getRevision(), false);
+    }
+    Optional<ResourceType> type = InternalTypes.anyByName(last.getResourceType());
+    Optional<Resource> now = type.flatMap(t -> view.mesh(last.getMesh()).get(t, last.getName()));
+    JsonNode body =
+        now.<JsonNode>map(
+                r ->
+                    r.type()
+                        .render(
+                            r.payload(),
+                            r.creationTime(),
+                            r.modificationTime(),
+                            opener(ctx, r.mesh())))
+            .orElseGet(json::createObjectNode);
+    return new Answer(status, body, last.getRevision(), true);
+  }
+
+  private static List<Violation> violations(CommandResult result) {
+    List<Violation> out = new ArrayList<>();
+    for (var v : result.getViolations()) {
+      out.add(new Violation(v.getField(), v.getReason()));
+    }
+    return out;
+  }
+
+  /** {@code GET /commands/{requestId}}: 200 with the outcome, 202 while awaited, 404 unknown. */
+  private void command(Context ctx) {
+    String id = ctx.pathParam("requestId");
+    Optional<CommandClient.Status> status = commands.status(id);
+    if (status.isEmpty()) {
+      throw new ApiProblem(404, "no command with request id \"" + id + "\" is known here");
+    }
+    ObjectNode body = json.createObjectNode();
+    body.put("requestId", id);
+    switch (status.get()) {
+      case CommandClient.Status.Pending p -> {
+        body.put("state", "pending");
+        ctx.header("Retry-After", "1");
+        respond(ctx, 202, body);
+      }
+      case CommandClient.Status.Decided d -> {
+        CommandResult result = d.result();
+        writes.catchUp(result.getMesh());
+        Answer a = answerOf(ctx, result, "/commands/" + id);
+        body.put("state", "decided");
+        body.put("status", a.status());
+        if (result.getRepeatOf() != null) {
+          body.put("repeatOf", result.getRepeatOf());
+        }
+        if (a.revision() != null) {
+          body.put("revision", a.revision());
+        }
+        body.set("result", a.body());
+        respond(ctx, 200, body);
+      }
+    }
   }
 
   private void get(Context ctx, ResourceType type, String mesh, String name) {
     Resource resource =
         view.mesh(mesh).get(type, name).orElseThrow(() -> notFound(type, mesh, name));
-    respond(ctx, 200, resource.render());
-  }
-
-  private void delete(Context ctx, ResourceType type, String mesh, String name) {
-    writes.apply(new Command.Delete(type, mesh, name, metadata(ctx)));
-    respond(ctx, 200, json.createObjectNode());
+    ctx.header("ETag", etag(resource.revision()));
+    respond(ctx, 200, render(ctx, resource));
   }
 
   private void list(Context ctx, ResourceType type, String mesh) {
     int size =
         Requests.intParam(ctx, "size", Requests.DEFAULT_PAGE_SIZE, 1, Requests.MAX_PAGE_SIZE);
     int offset = Requests.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    Map<String, String> labels = labelFilters(ctx);
+    String nameContains = ctx.queryParam("name");
     List<Resource> all = new ArrayList<>();
-    if (mesh != null) {
-      all.addAll(view.mesh(mesh).list(type));
-    } else {
-      for (MeshState state : view.meshes()) {
-        all.addAll(state.list(type));
+    List<MeshState> states = mesh != null ? List.of(view.mesh(mesh)) : view.meshes();
+    for (MeshState state : states) {
+      for (Resource r : state.list(type)) {
+        if (nameContains != null && !r.name().contains(nameContains)) {
+          continue;
+        }
+        Map<String, String> have = labelsOf(type.mapper(), r.payload());
+        if (labels.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())))) {
+          all.add(r);
+        }
       }
     }
     ObjectNode page = json.createObjectNode();
@@ -104,27 +316,89 @@ final class ResourceRoutes {
     ArrayNode items = page.putArray("items");
     int end = (int) Math.min(all.size(), (long) offset + size);
     for (int i = offset; i < end; i++) {
-      items.add(all.get(i).render());
+      items.add(render(ctx, all.get(i)));
     }
     if (end < all.size()) {
-      page.put("next", Requests.selfUrl(ctx, "offset=" + end + "&size=" + size));
+      StringBuilder q = new StringBuilder("offset=" + end + "&size=" + size);
+      labels.forEach(
+          (k, v) ->
+              q.append('&')
+                  .append(encode(LABEL_FILTER_PREFIX + k + "]"))
+                  .append('=')
+                  .append(encode(v)));
+      if (nameContains != null) {
+        q.append("&name=").append(encode(nameContains));
+      }
+      page.put("next", Requests.selfUrl(ctx, q.toString()));
     } else {
       page.putNull("next");
     }
     respond(ctx, 200, page);
   }
 
-  private Command.Metadata metadata(Context ctx) {
-    return new Command.Metadata(
-        UUID.randomUUID().toString(),
-        clock.instant(),
-        Requests.actor(ctx),
-        Requests.requestId(ctx));
+  /** {@code filter[label.<key>]=<value>} parameters; any other {@code filter[...]} is a 400. */
+  private static Map<String, String> labelFilters(Context ctx) {
+    Map<String, String> filters = new TreeMap<>();
+    List<Violation> violations = new ArrayList<>();
+    for (var e : ctx.queryParamMap().entrySet()) {
+      String key = e.getKey();
+      if (!key.startsWith("filter[")) {
+        continue;
+      }
+      if (!key.startsWith(LABEL_FILTER_PREFIX)
+          || !key.endsWith("]")
+          || key.length() == LABEL_FILTER_PREFIX.length() + 1) {
+        violations.add(new Violation(key, "only filter[label.<key>]=<value> is supported"));
+        continue;
+      }
+      if (e.getValue().size() != 1) {
+        violations.add(new Violation(key, "give one value"));
+        continue;
+      }
+      filters.put(
+          key.substring(LABEL_FILTER_PREFIX.length(), key.length() - 1), e.getValue().get(0));
+    }
+    if (!violations.isEmpty()) {
+      throw new ApiProblem(400, "invalid filter", violations);
+    }
+    return filters;
+  }
+
+  private static <T extends SpecificRecord> Map<String, String> labelsOf(
+      ResourceMapper<T> mapper, SpecificRecord payload) {
+    Map<String, String> labels = mapper.labels(mapper.recordClass().cast(payload));
+    return labels == null ? Map.of() : labels;
+  }
+
+  private JsonNode render(Context ctx, Resource r) {
+    return r.type()
+        .render(r.payload(), r.creationTime(), r.modificationTime(), opener(ctx, r.mesh()));
+  }
+
+  /** The sealer when the caller may read secret values of {@code mesh}, else null. */
+  private Sealer opener(Context ctx, String mesh) {
+    Principal p = ctx.attribute(Requests.PRINCIPAL);
+    return p != null && p.canReadSecrets(mesh) ? sealer : null;
+  }
+
+  private static void authorizeWrite(Context ctx, ResourceType type, String mesh) {
+    Principal p = Requests.principal(ctx);
+    if (!p.canWrite(mesh, type.scope() == Scope.GLOBAL)) {
+      String what =
+          type.scope() == Scope.GLOBAL
+              ? "write a " + type
+              : "write " + type + " resources in mesh \"" + mesh + "\"";
+      throw new ApiProblem(403, p.name() + " (" + p.role() + ") may not " + what);
+    }
   }
 
   private static ApiProblem notFound(ResourceType type, String mesh, String name) {
     String where = type.scope() == Scope.MESH ? " in mesh \"" + mesh + "\"" : "";
     return new ApiProblem(404, type + " \"" + name + "\"" + where + " not found");
+  }
+
+  static String etag(long revision) {
+    return "\"" + revision + "\"";
   }
 
   private void respond(Context ctx, int status, Object body) {
@@ -139,5 +413,10 @@ final class ResourceRoutes {
 
   static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  /** A path segment: like {@link #encode} but spaces as %20. */
+  static String encodePath(String value) {
+    return encode(value).replace("+", "%20");
   }
 }

@@ -1,22 +1,16 @@
 package dev.chronomesh.commandapi;
 
-import dev.chronomesh.events.avro.ResourceEvent;
-import dev.chronomesh.meshmodel.Command;
-import dev.chronomesh.meshmodel.Decider;
-import dev.chronomesh.meshmodel.Decision;
-import dev.chronomesh.meshmodel.MeshState;
-import dev.chronomesh.meshmodel.Resource;
+import dev.chronomesh.events.avro.Command;
+import dev.chronomesh.events.avro.CommandResult;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -24,203 +18,124 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write path of the walking skeleton: read the mesh from the view, decide, append the event,
- * wait until the view has read it back. Writes of one mesh are serialized inside this process by a
- * lock (striped by mesh name), so one instance never loses an update. Across instances two writers
- * could still decide against the same state between the catch-up read and the append: the single
- * writer per mesh arrives with the Kafka Streams decider, which runs the same {@link Decider}.
+ * The write path: send the command to the single-writer decider, wait for its result, then until
+ * this process's view has read the events the decider committed with it. Every wait is bounded by
+ * the write timeout; past it the caller gets 504 with the place to ask for the outcome later.
  */
 final class WriteService {
   private static final Logger LOG = LoggerFactory.getLogger(WriteService.class);
-  private static final int STRIPES = 64;
-
-  /** What an accepted command did; {@code resource} is the stored resource after an upsert. */
-  record Outcome(boolean created, Resource resource, ResourceEvent event) {}
 
   private final EventView view;
-  private final EventWriter writer;
+  private final CommandClient client;
   private final Admin admin;
-  private final String topic;
+  private final String eventsTopic;
   private final Duration timeout;
-  private final Stripe[] stripes = new Stripe[STRIPES];
 
-  /** One lock per group of meshes, and the last append of that group not yet seen confirmed. */
-  private static final class Stripe {
-    final ReentrantLock lock = new ReentrantLock();
-    Pending pending;
-  }
-
-  private record Pending(Future<RecordMetadata> future, int partition) {}
-
-  WriteService(EventView view, EventWriter writer, Admin admin, String topic, Duration timeout) {
+  WriteService(
+      EventView view, CommandClient client, Admin admin, String eventsTopic, Duration timeout) {
     this.view = view;
-    this.writer = writer;
+    this.client = client;
     this.admin = admin;
-    this.topic = topic;
+    this.eventsTopic = eventsTopic;
     this.timeout = timeout;
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new Stripe();
-    }
   }
 
-  Outcome apply(Command command) {
+  /**
+   * Submits {@code command} and returns its result once the view reflects it.
+   *
+   * @throws ApiProblem 503 when not ready or Kafka refuses the command, 504 (with Retry-After and
+   *     Location) when the outcome or the view does not arrive in time
+   */
+  CommandResult submit(Command command) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    String mesh = command.mesh();
-    Stripe stripe = stripes[Math.floorMod(mesh.hashCode(), STRIPES)];
-    try {
-      if (!stripe.lock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-        throw new ApiProblem(503, "too many concurrent writes to mesh \"" + mesh + "\"; retry");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiProblem(503, "interrupted while waiting to write");
+    if (!view.isReady()) {
+      throw new ApiProblem(
+          503,
+          "not ready: still reading the event log; retry shortly",
+          List.of(),
+          Map.of("Retry-After", "1"));
     }
+    CommandClient.Submission submission;
     try {
-      return applyLocked(command, stripe, deadline);
+      submission = client.submit(command);
+    } catch (KafkaException | IllegalStateException e) {
+      LOG.warn("Cannot send command requestId={}", command.getRequestId(), e);
+      throw new ApiProblem(
+          503, "cannot write to Kafka: " + e.getMessage(), List.of(), Map.of("Retry-After", "1"));
+    }
+    CommandResult result;
+    try {
+      submission.sent().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      result = submission.outcome().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      if (!result.getChanges().isEmpty()) {
+        awaitView(command.getMesh(), deadline);
+      }
+    } catch (TimeoutException e) {
+      throw timedOut(command.getRequestId());
+    } catch (ExecutionException e) {
+      // The send failed (nothing written: stop awaiting it) or, after the result, the end-offset
+      // lookup did (then the request is no longer awaited anyway).
+      client.forget(command.getRequestId());
+      LOG.warn("Command not written requestId={}", command.getRequestId(), e.getCause());
+      throw new ApiProblem(
+          503,
+          "Kafka did not take the command: " + e.getCause().getMessage(),
+          List.of(),
+          Map.of("Retry-After", "1"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ApiProblem(503, "interrupted while writing");
-    } finally {
-      stripe.lock.unlock();
+    }
+    return result;
+  }
+
+  /** Waits until the view has read everything committed in the mesh's events partition. */
+  void awaitView(String mesh, long deadline)
+      throws InterruptedException, TimeoutException, ExecutionException {
+    int partition = MeshPartitioner.partitionFor(mesh, view.partitionCount());
+    TopicPartition tp = new TopicPartition(eventsTopic, partition);
+    long end =
+        admin
+            .listOffsets(
+                Map.of(tp, OffsetSpec.latest()),
+                new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+            .partitionResult(tp)
+            .get(remaining(deadline), TimeUnit.NANOSECONDS)
+            .offset();
+    if (!view.awaitPosition(partition, end, deadline)) {
+      throw new TimeoutException("view at partition " + partition + " below " + end);
     }
   }
 
-  private Outcome applyLocked(Command command, Stripe stripe, long deadline)
-      throws InterruptedException {
-    String mesh = command.mesh();
-    if (!view.isReady()) {
-      throw new ApiProblem(503, "not ready: still reading the event log; retry shortly");
-    }
-    settle(stripe, mesh, deadline);
-    int partition = writer.partitionFor(mesh);
-    catchUp(partition, deadline);
-
-    MeshState state = view.mesh(mesh);
-    Decision decision = Decider.decide(command, state);
-    Decision.Accepted accepted =
-        switch (decision) {
-          case Decision.Rejected rejected -> throw rejection(rejected);
-          case Decision.Accepted a -> a;
-        };
-    ResourceEvent last = null;
-    for (ResourceEvent event : accepted.events()) {
-      append(event, stripe, partition, deadline);
-      last = event;
-    }
-    Resource stored =
-        command instanceof Command.Upsert
-            ? view.mesh(mesh).get(command.type(), command.name()).orElse(null)
-            : null;
-    return new Outcome(accepted.created(), stored, last);
-  }
-
-  private void append(ResourceEvent event, Stripe stripe, int partition, long deadline)
-      throws InterruptedException {
-    Future<RecordMetadata> future;
+  /** Waits for the view to reflect everything committed so far in the mesh (dry runs, reads). */
+  void catchUp(String mesh) {
     try {
-      future = writer.send(event);
-    } catch (org.apache.kafka.common.errors.TimeoutException e) {
-      throw new ApiProblem(
-          504, "Kafka did not accept the write within " + timeout + ": " + e.getMessage());
-    } catch (KafkaException | IllegalStateException e) {
-      LOG.warn("Cannot send event mesh={} name={}", event.getMesh(), event.getName(), e);
-      throw new ApiProblem(503, "cannot write to Kafka: " + e.getMessage());
-    }
-    stripe.pending = new Pending(future, partition);
-    RecordMetadata metadata;
-    try {
-      metadata = future.get(remaining(deadline), TimeUnit.NANOSECONDS);
+      awaitView(mesh, System.nanoTime() + timeout.toNanos());
     } catch (TimeoutException e) {
       throw new ApiProblem(
           504,
-          "Kafka did not confirm the write within "
-              + timeout
-              + "; it may still be applied: check with a GET before retrying");
-    } catch (ExecutionException e) {
-      stripe.pending = null;
-      LOG.warn("Event not written mesh={} name={}", event.getMesh(), event.getName(), e.getCause());
-      int status =
-          e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException ? 504 : 503;
-      throw new ApiProblem(status, "Kafka did not take the write: " + e.getCause().getMessage());
-    }
-    LOG.info(
-        "Appended event mesh={} type={} name={} revision={} kind={} partition={} offset={}"
-            + " requestId={} actor={}",
-        event.getMesh(),
-        event.getResourceType(),
-        event.getName(),
-        event.getRevision(),
-        event.getKind(),
-        metadata.partition(),
-        metadata.offset(),
-        event.getRequestId(),
-        event.getActor());
-    if (!view.awaitPosition(metadata.partition(), metadata.offset() + 1, deadline)) {
-      throw new ApiProblem(
-          504,
-          "written at partition "
-              + metadata.partition()
-              + " offset "
-              + metadata.offset()
-              + ", but not yet visible to reads within "
-              + timeout);
-    }
-    stripe.pending = null;
-  }
-
-  /** Waits for the stripe's last unconfirmed append, so no decision ignores it. */
-  private void settle(Stripe stripe, String mesh, long deadline) throws InterruptedException {
-    Pending pending = stripe.pending;
-    if (pending == null) {
-      return;
-    }
-    try {
-      RecordMetadata metadata = pending.future().get(remaining(deadline), TimeUnit.NANOSECONDS);
-      if (!view.awaitPosition(pending.partition(), metadata.offset() + 1, deadline)) {
-        throw new ApiProblem(
-            503, "an earlier write to mesh \"" + mesh + "\" is not visible yet; retry shortly");
-      }
-    } catch (TimeoutException e) {
-      throw new ApiProblem(
-          503, "an earlier write to mesh \"" + mesh + "\" is not confirmed yet; retry shortly");
-    } catch (ExecutionException e) {
-      // That append failed: nothing was written, nothing to wait for.
-      LOG.debug("Earlier append failed mesh={}", mesh, e.getCause());
-    }
-    stripe.pending = null;
-  }
-
-  /** Waits until the view has read everything committed in the mesh's partition so far. */
-  private void catchUp(int partition, long deadline) throws InterruptedException {
-    TopicPartition tp = new TopicPartition(topic, partition);
-    long end;
-    try {
-      end =
-          admin
-              .listOffsets(
-                  Map.of(tp, OffsetSpec.latest()),
-                  new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-              .partitionResult(tp)
-              .get(remaining(deadline), TimeUnit.NANOSECONDS)
-              .offset();
-    } catch (TimeoutException e) {
-      throw new ApiProblem(504, "Kafka did not answer within " + timeout);
+          "the event view did not catch up within " + timeout,
+          List.of(),
+          Map.of("Retry-After", "1"));
     } catch (ExecutionException e) {
       throw new ApiProblem(503, "cannot read the event log's end: " + e.getCause().getMessage());
-    }
-    if (!view.awaitPosition(partition, end, deadline)) {
-      throw new ApiProblem(504, "the event view did not catch up within " + timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiProblem(503, "interrupted");
     }
   }
 
-  private static ApiProblem rejection(Decision.Rejected rejected) {
-    int status =
-        switch (rejected.reason()) {
-          case INVALID -> 400;
-          case NOT_FOUND -> 404;
-          case CONFLICT -> 409;
-        };
-    return new ApiProblem(status, rejected.detail(), rejected.violations());
+  private ApiProblem timedOut(String requestId) {
+    return new ApiProblem(
+        504,
+        "the command was not decided within "
+            + timeout
+            + "; it may still be applied: GET /commands/"
+            + requestId
+            + " tells its outcome",
+        List.of(),
+        Map.of(
+            "Retry-After", "1", "Location", "/commands/" + ResourceRoutes.encodePath(requestId)));
   }
 
   private static long remaining(long deadline) {

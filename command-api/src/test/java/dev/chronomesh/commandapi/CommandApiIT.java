@@ -63,6 +63,12 @@ class CommandApiIT {
   }
 
   private static CommandApiServer startServer() {
+    java.nio.file.Path stateDir;
+    try {
+      stateDir = java.nio.file.Files.createTempDirectory("command-api-it");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     CommandApiServer s =
         CommandApiServer.start(
             new CommandApiConfig(
@@ -75,7 +81,8 @@ class CommandApiIT {
                 Duration.ofSeconds(30),
                 new dev.chronomesh.auth.EnvelopeSealer(dev.chronomesh.auth.EnvelopeSealer.newKek()),
                 null,
-                dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin()));
+                dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin()),
+            stateDir);
     await().atMost(Duration.ofSeconds(30)).until(s::isReady);
     return s;
   }
@@ -169,7 +176,7 @@ class CommandApiIT {
     assertThat(items.get(0).get("kind").asText()).isEqualTo("UPSERTED");
     assertThat(items.get(0).get("revision").asLong()).isEqualTo(1);
     assertThat(items.get(0).at("/resource/name").asText()).isEqualTo("web-1");
-    assertThat(items.get(0).get("actor").asText()).startsWith("anonymous@");
+    assertThat(items.get(0).get("actor").asText()).startsWith("test-admin@");
     assertThat(items.get(1).get("kind").asText()).isEqualTo("DELETED");
     assertThat(items.get(1).get("revision").asLong()).isEqualTo(2);
     assertThat(items.get(1).get("resource").isNull()).isTrue();

@@ -1,12 +1,15 @@
 package dev.chronomesh.launcher;
 
+import dev.chronomesh.auth.EnvelopeSealer;
 import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
 import dev.chronomesh.kafka.EmbeddedKafka;
+import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.xds.XdsGatewayConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -26,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class ChronomeshStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChronomeshStack.class);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+  /** The admin token, written owner-only at first start. */
+  public static final String ADMIN_TOKEN_FILE = "admin-token";
 
   /** Settings of the embedded stack; port 0 picks a free port. */
   public record Settings(
@@ -93,27 +99,30 @@ public final class ChronomeshStack implements AutoCloseable {
       started.push(kafka);
       Map<String, Object> kafkaProperties = Map.of("bootstrap.servers", kafka.bootstrapServers());
       TopicSetup.ensureTopics(kafkaProperties, settings.topics(), settings.partitions(), (short) 1);
+      Sealer sealer =
+          new EnvelopeSealer(KeyEncryptionKey.loadOrCreate(settings.dataDir().resolve("kek")));
       KafkaSchemaRegistry registry =
           KafkaSchemaRegistry.start(kafkaProperties, settings.topics().schemas());
       started.push(registry);
 
-      Map<String, Object> projectorProperties = new HashMap<>(kafkaProperties);
-      // Static membership: after a crash the restarted instance takes over its partitions at
-      // once instead of waiting for the dead member's session to expire.
-      projectorProperties.put("main.consumer.group.instance.id", "chronomesh-up-projector");
+      Map<String, Object> streamsProperties = new HashMap<>(kafkaProperties);
+      // Static membership of the two Kafka Streams applications (projector, decider): after a
+      // crash the restarted process takes over its partitions at once instead of waiting out the
+      // dead member's session (45 s).
+      streamsProperties.put("main.consumer.group.instance.id", "chronomesh-up");
       ServiceRunner.Running projector =
           ServiceRunner.start(
-              settings(settings, "projector", projectorProperties, 0), registry, null);
+              settings(settings, "projector", streamsProperties, 0, sealer), registry, null);
       started.push(projector);
       ServiceRunner.Running gateway =
           ServiceRunner.start(
-              settings(settings, "xds-gateway", kafkaProperties, settings.xdsPort()),
+              settings(settings, "xds-gateway", kafkaProperties, settings.xdsPort(), sealer),
               registry,
               null);
       started.push(gateway);
       ServiceRunner.Running api =
           ServiceRunner.start(
-              settings(settings, "command-api", kafkaProperties, settings.apiPort()),
+              settings(settings, "command-api", streamsProperties, settings.apiPort(), sealer),
               registry,
               registry);
       started.push(api);
@@ -129,7 +138,7 @@ public final class ChronomeshStack implements AutoCloseable {
   }
 
   private static ServiceRunner.Settings settings(
-      Settings s, String service, Map<String, Object> kafkaProperties, int port) {
+      Settings s, String service, Map<String, Object> kafkaProperties, int port, Sealer sealer) {
     return new ServiceRunner.Settings(
         service,
         kafkaProperties,
@@ -140,7 +149,9 @@ public final class ChronomeshStack implements AutoCloseable {
         s.partitions(),
         (short) 1,
         s.dataDir(),
-        ProjectorConfig.DEFAULT_APPLICATION_ID);
+        ProjectorConfig.DEFAULT_APPLICATION_ID,
+        sealer,
+        s.dataDir().resolve(ADMIN_TOKEN_FILE));
   }
 
   static void await(String what, BooleanSupplier ready) {
@@ -166,6 +177,15 @@ public final class ChronomeshStack implements AutoCloseable {
   /** host:port of the xDS gateway. */
   public String xdsAddress() {
     return gateway.address();
+  }
+
+  /** The admin token created at first start, for tools and tests on this machine. */
+  public String adminToken() {
+    try {
+      return Files.readString(settings.dataDir().resolve(ADMIN_TOKEN_FILE)).trim();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no admin token in " + settings.dataDir(), e);
+    }
   }
 
   public Path dataDir() {

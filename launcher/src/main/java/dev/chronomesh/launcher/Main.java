@@ -1,6 +1,8 @@
 package dev.chronomesh.launcher;
 
+import dev.chronomesh.auth.EnvelopeSealer;
 import dev.chronomesh.events.Topics;
+import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -195,6 +197,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--application-id", defaultValue = ProjectorConfig.DEFAULT_APPLICATION_ID)
     String applicationId;
 
+    @Option(
+        names = "--kek-file",
+        description =
+            "The key-encryption key (base64 of 32 bytes) that seals secrets; default: the"
+                + " CHRONOMESH_KEK environment variable. Every command-api instance needs the same.")
+    Path kekFile;
+
     @Override
     public Integer call() throws Exception {
       if (!ServiceRunner.SERVICES.contains(service)) {
@@ -214,11 +223,18 @@ public final class Main implements Callable<Integer> {
                   partitions,
                   replication,
                   dataDir,
-                  applicationId));
+                  applicationId,
+                  sealer(),
+                  dataDir.resolve(ChronomeshStack.ADMIN_TOKEN_FILE)));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
       System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
       runUntilStopped(running, System.out);
       return 0;
+    }
+
+    private Sealer sealer() {
+      byte[] kek = KeyEncryptionKey.fromFileOrEnv(kekFile);
+      return kek == null ? null : new EnvelopeSealer(kek);
     }
 
     private Map<String, Object> loadKafkaProperties() throws IOException {

@@ -8,6 +8,7 @@ import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
 import dev.chronomesh.events.registry.SchemaRegistry;
+import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.Projector;
 import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.xds.XdsGateway;
@@ -36,7 +37,9 @@ public final class ServiceRunner {
    * @param schemaRegistryUrl an external Confluent-compatible registry, or null for the registry
    *     kept in the schemas topic (then command-api serves it under /schema-registry)
    * @param port listen port, or null for the service's default (5681 API, 5678 xDS)
-   * @param dataDir local state of the projector (rebuilt from Kafka when lost)
+   * @param dataDir local state of the projector and the decider (rebuilt from Kafka when lost)
+   * @param sealer seals secrets with the operator's key-encryption key; needed by command-api
+   * @param adminTokenFile where command-api writes the admin token at first start, or null
    */
   public record Settings(
       String service,
@@ -48,7 +51,9 @@ public final class ServiceRunner {
       int partitions,
       short replication,
       Path dataDir,
-      String applicationId) {
+      String applicationId,
+      Sealer sealer,
+      Path adminTokenFile) {
     public Settings {
       Objects.requireNonNull(service, "service");
       if (!SERVICES.contains(service)) {
@@ -63,6 +68,12 @@ public final class ServiceRunner {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(applicationId, "applicationId");
+      if (service.equals("command-api") && sealer == null) {
+        throw new IllegalArgumentException(
+            "the command-api needs the key-encryption key: --kek-file FILE or "
+                + KeyEncryptionKey.ENV
+                + " (base64 of 32 random bytes, e.g. 'openssl rand -base64 32')");
+      }
     }
   }
 
@@ -114,10 +125,9 @@ public final class ServiceRunner {
                     registry,
                     ServiceDefaults.MAX_BODY_BYTES,
                     ServiceDefaults.WRITE_TIMEOUT,
-                    new dev.chronomesh.auth.EnvelopeSealer(
-                        dev.chronomesh.auth.EnvelopeSealer.newKek()),
-                    null,
-                    dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin())); // TEMP-ISSUE3
+                    s.sealer(),
+                    s.adminTokenFile(),
+                    null));
         try {
           if (served != null) {
             SchemaRegistryRoutes.mount(api.app(), served);

@@ -24,7 +24,22 @@ final class Checks {
   private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
   private static final Pattern DURATION = Pattern.compile("(\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h|d))+");
 
+  /** How much of an input value a message quotes at most. */
+  static final int MAX_QUOTED = 100;
+
   private Checks() {}
+
+  /** The value itself, or its first {@link #MAX_QUOTED} characters and "..." when longer. */
+  static String excerpt(String value) {
+    if (value.length() <= MAX_QUOTED) {
+      return value;
+    }
+    int end = MAX_QUOTED;
+    if (Character.isHighSurrogate(value.charAt(end - 1))) {
+      end--;
+    }
+    return value.substring(0, end) + "...";
+  }
 
   /** A Kuma resource name: lowercase letters, digits, '-', '_' and '.', at most 253 characters. */
   static String name(String name) {
@@ -36,7 +51,7 @@ final class Checks {
     }
     if (!NAME.matcher(name).matches()) {
       return "invalid name \""
-          + name
+          + excerpt(name)
           + "\": valid characters are lowercase letters, digits, '-', '_' and '.', starting and"
           + " ending with a letter or digit";
     }
@@ -106,11 +121,31 @@ final class Checks {
     if (isIpLiteral(address) || isHostname(address)) {
       return null;
     }
-    return "\"" + address + "\" is not a valid IP address or hostname";
+    return "\"" + excerpt(address) + "\" is not a valid IP address or hostname";
   }
 
   static String port(long port) {
     return port >= 1 && port <= 65535 ? null : "port must be in the range from 1 to 65535";
+  }
+
+  /** An absolute URL path such as /healthz, as Go's url.ParseRequestURI accepts it in Kuma. */
+  static String urlPath(String value) {
+    String reason = "should be a valid URL Path";
+    if (!value.startsWith("/")) {
+      return reason;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c <= 0x20 || c == 0x7f || Character.isSurrogate(c)) {
+        return reason;
+      }
+    }
+    try {
+      new java.net.URI(value);
+      return null;
+    } catch (java.net.URISyntaxException e) {
+      return reason;
+    }
   }
 
   static String duration(String value) {

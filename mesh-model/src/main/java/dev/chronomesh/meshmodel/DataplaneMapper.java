@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Gateway;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.InboundHealth;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.events.avro.ProbeEndpoint;
+import dev.chronomesh.events.avro.Probes;
+import dev.chronomesh.events.avro.TransparentProxying;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +21,8 @@ import java.util.TreeMap;
 /** Kuma's Dataplane (universal format) ⇄ {@link DataplaneResource}. */
 final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
   private static final Set<String> STATES = Set.of("Ready", "NotReady", "Ignored");
+  private static final Set<String> GATEWAY_TYPES = Set.of("DELEGATED", "BUILTIN");
+  private static final Set<String> IP_FAMILY_MODES = Set.of("IPv4", "IPv6", "DualStack");
 
   @Override
   public Class<DataplaneResource> recordClass() {
@@ -25,18 +31,23 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
 
   @Override
   public Set<String> specFields() {
-    return Set.of("networking");
+    return Set.of("networking", "probes");
   }
 
   @Override
   public Set<String> unsupportedKumaFields() {
-    return Set.of("metrics", "probes");
+    return Set.of("metrics");
   }
 
   @Override
   public DataplaneResource read(
-      JsonNode document, ResourceMetadata metadata, Violations violations) {
+      JsonNode document, ResourceMetadata metadata, Violations violations, Sealer sealer) {
     Obj doc = Obj.of(document, "", violations);
+    Probes probes = null;
+    Obj probesObj = doc.object("probes");
+    if (probesObj != null) {
+      probes = probes(probesObj);
+    }
     Obj networking = doc.object("networking");
     if (networking == null) {
       if (doc.raw("networking") == null) {
@@ -45,10 +56,22 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
       return null;
     }
     networking.rejectUnknown(
-        Set.of("address", "advertisedAddress", "inbound", "outbound"),
-        Set.of("gateway", "transparentProxying", "admin"));
+        Set.of(
+            "address",
+            "advertisedAddress",
+            "inbound",
+            "outbound",
+            "gateway",
+            "transparentProxying"),
+        Set.of("admin"));
     String address = address(networking, "address", true);
     String advertised = address(networking, "advertisedAddress", false);
+
+    Gateway gateway = null;
+    Obj gatewayObj = networking.object("gateway");
+    if (gatewayObj != null) {
+      gateway = gateway(gatewayObj);
+    }
 
     List<Inbound> inbounds = new ArrayList<>();
     List<JsonNode> inboundNodes = networking.array("inbound");
@@ -59,9 +82,15 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         inbounds.add(inbound(inbound));
       }
     }
+    // As Kuma's dataplane validator: a dataplane is either a gateway or has inbounds, never both.
     JsonNode rawInbound = networking.raw("inbound");
-    if (inboundNodes.isEmpty() && (rawInbound == null || rawInbound.isArray())) {
-      violations.add("networking", "has to contain at least one inbound interface");
+    boolean hasGateway = networking.raw("gateway") != null;
+    if (hasGateway && !inboundNodes.isEmpty()) {
+      violations.add("networking", "inbound cannot be defined both with gateway");
+    } else if (!hasGateway
+        && inboundNodes.isEmpty()
+        && (rawInbound == null || rawInbound.isArray())) {
+      violations.add("networking", "has to contain at least one inbound interface or gateway");
     }
 
     List<Outbound> outbounds = new ArrayList<>();
@@ -74,6 +103,12 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         outbounds.add(outbound(outbound));
       }
     }
+
+    TransparentProxying transparentProxying = null;
+    Obj tpObj = networking.object("transparentProxying");
+    if (tpObj != null) {
+      transparentProxying = transparentProxying(tpObj);
+    }
     if (!violations.isEmpty()) {
       return null;
     }
@@ -85,9 +120,102 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         advertised,
         inbounds,
         outbounds,
-        null,
-        null,
-        null);
+        gateway,
+        transparentProxying,
+        probes);
+  }
+
+  /** networking.gateway: tags with kuma.io/service, type DELEGATED (default) or BUILTIN. */
+  private static Gateway gateway(Obj gateway) {
+    gateway.rejectUnknown(Set.of("tags", "type"), Set.of());
+    Map<String, String> tags = tags(gateway);
+    String type = gateway.string("type", false);
+    if (type == null || type.isEmpty()) {
+      type = "DELEGATED";
+    } else if (!GATEWAY_TYPES.contains(type)) {
+      gateway
+          .violations()
+          .add(
+              gateway.path("type"),
+              "must be one of: DELEGATED, BUILTIN; got \"" + Checks.excerpt(type) + "\"");
+    }
+    return new Gateway(tags, type);
+  }
+
+  /** networking.transparentProxying; an absent redirect port is stored as 0 (Kuma's default). */
+  private static TransparentProxying transparentProxying(Obj tp) {
+    tp.rejectUnknown(
+        Set.of(
+            "redirectPortInbound",
+            "redirectPortOutbound",
+            "directAccessServices",
+            "reachableServices",
+            "ipFamilyMode"),
+        Set.of("redirectPortInboundV6", "reachableBackends"));
+    Integer inbound = tp.port("redirectPortInbound", false);
+    Integer outbound = tp.port("redirectPortOutbound", false);
+    if (inbound != null && inbound.equals(outbound)) {
+      tp.violations()
+          .add(
+              tp.path("redirectPortOutbound"),
+              "must differ from redirectPortInbound: one port cannot redirect both directions");
+    }
+    List<String> direct = tp.stringList("directAccessServices");
+    List<String> reachable = tp.stringList("reachableServices");
+    String mode = tp.string("ipFamilyMode", false);
+    if (mode != null && !IP_FAMILY_MODES.contains(mode)) {
+      tp.violations()
+          .add(
+              tp.path("ipFamilyMode"),
+              "must be one of: IPv4, IPv6, DualStack; got \"" + Checks.excerpt(mode) + "\"");
+      mode = null;
+    }
+    return new TransparentProxying(
+        inbound == null ? 0 : inbound,
+        outbound == null ? 0 : outbound,
+        direct,
+        reachable,
+        mode == null || mode.isEmpty() ? null : mode);
+  }
+
+  /** probes: the virtual probe port and its endpoints, as Kuma validates them. */
+  private static Probes probes(Obj probes) {
+    probes.rejectUnknown(Set.of("port", "endpoints"), Set.of());
+    Integer port = probes.port("port", true);
+    List<ProbeEndpoint> endpoints = new ArrayList<>();
+    List<JsonNode> items = probes.array("endpoints");
+    for (int i = 0; i < items.size(); i++) {
+      Obj endpoint =
+          Obj.of(items.get(i), Violations.index(probes.path("endpoints"), i), probes.violations());
+      if (endpoint == null) {
+        continue;
+      }
+      endpoint.rejectUnknown(Set.of("inboundPort", "inboundPath", "path"), Set.of());
+      Integer inboundPort = endpoint.port("inboundPort", true);
+      String inboundPath = urlPath(endpoint, "inboundPath");
+      String path = urlPath(endpoint, "path");
+      endpoints.add(
+          new ProbeEndpoint(
+              inboundPort == null ? 0 : inboundPort,
+              inboundPath == null ? "" : inboundPath,
+              path == null ? "" : path));
+    }
+    return new Probes(port == null ? 0 : port, endpoints);
+  }
+
+  private static String urlPath(Obj owner, String field) {
+    JsonNode raw = owner.raw(field);
+    if (raw != null && !raw.isTextual()) {
+      owner.violations().add(owner.path(field), "must be a string");
+      return null;
+    }
+    String value = raw == null ? "" : raw.textValue();
+    String reason = Checks.urlPath(value);
+    if (reason != null) {
+      owner.violations().add(owner.path(field), reason);
+      return null;
+    }
+    return value;
   }
 
   private static Inbound inbound(Obj inbound) {
@@ -140,7 +268,7 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
             reason = Checks.tagValue(value);
           }
           if (reason != null) {
-            owner.violations().add(Violations.key(tagsPath, key), reason);
+            owner.violations().add(Violations.key(tagsPath, Checks.excerpt(key)), reason);
           } else {
             valid.put(key, value);
           }
@@ -166,7 +294,7 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
   }
 
   @Override
-  public void write(DataplaneResource dataplane, ObjectNode document) {
+  public void write(DataplaneResource dataplane, ObjectNode document, Sealer opener) {
     ObjectNode networking = document.putObject("networking");
     networking.put("address", dataplane.getAddress());
     if (dataplane.getAdvertisedAddress() != null) {
@@ -204,6 +332,49 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
           o.put("address", out.getAddress());
         }
         putSorted(o.putObject("tags"), out.getTags());
+      }
+    }
+    Gateway gateway = dataplane.getGateway();
+    if (gateway != null) {
+      ObjectNode g = networking.putObject("gateway");
+      putSorted(g.putObject("tags"), gateway.getTags());
+      // DELEGATED is Kuma's default (the enum's zero value), which its JSON leaves out.
+      if (!"DELEGATED".equals(gateway.getType())) {
+        g.put("type", gateway.getType());
+      }
+    }
+    TransparentProxying tp = dataplane.getTransparentProxying();
+    if (tp != null) {
+      ObjectNode t = networking.putObject("transparentProxying");
+      if (tp.getRedirectPortInbound() != 0) {
+        t.put("redirectPortInbound", tp.getRedirectPortInbound());
+      }
+      if (tp.getRedirectPortOutbound() != 0) {
+        t.put("redirectPortOutbound", tp.getRedirectPortOutbound());
+      }
+      if (!tp.getDirectAccessServices().isEmpty()) {
+        tp.getDirectAccessServices().forEach(t.putArray("directAccessServices")::add);
+      }
+      if (!tp.getReachableServices().isEmpty()) {
+        tp.getReachableServices().forEach(t.putArray("reachableServices")::add);
+      }
+      if (tp.getIpFamilyMode() != null) {
+        t.put("ipFamilyMode", tp.getIpFamilyMode());
+      }
+    }
+    Probes probes = dataplane.getProbes();
+    if (probes != null) {
+      ObjectNode p = document.putObject("probes");
+      p.put("port", probes.getPort());
+      if (!probes.getEndpoints().isEmpty()) {
+        ArrayNode endpoints = p.putArray("endpoints");
+        for (ProbeEndpoint e : probes.getEndpoints()) {
+          endpoints
+              .addObject()
+              .put("inboundPort", e.getInboundPort())
+              .put("inboundPath", e.getInboundPath())
+              .put("path", e.getPath());
+        }
       }
     }
   }

@@ -2,13 +2,14 @@ package dev.chronomesh.meshmodel;
 
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The pure write rules: {@code decide(command, state of its mesh) → events | rejection}. No clock,
  * no randomness, no I/O: the same inputs always give the same decision, so the single-writer
- * decider (Kafka Streams) can run it as it is.
+ * decider (Kafka Streams) can run it as it is, and the API can run it for a dry run.
  */
 public final class Decider {
   private Decider() {}
@@ -26,65 +27,126 @@ public final class Decider {
 
   private static Decision upsert(Command.Upsert command, MeshState state) {
     ResourceType type = command.type();
-    if (type.scope() == Scope.MESH && state.meshResource().isEmpty()) {
+    List<Violation> identity = new ArrayList<>();
+    if (type.scope() == Scope.GLOBAL && !command.name().equals(command.mesh())) {
+      identity.add(new Violation("mesh", "a " + type + " is its own mesh: " + command.mesh()));
+    }
+    if (!type.nameOf(command.payload()).equals(command.name())) {
+      identity.add(new Violation("name", "the payload names " + type.nameOf(command.payload())));
+    }
+    if (!type.meshOf(command.payload()).equals(command.mesh())) {
+      identity.add(
+          new Violation("mesh", "the payload's mesh is " + type.meshOf(command.payload())));
+    }
+    if (!identity.isEmpty()) {
+      return new Decision.Rejected(
+          Decision.Reason.INVALID, "the command does not match its payload", identity);
+    }
+    if (type.scope() == Scope.MESH
+        && !InternalTypes.isInternal(type)
+        && state.meshResource().isEmpty()) {
       String reason = "mesh \"" + command.mesh() + "\" does not exist";
       return new Decision.Rejected(
           Decision.Reason.INVALID, reason, List.of(new Violation("mesh", reason)));
     }
-    if (type.scope() == Scope.GLOBAL && !command.name().equals(command.mesh())) {
-      throw new IllegalArgumentException("a global resource is its own mesh: " + command);
+    Optional<Resource> existing = state.get(type, command.name());
+    Decision.Rejected failed = preconditions(command, existing);
+    if (failed != null) {
+      return failed;
     }
-    if (!type.nameOf(command.payload()).equals(command.name())
-        || !type.meshOf(command.payload()).equals(command.mesh())) {
-      throw new IllegalArgumentException("payload does not match the command: " + command);
-    }
-    boolean created = state.get(type, command.name()).isEmpty();
     return new Decision.Accepted(
-        List.of(event(command, state, EventKind.UPSERTED, command.payload())), created);
+        List.of(event(command, state, type, command.name(), 0, EventKind.UPSERTED, command)),
+        existing.isEmpty());
   }
 
   private static Decision delete(Command.Delete command, MeshState state) {
     ResourceType type = command.type();
     Optional<Resource> existing = state.get(type, command.name());
+    Decision.Rejected failed = preconditions(command, existing);
+    if (failed != null) {
+      return failed;
+    }
     if (existing.isEmpty()) {
       return new Decision.Rejected(
-          Decision.Reason.NOT_FOUND,
-          type + " \"" + command.name() + "\"" + inMesh(command) + " does not exist",
-          List.of());
+          Decision.Reason.NOT_FOUND, describe(command) + " does not exist", List.of());
     }
+    List<ResourceEvent> events = new ArrayList<>();
     if (type.equals(ResourceType.MESH)) {
-      int dataplanes = state.list(ResourceType.DATAPLANE).size();
-      if (dataplanes > 0) {
+      List<Resource> inside =
+          state.all().stream().filter(r -> !r.type().equals(ResourceType.MESH)).toList();
+      long blocking = inside.stream().filter(r -> !InternalTypes.isInternal(r.type())).count();
+      if (blocking > 0 && !command.cascade()) {
         return new Decision.Rejected(
             Decision.Reason.CONFLICT,
             "mesh \""
                 + command.name()
                 + "\" still has "
-                + dataplanes
-                + " dataplane(s); delete them first",
-            List.of(new Violation("name", "mesh still has " + dataplanes + " dataplane(s)")));
+                + blocking
+                + " resource(s); delete them first or delete with cascade",
+            List.of(new Violation("name", "mesh still has " + blocking + " resource(s)")));
+      }
+      for (Resource r : inside) {
+        events.add(
+            event(command, state, r.type(), r.name(), events.size(), EventKind.DELETED, null));
       }
     }
-    return new Decision.Accepted(List.of(event(command, state, EventKind.DELETED, null)), false);
+    events.add(event(command, state, type, command.name(), events.size(), EventKind.DELETED, null));
+    return new Decision.Accepted(events, false);
   }
 
-  private static String inMesh(Command command) {
-    return command.type().scope() == Scope.MESH ? " in mesh \"" + command.mesh() + "\"" : "";
+  /** The rejection when If-Match / If-None-Match do not hold, else null. */
+  private static Decision.Rejected preconditions(Command command, Optional<Resource> existing) {
+    Command.Conditions conditions = command.conditions();
+    if (conditions.createOnly() && existing.isPresent()) {
+      return new Decision.Rejected(
+          Decision.Reason.PRECONDITION_FAILED,
+          describe(command) + " already exists (If-None-Match: *)",
+          List.of());
+    }
+    Long expected = conditions.expectedRevision();
+    if (expected != null) {
+      if (existing.isEmpty()) {
+        return new Decision.Rejected(
+            Decision.Reason.PRECONDITION_FAILED,
+            describe(command) + " does not exist, expected revision " + expected,
+            List.of());
+      }
+      long actual = existing.get().revision();
+      if (actual != expected) {
+        return new Decision.Rejected(
+            Decision.Reason.PRECONDITION_FAILED,
+            describe(command) + " is at revision " + actual + ", expected " + expected,
+            List.of());
+      }
+    }
+    return null;
+  }
+
+  private static String describe(Command command) {
+    String where =
+        command.type().scope() == Scope.MESH ? " in mesh \"" + command.mesh() + "\"" : "";
+    return command.type() + " \"" + command.name() + "\"" + where;
   }
 
   private static ResourceEvent event(
-      Command command, MeshState state, EventKind kind, Object payload) {
+      Command command,
+      MeshState state,
+      ResourceType type,
+      String name,
+      int index,
+      EventKind kind,
+      Command.Upsert upsert) {
     Command.Metadata meta = command.metadata();
     return new ResourceEvent(
-        meta.eventId(),
+        index == 0 ? meta.eventId() : meta.eventId() + "-" + index,
         command.mesh(),
-        command.type().name(),
-        command.name(),
-        state.lastRevision(command.type(), command.name()) + 1,
+        type.name(),
+        name,
+        state.lastRevision(type, name) + 1,
         meta.occurredAt(),
         meta.actor(),
         meta.requestId(),
         kind,
-        payload);
+        upsert == null ? null : upsert.payload());
   }
 }

@@ -10,7 +10,7 @@ public sealed interface Decision {
   /**
    * The command is accepted.
    *
-   * @param events the events to append, in order
+   * @param events the events to append, in order; the last one is about the command's resource
    * @param created whether an upsert made a resource exist that did not (HTTP 201 rather than 200)
    */
   record Accepted(List<ResourceEvent> events, boolean created) implements Decision {
@@ -19,6 +19,11 @@ public sealed interface Decision {
       if (events.isEmpty()) {
         throw new IllegalArgumentException("an accepted command appends at least one event");
       }
+    }
+
+    /** The HTTP status of the answer: 201 on create, else 200. */
+    public int status() {
+      return created ? 201 : 200;
     }
   }
 
@@ -29,15 +34,31 @@ public sealed interface Decision {
       Objects.requireNonNull(detail, "detail");
       violations = List.copyOf(violations);
     }
+
+    public int status() {
+      return reason.status();
+    }
   }
 
   /** Why a command was refused; each maps to one HTTP status. */
   enum Reason {
     /** 400: the command breaks a rule of the current state (e.g. its mesh does not exist). */
-    INVALID,
+    INVALID(400),
     /** 404: the resource to delete does not exist. */
-    NOT_FOUND,
+    NOT_FOUND(404),
     /** 409: the command conflicts with other resources (e.g. a mesh that still has dataplanes). */
-    CONFLICT
+    CONFLICT(409),
+    /** 412: a precondition (expected revision, create-only) does not hold. */
+    PRECONDITION_FAILED(412);
+
+    private final int status;
+
+    Reason(int status) {
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
   }
 }

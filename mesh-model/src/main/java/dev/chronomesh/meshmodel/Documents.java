@@ -45,6 +45,17 @@ public final class Documents {
    *     or more than one document
    */
   public static JsonNode read(byte[] body, Format format) throws ValidationException {
+    return read(body, format, false);
+  }
+
+  /**
+   * Parses exactly one document; see {@link #read(byte[], Format)}.
+   *
+   * @param redact whether the body holds secret values: a syntax error then names only its line and
+   *     column, because the parser's own message may quote the input
+   */
+  public static JsonNode read(byte[] body, Format format, boolean redact)
+      throws ValidationException {
     ObjectMapper mapper = format == Format.YAML ? YAML : JSON;
     String what = format == Format.YAML ? "YAML" : "JSON";
     try (JsonParser parser = mapper.getFactory().createParser(body)) {
@@ -61,6 +72,9 @@ public final class Documents {
       }
       return tree;
     } catch (JsonProcessingException e) {
+      if (redact) {
+        throw invalid("invalid " + what + where(e.getLocation(), " at "));
+      }
       String message = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage();
       message = message.replaceAll("\\s+", " ").trim();
       if (message.length() > 300) {
@@ -71,7 +85,14 @@ public final class Documents {
       throw new UncheckedIOException("reading an in-memory body", e);
     } catch (RuntimeException e) {
       // SnakeYAML signals some limits (aliases, nesting, code points) with unchecked exceptions.
-      throw invalid("invalid " + what + ": " + e.getMessage());
+      if (redact) {
+        throw invalid("invalid " + what);
+      }
+      String message = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim();
+      if (message.length() > 300) {
+        message = message.substring(0, 300) + "...";
+      }
+      throw invalid("invalid " + what + ": " + message);
     }
   }
 

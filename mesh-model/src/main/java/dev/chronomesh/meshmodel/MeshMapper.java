@@ -39,7 +39,8 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
   }
 
   @Override
-  public MeshResource read(JsonNode document, ResourceMetadata metadata, Violations violations) {
+  public MeshResource read(
+      JsonNode document, ResourceMetadata metadata, Violations violations, Sealer sealer) {
     Obj doc = Obj.of(document, "", violations);
     Mtls mtls = null;
     Obj mtlsObj = doc.object("mtls");
@@ -146,7 +147,7 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
   }
 
   @Override
-  public void write(MeshResource mesh, ObjectNode document) {
+  public void write(MeshResource mesh, ObjectNode document, Sealer opener) {
     Mtls mtls = mesh.getMtls();
     if (mtls == null) {
       return;

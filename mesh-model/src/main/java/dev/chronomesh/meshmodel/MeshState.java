@@ -61,6 +61,11 @@ public final class MeshState {
     return out;
   }
 
+  /** Every live resource of the mesh (the Mesh itself included), sorted by type name and name. */
+  public List<Resource> all() {
+    return List.copyOf(resources.values());
+  }
+
   /** The revision of the last event of this resource, 0 when it never existed. */
   public long lastRevision(ResourceType type, String name) {
     return revisions.getOrDefault(new ResourceKey(type, name), 0L);
@@ -82,7 +87,7 @@ public final class MeshState {
           "event of mesh " + event.getMesh() + " applied to mesh " + mesh);
     }
     ResourceType type =
-        ResourceType.byName(event.getResourceType())
+        InternalTypes.anyByName(event.getResourceType())
             .orElseThrow(
                 () -> new IllegalArgumentException("unknown type " + event.getResourceType()));
     ResourceKey key = new ResourceKey(type, event.getName());

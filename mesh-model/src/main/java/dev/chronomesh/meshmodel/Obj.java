@@ -140,6 +140,24 @@ final class Obj {
     return out;
   }
 
+  /** The strings of an array field; empty when absent; violations for non-strings and "". */
+  List<String> stringList(String field) {
+    List<String> out = new ArrayList<>();
+    List<JsonNode> items = array(field);
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      String itemPath = Violations.index(path(field), i);
+      if (!item.isTextual()) {
+        violations.add(itemPath, "must be a string");
+      } else if (item.textValue().isEmpty()) {
+        violations.add(itemPath, "cannot be empty");
+      } else {
+        out.add(item.textValue());
+      }
+    }
+    return out;
+  }
+
   /** A string-to-string map (labels, tags); non-string values are violations. */
   Map<String, String> stringMap(String field) {
     JsonNode value = raw(field);

@@ -29,8 +29,17 @@ public record Resource(
     }
   }
 
-  /** The Kuma document a GET returns. */
+  /** The Kuma document a GET returns, without secret values (a Secret has no data). */
   public ObjectNode render() {
-    return type.render(payload, creationTime, modificationTime);
+    return type.render(payload, creationTime, modificationTime, null);
+  }
+
+  /**
+   * The Kuma document a GET returns to a reader allowed to see secret values.
+   *
+   * @param opener opens sealed values; null renders without them, as {@link #render()}
+   */
+  public ObjectNode render(Sealer opener) {
+    return type.render(payload, creationTime, modificationTime, opener);
   }
 }

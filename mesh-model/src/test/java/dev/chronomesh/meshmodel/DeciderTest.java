@@ -151,6 +151,173 @@ class DeciderTest {
         .containsExactly("backend-1", "web-1");
   }
 
+  @Test
+  void rejectsUpsertWhoseExpectedRevisionDiffers() {
+    given(upsertMesh("default"), upsertMesh("default"));
+
+    Decision decision = when(conditional(upsertMesh("default"), new Command.Conditions(1L, false)));
+
+    assertThat(((Decision.Rejected) decision).reason())
+        .isEqualTo(Decision.Reason.PRECONDITION_FAILED);
+    assertThat(((Decision.Rejected) decision).status()).isEqualTo(412);
+  }
+
+  @Test
+  void acceptsUpsertAtTheExpectedRevision() {
+    given(upsertMesh("default"), upsertMesh("default"));
+
+    Decision.Accepted accepted =
+        (Decision.Accepted)
+            when(conditional(upsertMesh("default"), new Command.Conditions(2L, false)));
+
+    assertThat(accepted.events().get(0).getRevision()).isEqualTo(3);
+  }
+
+  @Test
+  void rejectsExpectedRevisionOfAMissingResource() {
+    given(upsertMesh("default"));
+
+    Decision decision =
+        when(conditional(upsertDataplane("default", "web-1"), new Command.Conditions(1L, false)));
+
+    assertThat(((Decision.Rejected) decision).reason())
+        .isEqualTo(Decision.Reason.PRECONDITION_FAILED);
+  }
+
+  @Test
+  void rejectsCreateOnlyWhenTheResourceExists() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+
+    Decision decision =
+        when(conditional(upsertDataplane("default", "web-1"), new Command.Conditions(null, true)));
+
+    assertThat(((Decision.Rejected) decision).status()).isEqualTo(412);
+  }
+
+  @Test
+  void acceptsCreateOnlyOfANewResource() {
+    given(upsertMesh("default"));
+
+    Decision decision =
+        when(conditional(upsertDataplane("default", "web-1"), new Command.Conditions(null, true)));
+
+    assertThat(((Decision.Accepted) decision).created()).isTrue();
+  }
+
+  @Test
+  void rejectsDeleteWhoseExpectedRevisionDiffers() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+
+    Decision decision =
+        when(
+            new Command.Delete(
+                ResourceType.DATAPLANE,
+                "default",
+                "web-1",
+                new Command.Conditions(7L, false),
+                false,
+                meta()));
+
+    assertThat(((Decision.Rejected) decision).status()).isEqualTo(412);
+  }
+
+  @Test
+  void cascadeDeletesEveryResourceThenTheMesh() {
+    given(
+        upsertMesh("default"),
+        upsertDataplane("default", "web-1"),
+        upsertDataplane("default", "backend-1"));
+
+    Decision.Accepted accepted =
+        (Decision.Accepted)
+            when(
+                new Command.Delete(
+                    ResourceType.MESH,
+                    "default",
+                    "default",
+                    Command.Conditions.NONE,
+                    true,
+                    meta()));
+
+    assertThat(accepted.events())
+        .extracting(e -> e.getResourceType() + "/" + e.getName() + "@" + e.getRevision())
+        .containsExactly("Dataplane/backend-1@2", "Dataplane/web-1@2", "Mesh/default@2");
+    assertThat(accepted.events()).allMatch(e -> e.getKind() == EventKind.DELETED);
+    assertThat(accepted.events()).extracting(ResourceEvent::getEventId).doesNotHaveDuplicates();
+    MeshState after = state;
+    for (ResourceEvent e : accepted.events()) {
+      after = after.evolve(e);
+    }
+    assertThat(after.all()).isEmpty();
+  }
+
+  @Test
+  void signingKeysNeedNoMeshAndHonourCreateOnly() {
+    state = MeshState.empty(InternalTypes.GLOBAL_MESH);
+    Command key = signingKey(InternalTypes.GLOBAL_MESH, "user-token-key");
+    given(key);
+
+    Decision again =
+        when(
+            conditional(
+                signingKey(InternalTypes.GLOBAL_MESH, "user-token-key"),
+                new Command.Conditions(null, true)));
+
+    assertThat(((Decision.Rejected) again).status()).isEqualTo(412);
+    assertThat(state.get(InternalTypes.SIGNING_KEY, "user-token-key")).isPresent();
+  }
+
+  @Test
+  void internalResourcesDoNotBlockDeletingTheirMesh() {
+    given(upsertMesh("default"), signingKey("default", "dataplane-key"));
+
+    Decision.Accepted accepted =
+        (Decision.Accepted) when(delete(ResourceType.MESH, "default", "default"));
+
+    assertThat(accepted.events())
+        .extracting(ResourceEvent::getResourceType)
+        .containsExactly("SigningKey", "Mesh");
+  }
+
+  @Test
+  void rejectsAPayloadThatNamesAnotherResource() {
+    given(upsertMesh("default"));
+    Command.Upsert other = (Command.Upsert) upsertDataplane("default", "web-2");
+
+    Decision decision =
+        when(
+            new Command.Upsert(
+                ResourceType.DATAPLANE, "default", "web-1", other.payload(), meta()));
+
+    assertThat(((Decision.Rejected) decision).violations())
+        .extracting(Violation::field)
+        .containsExactly("name");
+  }
+
+  private Command conditional(Command command, Command.Conditions conditions) {
+    Command.Upsert u = (Command.Upsert) command;
+    return new Command.Upsert(u.type(), u.mesh(), u.name(), u.payload(), conditions, u.metadata());
+  }
+
+  private Command signingKey(String mesh, String name) {
+    return new Command.Upsert(
+        InternalTypes.SIGNING_KEY,
+        mesh,
+        name,
+        new dev.chronomesh.events.avro.SigningKeyResource(
+            name,
+            mesh,
+            "RS256",
+            java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}),
+            new dev.chronomesh.events.avro.EncryptedData(
+                "kek-1",
+                java.nio.ByteBuffer.wrap(new byte[] {4}),
+                java.nio.ByteBuffer.wrap(new byte[] {5}),
+                java.nio.ByteBuffer.wrap(new byte[] {6}),
+                "AES-256-GCM")),
+        meta());
+  }
+
   // --- given / when helpers ---
 
   private MeshState state = MeshState.empty("default");

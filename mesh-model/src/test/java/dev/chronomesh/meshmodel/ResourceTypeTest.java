@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
@@ -113,7 +115,102 @@ class ResourceTypeTest {
             Format.JSON,
             "{\"type\":\"Dataplane\",\"mesh\":\"default\",\"name\":\"web-1\",\"networking\":"
                 + "{\"address\":\"2001:db8::1\",\"inbound\":[{\"port\":80,\"tags\":"
-                + "{\"kuma.io/service\":\"web\"}}]}}"));
+                + "{\"kuma.io/service\":\"web\"}}]}}"),
+        Arguments.of(ResourceType.DATAPLANE, Format.YAML, GATEWAY_DATAPLANE),
+        Arguments.of(
+            ResourceType.DATAPLANE,
+            Format.YAML,
+            """
+            type: Dataplane
+            mesh: default
+            name: edge-1
+            labels:
+              kuma.io/mesh: default
+              kuma.io/origin: zone
+            networking:
+              address: 10.0.0.3
+              gateway:
+                type: BUILTIN
+                tags:
+                  kuma.io/service: edge-gateway
+            """),
+        Arguments.of(ResourceType.DATAPLANE, Format.YAML, TRANSPARENT_PROXYING_DATAPLANE));
+  }
+
+  /** Kuma's gateway dataplane (universal): a delegated gateway has tags and no inbound. */
+  static final String GATEWAY_DATAPLANE =
+      """
+      type: Dataplane
+      mesh: default
+      name: kong-01
+      networking:
+        address: 10.0.0.1
+        gateway:
+          tags:
+            kuma.io/service: kong
+        outbound:
+        - port: 33033
+          tags:
+            kuma.io/service: backend
+      """;
+
+  /** Kuma's transparent proxying and virtual probes on a dataplane (universal). */
+  static final String TRANSPARENT_PROXYING_DATAPLANE =
+      """
+      type: Dataplane
+      mesh: default
+      name: backend-1
+      networking:
+        address: 192.168.0.2
+        inbound:
+        - port: 9000
+          servicePort: 6379
+          tags:
+            kuma.io/service: redis
+        transparentProxying:
+          redirectPortInbound: 15006
+          redirectPortOutbound: 15001
+          directAccessServices:
+          - '*'
+          reachableServices:
+          - redis
+          - elastic
+          ipFamilyMode: DualStack
+      probes:
+        port: 9000
+        endpoints:
+        - inboundPort: 8080
+          inboundPath: /healthz
+          path: /8080/healthz
+      """;
+
+  /** Kuma's Secret (universal): the value is base64 ("hello world!"). */
+  static final String SECRET =
+      """
+      type: Secret
+      name: sample-secret
+      mesh: default
+      labels:
+        team: a
+      data: aGVsbG8gd29ybGQh
+      """;
+
+  /**
+   * The input with the labels the server adds to mesh-scoped types (kuma.io/mesh, origin, env);
+   * JSON objects compare as maps, so field order does not matter.
+   */
+  private static ObjectNode withKumaLabels(ResourceType type, ObjectNode input) {
+    ObjectNode expected = input.deepCopy();
+    if (type.scope() == Scope.MESH) {
+      ObjectNode labels =
+          expected.has("labels")
+              ? (ObjectNode) expected.get("labels")
+              : expected.putObject("labels");
+      labels.put("kuma.io/mesh", expected.get("mesh").asText());
+      labels.put("kuma.io/origin", "zone");
+      labels.put("kuma.io/env", "universal");
+    }
+    return expected;
   }
 
   @ParameterizedTest
@@ -123,10 +220,10 @@ class ResourceTypeTest {
     SpecificRecord record = type.parse(text.getBytes(UTF_8), format, null, null);
 
     JsonNode rendered = type.render(record, null, null);
-    JsonNode input = Documents.read(text.getBytes(UTF_8), format);
-    ((com.fasterxml.jackson.databind.node.ObjectNode) input).remove("creationTime");
-    ((com.fasterxml.jackson.databind.node.ObjectNode) input).remove("modificationTime");
-    assertThat(rendered).isEqualTo(input);
+    ObjectNode input = (ObjectNode) Documents.read(text.getBytes(UTF_8), format);
+    input.remove("creationTime");
+    input.remove("modificationTime");
+    assertThat(rendered).isEqualTo(withKumaLabels(type, input));
     assertThat(type.read(rendered, null, null)).isEqualTo(record);
   }
 
@@ -159,6 +256,48 @@ class ResourceTypeTest {
     assertThat(dp.getInbound().get(0).getServicePort()).isEqualTo(11012);
     assertThat(dp.getInbound().get(0).getTags()).containsEntry("kuma.io/service", "backend");
     assertThat(dp.getOutbound().get(0).getTags()).containsEntry("kuma.io/service", "database");
+  }
+
+  @Test
+  void mapsGatewayTransparentProxyingAndProbes() throws Exception {
+    DataplaneResource gw =
+        (DataplaneResource)
+            ResourceType.DATAPLANE.parse(
+                GATEWAY_DATAPLANE.getBytes(UTF_8), Format.YAML, "default", "kong-01");
+    DataplaneResource tp =
+        (DataplaneResource)
+            ResourceType.DATAPLANE.parse(
+                TRANSPARENT_PROXYING_DATAPLANE.getBytes(UTF_8), Format.YAML, null, null);
+
+    assertThat(gw.getInbound()).isEmpty();
+    assertThat(gw.getGateway().getType()).isEqualTo("DELEGATED");
+    assertThat(gw.getGateway().getTags()).containsEntry("kuma.io/service", "kong");
+    assertThat(tp.getTransparentProxying().getRedirectPortInbound()).isEqualTo(15006);
+    assertThat(tp.getTransparentProxying().getRedirectPortOutbound()).isEqualTo(15001);
+    assertThat(tp.getTransparentProxying().getReachableServices())
+        .containsExactly("redis", "elastic");
+    assertThat(tp.getTransparentProxying().getIpFamilyMode()).isEqualTo("DualStack");
+    assertThat(tp.getProbes().getPort()).isEqualTo(9000);
+    assertThat(tp.getProbes().getEndpoints().get(0).getPath()).isEqualTo("/8080/healthz");
+  }
+
+  @Test
+  void addsKumaLabelsToMeshScopedTypesOnly() throws Exception {
+    DataplaneResource dp =
+        (DataplaneResource)
+            ResourceType.DATAPLANE.parse(DATAPLANE.getBytes(UTF_8), Format.YAML, null, null);
+    MeshResource mesh =
+        (MeshResource)
+            ResourceType.MESH.parse(
+                "type: Mesh\nname: m1\n".getBytes(UTF_8), Format.YAML, null, null);
+
+    assertThat(dp.getLabels())
+        .containsOnly(
+            java.util.Map.entry("kuma.io/mesh", "default"),
+            java.util.Map.entry("kuma.io/origin", "zone"),
+            java.util.Map.entry("kuma.io/env", "universal"));
+    // As Kuma: a Mesh cannot be created on a zone, so it gets no origin/env labels.
+    assertThat(mesh.getLabels()).isEmpty();
   }
 
   @Test
@@ -249,7 +388,7 @@ class ResourceTypeTest {
             networking:
               address: 300.1.1.1
               advertisedAddress: "bad host"
-              gateway: {}
+              admin: {}
               inbound:
               - port: 0
                 servicePort: 70000
@@ -274,7 +413,7 @@ class ResourceTypeTest {
             List.of(
                 "networking.address",
                 "networking.advertisedAddress",
-                "networking.gateway",
+                "networking.admin",
                 "networking.inbound[0].port",
                 "networking.inbound[0].servicePort",
                 "networking.inbound[0].address",
@@ -313,7 +452,165 @@ class ResourceTypeTest {
             ResourceType.DATAPLANE,
             "type: Dataplane\nmesh: a.b\nname: dp\nnetworking:\n  address: 127.0.0.1\n"
                 + "  inbound:\n    - port: 80\n      tags:\n        kuma.io/service: s\n",
-            List.of("mesh")));
+            List.of("mesh")),
+        Arguments.of(
+            "gateway with inbound, without service tag, wrong type",
+            ResourceType.DATAPLANE,
+            """
+            type: Dataplane
+            mesh: default
+            name: gw-1
+            networking:
+              address: 10.0.0.1
+              gateway:
+                type: EXTERNAL
+                color: blue
+                tags:
+                  version: v1
+              inbound:
+              - port: 80
+                tags:
+                  kuma.io/service: web
+            """,
+            List.of(
+                "networking",
+                "networking.gateway.type",
+                "networking.gateway.color",
+                "networking.gateway.tags[\"kuma.io/service\"]")),
+        Arguments.of(
+            "gateway that is not an object",
+            ResourceType.DATAPLANE,
+            "type: Dataplane\nmesh: m\nname: gw\nnetworking:\n  address: 10.0.0.1\n"
+                + "  gateway: [x]\n",
+            List.of("networking.gateway")),
+        Arguments.of(
+            "transparent proxying",
+            ResourceType.DATAPLANE,
+            """
+            type: Dataplane
+            mesh: default
+            name: tp-1
+            networking:
+              address: 10.0.0.1
+              inbound:
+              - port: 80
+                tags:
+                  kuma.io/service: web
+              transparentProxying:
+                redirectPortInbound: 70000
+                redirectPortOutbound: -1
+                directAccessServices: ["", 5]
+                reachableServices: redis
+                ipFamilyMode: IPv5
+                redirectPortInboundV6: 15010
+            """,
+            List.of(
+                "networking.transparentProxying.redirectPortInbound",
+                "networking.transparentProxying.redirectPortOutbound",
+                "networking.transparentProxying.directAccessServices[0]",
+                "networking.transparentProxying.directAccessServices[1]",
+                "networking.transparentProxying.reachableServices",
+                "networking.transparentProxying.ipFamilyMode",
+                "networking.transparentProxying.redirectPortInboundV6")),
+        Arguments.of(
+            "transparent proxying with one port for both directions",
+            ResourceType.DATAPLANE,
+            """
+            type: Dataplane
+            mesh: default
+            name: tp-1
+            networking:
+              address: 10.0.0.1
+              inbound:
+              - port: 80
+                tags:
+                  kuma.io/service: web
+              transparentProxying:
+                redirectPortInbound: 15001
+                redirectPortOutbound: 15001
+            """,
+            List.of("networking.transparentProxying.redirectPortOutbound")),
+        Arguments.of(
+            "probes",
+            ResourceType.DATAPLANE,
+            """
+            type: Dataplane
+            mesh: default
+            name: p-1
+            networking:
+              address: 10.0.0.1
+              inbound:
+              - port: 80
+                tags:
+                  kuma.io/service: web
+            probes:
+              endpoints:
+              - inboundPort: 0
+                inboundPath: healthz
+                path: "/a b"
+              - inboundPath: 7
+                extra: 1
+              - nope
+            """,
+            List.of(
+                "probes.port",
+                "probes.endpoints[0].inboundPort",
+                "probes.endpoints[0].inboundPath",
+                "probes.endpoints[0].path",
+                "probes.endpoints[1].inboundPort",
+                "probes.endpoints[1].inboundPath",
+                "probes.endpoints[1].path",
+                "probes.endpoints[1].extra",
+                "probes.endpoints[2]")),
+        Arguments.of(
+            "kuma labels that contradict the resource",
+            ResourceType.DATAPLANE,
+            """
+            type: Dataplane
+            mesh: default
+            name: dp-1
+            labels:
+              kuma.io/mesh: other
+              kuma.io/origin: global
+              kuma.io/env: kubernetes
+            networking:
+              address: 10.0.0.1
+              inbound:
+              - port: 80
+                tags:
+                  kuma.io/service: web
+            """,
+            List.of(
+                "labels[\"kuma.io/mesh\"]",
+                "labels[\"kuma.io/origin\"]",
+                "labels[\"kuma.io/env\"]")),
+        Arguments.of(
+            "secret without data, unknown field",
+            ResourceType.SECRET,
+            "type: Secret\nmesh: default\nname: s\nvalue: x\n",
+            List.of("data", "value")),
+        Arguments.of(
+            "secret data not a string, bad name, no mesh",
+            ResourceType.SECRET,
+            "type: Secret\nname: S!\ndata: [1]\n",
+            List.of("data", "name", "mesh")),
+        Arguments.of(
+            "secret data not base64",
+            ResourceType.SECRET,
+            "type: Secret\nmesh: default\nname: s\ndata: 'not base64!'\n",
+            List.of("data")),
+        Arguments.of(
+            "secret data empty",
+            ResourceType.SECRET,
+            "type: Secret\nmesh: default\nname: s\ndata: ''\n",
+            List.of("data")),
+        Arguments.of(
+            "secret data over 64 KiB",
+            ResourceType.SECRET,
+            "type: Secret\nmesh: default\nname: s\ndata: "
+                + Base64.getEncoder().encodeToString(new byte[64 * 1024 + 1])
+                + "\n",
+            List.of("data")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -323,7 +620,7 @@ class ResourceTypeTest {
     ValidationException e =
         catchThrowableOfType(
             ValidationException.class,
-            () -> type.parse(yaml.getBytes(UTF_8), Format.YAML, null, null));
+            () -> type.parse(yaml.getBytes(UTF_8), Format.YAML, null, null, new TestSealer("k1")));
 
     assertThat(e).as(description).isNotNull();
     assertThat(e.violations())

@@ -9,9 +9,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A tiny REST client for the admin API in tests. */
-record Rest(String baseUrl, HttpClient http) {
-  Rest(String baseUrl) {
-    this(baseUrl, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+record Rest(String baseUrl, String token, HttpClient http) {
+  /** A client that sends {@code Authorization: Bearer <token>} (null: no header). */
+  Rest(String baseUrl, String token) {
+    this(baseUrl, token, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
   }
 
   HttpResponse<String> put(String path, String contentType, String body) {
@@ -26,6 +27,14 @@ record Rest(String baseUrl, HttpClient http) {
     return put(path, "application/yaml", yaml);
   }
 
+  HttpResponse<String> post(String path, String json) {
+    return send(
+        HttpRequest.newBuilder(URI.create(baseUrl + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
   HttpResponse<String> get(String path) {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build());
   }
@@ -36,9 +45,12 @@ record Rest(String baseUrl, HttpClient http) {
 
   private HttpResponse<String> send(HttpRequest request) {
     try {
-      return http.send(
-          HttpRequest.newBuilder(request, (k, v) -> true).timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder builder =
+          HttpRequest.newBuilder(request, (k, v) -> true).timeout(Duration.ofSeconds(30));
+      if (token != null) {
+        builder.header("Authorization", "Bearer " + token);
+      }
+      return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

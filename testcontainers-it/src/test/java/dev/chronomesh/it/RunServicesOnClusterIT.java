@@ -3,9 +3,11 @@ package dev.chronomesh.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.chronomesh.auth.EnvelopeSealer;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.launcher.ServiceRunner;
+import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
@@ -23,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * replicated three-broker cluster, with two xDS gateways serving the same proxies.
  */
 class RunServicesOnClusterIT {
+  /** Every command-api instance shares the operator's key-encryption key. */
+  private static final Sealer SEALER = new EnvelopeSealer(EnvelopeSealer.newKek());
+
   @TempDir Path dataDir;
 
   @Test
@@ -61,7 +66,7 @@ class RunServicesOnClusterIT {
       assertThat(events.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
     }
 
-    Rest rest = new Rest(api.address());
+    Rest rest = new Rest(api.address(), adminToken(dataDir.resolve("command-api-0")));
     assertThat(rest.putYaml("/meshes/default", "type: Mesh\nname: default\n").statusCode())
         .isEqualTo(201);
     assertThat(
@@ -87,6 +92,10 @@ class RunServicesOnClusterIT {
     }
   }
 
+  private static String adminToken(Path commandApiDataDir) throws java.io.IOException {
+    return java.nio.file.Files.readString(commandApiDataDir.resolve("admin-token")).trim();
+  }
+
   private ServiceRunner.Running run(
       String service, Map<String, Object> props, Topics topics, List<AutoCloseable> started) {
     ServiceRunner.Running running =
@@ -101,7 +110,9 @@ class RunServicesOnClusterIT {
                 3,
                 (short) 3,
                 dataDir.resolve(service + "-" + started.size()),
-                ProjectorConfig.DEFAULT_APPLICATION_ID));
+                ProjectorConfig.DEFAULT_APPLICATION_ID,
+                SEALER,
+                dataDir.resolve(service + "-" + started.size()).resolve("admin-token")));
     started.add(running);
     return running;
   }

@@ -58,10 +58,13 @@ class UpRestartIT {
             Integer.toString(controllerPort),
             "--partitions",
             "2");
-    Rest rest = new Rest("http://127.0.0.1:" + apiPort);
+    Rest probe = new Rest("http://127.0.0.1:" + apiPort, null);
 
     process = startUp(args, "first");
-    awaitReady(rest);
+    awaitReady(probe);
+    Rest rest =
+        new Rest(
+            "http://127.0.0.1:" + apiPort, Files.readString(dataDir.resolve("admin-token")).trim());
     assertThat(rest.putYaml("/meshes/default", "type: Mesh\nname: default\n").statusCode())
         .isEqualTo(201);
     assertThat(
@@ -81,7 +84,7 @@ class UpRestartIT {
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
 
     process = startUp(args, "second");
-    awaitReady(rest);
+    awaitReady(probe);
     JsonNode meshes = JSON.readTree(rest.get("/meshes").body());
     assertThat(meshes.get("total").asInt()).isEqualTo(1);
     assertThat(meshes.get("items").get(0).get("name").asText()).isEqualTo("default");

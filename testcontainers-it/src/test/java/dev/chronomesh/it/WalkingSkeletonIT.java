@@ -47,7 +47,7 @@ class WalkingSkeletonIT {
     stack =
         ChronomeshStack.start(
             new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()));
-    rest = new Rest(stack.apiUrl());
+    rest = new Rest(stack.apiUrl(), stack.adminToken());
   }
 
   @AfterAll

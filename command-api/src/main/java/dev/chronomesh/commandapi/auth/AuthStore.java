@@ -3,6 +3,8 @@ package dev.chronomesh.commandapi.auth;
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.CommandResult;
 import dev.chronomesh.events.avro.SigningKeyResource;
+import dev.chronomesh.events.avro.TokenRevocationResource;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,4 +29,15 @@ public interface AuthStore {
    * @throws RuntimeException (the API's problem type) with 503/504 when no outcome arrives in time
    */
   CommandResult submit(Command command);
+
+  /**
+   * The TokenRevocations of {@code mesh} ("_global": user tokens), any order; for {@code GET
+   * /tokens/revocations}. The default throws, and that route answers 501 until the store implements
+   * it.
+   *
+   * @throws UnsupportedOperationException when this store cannot list revocations
+   */
+  default List<TokenRevocationResource> revocations(String mesh) {
+    throw new UnsupportedOperationException("this AuthStore does not list revocations");
+  }
 }

@@ -1,0 +1,235 @@
+package dev.chronomesh.commandapi;
+
+import dev.chronomesh.events.avro.Command;
+import dev.chronomesh.events.avro.CommandResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API's side of the decider: sends commands (idempotent producer, acks=all, key = mesh) and
+ * reads command-results from their end at start, completing the waiting request by its id. Keeps
+ * the most recent results and the ids still awaited for {@code GET /commands/{id}}.
+ */
+final class CommandClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CommandClient.class);
+  static final int REMEMBERED = 10_000;
+
+  /** Known outcome, or still awaited. */
+  sealed interface Status {
+    record Decided(CommandResult result) implements Status {}
+
+    record Pending() implements Status {}
+  }
+
+  private final String commandsTopic;
+  private final KafkaProducer<String, Command> producer;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Deserializer<CommandResult> resultDeserializer;
+  private final Thread thread;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean running = true;
+
+  /** Guarded by itself; oldest first. */
+  private final Map<String, CompletableFuture<CommandResult>> pending = bounded();
+
+  /** Guarded by itself; oldest first. */
+  private final Map<String, CommandResult> results = bounded();
+
+  CommandClient(
+      Map<String, Object> kafkaProperties,
+      String commandsTopic,
+      String resultsTopic,
+      Serializer<Command> commandSerializer,
+      Deserializer<CommandResult> resultDeserializer,
+      Duration timeout) {
+    this.commandsTopic = commandsTopic;
+    this.resultDeserializer = resultDeserializer;
+    long timeoutMs = Math.max(1000, timeout.toMillis());
+    Map<String, Object> p = new HashMap<>(kafkaProperties);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api-commands");
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), commandSerializer);
+
+    Map<String, Object> c = new HashMap<>(kafkaProperties);
+    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api-results");
+    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    try {
+      List<PartitionInfo> infos = consumer.partitionsFor(resultsTopic, timeout);
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalStateException("topic " + resultsTopic + " does not exist");
+      }
+      List<TopicPartition> tps = new ArrayList<>();
+      for (PartitionInfo info : infos) {
+        tps.add(new TopicPartition(resultsTopic, info.partition()));
+      }
+      consumer.assign(tps);
+      consumer.seekToEnd(tps);
+      // Resolve the positions now: a result of a command sent from here on is never missed.
+      for (TopicPartition tp : tps) {
+        consumer.position(tp, timeout);
+      }
+    } catch (RuntimeException e) {
+      consumer.close();
+      producer.close(Duration.ZERO);
+      throw e;
+    }
+    this.thread = new Thread(this::run, "chronomesh-command-results");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  private static <V> Map<String, V> bounded() {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+        return size() > REMEMBERED;
+      }
+    };
+  }
+
+  /**
+   * Registers the command as awaited, then sends it.
+   *
+   * @return the send (its acknowledgement) and the outcome to come
+   */
+  Submission submit(Command command) {
+    CompletableFuture<CommandResult> outcome;
+    synchronized (pending) {
+      outcome = pending.computeIfAbsent(command.getRequestId(), id -> new CompletableFuture<>());
+    }
+    try {
+      Future<RecordMetadata> sent =
+          producer.send(new ProducerRecord<>(commandsTopic, command.getMesh(), command));
+      return new Submission(sent, outcome);
+    } catch (RuntimeException e) {
+      forget(command.getRequestId());
+      throw e;
+    }
+  }
+
+  /** Stops awaiting a command that was never written (its send failed). */
+  void forget(String requestId) {
+    synchronized (pending) {
+      pending.remove(requestId);
+    }
+  }
+
+  record Submission(Future<RecordMetadata> sent, CompletableFuture<CommandResult> outcome) {}
+
+  /** The outcome of a request id, whether it is still awaited, or empty when unknown. */
+  Optional<Status> status(String requestId) {
+    synchronized (results) {
+      CommandResult r = results.get(requestId);
+      if (r != null) {
+        return Optional.of(new Status.Decided(r));
+      }
+    }
+    synchronized (pending) {
+      return pending.containsKey(requestId) ? Optional.of(new Status.Pending()) : Optional.empty();
+    }
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            accept(record);
+          }
+        } catch (WakeupException e) {
+          if (running) {
+            throw e;
+          }
+        } catch (RuntimeException e) {
+          LOG.error("Cannot read command results; retrying in 1s", e);
+          try {
+            if (stopped.await(1, TimeUnit.SECONDS)) {
+              return;
+            }
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void accept(ConsumerRecord<String, byte[]> record) {
+    CommandResult result;
+    try {
+      result = resultDeserializer.deserialize(record.topic(), record.value());
+    } catch (RuntimeException e) {
+      LOG.error(
+          "Skipping unreadable command result partition={} offset={}",
+          record.partition(),
+          record.offset(),
+          e);
+      return;
+    }
+    if (result == null) {
+      return;
+    }
+    synchronized (results) {
+      results.put(result.getRequestId(), result);
+    }
+    CompletableFuture<CommandResult> waiting;
+    synchronized (pending) {
+      waiting = pending.remove(result.getRequestId());
+    }
+    if (waiting != null) {
+      waiting.complete(result);
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    stopped.countDown();
+    consumer.wakeup();
+    try {
+      thread.join(Duration.ofSeconds(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close(Duration.ofSeconds(5));
+  }
+}
