@@ -59,6 +59,11 @@ class ChronoctlIT {
           - port: 10001
             tags:
               kuma.io/service: backend
+      ---
+      type: Secret
+      mesh: default
+      name: sample-secret
+      data: dGVzdAo=
       """;
 
   @TempDir static Path dir;
@@ -118,12 +123,16 @@ class ChronoctlIT {
     Result applied = chronoctl("apply", "-f", file.toString());
     assertThat(applied.code()).as(applied.err()).isZero();
     assertThat(applied.out())
-        .isEqualTo("mesh/default created\ndataplane/backend-1 created\ndataplane/web-1 created\n");
+        .isEqualTo(
+            "mesh/default created\ndataplane/backend-1 created\ndataplane/web-1 created\n"
+                + "secret/sample-secret created\n");
 
     Result again = chronoctl("apply", "-f", file.toString());
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.out())
-        .isEqualTo("mesh/default updated\ndataplane/backend-1 updated\ndataplane/web-1 updated\n");
+        .isEqualTo(
+            "mesh/default updated\ndataplane/backend-1 updated\ndataplane/web-1 updated\n"
+                + "secret/sample-secret updated\n");
 
     Result meshes = chronoctl("get", "meshes", "-o", "yaml");
     assertThat(meshes.code()).as(meshes.err()).isZero();
@@ -164,6 +173,9 @@ class ChronoctlIT {
     assertThat(gone.err()).startsWith("Error: Not Found: ");
     Result remaining = chronoctl("get", "dataplanes", "-A", "-o", "json");
     assertThat(remaining.out()).contains("backend-1").doesNotContain("web-1");
+    Result secret = chronoctl("get", "secret", "sample-secret", "-m", "default", "-o", "json");
+    assertThat(secret.code()).as(secret.err()).isZero();
+    assertThat(new YAMLMapper().readTree(secret.out()).path("data").asText()).isEqualTo("dGVzdAo=");
   }
 
   @Test
