@@ -241,7 +241,8 @@ public final class CommandApiServer implements AutoCloseable {
     app.exception(
         ApiProblem.class,
         (e, ctx) -> {
-          if (e.status() >= 500) {
+          // A not-ready /readyz is an answer, not a failure: probes poll it while starting.
+          if (e.status() >= 500 && !ctx.path().equals("/readyz")) {
             LOG.warn(
                 "Request failed status={} method={} path={} requestId={}: {}",
                 e.status(),

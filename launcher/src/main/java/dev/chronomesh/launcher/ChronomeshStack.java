@@ -42,7 +42,8 @@ public final class ChronomeshStack implements AutoCloseable {
       int kafkaPort,
       int kafkaControllerPort,
       int partitions,
-      Topics topics) {
+      Topics topics,
+      Duration writeTimeout) {
     public Settings {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(host, "host");
@@ -50,6 +51,29 @@ public final class ChronomeshStack implements AutoCloseable {
       if (partitions < 1) {
         throw new IllegalArgumentException("partitions must be at least 1");
       }
+      Objects.requireNonNull(writeTimeout, "writeTimeout");
+    }
+
+    /** Settings with the default write timeout. */
+    public Settings(
+        Path dataDir,
+        String host,
+        int apiPort,
+        int xdsPort,
+        int kafkaPort,
+        int kafkaControllerPort,
+        int partitions,
+        Topics topics) {
+      this(
+          dataDir,
+          host,
+          apiPort,
+          xdsPort,
+          kafkaPort,
+          kafkaControllerPort,
+          partitions,
+          topics,
+          ServiceDefaults.WRITE_TIMEOUT);
     }
 
     /** Kuma's ports for the API (5681) and xDS (5678), the broker on 19092/19093. */
@@ -151,7 +175,8 @@ public final class ChronomeshStack implements AutoCloseable {
         s.dataDir(),
         ProjectorConfig.DEFAULT_APPLICATION_ID,
         sealer,
-        s.dataDir().resolve(ADMIN_TOKEN_FILE));
+        s.dataDir().resolve(ADMIN_TOKEN_FILE),
+        s.writeTimeout());
   }
 
   static void await(String what, BooleanSupplier ready) {

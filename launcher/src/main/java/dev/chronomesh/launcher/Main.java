@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -119,6 +120,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX)
     String topicPrefix;
 
+    @Option(
+        names = "--write-timeout",
+        defaultValue = "15s",
+        converter = DurationConverter.class,
+        description = "How long a write waits for its decision before answering 504 (e.g. 15s).")
+    Duration writeTimeout;
+
     @Override
     public Integer call() throws Exception {
       Files.createDirectories(dataDir);
@@ -132,7 +140,8 @@ public final class Main implements Callable<Integer> {
                   kafkaPort,
                   kafkaControllerPort,
                   partitions,
-                  new Topics(topicPrefix)));
+                  new Topics(topicPrefix),
+                  writeTimeout));
       PrintStream out = System.out;
       out.println();
       out.println("Chronomesh is up.");
@@ -198,6 +207,13 @@ public final class Main implements Callable<Integer> {
     String applicationId;
 
     @Option(
+        names = "--write-timeout",
+        defaultValue = "15s",
+        converter = DurationConverter.class,
+        description = "How long a write waits for its decision before answering 504 (e.g. 15s).")
+    Duration writeTimeout;
+
+    @Option(
         names = "--kek-file",
         description =
             "The key-encryption key (base64 of 32 bytes) that seals secrets; default: the"
@@ -225,7 +241,8 @@ public final class Main implements Callable<Integer> {
                   dataDir,
                   applicationId,
                   sealer(),
-                  dataDir.resolve(ChronomeshStack.ADMIN_TOKEN_FILE)));
+                  dataDir.resolve(ChronomeshStack.ADMIN_TOKEN_FILE),
+                  writeTimeout));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
       System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
       runUntilStopped(running, System.out);
@@ -248,6 +265,19 @@ public final class Main implements Callable<Integer> {
       }
       props.put("bootstrap.servers", bootstrapServers);
       return Map.copyOf(props);
+    }
+  }
+
+  /** Kuma-style durations on the command line: 500ms, 15s, 2m. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return dev.chronomesh.auth.KumaDuration.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration such as 15s or 2m: " + e.getMessage());
+      }
     }
   }
 

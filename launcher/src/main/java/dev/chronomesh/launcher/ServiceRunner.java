@@ -15,6 +15,7 @@ import dev.chronomesh.xds.XdsGateway;
 import dev.chronomesh.xds.XdsGatewayConfig;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +41,7 @@ public final class ServiceRunner {
    * @param dataDir local state of the projector and the decider (rebuilt from Kafka when lost)
    * @param sealer seals secrets with the operator's key-encryption key; needed by command-api
    * @param adminTokenFile where command-api writes the admin token at first start, or null
+   * @param writeTimeout how long a write waits for its decision (then 504); null: the default
    */
   public record Settings(
       String service,
@@ -53,7 +55,8 @@ public final class ServiceRunner {
       Path dataDir,
       String applicationId,
       Sealer sealer,
-      Path adminTokenFile) {
+      Path adminTokenFile,
+      Duration writeTimeout) {
     public Settings {
       Objects.requireNonNull(service, "service");
       if (!SERVICES.contains(service)) {
@@ -68,6 +71,12 @@ public final class ServiceRunner {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(applicationId, "applicationId");
+      if (writeTimeout == null) {
+        writeTimeout = ServiceDefaults.WRITE_TIMEOUT;
+      }
+      if (writeTimeout.isNegative() || writeTimeout.isZero()) {
+        throw new IllegalArgumentException("the write timeout must be positive: " + writeTimeout);
+      }
       if (service.equals("command-api") && sealer == null) {
         throw new IllegalArgumentException(
             "the command-api needs the key-encryption key: --kek-file FILE or "
@@ -124,7 +133,7 @@ public final class ServiceRunner {
                     s.topics(),
                     registry,
                     ServiceDefaults.MAX_BODY_BYTES,
-                    ServiceDefaults.WRITE_TIMEOUT,
+                    s.writeTimeout(),
                     s.sealer(),
                     s.adminTokenFile(),
                     null));

@@ -112,7 +112,8 @@ class RunServicesOnClusterIT {
                 dataDir.resolve(service + "-" + started.size()),
                 ProjectorConfig.DEFAULT_APPLICATION_ID,
                 SEALER,
-                dataDir.resolve(service + "-" + started.size()).resolve("admin-token")));
+                dataDir.resolve(service + "-" + started.size()).resolve("admin-token"),
+                null));
     started.add(running);
     return running;
   }
