@@ -5,12 +5,10 @@ import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Locality;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -29,10 +27,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * Generates the xDS resources of a proxyless gRPC client (grpc-xds): for every service of the mesh
@@ -79,31 +75,14 @@ public final class ProxylessGrpcGenerator {
               + ", not "
               + mesh.name());
     }
-    // service -> zone -> endpoints; TreeMaps give the sorted order the output needs.
-    SortedMap<String, SortedMap<String, List<Endpoint>>> services = new TreeMap<>();
-    for (DataplaneResource dp : mesh.dataplanes()) {
-      for (Inbound inbound : dp.getInbound()) {
-        Map<String, String> tags = inbound.getTags();
-        String service = tags.get(SERVICE_TAG);
-        if (service == null || service.isEmpty()) {
-          continue;
-        }
-        SortedMap<String, List<Endpoint>> zones =
-            services.computeIfAbsent(service, s -> new TreeMap<>());
-        if (isReady(inbound)) {
-          String zone = Objects.requireNonNullElse(tags.get(ZONE_TAG), "");
-          zones.computeIfAbsent(zone, z -> new ArrayList<>()).add(endpoint(dp, inbound));
-        }
-      }
+    MeshServices services = MeshServices.of(mesh);
+    List<GeneratedResource> out = new ArrayList<>(services.names().size() * 4);
+    for (String service : services.names()) {
+      out.add(Protos.resource(service, listener(service)));
+      out.add(Protos.resource(service, routeConfiguration(service)));
+      out.add(Protos.resource(service, cluster(service)));
+      out.add(Protos.resource(service, services.loadAssignment(service)));
     }
-    List<GeneratedResource> out = new ArrayList<>(services.size() * 4);
-    services.forEach(
-        (service, zones) -> {
-          out.add(Protos.resource(service, listener(service)));
-          out.add(Protos.resource(service, routeConfiguration(service)));
-          out.add(Protos.resource(service, cluster(service)));
-          out.add(Protos.resource(service, loadAssignment(service, zones)));
-        });
     out.sort(GeneratedResource.ORDER);
     return List.copyOf(out);
   }
@@ -114,25 +93,6 @@ public final class ProxylessGrpcGenerator {
     boolean stateReady = state == null || state.equals("Ready");
     boolean healthReady = inbound.getHealth() == null || inbound.getHealth().getReady();
     return stateReady && healthReady;
-  }
-
-  private static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {
-    String address = firstPresent(inbound.getAddress(), dp.getAdvertisedAddress(), dp.getAddress());
-    return Endpoint.newBuilder()
-        .setAddress(
-            Address.newBuilder()
-                .setSocketAddress(
-                    SocketAddress.newBuilder().setAddress(address).setPortValue(inbound.getPort())))
-        .build();
-  }
-
-  private static String firstPresent(String... candidates) {
-    for (String c : candidates) {
-      if (c != null && !c.isEmpty()) {
-        return c;
-      }
-    }
-    return "";
   }
 
   static Listener listener(String service) {

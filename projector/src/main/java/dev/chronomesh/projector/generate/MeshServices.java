@@ -1,0 +1,169 @@
+package dev.chronomesh.projector.generate;
+
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Inbound;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The services of a mesh as both flavours see them: for every {@code kuma.io/service} of an
+ * inbound, its ready endpoints grouped by zone (address inbound → advertised → dataplane) and the
+ * protocol its inbounds agree on. One place, so both flavours send a service's traffic to the same
+ * endpoints.
+ */
+final class MeshServices {
+  /** The inbound tag naming the protocol of a service. */
+  static final String PROTOCOL_TAG = "kuma.io/protocol";
+
+  /** service → zone ("" when untagged) → endpoints; both maps sorted. */
+  private final SortedMap<String, SortedMap<String, List<Endpoint>>> endpoints;
+
+  /** service → the common protocol of all its inbounds (ready or not). */
+  private final SortedMap<String, Protocol> protocols;
+
+  private MeshServices(
+      SortedMap<String, SortedMap<String, List<Endpoint>>> endpoints,
+      SortedMap<String, Protocol> protocols) {
+    this.endpoints = endpoints;
+    this.protocols = protocols;
+  }
+
+  static MeshServices of(MeshResources mesh) {
+    SortedMap<String, SortedMap<String, List<Endpoint>>> endpoints = new TreeMap<>();
+    SortedMap<String, Protocol> protocols = new TreeMap<>();
+    for (DataplaneResource dp : mesh.dataplanes()) {
+      for (Inbound inbound : dp.getInbound()) {
+        Map<String, String> tags = inbound.getTags();
+        String service = tags.get(ProxylessGrpcGenerator.SERVICE_TAG);
+        if (service == null || service.isEmpty()) {
+          continue;
+        }
+        Protocol protocol = Protocol.parse(tags.get(PROTOCOL_TAG));
+        protocols.merge(service, protocol, Protocol::common);
+        SortedMap<String, List<Endpoint>> zones =
+            endpoints.computeIfAbsent(service, s -> new TreeMap<>());
+        if (ProxylessGrpcGenerator.isReady(inbound)) {
+          String zone = Objects.requireNonNullElse(tags.get(ProxylessGrpcGenerator.ZONE_TAG), "");
+          zones.computeIfAbsent(zone, z -> new ArrayList<>()).add(endpoint(dp, inbound));
+        }
+      }
+    }
+    return new MeshServices(endpoints, protocols);
+  }
+
+  /** Every service of the mesh (the tag of at least one inbound, ready or not), sorted. */
+  java.util.SortedSet<String> names() {
+    return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(endpoints.keySet()));
+  }
+
+  /** The protocol of {@code service}; {@link Protocol#UNKNOWN} for a service without inbounds. */
+  Protocol protocol(String service) {
+    return protocols.getOrDefault(service, Protocol.UNKNOWN);
+  }
+
+  /** The load assignment of {@code service}: no endpoints for a service without ready inbounds. */
+  ClusterLoadAssignment loadAssignment(String service) {
+    return ProxylessGrpcGenerator.loadAssignment(
+        service, endpoints.getOrDefault(service, new TreeMap<>()));
+  }
+
+  private static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {
+    String address = firstPresent(inbound.getAddress(), dp.getAdvertisedAddress(), dp.getAddress());
+    return Endpoint.newBuilder()
+        .setAddress(
+            Address.newBuilder()
+                .setSocketAddress(
+                    SocketAddress.newBuilder().setAddress(address).setPortValue(inbound.getPort())))
+        .build();
+  }
+
+  static String firstPresent(String... candidates) {
+    for (String c : candidates) {
+      if (c != null && !c.isEmpty()) {
+        return c;
+      }
+    }
+    return "";
+  }
+
+  /**
+   * Kuma's protocols ({@code kuma.io/protocol}); anything else, or no tag, is {@link #UNKNOWN},
+   * which is proxied as TCP.
+   */
+  enum Protocol {
+    UNKNOWN,
+    TCP,
+    TLS,
+    HTTP,
+    HTTP2,
+    GRPC,
+    KAFKA,
+    MYSQL;
+
+    static Protocol parse(String tag) {
+      if (tag == null) {
+        return UNKNOWN;
+      }
+      return switch (tag.toLowerCase(Locale.ROOT)) {
+        case "tcp" -> TCP;
+        case "tls" -> TLS;
+        case "http" -> HTTP;
+        case "http2" -> HTTP2;
+        case "grpc" -> GRPC;
+        case "kafka" -> KAFKA;
+        case "mysql" -> MYSQL;
+        default -> UNKNOWN;
+      };
+    }
+
+    /** Served by an HttpConnectionManager (Kuma: http, http2, grpc). */
+    boolean isHttp() {
+      return this == HTTP || this == HTTP2 || this == GRPC;
+    }
+
+    /** Needs HTTP/2 towards the application (Kuma: http2, grpc). */
+    boolean isHttp2() {
+      return this == HTTP2 || this == GRPC;
+    }
+
+    /**
+     * Kuma's common protocol of two inbounds of one service: the most specific protocol both stacks
+     * share (grpc ⊂ http2 ⊂ tcp, http ⊂ tcp, kafka ⊂ tcp, tls ⊂ tcp), unknown if either is.
+     */
+    static Protocol common(Protocol a, Protocol b) {
+      if (a == b) {
+        return a;
+      }
+      if (a == UNKNOWN || b == UNKNOWN || a == MYSQL || b == MYSQL) {
+        return UNKNOWN;
+      }
+      List<Protocol> stackB = b.stack();
+      for (Protocol p : a.stack()) {
+        if (stackB.contains(p)) {
+          return p;
+        }
+      }
+      return UNKNOWN;
+    }
+
+    private List<Protocol> stack() {
+      return switch (this) {
+        case GRPC -> List.of(GRPC, HTTP2, TCP);
+        case HTTP2 -> List.of(HTTP2, TCP);
+        case HTTP -> List.of(HTTP, TCP);
+        case KAFKA -> List.of(KAFKA, TCP);
+        case TLS, TCP -> List.of(TCP);
+        case UNKNOWN, MYSQL -> List.of();
+      };
+    }
+  }
+}

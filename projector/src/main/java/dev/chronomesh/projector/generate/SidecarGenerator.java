@@ -1,0 +1,407 @@
+package dev.chronomesh.projector.generate;
+
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.Duration;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.events.avro.Outbound;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Generates the xDS resources of an Envoy sidecar in Kuma's universal layout (names as Kuma 2.x
+ * with its default, non-unified naming; see {@code pkg/xds/envoy/names/resource_names.go} and
+ * {@code pkg/xds/generator/{inbound,outbound,admin}_proxy_generator.go} in kumahq/kuma):
+ *
+ * <ul>
+ *   <li>per inbound: a listener {@code inbound:<address>:<port>} (address = inbound address or the
+ *       dataplane's) whose one filter chain is an HttpConnectionManager (http, http2, grpc) routing
+ *       everything to the local cluster, or a tcp_proxy (any other protocol); and the STATIC local
+ *       cluster {@code localhost:<servicePort>} pointing at {@code serviceAddress:servicePort}
+ *       (defaults: the inbound's address and port, as Kuma);
+ *   <li>per outbound: a listener {@code outbound:<address>:<port>} (address default 127.0.0.1),
+ *       HTTP or TCP by the common protocol of the service's inbounds, routing to the EDS cluster
+ *       named as the service; per outbound service one such cluster and its ClusterLoadAssignment;
+ *   <li>readiness and admin as Kuma generates them over xDS: the STATIC clusters {@code
+ *       kuma:envoy:admin} (127.0.0.1:9901) and {@code kuma:readiness} (127.0.0.1:9902, kuma-dp's
+ *       readiness reporter), and a listener {@code kuma:envoy:admin} on the dataplane's address and
+ *       the admin port that exposes only {@code /ready}, unless that address is the loopback
+ *       address Envoy's admin itself binds.
+ * </ul>
+ *
+ * <p>Not generated yet: mTLS (transport sockets, RBAC), policies, transparent proxying's
+ * passthrough and {@code bind_to_port: false} (a dataplane with transparentProxying gets the same
+ * config as without), and anything gateway-specific (a gateway dataplane has no inbounds, so it
+ * gets its outbounds and the admin resources only).
+ */
+public final class SidecarGenerator {
+  /** Kuma-dp's default Envoy admin port (node metadata is not part of the model yet). */
+  static final int ADMIN_PORT = 9901;
+
+  /** Kuma-dp's default readiness reporter port. */
+  static final int READINESS_PORT = 9902;
+
+  static final String ADMIN_ADDRESS = "127.0.0.1";
+  static final String ADMIN_NAME = "kuma:envoy:admin";
+  static final String READINESS_CLUSTER = "kuma:readiness";
+  static final String DEFAULT_OUTBOUND_ADDRESS = "127.0.0.1";
+  static final String TAGS_METADATA = "io.kuma.tags";
+  static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
+  static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
+  static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  private static final Duration INBOUND_CONNECT_TIMEOUT = seconds(10);
+  private static final Duration OUTBOUND_CONNECT_TIMEOUT = seconds(5);
+  private static final Duration ADMIN_CONNECT_TIMEOUT = seconds(5);
+  private static final Duration IDLE_TIMEOUT = seconds(7200);
+  private static final Duration NO_TIMEOUT = seconds(0);
+  private static final Pattern ILLEGAL_STAT_CHARS = Pattern.compile("[^a-zA-Z_\\-0-9]");
+
+  private static final ConfigSource ADS =
+      ConfigSource.newBuilder()
+          .setAds(AggregatedConfigSource.getDefaultInstance())
+          .setResourceApiVersion(ApiVersion.V3)
+          .build();
+
+  private SidecarGenerator() {}
+
+  /**
+   * The resources of {@code dataplane}'s sidecar config, sorted by type URL then name.
+   *
+   * @throws IllegalArgumentException when the dataplane does not belong to the mesh
+   */
+  public static List<GeneratedResource> generate(MeshResources mesh, DataplaneResource dataplane) {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(dataplane, "dataplane");
+    if (!mesh.name().equals(dataplane.getMesh())) {
+      throw new IllegalArgumentException(
+          "dataplane "
+              + dataplane.getName()
+              + " belongs to mesh "
+              + dataplane.getMesh()
+              + ", not "
+              + mesh.name());
+    }
+    MeshServices services = MeshServices.of(mesh);
+    // name -> resource per type; a later resource of the same name replaces an earlier one, as in
+    // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
+    SortedMap<String, Message> clusters = new TreeMap<>();
+    SortedMap<String, Message> listeners = new TreeMap<>();
+    SortedMap<String, Message> loadAssignments = new TreeMap<>();
+
+    for (Inbound inbound : dataplane.getInbound()) {
+      String service = inbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
+      if (service == null || service.isEmpty()) {
+        continue;
+      }
+      MeshServices.Protocol protocol =
+          MeshServices.Protocol.parse(inbound.getTags().get(MeshServices.PROTOCOL_TAG));
+      String address = MeshServices.firstPresent(inbound.getAddress(), dataplane.getAddress());
+      String workloadAddress = MeshServices.firstPresent(inbound.getServiceAddress(), address);
+      int workloadPort =
+          inbound.getServicePort() != null && inbound.getServicePort() != 0
+              ? inbound.getServicePort()
+              : inbound.getPort();
+      String localCluster = "localhost:" + workloadPort;
+      clusters.put(
+          localCluster, localCluster(localCluster, workloadAddress, workloadPort, protocol));
+      String name = "inbound:" + joinHostPort(address, inbound.getPort());
+      listeners.put(name, inboundListener(name, address, inbound, service, localCluster, protocol));
+    }
+
+    SortedSet<String> outboundServices = new TreeSet<>();
+    for (Outbound outbound : dataplane.getOutbound()) {
+      String service = outbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
+      if (service == null || service.isEmpty()) {
+        continue;
+      }
+      String address = MeshServices.firstPresent(outbound.getAddress(), DEFAULT_OUTBOUND_ADDRESS);
+      String name = "outbound:" + joinHostPort(address, outbound.getPort());
+      listeners.put(
+          name, outboundListener(name, address, outbound, service, services.protocol(service)));
+      outboundServices.add(service);
+    }
+    for (String service : outboundServices) {
+      clusters.put(service, edsCluster(service));
+      loadAssignments.put(service, services.loadAssignment(service));
+    }
+
+    clusters.put(ADMIN_NAME, staticCluster(ADMIN_NAME, ADMIN_ADDRESS, ADMIN_PORT));
+    clusters.put(
+        READINESS_CLUSTER, staticCluster(READINESS_CLUSTER, ADMIN_ADDRESS, READINESS_PORT));
+    if (!dataplane.getAddress().equals(ADMIN_ADDRESS)) {
+      listeners.put(ADMIN_NAME, adminListener(dataplane.getAddress()));
+    }
+
+    List<GeneratedResource> out = new ArrayList<>();
+    for (SortedMap<String, Message> byName : List.of(clusters, listeners, loadAssignments)) {
+      byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
+    }
+    out.sort(GeneratedResource.ORDER);
+    return List.copyOf(out);
+  }
+
+  /** Go's net.JoinHostPort: IPv6 addresses in brackets. */
+  static String joinHostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** Kuma's SanitizeMetric: every character but letters, digits, '_' and '-' becomes '_'. */
+  static String statName(String name) {
+    return ILLEGAL_STAT_CHARS.matcher(name).replaceAll("_");
+  }
+
+  private static Cluster localCluster(
+      String name, String address, int port, MeshServices.Protocol protocol) {
+    Cluster.Builder cluster =
+        Cluster.newBuilder()
+            .setName(name)
+            .setAltStatName(statName(name))
+            .setType(Cluster.DiscoveryType.STATIC)
+            .setConnectTimeout(INBOUND_CONNECT_TIMEOUT)
+            .setLoadAssignment(staticAssignment(name, address, port));
+    if (protocol == MeshServices.Protocol.HTTP) {
+      cluster.putTypedExtensionProtocolOptions(
+          HTTP_OPTIONS_KEY,
+          Protos.pack(
+              io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                  .setCommonHttpProtocolOptions(
+                      HttpProtocolOptions.newBuilder().setIdleTimeout(IDLE_TIMEOUT))
+                  .setExplicitHttpConfig(
+                      io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                          .ExplicitHttpConfig.newBuilder()
+                          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
+                  .build()));
+    } else if (protocol.isHttp2()) {
+      cluster.putTypedExtensionProtocolOptions(HTTP_OPTIONS_KEY, http2Options());
+    }
+    return cluster.build();
+  }
+
+  private static com.google.protobuf.Any http2Options() {
+    return Protos.pack(
+        io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+            .setExplicitHttpConfig(
+                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                    .ExplicitHttpConfig.newBuilder()
+                    .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+            .build());
+  }
+
+  /** An EDS cluster over ADS; HTTP/2 towards the other sidecar, as Kuma for mesh services. */
+  private static Cluster edsCluster(String service) {
+    return Cluster.newBuilder()
+        .setName(service)
+        .setType(Cluster.DiscoveryType.EDS)
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
+        .setConnectTimeout(OUTBOUND_CONNECT_TIMEOUT)
+        .putTypedExtensionProtocolOptions(HTTP_OPTIONS_KEY, http2Options())
+        .build();
+  }
+
+  private static Cluster staticCluster(String name, String address, int port) {
+    return Cluster.newBuilder()
+        .setName(name)
+        .setAltStatName(statName(name))
+        .setType(Cluster.DiscoveryType.STATIC)
+        .setConnectTimeout(ADMIN_CONNECT_TIMEOUT)
+        .setLoadAssignment(staticAssignment(name, address, port))
+        .build();
+  }
+
+  private static ClusterLoadAssignment staticAssignment(String name, String address, int port) {
+    return ClusterLoadAssignment.newBuilder()
+        .setClusterName(name)
+        .addEndpoints(
+            LocalityLbEndpoints.newBuilder()
+                .addLbEndpoints(
+                    LbEndpoint.newBuilder()
+                        .setEndpoint(Endpoint.newBuilder().setAddress(socket(address, port)))))
+        .build();
+  }
+
+  private static Address socket(String address, int port) {
+    return Address.newBuilder()
+        .setSocketAddress(SocketAddress.newBuilder().setAddress(address).setPortValue(port))
+        .build();
+  }
+
+  private static Listener inboundListener(
+      String name,
+      String address,
+      Inbound inbound,
+      String service,
+      String localCluster,
+      MeshServices.Protocol protocol) {
+    Filter filter =
+        protocol.isHttp()
+            ? hcm(
+                statName(localCluster),
+                "inbound:" + service,
+                service,
+                localCluster,
+                /* noRouteTimeout= */ true)
+            : tcpProxy(statName(localCluster), localCluster);
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(socket(address, inbound.getPort()))
+        .setTrafficDirection(TrafficDirection.INBOUND)
+        .setMetadata(tagsMetadata(inbound.getTags()))
+        .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+        .build();
+  }
+
+  private static Listener outboundListener(
+      String name,
+      String address,
+      Outbound outbound,
+      String service,
+      MeshServices.Protocol protocol) {
+    Filter filter =
+        protocol.isHttp()
+            ? hcm(statName(service), "outbound:" + service, service, service, false)
+            : tcpProxy(statName(service), service);
+    // As Kuma: the outbound's tags without kuma.io/mesh.
+    Map<String, String> tags = new TreeMap<>(outbound.getTags());
+    tags.remove("kuma.io/mesh");
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(socket(address, outbound.getPort()))
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
+        .setMetadata(tagsMetadata(tags))
+        .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+        .build();
+  }
+
+  /** The admin listener: only {@code /ready}, forwarded to kuma-dp's readiness reporter. */
+  private static Listener adminListener(String address) {
+    RouteConfiguration routes =
+        RouteConfiguration.newBuilder()
+            .setValidateClusters(BoolValue.of(false))
+            .addVirtualHosts(
+                VirtualHost.newBuilder()
+                    .setName(ADMIN_NAME)
+                    .addDomains("*")
+                    .addRoutes(
+                        Route.newBuilder()
+                            .setMatch(RouteMatch.newBuilder().setPrefix("/ready"))
+                            .setRoute(
+                                RouteAction.newBuilder()
+                                    .setCluster(READINESS_CLUSTER)
+                                    .setPrefixRewrite("/ready"))))
+            .build();
+    HttpConnectionManager hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix(statName(ADMIN_NAME))
+            .setRouteConfig(routes)
+            .addHttpFilters(routerFilter())
+            .build();
+    return Listener.newBuilder()
+        .setName(ADMIN_NAME)
+        .setAddress(socket(address, ADMIN_PORT))
+        .setTrafficDirection(TrafficDirection.INBOUND)
+        .addFilterChains(
+            FilterChain.newBuilder()
+                .addFilters(
+                    Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Protos.pack(hcm))))
+        .build();
+  }
+
+  private static Filter hcm(
+      String statPrefix,
+      String routeName,
+      String virtualHost,
+      String cluster,
+      boolean noRouteTimeout) {
+    RouteAction.Builder action = RouteAction.newBuilder().setCluster(cluster);
+    if (noRouteTimeout) {
+      // As Kuma's inbound routes: the application, not the sidecar, decides how long it takes.
+      action.setTimeout(NO_TIMEOUT);
+    }
+    RouteConfiguration routes =
+        RouteConfiguration.newBuilder()
+            .setName(routeName)
+            .setValidateClusters(BoolValue.of(false))
+            .addVirtualHosts(
+                VirtualHost.newBuilder()
+                    .setName(virtualHost)
+                    .addDomains("*")
+                    .addRoutes(
+                        Route.newBuilder()
+                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                            .setRoute(action)))
+            .build();
+    HttpConnectionManager hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix(statPrefix)
+            .setRouteConfig(routes)
+            .addHttpFilters(routerFilter())
+            .build();
+    return Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Protos.pack(hcm)).build();
+  }
+
+  private static HttpFilter routerFilter() {
+    return HttpFilter.newBuilder()
+        .setName(ProxylessGrpcGenerator.ROUTER_FILTER)
+        .setTypedConfig(Protos.pack(Router.getDefaultInstance()))
+        .build();
+  }
+
+  private static Filter tcpProxy(String statPrefix, String cluster) {
+    TcpProxy proxy =
+        TcpProxy.newBuilder()
+            .setStatPrefix(statPrefix)
+            .setCluster(cluster)
+            .setIdleTimeout(IDLE_TIMEOUT)
+            .build();
+    return Filter.newBuilder().setName(TCP_PROXY_FILTER).setTypedConfig(Protos.pack(proxy)).build();
+  }
+
+  private static Metadata tagsMetadata(Map<String, String> tags) {
+    Struct.Builder struct = Struct.newBuilder();
+    new TreeMap<>(tags)
+        .forEach((k, v) -> struct.putFields(k, Value.newBuilder().setStringValue(v).build()));
+    return Metadata.newBuilder().putFilterMetadata(TAGS_METADATA, struct.build()).build();
+  }
+
+  private static Duration seconds(long s) {
+    return Duration.newBuilder().setSeconds(s).build();
+  }
+}

@@ -1,0 +1,159 @@
+package dev.chronomesh.projector.generate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.meshmodel.Format;
+import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.ValidationException;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The golden cases under {@code src/test/resources/golden}: each directory holds an {@code
+ * input.yaml} (Kuma universal YAML documents: one Mesh and its Dataplanes) and, per dataplane and
+ * flavour, the expected {@code <dataplane>.<flavour>.json}.
+ */
+final class GoldenCases {
+  static final Path ROOT = Path.of("src/test/resources/golden");
+
+  /** Every Envoy type the generators emit, top-level or inside an Any. */
+  static final JsonFormat.TypeRegistry REGISTRY =
+      JsonFormat.TypeRegistry.newBuilder()
+          .add(Listener.getDescriptor())
+          .add(Cluster.getDescriptor())
+          .add(ClusterLoadAssignment.getDescriptor())
+          .add(RouteConfiguration.getDescriptor())
+          .add(HttpConnectionManager.getDescriptor())
+          .add(Router.getDescriptor())
+          .add(TcpProxy.getDescriptor())
+          .add(HttpProtocolOptions.getDescriptor())
+          .build();
+
+  /** A generator flavour and its file suffix. */
+  enum Flavour {
+    SIDECAR("sidecar", SidecarGenerator::generate),
+    PROXYLESS("proxyless", ProxylessGrpcGenerator::generate);
+
+    final String suffix;
+    final BiFunction<MeshResources, DataplaneResource, List<GeneratedResource>> generator;
+
+    Flavour(
+        String suffix,
+        BiFunction<MeshResources, DataplaneResource, List<GeneratedResource>> generator) {
+      this.suffix = suffix;
+      this.generator = generator;
+    }
+  }
+
+  private GoldenCases() {}
+
+  /** The case directories, sorted by name. */
+  static List<Path> cases() {
+    try (Stream<Path> dirs = Files.list(ROOT)) {
+      return dirs.filter(Files::isDirectory).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The mesh of a case, parsed and validated by mesh-model as the REST API would. */
+  static MeshResources load(Path caseDir) {
+    String text;
+    try {
+      text = Files.readString(caseDir.resolve("input.yaml"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    MeshResource mesh = null;
+    List<DataplaneResource> dataplanes = new ArrayList<>();
+    List<String> documents = List.of(text.split("(?m)^---\\s*$"));
+    for (int i = 0; i < documents.size(); i++) {
+      String doc = documents.get(i);
+      if (doc.isBlank()) {
+        continue;
+      }
+      try {
+        JsonNode node = yaml.readTree(doc);
+        String type = node.path("type").asText();
+        ResourceType resourceType =
+            ResourceType.byName(type)
+                .orElseThrow(() -> new IllegalArgumentException("unknown type " + type));
+        SpecificRecord record =
+            resourceType.parse(doc.getBytes(StandardCharsets.UTF_8), Format.YAML, null, null);
+        if (record instanceof MeshResource m) {
+          mesh = m;
+        } else if (record instanceof DataplaneResource d) {
+          dataplanes.add(d);
+        } else {
+          throw new IllegalArgumentException("unexpected " + type);
+        }
+      } catch (IOException | ValidationException | RuntimeException e) {
+        throw new IllegalArgumentException(
+            caseDir + "/input.yaml document " + i + ": " + e.getMessage(), e);
+      }
+    }
+    if (mesh == null) {
+      throw new IllegalArgumentException(caseDir + "/input.yaml has no Mesh");
+    }
+    return new MeshResources(mesh, dataplanes);
+  }
+
+  /** The file a flavour's config of a dataplane is kept in. */
+  static Path golden(Path caseDir, DataplaneResource dp, Flavour flavour) {
+    return caseDir.resolve(dp.getName() + "." + flavour.suffix + ".json");
+  }
+
+  /** The resources as JSON: an array in the generator's order, each with its {@code @type}. */
+  static String print(List<GeneratedResource> resources) {
+    JsonFormat.Printer printer = JsonFormat.printer().usingTypeRegistry(REGISTRY);
+    List<String> items = new ArrayList<>();
+    for (GeneratedResource r : resources) {
+      Any any = Any.newBuilder().setTypeUrl(r.typeUrl()).setValue(r.value()).build();
+      try {
+        items.add(printer.print(any).replace("\n", "\n  "));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("cannot print " + r.typeUrl() + " " + r.name(), e);
+      }
+    }
+    return items.isEmpty() ? "[]\n" : "[\n  " + String.join(",\n  ", items) + "\n]\n";
+  }
+
+  /** The message a generated resource holds, parsed with the registry's descriptor. */
+  static Message parse(GeneratedResource r) {
+    try {
+      Descriptor d = REGISTRY.find(r.typeUrl().substring(r.typeUrl().lastIndexOf('/') + 1));
+      if (d == null) {
+        throw new IllegalStateException("type not in the registry: " + r.typeUrl());
+      }
+      return DynamicMessage.parseFrom(d, r.value());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot parse " + r.typeUrl() + " " + r.name(), e);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.chronomesh.projector.generate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.projector.generate.GoldenCases.Flavour;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Golden files: input YAML → Envoy config JSON per dataplane and flavour. Run with {@code
+ * -Dgolden.update=true} to rewrite them; review the diff like code.
+ */
+class GoldenFilesTest {
+  private static final boolean UPDATE = Boolean.getBoolean("golden.update");
+
+  @TestFactory
+  Stream<DynamicNode> everyCaseMatchesItsGoldenFiles() {
+    return GoldenCases.cases().stream()
+        .map(
+            dir ->
+                DynamicContainer.dynamicContainer(
+                    dir.getFileName().toString(), tests(dir, GoldenCases.load(dir))));
+  }
+
+  private static Stream<DynamicNode> tests(Path dir, MeshResources mesh) {
+    List<DynamicNode> tests = new ArrayList<>();
+    for (DataplaneResource dp : mesh.dataplanes()) {
+      for (Flavour flavour : Flavour.values()) {
+        Path file = GoldenCases.golden(dir, dp, flavour);
+        tests.add(
+            DynamicTest.dynamicTest(
+                file.getFileName().toString(),
+                () -> {
+                  String actual = GoldenCases.print(flavour.generator.apply(mesh, dp));
+                  if (UPDATE) {
+                    Files.writeString(file, actual);
+                  }
+                  assertThat(file)
+                      .as("golden file (regenerate with -Dgolden.update=true)")
+                      .exists();
+                  assertThat(actual).isEqualTo(Files.readString(file));
+                }));
+      }
+    }
+    return tests.stream();
+  }
+
+  @Test
+  void thereAreEnoughCasesAndNoStaleGoldenFiles() throws IOException {
+    List<Path> cases = GoldenCases.cases();
+    assertThat(cases).hasSizeGreaterThanOrEqualTo(20);
+    for (Path dir : cases) {
+      MeshResources mesh = GoldenCases.load(dir);
+      Set<Path> expected = new HashSet<>();
+      expected.add(dir.resolve("input.yaml"));
+      for (DataplaneResource dp : mesh.dataplanes()) {
+        for (Flavour flavour : Flavour.values()) {
+          expected.add(GoldenCases.golden(dir, dp, flavour));
+        }
+      }
+      try (Stream<Path> files = Files.list(dir)) {
+        assertThat(files.toList()).as(dir.toString()).containsExactlyInAnyOrderElementsOf(expected);
+      }
+    }
+  }
+}
