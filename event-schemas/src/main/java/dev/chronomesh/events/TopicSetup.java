@@ -23,8 +23,8 @@ public final class TopicSetup {
   private TopicSetup() {}
 
   /**
-   * Ensures the events, proxy-configs, commands and command-results topics exist (the schema
-   * registry creates its own).
+   * Ensures the events, proxy-configs, commands, command-results and dead-letters topics exist (the
+   * schema registry creates its own).
    *
    * @param adminProperties Kafka client properties (bootstrap.servers and any security settings)
    * @param partitions partitions of events and proxy-configs
@@ -61,6 +61,15 @@ public final class TopicSetup {
                         "delete",
                         "retention.ms",
                         Long.toString(Duration.ofDays(1).toMillis()),
+                        "min.insync.replicas",
+                        minIsr)),
+            new NewTopic(topics.deadLetters(), 1, replication)
+                .configs(
+                    Map.of(
+                        "cleanup.policy",
+                        "delete",
+                        "retention.ms",
+                        Long.toString(Duration.ofDays(30).toMillis()),
                         "min.insync.replicas",
                         minIsr)));
     try (Admin admin = Admin.create(adminProperties)) {

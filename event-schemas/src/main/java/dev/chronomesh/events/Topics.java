@@ -37,6 +37,14 @@ public record Topics(String prefix) {
     return prefix + "proxy-configs";
   }
 
+  /**
+   * Records a service could not read, with where they came from in headers (key = the original
+   * key): kept for an operator to inspect.
+   */
+  public String deadLetters() {
+    return prefix + "dead-letters";
+  }
+
   /** The embedded schema registry's store, single partition, compacted. */
   public String schemas() {
     return prefix + "schemas";

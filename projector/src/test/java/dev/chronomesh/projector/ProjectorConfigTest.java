@@ -54,6 +54,6 @@ class ProjectorConfigTest {
         .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("state").toAbsolutePath().toString())
         .containsEntry(
             StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-            LogAndSkipDeserializationHandler.class.getName());
+            org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
   }
 }

@@ -107,6 +107,63 @@ class ProjectorIT {
     }
   }
 
+  @Test
+  void sendsUnreadableEventsToTheDeadLetterTopicAndGoesOn(@TempDir Path stateDir) throws Exception {
+    Topics topics = new Topics("dlq.");
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().deleteOnClose(true).start()) {
+      Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+      TopicSetup.ensureTopics(client, topics, 1, (short) 1);
+      try (KafkaProducer<String, byte[]> raw =
+              new KafkaProducer<>(
+                  client,
+                  new org.apache.kafka.common.serialization.StringSerializer(),
+                  new org.apache.kafka.common.serialization.ByteArraySerializer());
+          KafkaProducer<String, ResourceEvent> producer = producer(kafka, registry);
+          KafkaConsumer<String, ProxyConfig> configs = consumer(kafka, registry, topics);
+          KafkaConsumer<byte[], byte[]> deadLetters =
+              new KafkaConsumer<>(
+                  Map.of(
+                      "bootstrap.servers", kafka.bootstrapServers(),
+                      "isolation.level", "read_committed",
+                      "auto.offset.reset", "earliest"),
+                  new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                  new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+          Projector projector =
+              Projector.start(
+                  new ProjectorConfig(client, topics, registry, "dlq-projector", stateDir))) {
+        send(producer, topics, upserted(1, mesh("default")));
+        raw.send(new ProducerRecord<>(topics.events(), "default", new byte[] {1, 2, 3})).get();
+        send(
+            producer,
+            topics,
+            upserted(1, dataplane("default", "backend-1", "10.0.0.1", inbound("backend", 8080))));
+
+        List<ConsumerRecord<String, ProxyConfig>> seen = new ArrayList<>();
+        awaitRecords(configs, seen, 1);
+        assertThat(seen).extracting(ConsumerRecord::key).containsExactly("default.backend-1");
+
+        deadLetters.assign(
+            List.of(new org.apache.kafka.common.TopicPartition(topics.deadLetters(), 0)));
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> {
+                  deadLetters.poll(Duration.ofMillis(200)).forEach(dead::add);
+                  return !dead.isEmpty();
+                });
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).value()).containsExactly(1, 2, 3);
+        assertThat(
+                new String(
+                    dead.get(0).headers().lastHeader("__streams.errors.topic").value(),
+                    java.nio.charset.StandardCharsets.UTF_8))
+            .isEqualTo(topics.events());
+      }
+    }
+  }
+
   private static long send(
       KafkaProducer<String, ResourceEvent> producer, Topics topics, ResourceEvent event)
       throws Exception {

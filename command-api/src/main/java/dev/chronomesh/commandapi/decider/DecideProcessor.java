@@ -82,13 +82,51 @@ final class DecideProcessor implements Processor<String, byte[], String, Object>
     }
   }
 
+  /**
+   * Sends an unreadable command, with where it came from, to the dead-letter topic (the headers
+   * Kafka Streams' own dead-letter records carry), and logs it. There is no request id to answer.
+   */
+  private void deadLetter(Record<String, byte[]> record, RuntimeException e) {
+    String source = "?";
+    String partition = "?";
+    String offset = "?";
+    if (context.recordMetadata().isPresent()) {
+      var meta = context.recordMetadata().get();
+      source = meta.topic();
+      partition = Integer.toString(meta.partition());
+      offset = Long.toString(meta.offset());
+    }
+    LOG.error(
+        "Unreadable command sent to the dead-letter topic key={} topic={} partition={} offset={}:"
+            + " {}",
+        record.key(),
+        source,
+        partition,
+        offset,
+        e.toString());
+    org.apache.kafka.common.header.internals.RecordHeaders headers =
+        new org.apache.kafka.common.header.internals.RecordHeaders();
+    headers.add("__streams.errors.exception", utf8(e.getClass().getName()));
+    headers.add("__streams.errors.message", utf8(String.valueOf(e.getMessage())));
+    headers.add("__streams.errors.topic", utf8(source));
+    headers.add("__streams.errors.partition", utf8(partition));
+    headers.add("__streams.errors.offset", utf8(offset));
+    context.forward(
+        new Record<String, Object>(record.key(), record.value(), record.timestamp(), headers),
+        DeciderTopology.DEAD_LETTERS_SINK);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   @Override
   public void process(Record<String, byte[]> record) {
     Command command;
     try {
       command = record.value() == null ? null : deserializer.deserialize(topic, record.value());
     } catch (RuntimeException e) {
-      LOG.error("Skipping unreadable command key={}: {}", record.key(), e.toString());
+      deadLetter(record, e);
       return;
     }
     if (command == null || command.getRequestId() == null || command.getRequestId().isEmpty()) {

@@ -35,6 +35,7 @@ public final class DeciderTopology {
   static final String PROCESSOR = "decide";
   static final String EVENTS_SINK = "events";
   static final String RESULTS_SINK = "command-results";
+  static final String DEAD_LETTERS_SINK = "dead-letters";
 
   private DeciderTopology() {}
 
@@ -63,6 +64,12 @@ public final class DeciderTopology {
         PROCESSOR);
     topology.addSink(
         EVENTS_SINK, topics.events(), new StringSerializer(), events.serializer(), PROCESSOR);
+    topology.addSink(
+        DEAD_LETTERS_SINK,
+        topics.deadLetters(),
+        new StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        PROCESSOR);
     topology.addSink(
         RESULTS_SINK,
         topics.commandResults(),

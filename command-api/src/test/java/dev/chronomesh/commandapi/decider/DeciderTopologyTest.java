@@ -176,6 +176,19 @@ class DeciderTopologyTest {
     List<CommandResult> out = resultsOut.readValuesToList();
     assertThat(out).extracting(CommandResult::getStatus).containsExactly(400, 400, 400, 201);
     assertThat(eventsOut.readValuesToList()).hasSize(1);
+    var deadLetters =
+        driver.createOutputTopic(
+            TOPICS.deadLetters(),
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    var dead = deadLetters.readRecordsToList();
+    assertThat(dead).hasSize(1);
+    assertThat(dead.get(0).value()).containsExactly(1, 2, 3);
+    assertThat(
+            new String(
+                dead.get(0).headers().lastHeader("__streams.errors.topic").value(),
+                java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(TOPICS.commands());
   }
 
   @Test
