@@ -93,9 +93,6 @@ public final class Main implements Callable<Integer> {
         defaultValue = "${sys:user.home}/.chronomesh")
     Path dataDir;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bind address.")
-    String host;
-
     @Option(names = "--api-port", defaultValue = "5681", description = "REST API port.")
     int apiPort;
 
@@ -117,15 +114,7 @@ public final class Main implements Callable<Integer> {
         description = "Partitions of the events and proxy-configs topics.")
     int partitions;
 
-    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX)
-    String topicPrefix;
-
-    @Option(
-        names = "--write-timeout",
-        defaultValue = "15s",
-        converter = DurationConverter.class,
-        description = "How long a write waits for its decision before answering 504 (e.g. 15s).")
-    Duration writeTimeout;
+    @CommandLine.Mixin CommonOptions common;
 
     @Override
     public Integer call() throws Exception {
@@ -134,14 +123,14 @@ public final class Main implements Callable<Integer> {
           ChronomeshStack.start(
               new ChronomeshStack.Settings(
                   dataDir.toAbsolutePath(),
-                  host,
+                  common.host,
                   apiPort,
                   xdsPort,
                   kafkaPort,
                   kafkaControllerPort,
                   partitions,
-                  new Topics(topicPrefix),
-                  writeTimeout));
+                  new Topics(common.topicPrefix),
+                  common.writeTimeout));
       PrintStream out = System.out;
       out.println();
       out.println("Chronomesh is up.");
@@ -168,6 +157,8 @@ public final class Main implements Callable<Integer> {
         completionCandidates = Services.class)
     String service;
 
+    @CommandLine.Mixin CommonOptions common;
+
     @Option(names = "--bootstrap-servers", required = true, description = "HOST:PORT[,HOST:PORT]")
     String bootstrapServers;
 
@@ -182,14 +173,8 @@ public final class Main implements Callable<Integer> {
             "A Confluent-compatible registry; default: the registry kept in the schemas topic.")
     URI schemaRegistryUrl;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bind address.")
-    String host;
-
     @Option(names = "--port", description = "Listen port (default: 5681 API, 5678 xDS).")
     Integer port;
-
-    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX)
-    String topicPrefix;
 
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions when creating.")
     int partitions;
@@ -205,13 +190,6 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--application-id", defaultValue = ProjectorConfig.DEFAULT_APPLICATION_ID)
     String applicationId;
-
-    @Option(
-        names = "--write-timeout",
-        defaultValue = "15s",
-        converter = DurationConverter.class,
-        description = "How long a write waits for its decision before answering 504 (e.g. 15s).")
-    Duration writeTimeout;
 
     @Option(
         names = "--kek-file",
@@ -232,9 +210,9 @@ public final class Main implements Callable<Integer> {
               new ServiceRunner.Settings(
                   service,
                   loadKafkaProperties(),
-                  new Topics(topicPrefix),
+                  new Topics(common.topicPrefix),
                   schemaRegistryUrl,
-                  host,
+                  common.host,
                   port,
                   partitions,
                   replication,
@@ -242,7 +220,7 @@ public final class Main implements Callable<Integer> {
                   applicationId,
                   sealer(),
                   dataDir.resolve(ChronomeshStack.ADMIN_TOKEN_FILE),
-                  writeTimeout));
+                  common.writeTimeout));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
       System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
       runUntilStopped(running, System.out);
@@ -266,6 +244,22 @@ public final class Main implements Callable<Integer> {
       props.put("bootstrap.servers", bootstrapServers);
       return Map.copyOf(props);
     }
+  }
+
+  /** Options of both {@code up} and {@code run}. */
+  static final class CommonOptions {
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bind address.")
+    String host;
+
+    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX)
+    String topicPrefix;
+
+    @Option(
+        names = "--write-timeout",
+        defaultValue = "15s",
+        converter = DurationConverter.class,
+        description = "How long a write waits for its decision before answering 504 (e.g. 15s).")
+    Duration writeTimeout;
   }
 
   /** Kuma-style durations on the command line: 500ms, 15s, 2m. */
