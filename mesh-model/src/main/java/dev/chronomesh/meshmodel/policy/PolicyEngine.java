@@ -1,0 +1,245 @@
+package dev.chronomesh.meshmodel.policy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.meshmodel.Violation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The targetRef engine for one policy type: which policies select a proxy, in which order they
+ * apply, and the merged confs per outbound destination ({@link #toRules}), per inbound and source
+ * ({@link #fromRules}) and for {@code rules}-style policies ({@link #inboundRules}, {@link
+ * #singleItem}). Pure and deterministic: results are sorted maps of sorted-key objects.
+ */
+public final class PolicyEngine {
+
+  /** The result key of the conf that applies to every destination (or source) in the mesh. */
+  public static final String MESH_KEY = "Mesh";
+
+  private final ConfMerge merge;
+
+  /**
+   * @param appendPaths dotted conf paths of lists this policy type appends instead of replacing (in
+   *     addition to fields named {@code append*}, which always append)
+   */
+  public PolicyEngine(Set<String> appendPaths) {
+    this(appendPaths, Map.of());
+  }
+
+  /**
+   * @param appendPaths as in {@link #PolicyEngine(Set)}
+   * @param mergeByKeyPaths dotted conf paths of lists merged by key, to their key field (Kuma's
+   *     {@code policyMerge:"mergeValuesByKey"}, e.g. {@code rules -> matches})
+   */
+  public PolicyEngine(Set<String> appendPaths, Map<String, String> mergeByKeyPaths) {
+    this.merge = new ConfMerge(appendPaths, mergeByKeyPaths);
+  }
+
+  /** An engine for a policy type with no appending lists besides {@code append*} fields. */
+  public PolicyEngine() {
+    this(Set.of());
+  }
+
+  /**
+   * The inbounds of {@code proxy} a top-level targetRef selects: Mesh all; MeshSubset those whose
+   * tags contain all {@code tags}; MeshService those whose {@code kuma.io/service} is {@code name};
+   * MeshServiceSubset both; Dataplane all inbounds of a proxy with that name or whose labels
+   * contain all {@code labels}; a sectionName keeps only the inbound with that name or port.
+   */
+  public static List<ProxyView.Inbound> selectedInbounds(TargetRef ref, ProxyView proxy) {
+    List<ProxyView.Inbound> out = new ArrayList<>();
+    if (ref.kind() == TargetRef.Kind.DATAPLANE && !dataplaneMatches(ref, proxy)) {
+      return out;
+    }
+    for (ProxyView.Inbound in : proxy.inbounds()) {
+      if (inboundMatches(ref, in)
+          && (ref.sectionName() == null || in.isSection(ref.sectionName()))) {
+        out.add(in);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether the policy applies to {@code proxy} at all: same mesh, and the top-level targetRef is
+   * Mesh, a Dataplane ref matching the proxy (with its section if one is named), or selects at
+   * least one inbound.
+   */
+  public static boolean selects(Policy policy, ProxyView proxy) {
+    if (!policy.mesh().equals(proxy.mesh())) {
+      return false;
+    }
+    TargetRef ref = policy.targetRef();
+    return switch (ref.kind()) {
+      case MESH -> true;
+      case DATAPLANE ->
+          dataplaneMatches(ref, proxy)
+              && (ref.sectionName() == null || !selectedInbounds(ref, proxy).isEmpty());
+      default -> !selectedInbounds(ref, proxy).isEmpty();
+    };
+  }
+
+  /** The policies that select {@code proxy}, least specific first (the merge order). */
+  public List<Policy> matching(ProxyView proxy, List<Policy> policies) {
+    checkPolicies(policies);
+    return policies.stream().filter(p -> selects(p, proxy)).sorted(Specificity.POLICIES).toList();
+  }
+
+  /**
+   * Merged {@code to} confs of the matching policies per destination: key {@link #MESH_KEY} from
+   * the {@code kind: Mesh} items alone, and one key per service named by a {@code MeshService} item
+   * ({@code name}, or {@code name:sectionName} for a port-scoped item) merging every item that
+   * applies to it. A destination without its own key gets the {@link #MESH_KEY} conf.
+   */
+  public SortedMap<String, ObjectNode> toRules(ProxyView proxy, List<Policy> policies) {
+    List<Entry> entries = new ArrayList<>();
+    for (Policy p : matching(proxy, policies)) {
+      for (int i = 0; i < p.to().size(); i++) {
+        entries.add(new Entry(p, i, p.to().get(i).targetRef(), p.to().get(i).conf()));
+      }
+    }
+    return byDestination(entries);
+  }
+
+  /**
+   * Merged {@code from} confs per inbound (keyed by {@link ProxyView.Inbound#key()}) and then per
+   * source, keyed like {@link #toRules}. Only policies whose top-level targetRef selects the
+   * inbound contribute to it.
+   */
+  public SortedMap<String, SortedMap<String, ObjectNode>> fromRules(
+      ProxyView proxy, List<Policy> policies) {
+    SortedMap<String, SortedMap<String, ObjectNode>> out = new TreeMap<>();
+    List<Policy> matched = matching(proxy, policies);
+    for (ProxyView.Inbound in : proxy.inbounds()) {
+      List<Entry> entries = new ArrayList<>();
+      for (Policy p : matched) {
+        if (!selectedInbounds(p.targetRef(), proxy).contains(in)) continue;
+        for (int i = 0; i < p.from().size(); i++) {
+          entries.add(new Entry(p, i, p.from().get(i).targetRef(), p.from().get(i).conf()));
+        }
+      }
+      if (!entries.isEmpty()) {
+        out.put(in.key(), byDestination(entries));
+      }
+    }
+    return Collections.unmodifiableSortedMap(out);
+  }
+
+  /**
+   * Merged {@code rules[].default} per inbound: the rules of every policy whose top-level targetRef
+   * selects the inbound, in policy order then item order.
+   */
+  public SortedMap<String, ObjectNode> inboundRules(ProxyView proxy, List<Policy> policies) {
+    SortedMap<String, ObjectNode> out = new TreeMap<>();
+    List<Policy> matched = matching(proxy, policies);
+    for (ProxyView.Inbound in : proxy.inbounds()) {
+      List<ObjectNode> confs = new ArrayList<>();
+      for (Policy p : matched) {
+        if (selectedInbounds(p.targetRef(), proxy).contains(in)) {
+          p.rules().forEach(r -> confs.add(r.conf()));
+        }
+      }
+      if (!confs.isEmpty()) out.put(in.key(), merge.merge(confs));
+    }
+    return Collections.unmodifiableSortedMap(out);
+  }
+
+  /**
+   * The single merged {@code rules[].default} of every policy that selects the proxy (Kuma's
+   * single-item rules), or empty when none has rules.
+   */
+  public java.util.Optional<ObjectNode> singleItem(ProxyView proxy, List<Policy> policies) {
+    List<ObjectNode> confs = new ArrayList<>();
+    for (Policy p : matching(proxy, policies)) {
+      p.rules().forEach(r -> confs.add(r.conf()));
+    }
+    return confs.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(merge.merge(confs));
+  }
+
+  /** One to/from item with the policy it came from, for ordering. */
+  private record Entry(Policy policy, int index, TargetRef ref, ObjectNode conf) {}
+
+  /** Kuma's outbound order: policy attributes, then item kind, then name, then item position. */
+  private static final Comparator<Entry> ENTRY_ORDER =
+      Comparator.<Entry, Policy>comparing(Entry::policy, Specificity.BY_ATTRIBUTES)
+          .thenComparingInt(e -> Specificity.itemRank(e.ref()))
+          .thenComparing(Entry::policy, Specificity.BY_NAME)
+          .thenComparingInt(Entry::index);
+
+  private SortedMap<String, ObjectNode> byDestination(List<Entry> entries) {
+    List<Entry> sorted = entries.stream().sorted(ENTRY_ORDER).toList();
+    Set<String> keys = new TreeSet<>();
+    for (Entry e : sorted) {
+      keys.add(destinationKey(e.ref()));
+    }
+    SortedMap<String, ObjectNode> out = new TreeMap<>();
+    for (String key : keys) {
+      List<ObjectNode> confs =
+          sorted.stream().filter(e -> appliesTo(e.ref(), key)).map(Entry::conf).toList();
+      out.put(key, merge.merge(confs));
+    }
+    return Collections.unmodifiableSortedMap(out);
+  }
+
+  private static String destinationKey(TargetRef ref) {
+    if (ref.kind() == TargetRef.Kind.MESH) return MESH_KEY;
+    return ref.sectionName() == null ? ref.name() : ref.name() + ":" + ref.sectionName();
+  }
+
+  /** Whether an item's ref covers a destination key (Mesh covers all; a service its sections). */
+  private static boolean appliesTo(TargetRef ref, String key) {
+    if (ref.kind() == TargetRef.Kind.MESH) return true;
+    if (key.equals(MESH_KEY)) return false;
+    String own = destinationKey(ref);
+    return own.equals(key) || (ref.sectionName() == null && key.startsWith(ref.name() + ":"));
+  }
+
+  private static boolean dataplaneMatches(TargetRef ref, ProxyView proxy) {
+    return (ref.name() == null || ref.name().equals(proxy.name()))
+        && containsAll(proxy.labels(), ref.labels());
+  }
+
+  private static boolean inboundMatches(TargetRef ref, ProxyView.Inbound in) {
+    return switch (ref.kind()) {
+      case MESH, DATAPLANE -> true;
+      case MESH_SUBSET -> containsAll(in.tags(), ref.tags());
+      case MESH_SERVICE -> ref.name().equals(in.tags().get(TargetRef.SERVICE_TAG));
+      case MESH_SERVICE_SUBSET ->
+          ref.name().equals(in.tags().get(TargetRef.SERVICE_TAG))
+              && containsAll(in.tags(), ref.tags());
+    };
+  }
+
+  private static boolean containsAll(Map<String, String> have, Map<String, String> want) {
+    return want.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())));
+  }
+
+  /** Rejects a bug in the caller: mixed policy types or policies that were never validated. */
+  private static void checkPolicies(List<Policy> policies) {
+    Objects.requireNonNull(policies, "policies");
+    Set<String> types = policies.stream().map(Policy::type).collect(Collectors.toSet());
+    if (types.size() > 1) {
+      throw new IllegalArgumentException(
+          "policies must all be of one type, got " + new TreeSet<>(types));
+    }
+    List<String> problems = new ArrayList<>();
+    for (Policy p : policies) {
+      for (Violation v : p.violations()) {
+        problems.add(
+            p.type() + "/" + p.mesh() + "/" + p.name() + ": " + v.field() + ": " + v.reason());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid policies: " + String.join("; ", problems));
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.chronomesh.meshmodel.policy;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The few facts about a data plane proxy that targetRef matching needs, filled in by the caller
+ * (independent of the Avro types): mesh, name, labels and its inbounds with their tags.
+ */
+public record ProxyView(
+    String mesh, String name, Map<String, String> labels, List<Inbound> inbounds) {
+
+  public ProxyView {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(name, "name");
+    labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+    inbounds = inbounds == null ? List.of() : List.copyOf(inbounds);
+  }
+
+  /**
+   * One inbound: its section name (Kuma's inbound {@code name}, may be null), port and tags (which
+   * hold {@code kuma.io/service}).
+   */
+  public record Inbound(String name, int port, Map<String, String> tags) {
+    public Inbound {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port must be 1..65535, got " + port);
+      }
+      tags = tags == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(tags));
+    }
+
+    /** The key used in per-inbound results: the inbound's name, or its port when unnamed. */
+    public String key() {
+      return name != null && !name.isEmpty() ? name : Integer.toString(port);
+    }
+
+    /** Whether a targetRef's sectionName designates this inbound (by name or by port). */
+    boolean isSection(String sectionName) {
+      return sectionName.equals(name) || sectionName.equals(Integer.toString(port));
+    }
+  }
+
+  /** The {@code kuma.io/service} values of all inbounds, sorted. */
+  public SortedSet<String> services() {
+    SortedSet<String> out = new TreeSet<>();
+    for (Inbound in : inbounds) {
+      String s = in.tags().get(TargetRef.SERVICE_TAG);
+      if (s != null) out.add(s);
+    }
+    return Collections.unmodifiableSortedSet(out);
+  }
+}

@@ -1,0 +1,178 @@
+package dev.chronomesh.meshmodel.policy;
+
+import dev.chronomesh.meshmodel.Violation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What a policy (top-level {@code spec.targetRef}) or one of its {@code to}/{@code from} items
+ * points at, in Kuma's targetRef shape. Absent optional fields are {@code null} (name, sectionName)
+ * or empty (labels, tags); maps are copied into sorted, unmodifiable maps.
+ */
+public record TargetRef(
+    Kind kind,
+    String name,
+    Map<String, String> labels,
+    Map<String, String> tags,
+    String sectionName) {
+
+  /** Kuma's service tag, the identity a MeshService/MeshServiceSubset name is compared with. */
+  public static final String SERVICE_TAG = "kuma.io/service";
+
+  /**
+   * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:
+   * Mesh 1, Dataplane 2, MeshSubset 3, MeshService 5, MeshServiceSubset 8): a higher rank is more
+   * specific and is merged later, so it wins.
+   */
+  public enum Kind {
+    MESH("Mesh", 1),
+    DATAPLANE("Dataplane", 2),
+    MESH_SUBSET("MeshSubset", 3),
+    MESH_SERVICE("MeshService", 5),
+    MESH_SERVICE_SUBSET("MeshServiceSubset", 8);
+
+    private final String wireName;
+    private final int rank;
+
+    Kind(String wireName, int rank) {
+      this.wireName = wireName;
+      this.rank = rank;
+    }
+
+    /** The name used in YAML/JSON ({@code kind: MeshService}). */
+    public String wireName() {
+      return wireName;
+    }
+
+    /** Kuma's specificity rank; higher is more specific. */
+    public int rank() {
+      return rank;
+    }
+
+    /** Parses a wire name, or throws {@link IllegalArgumentException} naming the valid ones. */
+    public static Kind fromWireName(String wireName) {
+      for (Kind k : values()) {
+        if (k.wireName.equals(wireName)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown targetRef kind '"
+              + wireName
+              + "', expected one of Mesh, MeshSubset, MeshService, MeshServiceSubset, Dataplane");
+    }
+  }
+
+  public TargetRef {
+    Objects.requireNonNull(kind, "kind");
+    labels = labels == null ? Map.of() : sortedCopy(labels);
+    tags = tags == null ? Map.of() : sortedCopy(tags);
+  }
+
+  public static TargetRef mesh() {
+    return new TargetRef(Kind.MESH, null, null, null, null);
+  }
+
+  public static TargetRef meshSubset(Map<String, String> tags) {
+    return new TargetRef(Kind.MESH_SUBSET, null, null, tags, null);
+  }
+
+  public static TargetRef meshService(String name) {
+    return new TargetRef(Kind.MESH_SERVICE, name, null, null, null);
+  }
+
+  public static TargetRef meshServiceSubset(String name, Map<String, String> tags) {
+    return new TargetRef(Kind.MESH_SERVICE_SUBSET, name, null, tags, null);
+  }
+
+  public static TargetRef dataplaneNamed(String name) {
+    return new TargetRef(Kind.DATAPLANE, name, null, null, null);
+  }
+
+  public static TargetRef dataplaneLabelled(Map<String, String> labels) {
+    return new TargetRef(Kind.DATAPLANE, null, labels, null, null);
+  }
+
+  /** The same reference narrowed to one section (an inbound's name or port, a service port). */
+  public TargetRef withSectionName(String section) {
+    return new TargetRef(kind, name, labels, tags, section);
+  }
+
+  /**
+   * Every problem with this reference for the given position ({@code top}, {@code to} or {@code
+   * from}), each with its path under {@code path}.
+   */
+  List<Violation> violations(String path, Position position) {
+    List<Violation> out = new ArrayList<>();
+    boolean hasName = name != null && !name.isEmpty();
+    switch (kind) {
+      case MESH -> {
+        if (hasName) out.add(new Violation(path + ".name", "must not be set with kind Mesh"));
+        if (!tags.isEmpty())
+          out.add(new Violation(path + ".tags", "must not be set with kind Mesh"));
+        if (!labels.isEmpty())
+          out.add(new Violation(path + ".labels", "must not be set with kind Mesh"));
+      }
+      case MESH_SUBSET -> {
+        if (hasName) out.add(new Violation(path + ".name", "must not be set with kind MeshSubset"));
+        if (!labels.isEmpty())
+          out.add(new Violation(path + ".labels", "must not be set with kind MeshSubset"));
+      }
+      case MESH_SERVICE -> {
+        if (!hasName) out.add(new Violation(path + ".name", "must be set with kind MeshService"));
+        if (!tags.isEmpty())
+          out.add(new Violation(path + ".tags", "must not be set with kind MeshService"));
+      }
+      case MESH_SERVICE_SUBSET -> {
+        if (!hasName)
+          out.add(new Violation(path + ".name", "must be set with kind MeshServiceSubset"));
+      }
+      case DATAPLANE -> {
+        if (hasName && !labels.isEmpty())
+          out.add(new Violation(path + ".labels", "must not be set together with name"));
+        if (!tags.isEmpty())
+          out.add(new Violation(path + ".tags", "must not be set with kind Dataplane"));
+      }
+    }
+    switch (position) {
+      case TOP -> {
+        if (sectionName != null && kind != Kind.DATAPLANE)
+          out.add(new Violation(path + ".sectionName", "is only supported with kind Dataplane"));
+      }
+      case TO -> {
+        if (kind != Kind.MESH && kind != Kind.MESH_SERVICE)
+          out.add(
+              new Violation(
+                  path + ".kind", "must be Mesh or MeshService in 'to', got " + kind.wireName()));
+        if (sectionName != null && kind != Kind.MESH_SERVICE)
+          out.add(new Violation(path + ".sectionName", "is only supported with kind MeshService"));
+      }
+      case FROM -> {
+        if (kind != Kind.MESH && kind != Kind.MESH_SERVICE)
+          out.add(
+              new Violation(
+                  path + ".kind", "must be Mesh or MeshService in 'from', got " + kind.wireName()));
+        if (sectionName != null)
+          out.add(new Violation(path + ".sectionName", "is not supported in 'from'"));
+      }
+    }
+    return out;
+  }
+
+  /** Where a reference sits in a policy; each position allows different kinds. */
+  enum Position {
+    TOP,
+    TO,
+    FROM
+  }
+
+  private static Map<String, String> sortedCopy(Map<String, String> m) {
+    Map<String, String> copy = new TreeMap<>();
+    m.forEach(
+        (k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
+    return java.util.Collections.unmodifiableMap(copy);
+  }
+}
