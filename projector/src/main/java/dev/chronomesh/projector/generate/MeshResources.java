@@ -51,4 +51,22 @@ public record MeshResources(MeshResource mesh, List<DataplaneResource> dataplane
   public String name() {
     return mesh.getName();
   }
+
+  /**
+   * Checks that a generator is asked about a dataplane of this mesh.
+   *
+   * @throws IllegalArgumentException when {@code dataplane} belongs to another mesh
+   */
+  void requireMember(DataplaneResource dataplane) {
+    java.util.Objects.requireNonNull(dataplane, "dataplane");
+    if (!name().equals(dataplane.getMesh())) {
+      throw new IllegalArgumentException(
+          "dataplane "
+              + dataplane.getName()
+              + " belongs to mesh "
+              + dataplane.getMesh()
+              + ", not "
+              + name());
+    }
+  }
 }

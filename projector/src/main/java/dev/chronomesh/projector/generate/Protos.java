@@ -5,11 +5,21 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnsafeByteOperations;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** Deterministic protobuf encoding: the same message always gives the same bytes. */
 final class Protos {
+  /** Aggregated discovery (ADS, v3): where every flavour's RDS and EDS resources come from. */
+  static final ConfigSource ADS =
+      ConfigSource.newBuilder()
+          .setAds(AggregatedConfigSource.getDefaultInstance())
+          .setResourceApiVersion(ApiVersion.V3)
+          .build();
+
   private static final String TYPE_URL_PREFIX = "type.googleapis.com/";
 
   private Protos() {}

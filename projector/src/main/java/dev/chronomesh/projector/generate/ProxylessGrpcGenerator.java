@@ -5,9 +5,6 @@ import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
-import io.envoyproxy.envoy.config.core.v3.ApiVersion;
-import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -46,12 +43,6 @@ public final class ProxylessGrpcGenerator {
   static final String ROUTER_FILTER = "envoy.filters.http.router";
   static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
 
-  private static final ConfigSource ADS =
-      ConfigSource.newBuilder()
-          .setAds(AggregatedConfigSource.getDefaultInstance())
-          .setResourceApiVersion(ApiVersion.V3)
-          .build();
-
   private static final Comparator<Endpoint> ENDPOINT_ORDER =
       Comparator.comparing((Endpoint e) -> e.getAddress().getSocketAddress().getAddress())
           .thenComparingInt(e -> e.getAddress().getSocketAddress().getPortValue());
@@ -64,17 +55,7 @@ public final class ProxylessGrpcGenerator {
    * @throws IllegalArgumentException when the dataplane does not belong to the mesh
    */
   public static List<GeneratedResource> generate(MeshResources mesh, DataplaneResource dataplane) {
-    Objects.requireNonNull(mesh, "mesh");
-    Objects.requireNonNull(dataplane, "dataplane");
-    if (!mesh.name().equals(dataplane.getMesh())) {
-      throw new IllegalArgumentException(
-          "dataplane "
-              + dataplane.getName()
-              + " belongs to mesh "
-              + dataplane.getMesh()
-              + ", not "
-              + mesh.name());
-    }
+    Objects.requireNonNull(mesh, "mesh").requireMember(dataplane);
     MeshServices services = MeshServices.of(mesh);
     List<GeneratedResource> out = new ArrayList<>(services.names().size() * 4);
     for (String service : services.names()) {
@@ -99,7 +80,7 @@ public final class ProxylessGrpcGenerator {
     HttpConnectionManager hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(service)
-            .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(service))
+            .setRds(Rds.newBuilder().setConfigSource(Protos.ADS).setRouteConfigName(service))
             // grpc-xds rejects a manager whose filter chain does not end with the router.
             .addHttpFilters(
                 HttpFilter.newBuilder()
@@ -130,7 +111,7 @@ public final class ProxylessGrpcGenerator {
     return Cluster.newBuilder()
         .setName(service)
         .setType(Cluster.DiscoveryType.EDS)
-        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Protos.ADS))
         .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
         .setConnectTimeout(CONNECT_TIMEOUT)
         .build();

@@ -10,9 +10,6 @@ import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
-import io.envoyproxy.envoy.config.core.v3.ApiVersion;
-import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
@@ -94,12 +91,6 @@ public final class SidecarGenerator {
   private static final Duration NO_TIMEOUT = seconds(0);
   private static final Pattern ILLEGAL_STAT_CHARS = Pattern.compile("[^a-zA-Z_\\-0-9]");
 
-  private static final ConfigSource ADS =
-      ConfigSource.newBuilder()
-          .setAds(AggregatedConfigSource.getDefaultInstance())
-          .setResourceApiVersion(ApiVersion.V3)
-          .build();
-
   private SidecarGenerator() {}
 
   /**
@@ -108,17 +99,7 @@ public final class SidecarGenerator {
    * @throws IllegalArgumentException when the dataplane does not belong to the mesh
    */
   public static List<GeneratedResource> generate(MeshResources mesh, DataplaneResource dataplane) {
-    Objects.requireNonNull(mesh, "mesh");
-    Objects.requireNonNull(dataplane, "dataplane");
-    if (!mesh.name().equals(dataplane.getMesh())) {
-      throw new IllegalArgumentException(
-          "dataplane "
-              + dataplane.getName()
-              + " belongs to mesh "
-              + dataplane.getMesh()
-              + ", not "
-              + mesh.name());
-    }
+    Objects.requireNonNull(mesh, "mesh").requireMember(dataplane);
     MeshServices services = MeshServices.of(mesh);
     // name -> resource per type; a later resource of the same name replaces an earlier one, as in
     // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
@@ -230,7 +211,7 @@ public final class SidecarGenerator {
     return Cluster.newBuilder()
         .setName(service)
         .setType(Cluster.DiscoveryType.EDS)
-        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Protos.ADS))
         .setConnectTimeout(OUTBOUND_CONNECT_TIMEOUT)
         .putTypedExtensionProtocolOptions(HTTP_OPTIONS_KEY, http2Options())
         .build();
