@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,7 +21,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -167,27 +165,12 @@ final class CommandClient implements AutoCloseable {
 
   private void run() {
     try {
-      while (running) {
-        try {
-          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-            accept(record);
-          }
-        } catch (WakeupException e) {
-          if (running) {
-            throw e;
-          }
-        } catch (RuntimeException e) {
-          LOG.error("Cannot read command results; retrying in 1s", e);
-          try {
-            if (stopped.await(1, TimeUnit.SECONDS)) {
-              return;
-            }
-          } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      }
+      PollLoop.run(
+          LOG,
+          "Command-results reader",
+          () -> running,
+          stopped,
+          () -> consumer.poll(Duration.ofMillis(200)).forEach(this::accept));
     } finally {
       consumer.close(Duration.ofSeconds(5));
     }

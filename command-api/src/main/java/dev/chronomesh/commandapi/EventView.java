@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -128,25 +127,7 @@ final class EventView implements AutoCloseable {
 
   private void run() {
     try {
-      while (running) {
-        try {
-          pollOnce();
-        } catch (WakeupException e) {
-          if (running) {
-            throw e;
-          }
-        } catch (RuntimeException e) {
-          LOG.error("Event view failed to poll topic={}; retrying in 1s", topic, e);
-          try {
-            if (stopped.await(1, TimeUnit.SECONDS)) {
-              return;
-            }
-          } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      }
+      PollLoop.run(LOG, "Event view of " + topic, () -> running, stopped, this::pollOnce);
     } finally {
       consumer.close(Duration.ofSeconds(5));
       synchronized (this) {
