@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chronomesh.commandapi.ApiHttp.Response;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
@@ -97,8 +98,8 @@ class CommandApiIT {
             "application/json",
             "{\"type\":\"Mesh\",\"name\":\"default\"}",
             Map.of("X-Request-Id", "req-create-1"));
-    assertThat(created.status).as(created.body).isEqualTo(201);
-    assertThat(created.headers.firstValue("X-Request-Id")).contains("req-create-1");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(created.headers().firstValue("X-Request-Id")).contains("req-create-1");
     assertThat(created.json().get("name").asText()).isEqualTo("default");
     assertThat(created.json().has("creationTime")).isTrue();
 
@@ -119,7 +120,7 @@ class CommandApiIT {
               - name: ca-1
                 type: builtin
             """);
-    assertThat(updated.status).as(updated.body).isEqualTo(200);
+    assertThat(updated.status()).as(updated.body()).isEqualTo(200);
     assertThat(updated.json().at("/mtls/enabledBackend").asText()).isEqualTo("ca-1");
     assertThat(updated.json().get("creationTime")).isEqualTo(created.json().get("creationTime"));
 
@@ -131,11 +132,11 @@ class CommandApiIT {
               "/meshes/default/dataplanes/" + dp,
               "application/yaml",
               dataplane("default", dp));
-      assertThat(r.status).as(r.body).isEqualTo(201);
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
 
     Response got = send(server, "GET", "/meshes/default/dataplanes/web-1", null, null);
-    assertThat(got.status).isEqualTo(200);
+    assertThat(got.status()).isEqualTo(200);
     assertThat(got.json().at("/networking/inbound/0/tags/kuma.io~1service").asText())
         .isEqualTo("web-1-svc");
     assertThat(got.json().get("mesh").asText()).isEqualTo("default");
@@ -161,16 +162,16 @@ class CommandApiIT {
     assertThat(names(meshes.json())).contains("default");
 
     Response deleted = send(server, "DELETE", "/meshes/default/dataplanes/web-1", null, null);
-    assertThat(deleted.status).isEqualTo(200);
-    assertThat(send(server, "GET", "/meshes/default/dataplanes/web-1", null, null).status)
+    assertThat(deleted.status()).isEqualTo(200);
+    assertThat(send(server, "GET", "/meshes/default/dataplanes/web-1", null, null).status())
         .isEqualTo(404);
     Response again = send(server, "DELETE", "/meshes/default/dataplanes/web-1", null, null);
-    assertThat(again.status).isEqualTo(404);
+    assertThat(again.status()).isEqualTo(404);
     assertThat(again.contentType()).startsWith("application/problem+json");
 
     Response events =
         send(server, "GET", "/events?mesh=default&type=Dataplane&name=web-1", null, null);
-    assertThat(events.status).as(events.body).isEqualTo(200);
+    assertThat(events.status()).as(events.body()).isEqualTo(200);
     JsonNode items = events.json().get("items");
     assertThat(items).hasSize(2);
     assertThat(items.get(0).get("kind").asText()).isEqualTo("UPSERTED");
@@ -196,7 +197,7 @@ class CommandApiIT {
                     "/meshes/rejections",
                     "application/json",
                     "{\"type\":\"Mesh\",\"name\":\"rejections\"}")
-                .status)
+                .status())
         .isEqualTo(201);
     assertThat(
             send(
@@ -205,7 +206,7 @@ class CommandApiIT {
                     "/meshes/rejections/dataplanes/dp-1",
                     "application/yaml",
                     dataplane("rejections", "dp-1"))
-                .status)
+                .status())
         .isEqualTo(201);
 
     record Case(
@@ -315,11 +316,11 @@ class CommandApiIT {
 
     Map<TopicPartition, Long> before = endOffsets();
     for (Case c : cases) {
-      Response r = send(server, c.method, c.path, c.type, c.body);
-      assertThat(r.status).as(c.name + ": " + r.body).isEqualTo(c.status);
+      Response r = send(server, c.method, c.path, c.type, c.body());
+      assertThat(r.status()).as(c.name + ": " + r.body()).isEqualTo(c.status());
       assertThat(r.contentType()).as(c.name).startsWith("application/problem+json");
       JsonNode problem = r.json();
-      assertThat(problem.get("status").asInt()).as(c.name).isEqualTo(c.status);
+      assertThat(problem.get("status").asInt()).as(c.name).isEqualTo(c.status());
       assertThat(problem.get("title").asText()).as(c.name).isNotBlank();
       assertThat(problem.get("detail").asText()).as(c.name).isNotBlank();
       assertThat(problem.get("type").asText()).as(c.name).isNotBlank();
@@ -334,7 +335,7 @@ class CommandApiIT {
                   assertThat(p.get("reason").asText()).isNotBlank();
                 });
       }
-      assertThat(fields).as(c.name + ": " + r.body).containsExactlyInAnyOrderElementsOf(c.fields);
+      assertThat(fields).as(c.name + ": " + r.body()).containsExactlyInAnyOrderElementsOf(c.fields);
     }
     // A streamed (chunked) body has no Content-Length: the limit holds while reading.
     byte[] big =
@@ -355,8 +356,8 @@ class CommandApiIT {
         .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
 
     assertThat(endOffsets()).as("nothing written by any rejection").isEqualTo(before);
-    assertThat(send(server, "GET", "/healthz", null, null).status).isEqualTo(200);
-    assertThat(send(server, "GET", "/readyz", null, null).status).isEqualTo(200);
+    assertThat(send(server, "GET", "/healthz", null, null).status()).isEqualTo(200);
+    assertThat(send(server, "GET", "/readyz", null, null).status()).isEqualTo(200);
   }
 
   @Test
@@ -368,7 +369,7 @@ class CommandApiIT {
                     "/meshes/restart",
                     "application/json",
                     "{\"type\":\"Mesh\",\"name\":\"restart\"}")
-                .status)
+                .status())
         .isEqualTo(201);
     assertThat(
             send(
@@ -377,18 +378,18 @@ class CommandApiIT {
                     "/meshes/restart/dataplanes/dp-a",
                     "application/yaml",
                     dataplane("restart", "dp-a"))
-                .status)
+                .status())
         .isEqualTo(201);
-    assertThat(send(server, "DELETE", "/meshes/restart/dataplanes/dp-a", null, null).status)
+    assertThat(send(server, "DELETE", "/meshes/restart/dataplanes/dp-a", null, null).status())
         .isEqualTo(200);
-    String mesh = send(server, "GET", "/meshes/restart", null, null).body;
+    String mesh = send(server, "GET", "/meshes/restart", null, null).body();
 
     try (CommandApiServer second = startServer()) {
       assertThat(second.port()).isNotEqualTo(server.port());
       Response got = send(second, "GET", "/meshes/restart", null, null);
-      assertThat(got.status).isEqualTo(200);
+      assertThat(got.status()).isEqualTo(200);
       assertThat(got.json()).isEqualTo(JSON.readTree(mesh));
-      assertThat(send(second, "GET", "/meshes/restart/dataplanes/dp-a", null, null).status)
+      assertThat(send(second, "GET", "/meshes/restart/dataplanes/dp-a", null, null).status())
           .isEqualTo(404);
 
       // Re-created through the new instance: the revision continues from the log.
@@ -399,7 +400,7 @@ class CommandApiIT {
               "/meshes/restart/dataplanes/dp-a",
               "application/yaml",
               dataplane("restart", "dp-a"));
-      assertThat(recreated.status).isEqualTo(201);
+      assertThat(recreated.status()).isEqualTo(201);
       JsonNode events =
           send(second, "GET", "/events?mesh=restart&type=Dataplane&name=dp-a", null, null).json();
       assertThat(events.get("items").get(2).get("revision").asLong()).isEqualTo(3);
@@ -410,7 +411,7 @@ class CommandApiIT {
         .untilAsserted(
             () ->
                 assertThat(
-                        send(server, "GET", "/meshes/restart/dataplanes/dp-a", null, null).status)
+                        send(server, "GET", "/meshes/restart/dataplanes/dp-a", null, null).status())
                     .isEqualTo(200));
   }
 
@@ -452,16 +453,6 @@ class CommandApiIT {
     return out;
   }
 
-  private record Response(int status, String body, java.net.http.HttpHeaders headers) {
-    JsonNode json() throws Exception {
-      return JSON.readTree(body);
-    }
-
-    String contentType() {
-      return headers.firstValue("Content-Type").orElse("");
-    }
-  }
-
   private static Response send(
       CommandApiServer s, String method, String path, String type, String body) throws Exception {
     return send(s, method, path, type, body, Map.of());
@@ -475,19 +466,6 @@ class CommandApiIT {
       String body,
       Map<String, String> headers)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-            .timeout(Duration.ofSeconds(60))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    if (type != null) {
-      b.header("Content-Type", type);
-    }
-    headers.forEach(b::header);
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Response(r.statusCode(), r.body(), r.headers());
+    return ApiHttp.send(s, method, path, type, body, headers);
   }
 }

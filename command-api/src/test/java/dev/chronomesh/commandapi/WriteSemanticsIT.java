@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chronomesh.auth.EnvelopeSealer;
+import dev.chronomesh.commandapi.ApiHttp.Response;
 import dev.chronomesh.commandapi.auth.AuthenticationException;
 import dev.chronomesh.commandapi.auth.Authenticator;
 import dev.chronomesh.commandapi.auth.Principal;
@@ -17,11 +18,6 @@ import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
 import dev.chronomesh.kafka.EmbeddedKafka;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +48,6 @@ import org.junit.jupiter.api.Test;
 class WriteSemanticsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Topics TOPICS = new Topics("ws.");
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private static final Map<String, Principal> TOKENS =
       Map.of(
           "Bearer admin",
@@ -87,8 +81,8 @@ class WriteSemanticsIT {
     sealer = new EnvelopeSealer(EnvelopeSealer.newKek());
     stateDir = Files.createTempDirectory("write-semantics-it");
     server = startServer(TOPICS, Duration.ofSeconds(30), stateDir, true);
-    assertThat(put("/meshes/a", mesh("a"), Map.of()).status).isEqualTo(201);
-    assertThat(put("/meshes/b", mesh("b"), Map.of()).status).isEqualTo(201);
+    assertThat(put("/meshes/a", mesh("a"), Map.of()).status()).isEqualTo(201);
+    assertThat(put("/meshes/b", mesh("b"), Map.of()).status()).isEqualTo(201);
   }
 
   @AfterAll
@@ -125,7 +119,7 @@ class WriteSemanticsIT {
 
   @Test
   void concurrentReadModifyWritesWithIfMatchLoseNoUpdate() throws Exception {
-    assertThat(put("/meshes/a/dataplanes/counter", dataplane("a", "counter", 0), Map.of()).status)
+    assertThat(put("/meshes/a/dataplanes/counter", dataplane("a", "counter", 0), Map.of()).status())
         .isEqualTo(201);
     int clients = 50;
     CountDownLatch go = new CountDownLatch(1);
@@ -148,11 +142,11 @@ class WriteSemanticsIT {
                             "/meshes/a/dataplanes/counter",
                             dataplane("a", "counter", counter + 1),
                             Map.of("If-Match", "\"" + revision + "\""));
-                    if (r.status == 200) {
+                    if (r.status() == 200) {
                       accepted.add(revision(r));
                       return null;
                     }
-                    others.add(r.status);
+                    others.add(r.status());
                   }
                   return null;
                 }));
@@ -196,9 +190,9 @@ class WriteSemanticsIT {
       answers.add(put("/meshes/b/dataplanes/idem", dataplane("b", "idem", 7), key));
     }
 
-    assertThat(answers).extracting(r -> r.status).containsOnly(201);
+    assertThat(answers).extracting(r -> r.status()).containsOnly(201);
     assertThat(answers)
-        .extracting(r -> r.headers.firstValue("ETag").orElse(""))
+        .extracting(r -> r.headers().firstValue("ETag").orElse(""))
         .containsOnly("\"1\"");
     assertThat(events("b", "Dataplane", "idem")).hasSize(1);
   }
@@ -217,11 +211,12 @@ class WriteSemanticsIT {
               "application/json",
               mesh("late"),
               Map.of("Authorization", "Bearer admin", "X-Request-Id", "late-1"));
-      assertThat(r.status).as(r.body).isEqualTo(504);
-      assertThat(r.headers.firstValue("Retry-After")).contains("1");
-      assertThat(r.headers.firstValue("Location")).contains("/commands/late-1");
-      assertThat(send(alone, "GET", "/commands/late-1", null, null, admin()).status).isEqualTo(202);
-      assertThat(send(alone, "GET", "/commands/unknown-1", null, null, admin()).status)
+      assertThat(r.status()).as(r.body()).isEqualTo(504);
+      assertThat(r.headers().firstValue("Retry-After")).contains("1");
+      assertThat(r.headers().firstValue("Location")).contains("/commands/late-1");
+      assertThat(send(alone, "GET", "/commands/late-1", null, null, admin()).status())
+          .isEqualTo(202);
+      assertThat(send(alone, "GET", "/commands/unknown-1", null, null, admin()).status())
           .isEqualTo(404);
 
       try (DeciderService decider =
@@ -231,7 +226,7 @@ class WriteSemanticsIT {
             .untilAsserted(
                 () -> {
                   Response outcome = send(alone, "GET", "/commands/late-1", null, null, admin());
-                  assertThat(outcome.status).as(outcome.body).isEqualTo(200);
+                  assertThat(outcome.status()).as(outcome.body()).isEqualTo(200);
                   assertThat(outcome.json().get("status").asInt()).isEqualTo(201);
                   assertThat(outcome.json().at("/result/name").asText()).isEqualTo("late");
                 });
@@ -241,27 +236,27 @@ class WriteSemanticsIT {
 
   @Test
   void meshDeleteNeedsCascadeWhileItHoldsResources() throws Exception {
-    assertThat(put("/meshes/gone", mesh("gone"), Map.of()).status).isEqualTo(201);
+    assertThat(put("/meshes/gone", mesh("gone"), Map.of()).status()).isEqualTo(201);
     for (String dp : List.of("dp-1", "dp-2")) {
-      assertThat(put("/meshes/gone/dataplanes/" + dp, dataplane("gone", dp, 0), Map.of()).status)
+      assertThat(put("/meshes/gone/dataplanes/" + dp, dataplane("gone", dp, 0), Map.of()).status())
           .isEqualTo(201);
     }
 
     Response refused = send("DELETE", "/meshes/gone", null, null, admin());
-    assertThat(refused.status).isEqualTo(409);
-    assertThat(refused.headers.firstValue("Content-Type").orElse(""))
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.headers().firstValue("Content-Type").orElse(""))
         .startsWith("application/problem+json");
 
     Response dry = send("DELETE", "/meshes/gone?cascade=true&dryRun=true", null, null, admin());
-    assertThat(dry.status).isEqualTo(200);
+    assertThat(dry.status()).isEqualTo(200);
     assertThat(events("gone", "Dataplane", "dp-1")).hasSize(1);
 
     Response deleted = send("DELETE", "/meshes/gone?cascade=true", null, null, admin());
-    assertThat(deleted.status).as(deleted.body).isEqualTo(200);
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
     assertThat(
             send("GET", "/meshes/gone/dataplanes", null, null, admin()).json().get("total").asInt())
         .isZero();
-    assertThat(send("GET", "/meshes/gone", null, null, admin()).status).isEqualTo(404);
+    assertThat(send("GET", "/meshes/gone", null, null, admin()).status()).isEqualTo(404);
     for (String dp : List.of("dp-1", "dp-2")) {
       List<ResourceEvent> history = events("gone", "Dataplane", dp);
       assertThat(history)
@@ -277,61 +272,62 @@ class WriteSemanticsIT {
   void ifNoneMatchCreatesOnlyOnceAndIfMatchIsChecked() throws Exception {
     Map<String, String> createOnly = Map.of("If-None-Match", "*");
     Response first = put("/meshes/a/dataplanes/once", dataplane("a", "once", 1), createOnly);
-    assertThat(first.status).isEqualTo(201);
-    assertThat(first.headers.firstValue("ETag")).contains("\"1\"");
+    assertThat(first.status()).isEqualTo(201);
+    assertThat(first.headers().firstValue("ETag")).contains("\"1\"");
     Response second = put("/meshes/a/dataplanes/once", dataplane("a", "once", 2), createOnly);
-    assertThat(second.status).isEqualTo(412);
+    assertThat(second.status()).isEqualTo(412);
 
     Response stale =
         put("/meshes/a/dataplanes/once", dataplane("a", "once", 2), Map.of("If-Match", "7"));
-    assertThat(stale.status).isEqualTo(412);
+    assertThat(stale.status()).isEqualTo(412);
     Response malformed =
         put("/meshes/a/dataplanes/once", dataplane("a", "once", 2), Map.of("If-Match", "abc"));
-    assertThat(malformed.status).isEqualTo(400);
+    assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.json().at("/invalid_parameters/0/field").asText()).isEqualTo("If-Match");
     Response badKey =
         put(
             "/meshes/a/dataplanes/once",
             dataplane("a", "once", 2),
             Map.of("Idempotency-Key", "x".repeat(256)));
-    assertThat(badKey.status).isEqualTo(400);
+    assertThat(badKey.status()).isEqualTo(400);
     Response deleteStale =
         send("DELETE", "/meshes/a/dataplanes/once", null, null, with(admin(), "If-Match", "\"9\""));
-    assertThat(deleteStale.status).isEqualTo(412);
+    assertThat(deleteStale.status()).isEqualTo(412);
     assertThat(events("a", "Dataplane", "once")).hasSize(1);
 
     Response got = send("GET", "/meshes/a/dataplanes/once", null, null, admin());
-    assertThat(got.headers.firstValue("ETag")).contains("\"1\"");
+    assertThat(got.headers().firstValue("ETag")).contains("\"1\"");
   }
 
   @Test
   void dryRunDecidesButWritesNothing() throws Exception {
     Response dry = put("/meshes/a/dataplanes/dry?dryRun=true", dataplane("a", "dry", 1), Map.of());
-    assertThat(dry.status).as(dry.body).isEqualTo(201);
+    assertThat(dry.status()).as(dry.body()).isEqualTo(201);
     assertThat(dry.json().get("name").asText()).isEqualTo("dry");
     Response dryInMissingMesh =
         put("/meshes/nowhere/dataplanes/dry?dryRun=true", dataplane("nowhere", "dry", 1), Map.of());
-    assertThat(dryInMissingMesh.status).isEqualTo(400);
+    assertThat(dryInMissingMesh.status()).isEqualTo(400);
 
-    assertThat(send("GET", "/meshes/a/dataplanes/dry", null, null, admin()).status).isEqualTo(404);
+    assertThat(send("GET", "/meshes/a/dataplanes/dry", null, null, admin()).status())
+        .isEqualTo(404);
     assertThat(events("a", "Dataplane", "dry")).isEmpty();
   }
 
   @Test
   void authenticationAndRolesAreEnforced() throws Exception {
-    assertThat(send("GET", "/meshes", null, null, Map.of()).status).isEqualTo(401);
+    assertThat(send("GET", "/meshes", null, null, Map.of()).status()).isEqualTo(401);
     Response forged = send("GET", "/meshes", null, null, Map.of("Authorization", "Bearer forged"));
-    assertThat(forged.status).isEqualTo(401);
-    assertThat(forged.headers.firstValue("Content-Type").orElse(""))
+    assertThat(forged.status()).isEqualTo(401);
+    assertThat(forged.headers().firstValue("Content-Type").orElse(""))
         .startsWith("application/problem+json");
-    assertThat(send("GET", "/healthz", null, null, Map.of()).status).isEqualTo(200);
+    assertThat(send("GET", "/healthz", null, null, Map.of()).status()).isEqualTo(200);
 
     Map<String, String> viewer = Map.of("Authorization", "Bearer viewer");
-    assertThat(send("GET", "/meshes/a", null, null, viewer).status).isEqualTo(200);
+    assertThat(send("GET", "/meshes/a", null, null, viewer).status()).isEqualTo(200);
     Response viewerWrite =
         send("PUT", "/meshes/a/dataplanes/v", "application/json", dataplane("a", "v", 1), viewer);
-    assertThat(viewerWrite.status).isEqualTo(403);
-    assertThat(viewerWrite.headers.firstValue("Content-Type").orElse(""))
+    assertThat(viewerWrite.status()).isEqualTo(403);
+    assertThat(viewerWrite.headers().firstValue("Content-Type").orElse(""))
         .startsWith("application/problem+json");
 
     Map<String, String> editor = Map.of("Authorization", "Bearer editor-a");
@@ -342,7 +338,7 @@ class WriteSemanticsIT {
                     "application/json",
                     dataplane("a", "e", 1),
                     editor)
-                .status)
+                .status())
         .isEqualTo(201);
     assertThat(
             send(
@@ -351,9 +347,9 @@ class WriteSemanticsIT {
                     "application/json",
                     dataplane("b", "e", 1),
                     editor)
-                .status)
+                .status())
         .isEqualTo(403);
-    assertThat(send("PUT", "/meshes/c", "application/json", mesh("c"), editor).status)
+    assertThat(send("PUT", "/meshes/c", "application/json", mesh("c"), editor).status())
         .isEqualTo(403);
     assertThat(events("b", "Dataplane", "e")).isEmpty();
     List<ResourceEvent> written = events("a", "Dataplane", "e");
@@ -372,7 +368,7 @@ class WriteSemanticsIT {
     assertThat(byLabel.at("/items/0/name").asText()).isEqualTo("db-x");
     JsonNode byName = send("GET", "/dataplanes?name=web-", null, null, admin()).json();
     assertThat(byName.get("items")).allMatch(i -> i.get("name").asText().contains("web-"));
-    assertThat(send("GET", "/dataplanes?filter%5Bfoo%5D=1", null, null, admin()).status)
+    assertThat(send("GET", "/dataplanes?filter%5Bfoo%5D=1", null, null, admin()).status())
         .isEqualTo(400);
 
     JsonNode types = send("GET", "/_resources", null, null, admin()).json();
@@ -390,7 +386,7 @@ class WriteSemanticsIT {
             "/meshes/a/secrets/s1",
             "{\"type\":\"Secret\",\"mesh\":\"a\",\"name\":\"s1\",\"data\":\"" + hello + "\"}",
             Map.of());
-    assertThat(created.status).as(created.body).isEqualTo(201);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
 
     assertThat(send("GET", "/meshes/a/secrets/s1", null, null, admin()).json().get("data").asText())
         .isEqualTo(hello);
@@ -436,14 +432,14 @@ class WriteSemanticsIT {
       String token = Files.readString(tokenFile).trim();
       Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
 
-      assertThat(send(real, "GET", "/meshes", null, null, Map.of()).status).isEqualTo(401);
+      assertThat(send(real, "GET", "/meshes", null, null, Map.of()).status()).isEqualTo(401);
       assertThat(
               send(real, "GET", "/meshes", null, null, Map.of("Authorization", "Bearer x.y.z"))
-                  .status)
+                  .status())
           .isEqualTo(401);
       Response created =
           send(real, "PUT", "/meshes/tokens", "application/json", mesh("tokens"), bearer);
-      assertThat(created.status).as(created.body).isEqualTo(201);
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
       JsonNode events =
           send(real, "GET", "/events?mesh=tokens&type=Mesh", null, null, bearer).json();
       assertThat(events.at("/items/0/actor").asText()).startsWith("admin@");
@@ -476,7 +472,7 @@ class WriteSemanticsIT {
   }
 
   private static long revision(Response r) {
-    String etag = r.headers.firstValue("ETag").orElseThrow(() -> new AssertionError(r.body));
+    String etag = r.headers().firstValue("ETag").orElseThrow(() -> new AssertionError(r.body()));
     return Long.parseLong(etag.replace("\"", ""));
   }
 
@@ -517,12 +513,6 @@ class WriteSemanticsIT {
     return out;
   }
 
-  private record Response(int status, String body, HttpHeaders headers) {
-    JsonNode json() throws Exception {
-      return JSON.readTree(body);
-    }
-  }
-
   private static Response put(String path, String body, Map<String, String> headers)
       throws Exception {
     Map<String, String> all = new HashMap<>(admin());
@@ -544,19 +534,6 @@ class WriteSemanticsIT {
       String body,
       Map<String, String> headers)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-            .timeout(Duration.ofSeconds(60))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    if (type != null) {
-      b.header("Content-Type", type);
-    }
-    headers.forEach(b::header);
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Response(r.statusCode(), r.body(), r.headers());
+    return ApiHttp.send(s, method, path, type, body, headers);
   }
 }
