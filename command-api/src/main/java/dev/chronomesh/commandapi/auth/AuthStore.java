@@ -32,12 +32,7 @@ public interface AuthStore {
 
   /**
    * The TokenRevocations of {@code mesh} ("_global": user tokens), any order; for {@code GET
-   * /tokens/revocations}. The default throws, and that route answers 501 until the store implements
-   * it.
-   *
-   * @throws UnsupportedOperationException when this store cannot list revocations
+   * /tokens/revocations}.
    */
-  default List<TokenRevocationResource> revocations(String mesh) {
-    throw new UnsupportedOperationException("this AuthStore does not list revocations");
-  }
+  List<TokenRevocationResource> revocations(String mesh);
 }

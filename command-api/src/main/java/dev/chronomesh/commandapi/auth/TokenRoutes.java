@@ -53,7 +53,6 @@ final class TokenRoutes {
           Map.entry(412, "Precondition Failed"),
           Map.entry(413, "Content Too Large"),
           Map.entry(415, "Unsupported Media Type"),
-          Map.entry(501, "Not Implemented"),
           Map.entry(503, "Service Unavailable"));
 
   private final AuthStore store;
@@ -228,15 +227,10 @@ final class TokenRoutes {
     if (!violations.isEmpty()) {
       throw new TokenProblem(400, "invalid query parameters", violations);
     }
-    List<TokenRevocationResource> all;
-    try {
-      all =
-          store.revocations(mesh).stream()
-              .sorted(Comparator.comparing(TokenRevocationResource::getName))
-              .toList();
-    } catch (UnsupportedOperationException e) {
-      throw new TokenProblem(501, "listing revocations is not available in this server");
-    }
+    List<TokenRevocationResource> all =
+        store.revocations(mesh).stream()
+            .sorted(Comparator.comparing(TokenRevocationResource::getName))
+            .toList();
     ObjectNode body = json.createObjectNode();
     body.put("total", all.size());
     ArrayNode items = body.putArray("items");
