@@ -2,6 +2,7 @@ package dev.chronomesh.projector.generate;
 
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.meshmodel.policy.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -10,10 +11,17 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The resources of one mesh that config generation reads: the mesh itself and its dataplanes
- * (sorted by name). The Avro records are shared, not copied: callers must not modify them.
+ * The resources of one mesh that config generation reads: the mesh itself, its dataplanes (sorted
+ * by name) and its targetRef policies of every type (sorted by type, then name). The Avro records
+ * are shared, not copied: callers must not modify them.
  */
-public record MeshResources(MeshResource mesh, List<DataplaneResource> dataplanes) {
+public record MeshResources(
+    MeshResource mesh, List<DataplaneResource> dataplanes, List<Policy> policies) {
+
+  /** A mesh without policies. */
+  public MeshResources(MeshResource mesh, List<DataplaneResource> dataplanes) {
+    this(mesh, dataplanes, List.of());
+  }
 
   /**
    * @throws IllegalArgumentException naming every dataplane that belongs to another mesh or is
@@ -22,6 +30,7 @@ public record MeshResources(MeshResource mesh, List<DataplaneResource> dataplane
   public MeshResources {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(dataplanes, "dataplanes");
+    Objects.requireNonNull(policies, "policies");
     List<String> problems = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (int i = 0; i < dataplanes.size(); i++) {
@@ -41,11 +50,36 @@ public record MeshResources(MeshResource mesh, List<DataplaneResource> dataplane
         problems.add("dataplanes[" + i + "].name: duplicate dataplane " + dp.getName());
       }
     }
+    for (int i = 0; i < policies.size(); i++) {
+      Policy p = Objects.requireNonNull(policies.get(i), "policies[" + i + "]");
+      if (!mesh.getName().equals(p.mesh())) {
+        problems.add(
+            "policies["
+                + i
+                + "].mesh: "
+                + p.type()
+                + " "
+                + p.name()
+                + " belongs to mesh "
+                + p.mesh()
+                + ", not "
+                + mesh.getName());
+      }
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid mesh resources: " + String.join("; ", problems));
     }
     dataplanes =
         dataplanes.stream().sorted(Comparator.comparing(DataplaneResource::getName)).toList();
+    policies =
+        policies.stream()
+            .sorted(Comparator.comparing(Policy::type).thenComparing(Policy::name))
+            .toList();
+  }
+
+  /** The policies of {@code type} (e.g. {@code MeshTimeout}), sorted by name. */
+  public List<Policy> policies(String type) {
+    return policies.stream().filter(p -> p.type().equals(type)).toList();
   }
 
   public String name() {
