@@ -23,11 +23,11 @@ public final class TopicSetup {
   private TopicSetup() {}
 
   /**
-   * Ensures the events, proxy-configs, commands, command-results and dead-letters topics exist (the
-   * schema registry creates its own).
+   * Ensures the events, proxy-configs, endpoints, commands, command-results and dead-letters topics
+   * exist (the schema registry creates its own).
    *
    * @param adminProperties Kafka client properties (bootstrap.servers and any security settings)
-   * @param partitions partitions of events and proxy-configs
+   * @param partitions partitions of events, proxy-configs, endpoints, commands and command-results
    * @param replication replication factor; min.insync.replicas is min(2, replication)
    */
   public static void ensureTopics(
@@ -43,6 +43,8 @@ public final class TopicSetup {
                         "retention.bytes", "-1",
                         "min.insync.replicas", minIsr)),
             new NewTopic(topics.proxyConfigs(), partitions, replication)
+                .configs(Map.of("cleanup.policy", "compact", "min.insync.replicas", minIsr)),
+            new NewTopic(topics.endpoints(), partitions, replication)
                 .configs(Map.of("cleanup.policy", "compact", "min.insync.replicas", minIsr)),
             // Commands and their outcomes are wishes and answers, not facts: kept a short while.
             new NewTopic(topics.commands(), partitions, replication)

@@ -37,6 +37,11 @@ public record Topics(String prefix) {
     return prefix + "proxy-configs";
   }
 
+  /** Per-cluster endpoint sets, key = mesh/cluster, compacted: shared by all proxies using it. */
+  public String endpoints() {
+    return prefix + "endpoints";
+  }
+
   /**
    * Records a service could not read, with where they came from in headers (key = the original
    * key): kept for an operator to inspect.
