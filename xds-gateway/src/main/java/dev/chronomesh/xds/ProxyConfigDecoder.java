@@ -20,8 +20,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Turns one proxy-configs record into a java-control-plane snapshot, checking it on the way. Pure:
- * no I/O, no config logic; the resources are relayed exactly as the projector wrote them.
+ * Turns one proxy-configs record into the resources of a java-control-plane snapshot, checking it
+ * on the way. Pure: no I/O, no config logic; the resources are relayed exactly as the projector
+ * wrote them.
  *
  * <p>A record is rejected as a whole (every problem named with its path) when its key does not
  * match its mesh and proxy, its version is blank, or a resource cannot be parsed, has a name other
@@ -39,13 +40,32 @@ final class ProxyConfigDecoder {
    *
    * @param warnings resources that were skipped, with their paths
    */
-  record Accepted(String nodeId, String version, Snapshot snapshot, List<String> warnings)
+  record Accepted(
+      String nodeId,
+      String mesh,
+      String version,
+      List<Cluster> clusters,
+      List<ClusterLoadAssignment> endpoints,
+      List<Listener> listeners,
+      List<RouteConfiguration> routes,
+      List<Secret> secrets,
+      List<String> warnings)
       implements Decoded {
     Accepted {
       Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(mesh, "mesh");
       Objects.requireNonNull(version, "version");
-      Objects.requireNonNull(snapshot, "snapshot");
+      clusters = List.copyOf(clusters);
+      endpoints = List.copyOf(endpoints);
+      listeners = List.copyOf(listeners);
+      routes = List.copyOf(routes);
+      secrets = List.copyOf(secrets);
       warnings = List.copyOf(warnings);
+    }
+
+    /** The snapshot of this record alone (with only the endpoints it carries itself). */
+    Snapshot snapshot() {
+      return Snapshot.create(clusters, endpoints, listeners, routes, secrets, version);
     }
   }
 
@@ -122,11 +142,8 @@ final class ProxyConfigDecoder {
     if (!violations.isEmpty()) {
       return new Rejected(violations);
     }
-    // No ensureConsistent(): java-control-plane 1.0.49 counts RDS references only in filter
-    // chains, so a proxyless (api_listener) set would be reported inconsistent. The projector
-    // owns consistency; the gateway relays.
-    Snapshot snapshot = Snapshot.create(clusters, endpoints, listeners, routes, secrets, version);
-    return new Accepted(key, version, snapshot, warnings);
+    return new Accepted(
+        key, mesh, version, clusters, endpoints, listeners, routes, secrets, warnings);
   }
 
   private static <M extends Message> void parse(

@@ -1,13 +1,17 @@
 package dev.chronomesh.xds;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.registry.SchemaRegistry;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +49,10 @@ final class ProxyConfigFeed implements AutoCloseable {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   private final String topic;
+  private final String endpointsTopic;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final AvroSerde<ProxyConfig> serde;
+  private final AvroSerde<ClusterEndpoints> endpointsSerde;
   private final NodeSnapshots snapshots;
   private final Runnable onReady;
   private final Runnable onFailure;
@@ -57,13 +63,16 @@ final class ProxyConfigFeed implements AutoCloseable {
 
   private ProxyConfigFeed(
       String topic,
+      String endpointsTopic,
       Map<String, Object> kafkaProperties,
       SchemaRegistry registry,
       NodeSnapshots snapshots,
       Runnable onReady,
       Runnable onFailure) {
     this.topic = topic;
+    this.endpointsTopic = endpointsTopic;
     this.serde = AvroSerde.forValues(registry, ProxyConfig.class);
+    this.endpointsSerde = AvroSerde.forValues(registry, ClusterEndpoints.class);
     this.snapshots = snapshots;
     this.onReady = onReady;
     this.onFailure = onFailure;
@@ -78,6 +87,7 @@ final class ProxyConfigFeed implements AutoCloseable {
    */
   static ProxyConfigFeed start(
       String topic,
+      String endpointsTopic,
       Map<String, Object> kafkaProperties,
       SchemaRegistry registry,
       NodeSnapshots snapshots,
@@ -86,6 +96,7 @@ final class ProxyConfigFeed implements AutoCloseable {
     ProxyConfigFeed feed =
         new ProxyConfigFeed(
             Objects.requireNonNull(topic, "topic"),
+            Objects.requireNonNull(endpointsTopic, "endpointsTopic"),
             kafkaProperties,
             registry,
             snapshots,
@@ -170,19 +181,22 @@ final class ProxyConfigFeed implements AutoCloseable {
    * topic does not exist yet (the launcher creates it; a gateway may start first).
    */
   private Map<TopicPartition, Long> assignAll() {
-    List<PartitionInfo> infos = consumer.partitionsFor(topic);
-    if (infos == null || infos.isEmpty()) {
-      LOG.warn("Topic not found yet topic={}, retrying in {}", topic, RETRY_BACKOFF);
-      return null;
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String t : List.of(topic, endpointsTopic)) {
+      List<PartitionInfo> infos = consumer.partitionsFor(t);
+      if (infos == null || infos.isEmpty()) {
+        LOG.warn("Topic not found yet topic={}, retrying in {}", t, RETRY_BACKOFF);
+        return null;
+      }
+      infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
     }
-    List<TopicPartition> partitions =
-        infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions);
     LOG.info(
-        "Reading proxy configs topic={} partitions={} endOffsets={}",
+        "Reading proxy configs topic={} endpoints={} partitions={} endOffsets={}",
         topic,
+        endpointsTopic,
         partitions.size(),
         endOffsets);
     return endOffsets;
@@ -206,6 +220,10 @@ final class ProxyConfigFeed implements AutoCloseable {
             + record.partition()
             + " offset="
             + record.offset();
+    if (record.topic().equals(endpointsTopic)) {
+      applyEndpoints(record, where);
+      return;
+    }
     try {
       String key = nodeId(record.key());
       if (key == null) {
@@ -236,7 +254,7 @@ final class ProxyConfigFeed implements AutoCloseable {
           for (String warning : accepted.warnings()) {
             LOG.warn("Proxy config node={} {}: {}", key, where, warning);
           }
-          snapshots.put(key, accepted.snapshot());
+          snapshots.put(accepted);
           LOG.info("Updated proxy config node={} version={} {}", key, accepted.version(), where);
         }
       }
@@ -246,24 +264,72 @@ final class ProxyConfigFeed implements AutoCloseable {
     }
   }
 
+  /** Applies one endpoints record (key {@code <mesh>/<cluster>}), or logs why it was skipped. */
+  private void applyEndpoints(ConsumerRecord<byte[], byte[]> record, String where) {
+    try {
+      String key = utf8(record.key());
+      int slash = key == null ? -1 : key.indexOf('/');
+      if (slash <= 0 || slash == key.length() - 1) {
+        LOG.warn("Skipped endpoints: key is not <mesh>/<cluster> {}", where);
+        return;
+      }
+      String mesh = key.substring(0, slash);
+      String cluster = key.substring(slash + 1);
+      if (record.value() == null) {
+        snapshots.putEndpoints(mesh, cluster, null, null);
+        LOG.info("Removed endpoints mesh={} cluster={} {}", mesh, cluster, where);
+        return;
+      }
+      ClusterEndpoints value = endpointsSerde.deserialize(record.topic(), record.value());
+      ClusterLoadAssignment cla =
+          ClusterLoadAssignment.parseFrom(value.getLoadAssignment().duplicate());
+      List<String> problems = new ArrayList<>();
+      if (!value.getMesh().equals(mesh) || !value.getCluster().equals(cluster)) {
+        problems.add("key: does not match mesh/cluster of the value");
+      }
+      if (!cla.getClusterName().equals(cluster)) {
+        problems.add("loadAssignment.clusterName: must be " + cluster);
+      }
+      if (value.getVersion().isBlank()) {
+        problems.add("version: must not be blank");
+      }
+      if (!problems.isEmpty()) {
+        LOG.warn("Skipped invalid endpoints {} violations={}", where, problems);
+        return;
+      }
+      snapshots.putEndpoints(mesh, cluster, cla, value.getVersion());
+      LOG.debug(
+          "Updated endpoints mesh={} cluster={} version={} {}",
+          mesh,
+          cluster,
+          value.getVersion(),
+          where);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      LOG.warn("Skipped undecodable endpoints {}: {}", where, e.toString());
+    }
+  }
+
   /** The record key as a node id, or null when it is missing, not UTF-8 or not a node id. */
   static String nodeId(byte[] key) {
+    String text = utf8(key);
+    return text != null && ProxyConfigDecoder.isNodeId(text) ? text : null;
+  }
+
+  /** The key as strict UTF-8, null when missing or malformed. */
+  private static String utf8(byte[] key) {
     if (key == null) {
       return null;
     }
-    String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(key))
-              .toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(key))
+          .toString();
     } catch (CharacterCodingException e) {
       return null;
     }
-    return ProxyConfigDecoder.isNodeId(text) ? text : null;
   }
 
   private boolean isClosing() {

@@ -81,6 +81,7 @@ public final class XdsGateway implements AutoCloseable {
       feed =
           ProxyConfigFeed.start(
               config.topics().proxyConfigs(),
+              config.topics().endpoints(),
               config.kafkaProperties(),
               config.registry(),
               snapshots,

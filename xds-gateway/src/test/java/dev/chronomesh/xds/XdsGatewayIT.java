@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.XdsResource;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
@@ -302,6 +303,61 @@ class XdsGatewayIT {
     }
   }
 
+  @Test
+  void sharedEndpointSetsReachTheProxiesWhoseClustersUseThem() throws Exception {
+    Topics topics = newTopics();
+    try (Backend first = Backend.start();
+        Backend second = Backend.start();
+        XdsGateway gateway = startGateway(topics);
+        ConfigProducer producer = new ConfigProducer(topics);
+        EndpointsProducer endpoints = new EndpointsProducer(topics)) {
+      await().atMost(WAIT).until(gateway::isReady);
+      // The proxy config without its ClusterLoadAssignment: that comes from the endpoints topic.
+      List<XdsResource> withoutEndpoints =
+          ProxylessConfigs.resources(first.port()).stream()
+              .filter(r -> !r.getTypeUrl().equals(Resources.V3.ENDPOINT_TYPE_URL))
+              .toList();
+      producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", withoutEndpoints));
+      endpoints.send("default", ProxylessConfigs.endpoints(first.port()), "v1");
+
+      ManagedChannel channel = xdsChannel(gateway.port(), NODE);
+      try {
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> check(channel));
+        assertThat(first.calls()).isPositive();
+        assertThat(gateway.snapshots().users("default", ProxylessConfigs.SERVICE)).isEqualTo(1);
+        String clustersVersion =
+            gateway.snapshots().get(NODE).version(Resources.V3.CLUSTER_TYPE_URL);
+        String endpointsVersion =
+            gateway.snapshots().get(NODE).version(Resources.V3.ENDPOINT_TYPE_URL);
+
+        // A new endpoint set moves the calls; the node's other resources keep their version.
+        endpoints.send("default", ProxylessConfigs.endpoints(second.port()), "v2");
+        await()
+            .atMost(WAIT)
+            .untilAsserted(
+                () -> {
+                  check(channel);
+                  assertThat(second.calls()).isPositive();
+                });
+        assertThat(gateway.snapshots().get(NODE).version(Resources.V3.CLUSTER_TYPE_URL))
+            .isEqualTo(clustersVersion);
+        assertThat(gateway.snapshots().get(NODE).version(Resources.V3.ENDPOINT_TYPE_URL))
+            .isNotEqualTo(endpointsVersion);
+
+        // Endpoint sets of another mesh with the same cluster name do not leak in.
+        endpoints.send("other", ProxylessConfigs.endpoints(first.port()), "v3");
+        int firstCalls = first.calls();
+        for (int i = 0; i < 3; i++) {
+          check(channel);
+        }
+        assertThat(first.calls()).isEqualTo(firstCalls);
+      } finally {
+        channel.shutdownNow();
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   // ---- helpers ----
 
   private static Topics newTopics() {
@@ -424,6 +480,44 @@ class XdsGatewayIT {
     void send(String key, ProxyConfig value) {
       producer.beginTransaction();
       producer.send(new ProducerRecord<>(topic, key, value));
+      producer.commitTransaction();
+    }
+
+    @Override
+    public void close() {
+      producer.close();
+    }
+  }
+
+  /** Writes endpoint sets the way the projector does: transactionally, key mesh/cluster. */
+  private static final class EndpointsProducer implements AutoCloseable {
+    private final String topic;
+    private final KafkaProducer<String, ClusterEndpoints> producer;
+
+    EndpointsProducer(Topics topics) {
+      this.topic = topics.endpoints();
+      this.producer =
+          new KafkaProducer<>(
+              Map.of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  kafka.bootstrapServers(),
+                  ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                  "xds-gateway-it-" + topic),
+              new StringSerializer(),
+              AvroSerde.forValues(REGISTRY, ClusterEndpoints.class));
+      producer.initTransactions();
+    }
+
+    void send(String mesh, ClusterLoadAssignment cla, String version) {
+      ClusterEndpoints value =
+          ClusterEndpoints.newBuilder()
+              .setMesh(mesh)
+              .setCluster(cla.getClusterName())
+              .setVersion(version)
+              .setLoadAssignment(java.nio.ByteBuffer.wrap(cla.toByteArray()))
+              .build();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, mesh + "/" + cla.getClusterName(), value));
       producer.commitTransaction();
     }
 
