@@ -8,6 +8,7 @@ import dev.chronomesh.commandapi.auth.Principal;
 import dev.chronomesh.commandapi.decider.Commands;
 import dev.chronomesh.events.avro.CommandKind;
 import dev.chronomesh.events.avro.CommandResult;
+import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceChange;
 import dev.chronomesh.meshmodel.Command;
@@ -15,6 +16,7 @@ import dev.chronomesh.meshmodel.Decider;
 import dev.chronomesh.meshmodel.Decision;
 import dev.chronomesh.meshmodel.InternalTypes;
 import dev.chronomesh.meshmodel.MeshState;
+import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceMapper;
 import dev.chronomesh.meshmodel.ResourceType;
@@ -22,6 +24,9 @@ import dev.chronomesh.meshmodel.Scope;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.policy.Policy;
+import dev.chronomesh.meshmodel.policy.PolicyEngine;
+import dev.chronomesh.meshmodel.policy.PolicyResources;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.net.URLEncoder;
@@ -85,8 +90,53 @@ final class ResourceRoutes {
         app.delete(item, ctx -> delete(ctx, type, ctx.pathParam("mesh"), ctx.pathParam("name")));
         app.get("/meshes/{mesh}/" + type.plural(), ctx -> list(ctx, type, ctx.pathParam("mesh")));
         app.get("/" + type.plural(), ctx -> list(ctx, type, null));
+        if (PolicyResources.isPolicyType(type.name())) {
+          app.get(
+              item + "/_resources/dataplanes",
+              ctx -> policyDataplanes(ctx, type, ctx.pathParam("mesh"), ctx.pathParam("name")));
+        }
       }
     }
+  }
+
+  /**
+   * Kuma's inspect API: the dataplanes of the mesh that the policy's top-level targetRef selects,
+   * sorted by name, paged like the lists.
+   */
+  private void policyDataplanes(Context ctx, ResourceType type, String mesh, String name) {
+    int size =
+        Requests.intParam(ctx, "size", Requests.DEFAULT_PAGE_SIZE, 1, Requests.MAX_PAGE_SIZE);
+    int offset = Requests.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    MeshState state = view.mesh(mesh);
+    Resource resource = state.get(type, name).orElseThrow(() -> notFound(type, mesh, name));
+    Policy policy =
+        PolicyResources.toEngine(resource.payload())
+            .orElseThrow(() -> new IllegalStateException(type + " is not a policy type"));
+    List<Resource> selected = new ArrayList<>();
+    for (Resource dp : state.list(ResourceType.DATAPLANE)) {
+      if (PolicyEngine.selects(policy, ProxyViews.of((DataplaneResource) dp.payload()))) {
+        selected.add(dp);
+      }
+    }
+    ObjectNode page = json.createObjectNode();
+    page.put("total", selected.size());
+    ArrayNode items = page.putArray("items");
+    int end = (int) Math.min(selected.size(), (long) offset + size);
+    for (int i = offset; i < end; i++) {
+      Resource dp = selected.get(i);
+      ObjectNode item = items.addObject();
+      item.put("kind", ResourceType.DATAPLANE.name());
+      item.put("mesh", dp.mesh());
+      item.put("name", dp.name());
+      ObjectNode labels = item.putObject("labels");
+      new TreeMap<>(labelsOf(ResourceType.DATAPLANE.mapper(), dp.payload())).forEach(labels::put);
+    }
+    if (end < selected.size()) {
+      page.put("next", Requests.selfUrl(ctx, "offset=" + end + "&size=" + size));
+    } else {
+      page.putNull("next");
+    }
+    respond(ctx, 200, page);
   }
 
   private void put(Context ctx, ResourceType type, String mesh, String name) {

@@ -415,6 +415,175 @@ class CommandApiIT {
                     .isEqualTo(200));
   }
 
+  @Test
+  void storesPoliciesAndAnswersWhichDataplanesTheySelect() throws Exception {
+    assertThat(
+            send(
+                    server,
+                    "PUT",
+                    "/meshes/policies",
+                    "application/json",
+                    "{\"type\":\"Mesh\",\"name\":\"policies\"}")
+                .status())
+        .isEqualTo(201);
+    for (String dp : List.of("web-1", "web-2", "db-1")) {
+      Response r =
+          send(
+              server,
+              "PUT",
+              "/meshes/policies/dataplanes/" + dp,
+              "application/yaml",
+              dataplane("policies", dp)
+                  .replace(
+                      "name: " + dp,
+                      "name: " + dp + "\nlabels:\n  app: " + dp.substring(0, dp.indexOf('-'))));
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+    }
+
+    String timeout =
+        """
+        type: MeshTimeout
+        mesh: policies
+        name: web-timeouts
+        labels:
+          team: web
+        spec:
+          targetRef:
+            kind: Dataplane
+            labels:
+              app: web
+          to:
+            - targetRef:
+                kind: MeshService
+                name: db-1-svc
+              default:
+                idleTimeout: 1m30s
+                http:
+                  requestTimeout: 15s
+          from:
+            - targetRef:
+                kind: Mesh
+              default:
+                connectionTimeout: 2s
+        """;
+    Response put =
+        send(
+            server,
+            "PUT",
+            "/meshes/policies/meshtimeouts/web-timeouts",
+            "application/yaml",
+            timeout);
+    assertThat(put.status()).as(put.body()).isEqualTo(201);
+    Response got = send(server, "GET", "/meshes/policies/meshtimeouts/web-timeouts", null, null);
+    assertThat(got.status()).isEqualTo(200);
+    JsonNode expected =
+        new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(timeout);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) expected.get("labels"))
+        .put("kuma.io/mesh", "policies")
+        .put("kuma.io/origin", "zone")
+        .put("kuma.io/env", "universal");
+    com.fasterxml.jackson.databind.node.ObjectNode body = got.json().deepCopy();
+    body.remove(List.of("creationTime", "modificationTime"));
+    assertThat(body).isEqualTo(expected);
+
+    String route =
+        """
+        {"type": "MeshHTTPRoute", "mesh": "policies", "name": "to-db",
+         "spec": {"targetRef": {"kind": "MeshService", "name": "db-1-svc"},
+          "to": [{"targetRef": {"kind": "MeshService", "name": "db-1-svc"},
+                  "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/v2"}}],
+                             "default": {"backendRefs": [
+                               {"kind": "MeshService", "name": "db-1-svc", "weight": 1}]}}]}]}}
+        """;
+    Response putRoute =
+        send(server, "PUT", "/meshes/policies/meshhttproutes/to-db", "application/json", route);
+    assertThat(putRoute.status()).as(putRoute.body()).isEqualTo(201);
+    JsonNode gotRoute =
+        send(server, "GET", "/meshes/policies/meshhttproutes/to-db", null, null).json();
+    assertThat(gotRoute.get("spec")).isEqualTo(JSON.readTree(route).get("spec"));
+    assertThat(names(send(server, "GET", "/meshhttproutes", null, null).json())).contains("to-db");
+
+    Response selected =
+        send(
+            server,
+            "GET",
+            "/meshes/policies/meshtimeouts/web-timeouts/_resources/dataplanes",
+            null,
+            null);
+    assertThat(selected.status()).as(selected.body()).isEqualTo(200);
+    assertThat(selected.json().get("total").asInt()).isEqualTo(2);
+    assertThat(selected.json().get("items").get(0))
+        .isEqualTo(
+            JSON.readTree(
+                "{\"kind\":\"Dataplane\",\"mesh\":\"policies\",\"name\":\"web-1\","
+                    + "\"labels\":{\"app\":\"web\",\"kuma.io/env\":\"universal\","
+                    + "\"kuma.io/mesh\":\"policies\",\"kuma.io/origin\":\"zone\"}}"));
+    assertThat(names(selected.json())).containsExactly("web-1", "web-2");
+    assertThat(selected.json().get("next").isNull()).isTrue();
+    Response firstPage =
+        send(
+            server,
+            "GET",
+            "/meshes/policies/meshtimeouts/web-timeouts/_resources/dataplanes?size=1",
+            null,
+            null);
+    assertThat(names(firstPage.json())).containsExactly("web-1");
+    assertThat(firstPage.json().get("next").asText()).endsWith("offset=1&size=1");
+    JsonNode byRoute =
+        send(
+                server,
+                "GET",
+                "/meshes/policies/meshhttproutes/to-db/_resources/dataplanes",
+                null,
+                null)
+            .json();
+    assertThat(names(byRoute)).containsExactly("db-1");
+    Response missing =
+        send(server, "GET", "/meshes/policies/meshretries/nope/_resources/dataplanes", null, null);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.contentType()).startsWith("application/problem+json");
+
+    Map<TopicPartition, Long> before = endOffsets();
+    Response invalid =
+        send(
+            server,
+            "PUT",
+            "/meshes/policies/meshtimeouts/bad",
+            "application/yaml",
+            """
+            type: MeshTimeout
+            mesh: policies
+            name: bad
+            spec:
+              to:
+                - targetRef: {kind: MeshSubset, tags: {a: b}}
+                  default: {idleTimeout: soon, bogus: 1}
+              from:
+                - targetRef: {kind: MeshService, name: x}
+                  default: {http: {requestTimeout: 5}}
+            """);
+    assertThat(invalid.status()).as(invalid.body()).isEqualTo(400);
+    assertThat(invalid.contentType()).startsWith("application/problem+json");
+    List<String> fields = new ArrayList<>();
+    invalid.json().get("invalid_parameters").forEach(p -> fields.add(p.get("field").asText()));
+    assertThat(fields)
+        .containsExactlyInAnyOrder(
+            "spec.to[0].targetRef.kind",
+            "spec.to[0].default.idleTimeout",
+            "spec.to[0].default.bogus",
+            "spec.from[0].targetRef.kind",
+            "spec.from[0].default.http.requestTimeout");
+    Response noMesh =
+        send(
+            server,
+            "PUT",
+            "/meshes/nomesh/meshretries/r",
+            "application/yaml",
+            "type: MeshRetry\nmesh: nomesh\nname: r\nspec:\n  to:\n  - targetRef: {kind: Mesh}\n    default: {tcp: {maxConnectAttempt: 2}}\n");
+    assertThat(noMesh.status()).as(noMesh.body()).isEqualTo(400);
+    assertThat(endOffsets()).as("nothing written by a rejection").isEqualTo(before);
+  }
+
   // --- helpers ---
 
   private static String dataplane(String mesh, String name) {

@@ -63,7 +63,86 @@ public record ResourceType(
           List.of("secret", "secrets"),
           new SecretMapper());
 
-  private static final List<ResourceType> ALL = List.of(MESH, DATAPLANE, SECRET);
+  public static final ResourceType MESH_TIMEOUT =
+      policy(
+          "MeshTimeout",
+          "meshtimeouts",
+          "Mesh Timeout",
+          "Mesh Timeouts",
+          "meshtimeout",
+          "meshtimeouts");
+  public static final ResourceType MESH_RETRY =
+      policy("MeshRetry", "meshretries", "Mesh Retry", "Mesh Retries", "meshretry", "meshretries");
+  public static final ResourceType MESH_CIRCUIT_BREAKER =
+      policy(
+          "MeshCircuitBreaker",
+          "meshcircuitbreakers",
+          "Mesh Circuit Breaker",
+          "Mesh Circuit Breakers",
+          "meshcircuitbreaker",
+          "meshcircuitbreakers");
+  public static final ResourceType MESH_HEALTH_CHECK =
+      policy(
+          "MeshHealthCheck",
+          "meshhealthchecks",
+          "Mesh Health Check",
+          "Mesh Health Checks",
+          "meshhealthcheck",
+          "meshhealthchecks");
+  public static final ResourceType MESH_LOAD_BALANCING_STRATEGY =
+      policy(
+          "MeshLoadBalancingStrategy",
+          "meshloadbalancingstrategies",
+          "Mesh Load Balancing Strategy",
+          "Mesh Load Balancing Strategies",
+          "meshloadbalancingstrategy",
+          "meshloadbalancingstrategies");
+  public static final ResourceType MESH_HTTP_ROUTE =
+      policy(
+          "MeshHTTPRoute",
+          "meshhttproutes",
+          "Mesh HTTP Route",
+          "Mesh HTTP Routes",
+          "meshhttproute",
+          "meshhttproutes");
+  public static final ResourceType MESH_TCP_ROUTE =
+      policy(
+          "MeshTCPRoute",
+          "meshtcproutes",
+          "Mesh TCP Route",
+          "Mesh TCP Routes",
+          "meshtcproute",
+          "meshtcproutes");
+
+  private static final List<ResourceType> ALL =
+      List.of(
+          MESH,
+          DATAPLANE,
+          SECRET,
+          MESH_TIMEOUT,
+          MESH_RETRY,
+          MESH_CIRCUIT_BREAKER,
+          MESH_HEALTH_CHECK,
+          MESH_LOAD_BALANCING_STRATEGY,
+          MESH_HTTP_ROUTE,
+          MESH_TCP_ROUTE);
+
+  /**
+   * A mesh-scoped targetRef policy type (see {@link
+   * dev.chronomesh.meshmodel.policy.PolicyResources}).
+   */
+  private static ResourceType policy(
+      String name, String plural, String singular, String pluralDisplay, String... cliNames) {
+    return new ResourceType(
+        name,
+        plural,
+        Scope.MESH,
+        singular,
+        pluralDisplay,
+        List.of(cliNames),
+        new PolicyMapper<>(name));
+  }
+
   private static final Set<String> COMMON =
       Set.of("type", "name", "mesh", "labels", "creationTime", "modificationTime");
 

@@ -294,6 +294,54 @@ class DeciderTest {
         .containsExactly("name");
   }
 
+  @Test
+  void rejectsPolicyInAMeshThatDoesNotExist() {
+    given();
+
+    Decision decision = when(upsertTimeout("default", "t1"));
+
+    assertThat(((Decision.Rejected) decision).violations())
+        .containsExactly(new Violation("mesh", "mesh \"default\" does not exist"));
+  }
+
+  @Test
+  void policiesBlockMeshDeleteAndCascadeWithIt() {
+    given(upsertMesh("default"), upsertTimeout("default", "t1"), upsertTimeout("default", "t2"));
+
+    Decision blocked = when(delete(ResourceType.MESH, "default", "default"));
+    assertThat(((Decision.Rejected) blocked).reason()).isEqualTo(Decision.Reason.CONFLICT);
+
+    Decision.Accepted accepted =
+        (Decision.Accepted)
+            when(
+                new Command.Delete(
+                    ResourceType.MESH,
+                    "default",
+                    "default",
+                    Command.Conditions.NONE,
+                    true,
+                    meta()));
+    assertThat(accepted.events())
+        .extracting(e -> e.getResourceType() + "/" + e.getName())
+        .containsExactly("MeshTimeout/t1", "MeshTimeout/t2", "Mesh/default");
+    MeshState after = state;
+    for (ResourceEvent e : accepted.events()) {
+      after = after.evolve(e);
+    }
+    assertThat(after.all()).isEmpty();
+  }
+
+  private Command upsertTimeout(String mesh, String name) {
+    String yaml =
+        "type: MeshTimeout\nmesh: "
+            + mesh
+            + "\nname: "
+            + name
+            + "\nspec:\n  to:\n  - targetRef: {kind: Mesh}\n    default: {idleTimeout: 10s}\n";
+    return new Command.Upsert(
+        ResourceType.MESH_TIMEOUT, mesh, name, parse(ResourceType.MESH_TIMEOUT, yaml), meta());
+  }
+
   private Command conditional(Command command, Command.Conditions conditions) {
     Command.Upsert u = (Command.Upsert) command;
     return new Command.Upsert(u.type(), u.mesh(), u.name(), u.payload(), conditions, u.metadata());

@@ -42,7 +42,7 @@ class DescriptorTest {
   @Test
   void describesTypesAsKumasResourcesEndpoint() {
     assertThat(ResourceType.resourcesDocument().toString())
-        .isEqualTo(
+        .startsWith(
             "{\"resources\":["
                 + "{\"name\":\"Mesh\",\"scope\":\"Global\",\"path\":\"meshes\","
                 + "\"singularDisplayName\":\"Mesh\",\"pluralDisplayName\":\"Meshes\","
@@ -52,6 +52,17 @@ class DescriptorTest {
                 + "\"cliNames\":[\"dataplane\",\"dataplanes\",\"dp\"]},"
                 + "{\"name\":\"Secret\",\"scope\":\"Mesh\",\"path\":\"secrets\","
                 + "\"singularDisplayName\":\"Secret\",\"pluralDisplayName\":\"Secrets\","
-                + "\"cliNames\":[\"secret\",\"secrets\"]}]}");
+                + "\"cliNames\":[\"secret\",\"secrets\"]},");
+    assertThat(ResourceType.resourcesDocument().get("resources"))
+        .contains(ResourceType.MESH_TIMEOUT.describe(), ResourceType.MESH_HTTP_ROUTE.describe());
+    assertThat(ResourceType.MESH_LOAD_BALANCING_STRATEGY.describe().toString())
+        .isEqualTo(
+            "{\"name\":\"MeshLoadBalancingStrategy\",\"scope\":\"Mesh\","
+                + "\"path\":\"meshloadbalancingstrategies\","
+                + "\"singularDisplayName\":\"Mesh Load Balancing Strategy\","
+                + "\"pluralDisplayName\":\"Mesh Load Balancing Strategies\","
+                + "\"cliNames\":[\"meshloadbalancingstrategy\",\"meshloadbalancingstrategies\"]}");
+    assertThat(ResourceType.byCliName("MeshRetries")).contains(ResourceType.MESH_RETRY);
+    assertThat(ResourceType.byPlural("meshtcproutes")).contains(ResourceType.MESH_TCP_ROUTE);
   }
 }

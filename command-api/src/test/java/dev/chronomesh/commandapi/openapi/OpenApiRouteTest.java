@@ -109,8 +109,30 @@ class OpenApiRouteTest {
 
   @Test
   void describedRoutesAreTheRoutesOfDocsApiMd() {
+    List<String> policyRoutes = new ArrayList<>();
+    for (String plural :
+        List.of(
+            "meshtimeouts",
+            "meshretries",
+            "meshcircuitbreakers",
+            "meshhealthchecks",
+            "meshloadbalancingstrategies",
+            "meshhttproutes",
+            "meshtcproutes")) {
+      String item = "/meshes/{mesh}/" + plural + "/{name}";
+      policyRoutes.addAll(
+          List.of(
+              "GET /meshes/{mesh}/" + plural,
+              "GET " + item,
+              "PUT " + item,
+              "DELETE " + item,
+              "GET " + item + "/_resources/dataplanes",
+              "GET /" + plural));
+    }
     assertThat(OpenApiRoute.describedRoutes())
-        .containsExactlyInAnyOrder(
+        .containsAll(policyRoutes)
+        .hasSize(28 + policyRoutes.size())
+        .contains(
             "GET /_resources",
             "GET /meshes",
             "GET /meshes/{name}",
