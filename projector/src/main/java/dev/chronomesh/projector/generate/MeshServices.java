@@ -24,21 +24,23 @@ final class MeshServices {
   /** The inbound tag naming the protocol of a service. */
   static final String PROTOCOL_TAG = "kuma.io/protocol";
 
-  /** service → zone ("" when untagged) → endpoints; both maps sorted. */
-  private final SortedMap<String, SortedMap<String, List<Endpoint>>> endpoints;
+  /** service → its ready endpoints with their zone and inbound tags, in dataplane order. */
+  private final SortedMap<String, List<Tagged>> endpoints;
 
   /** service → the common protocol of all its inbounds (ready or not). */
   private final SortedMap<String, Protocol> protocols;
 
+  /** A ready endpoint, the zone it is in ("" when untagged) and its inbound's tags. */
+  private record Tagged(String zone, Endpoint endpoint, Map<String, String> tags) {}
+
   private MeshServices(
-      SortedMap<String, SortedMap<String, List<Endpoint>>> endpoints,
-      SortedMap<String, Protocol> protocols) {
+      SortedMap<String, List<Tagged>> endpoints, SortedMap<String, Protocol> protocols) {
     this.endpoints = endpoints;
     this.protocols = protocols;
   }
 
   static MeshServices of(MeshResources mesh) {
-    SortedMap<String, SortedMap<String, List<Endpoint>>> endpoints = new TreeMap<>();
+    SortedMap<String, List<Tagged>> endpoints = new TreeMap<>();
     SortedMap<String, Protocol> protocols = new TreeMap<>();
     for (DataplaneResource dp : mesh.dataplanes()) {
       for (Inbound inbound : dp.getInbound()) {
@@ -49,11 +51,10 @@ final class MeshServices {
         }
         Protocol protocol = Protocol.parse(tags.get(PROTOCOL_TAG));
         protocols.merge(service, protocol, Protocol::common);
-        SortedMap<String, List<Endpoint>> zones =
-            endpoints.computeIfAbsent(service, s -> new TreeMap<>());
+        List<Tagged> ready = endpoints.computeIfAbsent(service, s -> new ArrayList<>());
         if (ProxylessGrpcGenerator.isReady(inbound)) {
           String zone = Objects.requireNonNullElse(tags.get(ProxylessGrpcGenerator.ZONE_TAG), "");
-          zones.computeIfAbsent(zone, z -> new ArrayList<>()).add(endpoint(dp, inbound));
+          ready.add(new Tagged(zone, endpoint(dp, inbound), Map.copyOf(tags)));
         }
       }
     }
@@ -70,10 +71,27 @@ final class MeshServices {
     return protocols.getOrDefault(service, Protocol.UNKNOWN);
   }
 
-  /** The load assignment of {@code service}: no endpoints for a service without ready inbounds. */
-  ClusterLoadAssignment loadAssignment(String service) {
-    return ProxylessGrpcGenerator.loadAssignment(
-        service, endpoints.getOrDefault(service, new TreeMap<>()));
+  /**
+   * The load assignment of cluster {@code clusterName}: the ready endpoints of the selector's
+   * service whose inbound tags contain all the selector's tags, by zone; no endpoints when none is.
+   */
+  ClusterLoadAssignment loadAssignment(String clusterName, EndpointSelector selector) {
+    SortedMap<String, List<Endpoint>> zones = new TreeMap<>();
+    for (Tagged t : endpoints.getOrDefault(selector.service(), List.of())) {
+      boolean selected =
+          selector.tags().entrySet().stream()
+              .allMatch(e -> e.getValue().equals(t.tags().get(e.getKey())));
+      if (selected) {
+        zones.computeIfAbsent(t.zone(), z -> new ArrayList<>()).add(t.endpoint());
+      }
+    }
+    return ProxylessGrpcGenerator.loadAssignment(clusterName, zones);
+  }
+
+  /** The Place protocol name of {@code service}: http, http2, grpc, or tcp for anything else. */
+  String placeProtocol(String service) {
+    Protocol p = protocol(service);
+    return p.isHttp() ? p.name().toLowerCase(Locale.ROOT) : "tcp";
   }
 
   private static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {

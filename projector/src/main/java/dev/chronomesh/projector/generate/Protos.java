@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** Deterministic protobuf encoding: the same message always gives the same bytes. */
-final class Protos {
+public final class Protos {
   /** Aggregated discovery (ADS, v3): where every flavour's RDS and EDS resources come from. */
   static final ConfigSource ADS =
       ConfigSource.newBuilder()
@@ -31,7 +31,7 @@ final class Protos {
   /**
    * Serializes with deterministic map ordering (plain {@code toByteString()} does not promise it).
    */
-  static ByteString deterministicBytes(Message message) {
+  public static ByteString deterministicBytes(Message message) {
     byte[] out = new byte[message.getSerializedSize()];
     CodedOutputStream stream = CodedOutputStream.newInstance(out);
     stream.useDeterministicSerialization();
@@ -45,7 +45,7 @@ final class Protos {
   }
 
   /** {@code Any} holding the deterministic bytes of {@code message}. */
-  static Any pack(Message message) {
+  public static Any pack(Message message) {
     return Any.newBuilder()
         .setTypeUrl(typeUrl(message))
         .setValue(deterministicBytes(message))

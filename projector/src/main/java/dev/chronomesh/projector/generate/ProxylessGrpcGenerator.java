@@ -4,6 +4,7 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.projector.generate.policy.Place;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -13,9 +14,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -26,19 +25,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Generates the xDS resources of a proxyless gRPC client (grpc-xds): for every service of the mesh
  * a Listener (with an api_listener, named as the service so {@code xds:///<service>} finds it), a
- * RouteConfiguration, an EDS Cluster and its ClusterLoadAssignment. In this flavour every proxy of
- * the mesh reaches every service; the proxy itself only has to belong to the mesh.
+ * RouteConfiguration and an EDS Cluster (its ClusterLoadAssignment is shared, see {@link
+ * MeshContext#loadAssignment}). In this flavour every proxy of the mesh reaches every service; the
+ * proxy itself only has to belong to the mesh.
  */
-public final class ProxylessGrpcGenerator {
+final class ProxylessGrpcGenerator {
   /** The inbound tag naming the service an inbound belongs to. */
-  public static final String SERVICE_TAG = "kuma.io/service";
+  static final String SERVICE_TAG = "kuma.io/service";
 
   /** The inbound tag naming the zone (the locality of its endpoints). */
-  public static final String ZONE_TAG = "kuma.io/zone";
+  static final String ZONE_TAG = "kuma.io/zone";
 
   static final String ROUTER_FILTER = "envoy.filters.http.router";
   static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
@@ -50,22 +51,36 @@ public final class ProxylessGrpcGenerator {
   private ProxylessGrpcGenerator() {}
 
   /**
-   * The resources of {@code dataplane}'s config, sorted by type URL then name.
+   * The config of proxyless {@code dataplane}: per service of the mesh its listener, route
+   * configuration and EDS cluster, plus the subset clusters its MeshHTTPRoutes split to. Only the
+   * outboundCluster and outboundRoute policy hooks apply here ({@link Place#proxyless()}).
    *
    * @throws IllegalArgumentException when the dataplane does not belong to the mesh
    */
-  public static List<GeneratedResource> generate(MeshResources mesh, DataplaneResource dataplane) {
-    Objects.requireNonNull(mesh, "mesh").requireMember(dataplane);
-    MeshServices services = MeshServices.of(mesh);
-    List<GeneratedResource> out = new ArrayList<>(services.names().size() * 4);
+  static GeneratedConfig generate(MeshContext mesh, DataplaneResource dataplane) {
+    Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
+    MeshServices services = mesh.services();
+    PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
+    MeshRoutes routes = MeshRoutes.of(mesh, dataplane);
+    List<GeneratedResource> out = new ArrayList<>(services.names().size() * 3);
+    SortedMap<String, EndpointSelector> clusters = new TreeMap<>();
     for (String service : services.names()) {
+      Place place = new Place(service, "grpc", true);
+      MeshRoutes.HttpRoutes http =
+          MeshRoutes.httpRoutes(
+              service, routes.http(service), true, a -> hooks.outboundRoute(place, a));
       out.add(Protos.resource(service, listener(service)));
-      out.add(Protos.resource(service, routeConfiguration(service)));
-      out.add(Protos.resource(service, cluster(service)));
-      out.add(Protos.resource(service, services.loadAssignment(service)));
+      out.add(Protos.resource(service, routeConfiguration(service, http.routes())));
+      clusters.put(service, EndpointSelector.of(service));
+      clusters.putAll(http.clusters());
     }
-    out.sort(GeneratedResource.ORDER);
-    return List.copyOf(out);
+    clusters.forEach(
+        (name, selector) -> {
+          Cluster.Builder cluster = cluster(name).toBuilder();
+          hooks.outboundCluster(new Place(selector.service(), "grpc", true), cluster);
+          out.add(Protos.resource(name, cluster.build()));
+        });
+    return new GeneratedConfig(out, clusters);
   }
 
   /** Ready: state absent or Ready, and health absent or ready. NotReady and Ignored are not. */
@@ -93,17 +108,11 @@ public final class ProxylessGrpcGenerator {
         .build();
   }
 
-  static RouteConfiguration routeConfiguration(String service) {
+  static RouteConfiguration routeConfiguration(String service, List<Route> routes) {
     return RouteConfiguration.newBuilder()
         .setName(service)
         .addVirtualHosts(
-            VirtualHost.newBuilder()
-                .setName(service)
-                .addDomains("*")
-                .addRoutes(
-                    Route.newBuilder()
-                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                        .setRoute(RouteAction.newBuilder().setCluster(service))))
+            VirtualHost.newBuilder().setName(service).addDomains("*").addAllRoutes(routes))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package dev.chronomesh.projector.generate;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
@@ -8,6 +9,7 @@ import com.google.protobuf.Value;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.projector.generate.policy.Place;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
@@ -37,9 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -55,7 +56,9 @@ import java.util.regex.Pattern;
  *       (defaults: the inbound's address and port, as Kuma);
  *   <li>per outbound: a listener {@code outbound:<address>:<port>} (address default 127.0.0.1),
  *       HTTP or TCP by the common protocol of the service's inbounds, routing to the EDS cluster
- *       named as the service; per outbound service one such cluster and its ClusterLoadAssignment;
+ *       named as the service (or as MeshHTTPRoute/MeshTCPRoute rules say, see {@link MeshRoutes});
+ *       per cluster used one EDS cluster (its ClusterLoadAssignment is shared, see {@link
+ *       MeshContext#loadAssignment});
  *   <li>readiness and admin as Kuma generates them over xDS: the STATIC clusters {@code
  *       kuma:envoy:admin} (127.0.0.1:9901) and {@code kuma:readiness} (127.0.0.1:9902, kuma-dp's
  *       readiness reporter), and a listener {@code kuma:envoy:admin} on the dataplane's address and
@@ -63,12 +66,15 @@ import java.util.regex.Pattern;
  *       address Envoy's admin itself binds.
  * </ul>
  *
- * <p>Not generated yet: mTLS (transport sockets, RBAC), policies, transparent proxying's
- * passthrough and {@code bind_to_port: false} (a dataplane with transparentProxying gets the same
- * config as without), and anything gateway-specific (a gateway dataplane has no inbounds, so it
- * gets its outbounds and the admin resources only).
+ * <p>Policy plugins ({@link dev.chronomesh.projector.generate.policy.PolicyPlugins}) decorate these
+ * resources through {@link PolicyHooks}.
+ *
+ * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying's passthrough and
+ * {@code bind_to_port: false} (a dataplane with transparentProxying gets the same config as
+ * without), and anything gateway-specific (a gateway dataplane has no inbounds, so it gets its
+ * outbounds and the admin resources only).
  */
-public final class SidecarGenerator {
+final class SidecarGenerator {
   /** Kuma-dp's default Envoy admin port (node metadata is not part of the model yet). */
   static final int ADMIN_PORT = 9901;
 
@@ -94,18 +100,21 @@ public final class SidecarGenerator {
   private SidecarGenerator() {}
 
   /**
-   * The resources of {@code dataplane}'s sidecar config, sorted by type URL then name.
+   * The config of sidecar {@code dataplane}, with every policy plugin's hooks and its
+   * MeshHTTPRoutes and MeshTCPRoutes applied.
    *
    * @throws IllegalArgumentException when the dataplane does not belong to the mesh
    */
-  public static List<GeneratedResource> generate(MeshResources mesh, DataplaneResource dataplane) {
-    Objects.requireNonNull(mesh, "mesh").requireMember(dataplane);
-    MeshServices services = MeshServices.of(mesh);
+  static GeneratedConfig generate(MeshContext mesh, DataplaneResource dataplane) {
+    Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
+    MeshServices services = mesh.services();
+    PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
+    MeshRoutes routes = MeshRoutes.of(mesh, dataplane);
     // name -> resource per type; a later resource of the same name replaces an earlier one, as in
     // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
     SortedMap<String, Message> clusters = new TreeMap<>();
     SortedMap<String, Message> listeners = new TreeMap<>();
-    SortedMap<String, Message> loadAssignments = new TreeMap<>();
+    SortedMap<String, EndpointSelector> edsClusters = new TreeMap<>();
 
     for (Inbound inbound : dataplane.getInbound()) {
       String service = inbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
@@ -121,13 +130,31 @@ public final class SidecarGenerator {
               ? inbound.getServicePort()
               : inbound.getPort();
       String localCluster = "localhost:" + workloadPort;
-      clusters.put(
-          localCluster, localCluster(localCluster, workloadAddress, workloadPort, protocol));
+      // The engine's key of an unnamed (universal) inbound is its port.
+      String key = Integer.toString(inbound.getPort());
+      Place place = new Place(service, protocol.isHttp() ? placeName(protocol) : "tcp", false);
+      Cluster.Builder local =
+          localCluster(localCluster, workloadAddress, workloadPort, protocol).toBuilder();
+      hooks.inboundCluster(key, place, local);
+      clusters.put(localCluster, local.build());
       String name = "inbound:" + joinHostPort(address, inbound.getPort());
-      listeners.put(name, inboundListener(name, address, inbound, service, localCluster, protocol));
+      Filter filter =
+          protocol.isHttp()
+              ? hcm(
+                  statName(localCluster),
+                  "inbound:" + service,
+                  service,
+                  List.of(inboundRoute(localCluster, a -> hooks.inboundRoute(key, place, a))),
+                  b -> hooks.inboundHttp(key, place, b))
+              : tcpProxy(
+                  statName(localCluster),
+                  t -> {
+                    t.setCluster(localCluster);
+                    hooks.inboundTcp(key, place, t);
+                  });
+      listeners.put(name, inboundListener(name, address, inbound, filter));
     }
 
-    SortedSet<String> outboundServices = new TreeSet<>();
     for (Outbound outbound : dataplane.getOutbound()) {
       String service = outbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
       if (service == null || service.isEmpty()) {
@@ -135,14 +162,48 @@ public final class SidecarGenerator {
       }
       String address = MeshServices.firstPresent(outbound.getAddress(), DEFAULT_OUTBOUND_ADDRESS);
       String name = "outbound:" + joinHostPort(address, outbound.getPort());
-      listeners.put(
-          name, outboundListener(name, address, outbound, service, services.protocol(service)));
-      outboundServices.add(service);
+      MeshServices.Protocol protocol = services.protocol(service);
+      Place place = new Place(service, services.placeProtocol(service), false);
+      ObjectNode httpRoute = protocol.isHttp() ? routes.http(service) : null;
+      // As Kuma: a MeshHTTPRoute wins over a MeshTCPRoute on an HTTP service; a MeshTCPRoute alone
+      // makes the outbound a TCP proxy whatever the protocol.
+      List<MeshRoutes.Backend> tcpRoute = httpRoute == null ? routes.tcp(service) : null;
+      Filter filter;
+      if (protocol.isHttp() && tcpRoute == null) {
+        MeshRoutes.HttpRoutes http =
+            MeshRoutes.httpRoutes(service, httpRoute, false, a -> hooks.outboundRoute(place, a));
+        edsClusters.putAll(http.clusters());
+        filter =
+            hcm(
+                statName(service),
+                "outbound:" + service,
+                service,
+                http.routes(),
+                b -> hooks.outboundHttp(place, b));
+      } else {
+        List<MeshRoutes.Backend> backends =
+            tcpRoute != null
+                ? tcpRoute
+                : List.of(new MeshRoutes.Backend(EndpointSelector.of(service), 1));
+        backends.forEach(b -> edsClusters.put(b.selector().clusterName(), b.selector()));
+        filter =
+            tcpProxy(
+                statName(service),
+                t -> {
+                  MeshRoutes.tcpTarget(backends, t);
+                  hooks.outboundTcp(place, t);
+                });
+      }
+      listeners.put(name, outboundListener(name, address, outbound, filter));
     }
-    for (String service : outboundServices) {
-      clusters.put(service, edsCluster(service));
-      loadAssignments.put(service, services.loadAssignment(service));
-    }
+    edsClusters.forEach(
+        (name, selector) -> {
+          Cluster.Builder cluster = edsCluster(name).toBuilder();
+          hooks.outboundCluster(
+              new Place(selector.service(), services.placeProtocol(selector.service()), false),
+              cluster);
+          clusters.put(name, cluster.build());
+        });
 
     clusters.put(ADMIN_NAME, staticCluster(ADMIN_NAME, ADMIN_ADDRESS, ADMIN_PORT));
     clusters.put(
@@ -152,11 +213,14 @@ public final class SidecarGenerator {
     }
 
     List<GeneratedResource> out = new ArrayList<>();
-    for (SortedMap<String, Message> byName : List.of(clusters, listeners, loadAssignments)) {
+    for (SortedMap<String, Message> byName : List.of(clusters, listeners)) {
       byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
     }
-    out.sort(GeneratedResource.ORDER);
-    return List.copyOf(out);
+    return new GeneratedConfig(out, edsClusters);
+  }
+
+  private static String placeName(MeshServices.Protocol protocol) {
+    return protocol.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Go's net.JoinHostPort: IPv6 addresses in brackets. */
@@ -245,21 +309,7 @@ public final class SidecarGenerator {
   }
 
   private static Listener inboundListener(
-      String name,
-      String address,
-      Inbound inbound,
-      String service,
-      String localCluster,
-      MeshServices.Protocol protocol) {
-    Filter filter =
-        protocol.isHttp()
-            ? hcm(
-                statName(localCluster),
-                "inbound:" + service,
-                service,
-                localCluster,
-                /* noRouteTimeout= */ true)
-            : tcpProxy(statName(localCluster), localCluster);
+      String name, String address, Inbound inbound, Filter filter) {
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, inbound.getPort()))
@@ -270,15 +320,7 @@ public final class SidecarGenerator {
   }
 
   private static Listener outboundListener(
-      String name,
-      String address,
-      Outbound outbound,
-      String service,
-      MeshServices.Protocol protocol) {
-    Filter filter =
-        protocol.isHttp()
-            ? hcm(statName(service), "outbound:" + service, service, service, false)
-            : tcpProxy(statName(service), service);
+      String name, String address, Outbound outbound, Filter filter) {
     // As Kuma: the outbound's tags without kuma.io/mesh.
     Map<String, String> tags = new TreeMap<>(outbound.getTags());
     tags.remove("kuma.io/mesh");
@@ -325,37 +367,38 @@ public final class SidecarGenerator {
         .build();
   }
 
+  /** The inbound route: everything to the local cluster. */
+  private static Route inboundRoute(String localCluster, Consumer<RouteAction.Builder> hook) {
+    // As Kuma's inbound routes: the application, not the sidecar, decides how long it takes.
+    RouteAction.Builder action = RouteAction.newBuilder().setCluster(localCluster);
+    action.setTimeout(NO_TIMEOUT);
+    hook.accept(action);
+    return Route.newBuilder()
+        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+        .setRoute(action)
+        .build();
+  }
+
   private static Filter hcm(
       String statPrefix,
       String routeName,
       String virtualHost,
-      String cluster,
-      boolean noRouteTimeout) {
-    RouteAction.Builder action = RouteAction.newBuilder().setCluster(cluster);
-    if (noRouteTimeout) {
-      // As Kuma's inbound routes: the application, not the sidecar, decides how long it takes.
-      action.setTimeout(NO_TIMEOUT);
-    }
-    RouteConfiguration routes =
+      List<Route> routes,
+      Consumer<HttpConnectionManager.Builder> hook) {
+    RouteConfiguration config =
         RouteConfiguration.newBuilder()
             .setName(routeName)
             .setValidateClusters(BoolValue.of(false))
             .addVirtualHosts(
-                VirtualHost.newBuilder()
-                    .setName(virtualHost)
-                    .addDomains("*")
-                    .addRoutes(
-                        Route.newBuilder()
-                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                            .setRoute(action)))
+                VirtualHost.newBuilder().setName(virtualHost).addDomains("*").addAllRoutes(routes))
             .build();
-    HttpConnectionManager hcm =
+    HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(statPrefix)
-            .setRouteConfig(routes)
-            .addHttpFilters(routerFilter())
-            .build();
-    return Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Protos.pack(hcm)).build();
+            .setRouteConfig(config)
+            .addHttpFilters(routerFilter());
+    hook.accept(hcm);
+    return Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Protos.pack(hcm.build())).build();
   }
 
   private static HttpFilter routerFilter() {
@@ -365,14 +408,16 @@ public final class SidecarGenerator {
         .build();
   }
 
-  private static Filter tcpProxy(String statPrefix, String cluster) {
-    TcpProxy proxy =
-        TcpProxy.newBuilder()
-            .setStatPrefix(statPrefix)
-            .setCluster(cluster)
-            .setIdleTimeout(IDLE_TIMEOUT)
-            .build();
-    return Filter.newBuilder().setName(TCP_PROXY_FILTER).setTypedConfig(Protos.pack(proxy)).build();
+  private static Filter tcpProxy(String statPrefix, Consumer<TcpProxy.Builder> target) {
+    TcpProxy.Builder proxy = TcpProxy.newBuilder().setStatPrefix(statPrefix);
+    target.accept(proxy);
+    if (!proxy.hasIdleTimeout()) {
+      proxy.setIdleTimeout(IDLE_TIMEOUT);
+    }
+    return Filter.newBuilder()
+        .setName(TCP_PROXY_FILTER)
+        .setTypedConfig(Protos.pack(proxy.build()))
+        .build();
   }
 
   private static Metadata tagsMetadata(Map<String, String> tags) {

@@ -16,10 +16,11 @@ class AllGeneratedResourcesAreValidTest {
     List<String> problems = new ArrayList<>();
     int checked = 0;
     for (Path dir : GoldenCases.cases()) {
-      MeshResources mesh = GoldenCases.load(dir);
-      for (DataplaneResource dp : mesh.dataplanes()) {
+      MeshResources resources = GoldenCases.load(dir);
+      MeshContext mesh = MeshContext.of(resources);
+      for (DataplaneResource dp : resources.dataplanes()) {
         for (Flavour flavour : Flavour.values()) {
-          for (GeneratedResource r : flavour.generator.apply(mesh, dp)) {
+          for (GeneratedResource r : flavour.resources(mesh, dp)) {
             checked++;
             for (EnvoyValidateRules.Violation v :
                 EnvoyValidateRules.check(GoldenCases.parse(r), GoldenCases.REGISTRY)) {

@@ -14,6 +14,9 @@ import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.meshmodel.Format;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.policy.Policy;
+import dev.chronomesh.meshmodel.policy.PolicyJson;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -35,8 +38,8 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The golden cases under {@code src/test/resources/golden}: each directory holds an {@code
- * input.yaml} (Kuma universal YAML documents: one Mesh and its Dataplanes) and, per dataplane and
- * flavour, the expected {@code <dataplane>.<flavour>.json}.
+ * input.yaml} (Kuma universal YAML documents: one Mesh, its Dataplanes and targetRef policies) and,
+ * per dataplane and flavour, the expected {@code <dataplane>.<flavour>.json}.
  */
 final class GoldenCases {
   static final Path ROOT = Path.of("src/test/resources/golden");
@@ -60,13 +63,27 @@ final class GoldenCases {
     PROXYLESS("proxyless", ProxylessGrpcGenerator::generate);
 
     final String suffix;
-    final BiFunction<MeshResources, DataplaneResource, List<GeneratedResource>> generator;
+    final BiFunction<MeshContext, DataplaneResource, GeneratedConfig> generator;
 
-    Flavour(
-        String suffix,
-        BiFunction<MeshResources, DataplaneResource, List<GeneratedResource>> generator) {
+    Flavour(String suffix, BiFunction<MeshContext, DataplaneResource, GeneratedConfig> generator) {
       this.suffix = suffix;
       this.generator = generator;
+    }
+
+    /**
+     * What a proxy of this flavour receives: its config's resources plus the shared load
+     * assignments of its EDS clusters, sorted.
+     */
+    List<GeneratedResource> resources(MeshContext mesh, DataplaneResource dp) {
+      GeneratedConfig config = generator.apply(mesh, dp);
+      List<GeneratedResource> out = new ArrayList<>(config.resources());
+      config
+          .edsClusters()
+          .forEach(
+              (name, selector) ->
+                  out.add(Protos.resource(name, mesh.loadAssignment(name, selector))));
+      out.sort(GeneratedResource.ORDER);
+      return out;
     }
   }
 
@@ -92,6 +109,7 @@ final class GoldenCases {
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     MeshResource mesh = null;
     List<DataplaneResource> dataplanes = new ArrayList<>();
+    List<Policy> policies = new ArrayList<>();
     List<String> documents = List.of(text.split("(?m)^---\\s*$"));
     for (int i = 0; i < documents.size(); i++) {
       String doc = documents.get(i);
@@ -101,6 +119,15 @@ final class GoldenCases {
       try {
         JsonNode node = yaml.readTree(doc);
         String type = node.path("type").asText();
+        if (!type.equals("Mesh") && !type.equals("Dataplane")) {
+          List<Violation> violations = new ArrayList<>();
+          Policy policy = PolicyJson.parse(node, violations);
+          if (!violations.isEmpty()) {
+            throw new IllegalArgumentException("invalid " + type + ": " + violations);
+          }
+          policies.add(policy);
+          continue;
+        }
         ResourceType resourceType =
             ResourceType.byName(type)
                 .orElseThrow(() -> new IllegalArgumentException("unknown type " + type));
@@ -121,7 +148,7 @@ final class GoldenCases {
     if (mesh == null) {
       throw new IllegalArgumentException(caseDir + "/input.yaml has no Mesh");
     }
-    return new MeshResources(mesh, dataplanes);
+    return new MeshResources(mesh, dataplanes, policies);
   }
 
   /** The file a flavour's config of a dataplane is kept in. */

@@ -34,16 +34,17 @@ class GoldenFilesTest {
                     dir.getFileName().toString(), tests(dir, GoldenCases.load(dir))));
   }
 
-  private static Stream<DynamicNode> tests(Path dir, MeshResources mesh) {
+  private static Stream<DynamicNode> tests(Path dir, MeshResources resources) {
+    MeshContext mesh = MeshContext.of(resources);
     List<DynamicNode> tests = new ArrayList<>();
-    for (DataplaneResource dp : mesh.dataplanes()) {
+    for (DataplaneResource dp : resources.dataplanes()) {
       for (Flavour flavour : Flavour.values()) {
         Path file = GoldenCases.golden(dir, dp, flavour);
         tests.add(
             DynamicTest.dynamicTest(
                 file.getFileName().toString(),
                 () -> {
-                  String actual = GoldenCases.print(flavour.generator.apply(mesh, dp));
+                  String actual = GoldenCases.print(flavour.resources(mesh, dp));
                   if (UPDATE) {
                     Files.writeString(file, actual);
                   }

@@ -33,6 +33,11 @@ class ProxylessGrpcGeneratorTest {
   static final String CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
   static final String CLA = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 
+  /** The proxyless config plus the load assignments of its clusters, as a client receives it. */
+  static List<GeneratedResource> generate(MeshResources mesh, DataplaneResource dp) {
+    return GoldenCases.Flavour.PROXYLESS.resources(MeshContext.of(mesh), dp);
+  }
+
   private static DataplaneResource backend1() {
     return dataplane("default", "backend-1", "10.0.0.1", inbound("backend", 8080));
   }
@@ -45,7 +50,7 @@ class ProxylessGrpcGeneratorTest {
   void producesFourResourcesPerServiceSortedByTypeThenName() {
     MeshResources mesh = new MeshResources(mesh("default"), List.of(web1(), backend1()));
 
-    List<GeneratedResource> resources = ProxylessGrpcGenerator.generate(mesh, web1());
+    List<GeneratedResource> resources = generate(mesh, web1());
 
     assertThat(resources)
         .extracting(r -> r.typeUrl() + " " + r.name())
@@ -77,11 +82,9 @@ class ProxylessGrpcGeneratorTest {
             inbound("backend", 8080, "version", "v1", "kuma.io/zone", "z1"));
 
     List<GeneratedResource> first =
-        ProxylessGrpcGenerator.generate(
-            new MeshResources(mesh("default"), List.of(a, web1())), web1());
+        generate(new MeshResources(mesh("default"), List.of(a, web1())), web1());
     List<GeneratedResource> second =
-        ProxylessGrpcGenerator.generate(
-            new MeshResources(mesh("default"), List.of(web1(), b)), web1());
+        generate(new MeshResources(mesh("default"), List.of(web1(), b)), web1());
 
     assertThat(second).isEqualTo(first);
     for (int i = 0; i < first.size(); i++) {
@@ -94,8 +97,7 @@ class ProxylessGrpcGeneratorTest {
   void listenerIsAnApiListenerNamedAsTheServiceWithRdsOverAdsAndTheRouterLast()
       throws InvalidProtocolBufferException {
     List<GeneratedResource> resources =
-        ProxylessGrpcGenerator.generate(
-            new MeshResources(mesh("default"), List.of(backend1())), backend1());
+        generate(new MeshResources(mesh("default"), List.of(backend1())), backend1());
 
     Listener listener = Listener.parseFrom(find(resources, LISTENER, "backend"));
     assertThat(listener.getName()).isEqualTo("backend");
@@ -144,7 +146,7 @@ class ProxylessGrpcGeneratorTest {
             withState(inbound("other", 9), "NotReady"));
 
     List<GeneratedResource> resources =
-        ProxylessGrpcGenerator.generate(new MeshResources(mesh("default"), List.of(dp)), dp);
+        generate(new MeshResources(mesh("default"), List.of(dp)), dp);
 
     ClusterLoadAssignment cla = ClusterLoadAssignment.parseFrom(find(resources, CLA, "backend"));
     assertThat(cla.getEndpointsList()).hasSize(1);
@@ -172,8 +174,7 @@ class ProxylessGrpcGeneratorTest {
     MeshResources mesh = new MeshResources(mesh("default"), dps);
 
     ClusterLoadAssignment cla =
-        ClusterLoadAssignment.parseFrom(
-            find(ProxylessGrpcGenerator.generate(mesh, dps.get(0)), CLA, "backend"));
+        ClusterLoadAssignment.parseFrom(find(generate(mesh, dps.get(0)), CLA, "backend"));
 
     assertThat(cla.getEndpointsList())
         .extracting(l -> l.getLocality().getZone())
@@ -204,8 +205,7 @@ class ProxylessGrpcGeneratorTest {
     ClusterLoadAssignment cla =
         ClusterLoadAssignment.parseFrom(
             find(
-                ProxylessGrpcGenerator.generate(
-                    new MeshResources(mesh("default"), List.of(advertised, plain)), plain),
+                generate(new MeshResources(mesh("default"), List.of(advertised, plain)), plain),
                 CLA,
                 "backend"));
 
@@ -214,29 +214,77 @@ class ProxylessGrpcGeneratorTest {
   }
 
   @Test
-  void removingAnInboundChangesOnlyTheLoadAssignment() {
+  void removingAnInboundChangesOnlyTheSharedLoadAssignment() {
     DataplaneResource backend2 =
         dataplane("default", "backend-2", "10.0.0.2", inbound("backend", 8080));
     DataplaneResource backend2Gone = dataplane("default", "backend-2", "10.0.0.2");
+    MeshContext before =
+        MeshContext.of(new MeshResources(mesh("default"), List.of(backend1(), backend2, web1())));
+    MeshContext after =
+        MeshContext.of(
+            new MeshResources(mesh("default"), List.of(backend1(), backend2Gone, web1())));
 
-    List<GeneratedResource> before =
-        ProxylessGrpcGenerator.generate(
-            new MeshResources(mesh("default"), List.of(backend1(), backend2, web1())), web1());
-    List<GeneratedResource> after =
-        ProxylessGrpcGenerator.generate(
-            new MeshResources(mesh("default"), List.of(backend1(), backend2Gone, web1())), web1());
+    GeneratedConfig configBefore = ConfigGenerator.generate(before, proxyless(web1()));
+    GeneratedConfig configAfter = ConfigGenerator.generate(after, proxyless(web1()));
 
-    assertThat(after).hasSameSizeAs(before);
-    for (int i = 0; i < before.size(); i++) {
-      GeneratedResource b = before.get(i);
-      GeneratedResource a = after.get(i);
-      assertThat(a.typeUrl() + " " + a.name()).isEqualTo(b.typeUrl() + " " + b.name());
-      boolean changed = !a.value().equals(b.value());
-      assertThat(changed)
-          .as(b.typeUrl() + " " + b.name())
-          .isEqualTo(b.typeUrl().equals(CLA) && b.name().equals("backend"));
+    assertThat(configAfter).isEqualTo(configBefore);
+    assertThat(configAfter.resources()).noneMatch(r -> r.typeUrl().equals(CLA));
+    assertThat(configAfter.edsClusters())
+        .containsEntry("backend", new EndpointSelector("backend", new java.util.TreeMap<>()));
+    EndpointSelector backend = configAfter.edsClusters().get("backend");
+    assertThat(before.loadAssignment("backend", backend).getEndpoints(0).getLbEndpointsCount())
+        .isEqualTo(2);
+    assertThat(after.loadAssignment("backend", backend).getEndpoints(0).getLbEndpointsCount())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void proxyTypeLabelChoosesTheFlavour() {
+    MeshContext mesh = MeshContext.of(new MeshResources(mesh("default"), List.of(web1())));
+
+    assertThat(ConfigGenerator.generate(mesh, proxyless(web1())).resources())
+        .extracting(GeneratedResource::name)
+        .doesNotContain("kuma:envoy:admin");
+    assertThat(ConfigGenerator.generate(mesh, web1()).resources())
+        .extracting(GeneratedResource::name)
+        .contains("kuma:envoy:admin");
+    DataplaneResource sidecar =
+        DataplaneResource.newBuilder(web1())
+            .setLabels(java.util.Map.of(ConfigGenerator.PROXY_TYPE_LABEL, "sidecar"))
+            .build();
+    assertThat(ConfigGenerator.generate(mesh, sidecar))
+        .isEqualTo(ConfigGenerator.generate(mesh, web1()));
+  }
+
+  @Test
+  void subsetClusterNameIsTheServiceAndAHashOfTheSortedTags() {
+    java.util.TreeMap<String, String> tags = new java.util.TreeMap<>();
+    tags.put("version", "v2");
+    tags.put("env", "prod");
+
+    // sha256("env=prod,version=v2"), first 4 bytes.
+    assertThat(new EndpointSelector("backend", tags).clusterName())
+        .matches("backend_[0-9a-f]{8}")
+        .isEqualTo("backend_" + sha256Prefix("env=prod,version=v2"));
+    assertThat(new EndpointSelector("backend", new java.util.TreeMap<>()).clusterName())
+        .isEqualTo("backend");
+  }
+
+  private static String sha256Prefix(String text) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d).substring(0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
     }
-    assertThat(ConfigVersion.of(after)).isNotEqualTo(ConfigVersion.of(before));
+  }
+
+  static DataplaneResource proxyless(DataplaneResource dp) {
+    return DataplaneResource.newBuilder(dp)
+        .setLabels(java.util.Map.of(ConfigGenerator.PROXY_TYPE_LABEL, "proxyless"))
+        .build();
   }
 
   @Test
@@ -244,7 +292,10 @@ class ProxylessGrpcGeneratorTest {
     MeshResources mesh = new MeshResources(mesh("default"), List.of(backend1()));
     DataplaneResource foreign = dataplane("other", "x", "10.0.0.1");
 
-    assertThatThrownBy(() -> ProxylessGrpcGenerator.generate(mesh, foreign))
+    assertThatThrownBy(() -> generate(mesh, foreign))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("belongs to mesh other, not default");
+    assertThatThrownBy(() -> ConfigGenerator.generate(MeshContext.of(mesh), foreign))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("belongs to mesh other, not default");
   }

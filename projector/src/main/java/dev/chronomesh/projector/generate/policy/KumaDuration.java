@@ -1,0 +1,68 @@
+package dev.chronomesh.projector.generate.policy;
+
+import com.google.protobuf.Duration;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses Go/Kuma duration strings ({@code 10s}, {@code 1m30s}, {@code 100ms}, {@code 1.5h}, {@code
+ * 0}) into protobuf Durations. Lenient: a string that is not a non-negative Go duration gives
+ * empty, never an exception (the admin API has validated the confs already).
+ */
+final class KumaDuration {
+  private static final Pattern PART =
+      Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
+  private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
+  private static final Map<String, BigDecimal> UNIT_NANOS =
+      Map.of(
+          "ns", BigDecimal.ONE,
+          "us", BigDecimal.valueOf(1_000L),
+          "µs", BigDecimal.valueOf(1_000L),
+          "μs", BigDecimal.valueOf(1_000L),
+          "ms", BigDecimal.valueOf(1_000_000L),
+          "s", BigDecimal.valueOf(1_000_000_000L),
+          "m", BigDecimal.valueOf(60_000_000_000L),
+          "h", BigDecimal.valueOf(3_600_000_000_000L));
+
+  private KumaDuration() {}
+
+  /** The duration {@code text} denotes, or empty when it is not a non-negative Go duration. */
+  static Optional<Duration> parse(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    String s = text.strip();
+    if (s.startsWith("+")) {
+      s = s.substring(1);
+    }
+    if (s.equals("0")) {
+      return Optional.of(Duration.getDefaultInstance());
+    }
+    if (s.isEmpty()) {
+      return Optional.empty();
+    }
+    Matcher m = PART.matcher(s);
+    BigDecimal nanos = BigDecimal.ZERO;
+    int at = 0;
+    while (at < s.length()) {
+      if (!m.find(at) || m.start() != at) {
+        return Optional.empty();
+      }
+      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(UNIT_NANOS.get(m.group(2))));
+      at = m.end();
+    }
+    BigInteger[] split = nanos.toBigInteger().divideAndRemainder(NANOS_PER_SECOND);
+    if (split[0].bitLength() > 63) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Duration.newBuilder()
+            .setSeconds(split[0].longValue())
+            .setNanos(split[1].intValue())
+            .build());
+  }
+}
