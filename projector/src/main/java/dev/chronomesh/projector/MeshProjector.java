@@ -1,27 +1,45 @@
 package dev.chronomesh.projector;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.avro.XdsResource;
+import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.policy.Policy;
+import dev.chronomesh.meshmodel.policy.PolicyEngine;
+import dev.chronomesh.meshmodel.policy.PolicyResources;
+import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.ConfigVersion;
+import dev.chronomesh.projector.generate.EndpointSelector;
+import dev.chronomesh.projector.generate.GeneratedConfig;
 import dev.chronomesh.projector.generate.GeneratedResource;
-import dev.chronomesh.projector.generate.MeshResources;
-import dev.chronomesh.projector.generate.ProxylessGrpcGenerator;
+import dev.chronomesh.projector.generate.Protos;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -32,27 +50,89 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies each event of a mesh to the resources store, regenerates the configs of the mesh's
- * proxies and forwards those whose version changed, plus tombstones for proxies that are gone.
+ * The incremental projection of one task's meshes. Each event updates the resources store and the
+ * in-memory {@link MeshImage}, marks dirty only the proxies it concerns (found through the {@link
+ * FanOutIndex}: a dataplane itself, the readers of a service whose existence or protocol changed,
+ * the proxies a policy selects before or after the change, every proxy of a changed mesh) and
+ * rewrites at once the shared endpoint sets of the clusters whose endpoints it changed, which no
+ * proxy config contains.
  *
- * <p>Walking skeleton: every event marks every proxy of its mesh dirty and regenerates it at once.
- * The incremental fan-out (indices from services and policies to the proxies they concern, short
- * coalescing windows) replaces {@code affectedProxies} later; the compare-and-forward step stays.
+ * <p>Dirty proxies are regenerated once per coalescing window. Windows are slices of event time
+ * ({@code occurredAt / window}), so which events share a window depends on the log alone: a window
+ * is flushed when the first event of a later window arrives, or, when no event has arrived for one
+ * window of wall-clock time, by a punctuator. A config is emitted only when its version (a content
+ * hash) changed; its causes are the events of the window that marked the proxy dirty.
  */
-final class MeshProjector extends ContextualProcessor<String, ResourceEvent, String, ProxyConfig> {
+final class MeshProjector extends ContextualProcessor<String, ResourceEvent, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(MeshProjector.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
   static final String MESH = "Mesh";
   static final String DATAPLANE = "Dataplane";
+  static final String CLA_TYPE_URL =
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 
+  private final long windowMs;
   private final StringSerializer keySerializer = new StringSerializer();
   private KeyValueStore<String, ResourceEvent> resources;
   private KeyValueStore<String, ProxyConfig> configs;
+  private KeyValueStore<String, ClusterEndpoints> endpoints;
+  private KeyValueStore<String, String> deps;
+  private KeyValueStore<String, String> dirtyStore;
+
+  private final Map<String, MeshImage> images = new HashMap<>();
+  private final FanOutIndex index = new FanOutIndex();
+
+  /** mesh → proxy → the events of the open window that marked it dirty (mirrors dirtyStore). */
+  private final SortedMap<String, SortedMap<String, List<EventRef>>> dirty = new TreeMap<>();
+
+  /** The event-time window the dirty proxies belong to; meaningless while none is dirty. */
+  private long openWindow;
+
+  /** Wall-clock time of the last processed event, for the idle flush. */
+  private long lastEventWallClock;
+
+  MeshProjector(Duration window) {
+    this.windowMs = Math.max(1, window.toMillis());
+  }
 
   @Override
-  public void init(ProcessorContext<String, ProxyConfig> context) {
+  public void init(ProcessorContext<String, Object> context) {
     super.init(context);
     resources = context.getStateStore(ProjectorTopology.RESOURCES_STORE);
     configs = context.getStateStore(ProjectorTopology.PROXY_CONFIGS_STORE);
+    endpoints = context.getStateStore(ProjectorTopology.ENDPOINTS_STORE);
+    deps = context.getStateStore(ProjectorTopology.PROXY_DEPS_STORE);
+    dirtyStore = context.getStateStore(ProjectorTopology.DIRTY_STORE);
+    try (KeyValueIterator<String, String> it = deps.all()) {
+      it.forEachRemaining(
+          kv -> {
+            String[] mp = splitMeshKey(kv.key);
+            index.put(mp[0], mp[1], ProxyDeps.fromJson(kv.value));
+          });
+    }
+    try (KeyValueIterator<String, String> it = dirtyStore.all()) {
+      it.forEachRemaining(
+          kv -> {
+            String[] mp = splitMeshKey(kv.key);
+            JsonNode node = readJson(kv.value);
+            openWindow = node.path("window").asLong();
+            List<EventRef> causes = new ArrayList<>();
+            node.path("causes")
+                .forEach(
+                    c ->
+                        causes.add(
+                            new EventRef(
+                                c.path("partition").asInt(),
+                                c.path("offset").asLong(),
+                                java.time.Instant.ofEpochMilli(c.path("occurredAt").asLong()))));
+            dirty.computeIfAbsent(mp[0], m -> new TreeMap<>()).put(mp[1], causes);
+          });
+    }
+    lastEventWallClock = context.currentSystemTimeMs();
+    context.schedule(
+        Duration.ofMillis(Math.max(1, windowMs / 2)),
+        PunctuationType.WALL_CLOCK_TIME,
+        this::flushIfIdle);
   }
 
   @Override
@@ -61,10 +141,10 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         context()
             .recordMetadata()
             .orElseThrow(() -> new IllegalStateException("events are processed from a topic"));
+    lastEventWallClock = context().currentSystemTimeMs();
     ResourceEvent event = record.value();
     List<String> problems = problems(record.key(), event);
     if (!problems.isEmpty()) {
-      // A dead-letter topic for invalid events is a later issue; the log is the trace for now.
       LOG.warn(
           "Skipping invalid event topic={} partition={} offset={} problems={}",
           position.topic(),
@@ -73,24 +153,34 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
           problems);
       return;
     }
-    String mesh = event.getMesh();
     String type = event.getResourceType();
-    if (!type.equals(MESH) && !type.equals(DATAPLANE)) {
+    boolean policy = PolicyResources.isPolicyType(type);
+    if (!type.equals(MESH) && !type.equals(DATAPLANE) && !policy) {
       LOG.debug(
-          "Ignoring event of a type no config reads yet mesh={} type={} offset={}",
-          mesh,
+          "Ignoring event of a type no config reads mesh={} type={} offset={}",
+          event.getMesh(),
           type,
           position.offset());
       return;
     }
-    apply(event);
+    long window = Math.max(event.getOccurredAt().toEpochMilli() / windowMs, openWindow);
+    if (window > openWindow) {
+      flush();
+      openWindow = window;
+    }
     EventRef cause =
         EventRef.newBuilder()
             .setPartition(position.partition())
             .setOffset(position.offset())
             .setOccurredAt(event.getOccurredAt())
             .build();
-    reconcile(mesh, cause, record);
+    SortedSet<String> affected =
+        switch (type) {
+          case MESH -> applyMesh(event, cause);
+          case DATAPLANE -> applyDataplane(event, cause);
+          default -> applyPolicy(event);
+        };
+    markDirty(event.getMesh(), affected, cause);
   }
 
   /** Every problem that makes this event unusable, empty when it is valid. */
@@ -141,114 +231,288 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         }
       }
       default -> {
-        // Types no config reads yet are skipped by the caller, valid or not.
+        if (PolicyResources.isPolicyType(event.getResourceType())) {
+          Optional<Policy> p = PolicyResources.toEngine(payload);
+          if (p.isEmpty()) {
+            problems.add(
+                "payload: must be a " + event.getResourceType() + " when kind is UPSERTED");
+          } else {
+            if (!p.get().type().equals(event.getResourceType())) {
+              problems.add(
+                  "payload: must be a " + event.getResourceType() + " but is " + p.get().type());
+            }
+            if (!p.get().name().equals(event.getName())) {
+              problems.add(
+                  "payload.name: must be " + event.getName() + " but is " + p.get().name());
+            }
+            if (!p.get().mesh().equals(mesh)) {
+              problems.add("payload.mesh: must be " + mesh + " but is " + p.get().mesh());
+            }
+          }
+        }
       }
     }
     return problems;
   }
 
-  private void apply(ResourceEvent event) {
-    String mesh = event.getMesh();
-    String key = resourceKey(mesh, event.getResourceType(), event.getName());
-    if (event.getKind() == EventKind.UPSERTED) {
-      resources.put(key, event);
-      return;
-    }
-    if (event.getResourceType().equals(MESH)) {
-      // As in Kuma, deleting a mesh deletes every resource in it.
-      List<String> keys = new ArrayList<>();
-      try (KeyValueIterator<String, ResourceEvent> it =
-          resources.prefixScan(meshPrefix(mesh), keySerializer)) {
-        it.forEachRemaining(kv -> keys.add(kv.key));
-      }
-      keys.forEach(resources::delete);
-      LOG.info("Deleted mesh={} resources={}", mesh, keys.size());
-    } else {
-      resources.delete(key);
-    }
+  private MeshImage image(String mesh) {
+    return images.computeIfAbsent(mesh, this::load);
   }
 
-  /**
-   * The proxies whose config this event may change. Walking skeleton: every proxy of the mesh, as
-   * every proxy reaches every service.
-   */
-  private static List<DataplaneResource> affectedProxies(MeshResources state) {
-    return state.dataplanes();
-  }
-
-  private void reconcile(String mesh, EventRef cause, Record<String, ResourceEvent> record) {
-    Optional<MeshResources> state = loadMesh(mesh);
-    Map<String, ProxyConfig> previous = previousConfigs(mesh);
-    Set<String> gone = new TreeSet<>(previous.keySet());
-    state.ifPresent(s -> s.dataplanes().forEach(dp -> gone.remove(proxyKey(mesh, dp.getName()))));
-    int emitted = 0;
-    for (DataplaneResource dp : state.map(MeshProjector::affectedProxies).orElse(List.of())) {
-      String key = proxyKey(mesh, dp.getName());
-      List<GeneratedResource> generated = ProxylessGrpcGenerator.generate(state.get(), dp);
-      String version = ConfigVersion.of(generated);
-      ProxyConfig before = previous.get(key);
-      if (before != null && before.getVersion().equals(version)) {
-        LOG.debug("Config unchanged mesh={} proxy={} version={}", mesh, dp.getName(), version);
-        continue;
-      }
-      ProxyConfig config = toAvro(mesh, dp.getName(), version, generated, cause);
-      configs.put(key, config);
-      context().forward(record.withKey(key).withValue(config).withHeaders(new RecordHeaders()));
-      emitted++;
-      LOG.info(
-          "Config changed mesh={} proxy={} version={} resources={} offset={}",
-          mesh,
-          dp.getName(),
-          version,
-          generated.size(),
-          cause.getOffset());
-    }
-    for (String key : gone) {
-      configs.delete(key);
-      context()
-          .forward(
-              record.withKey(key).<ProxyConfig>withValue(null).withHeaders(new RecordHeaders()));
-      emitted++;
-      LOG.info("Config removed mesh={} proxyKey={} offset={}", mesh, key, cause.getOffset());
-    }
-    if (emitted == 0) {
-      LOG.debug("No config changed mesh={} offset={}", mesh, cause.getOffset());
-    }
-  }
-
-  /** The mesh and its dataplanes, empty while the mesh does not exist. */
-  private Optional<MeshResources> loadMesh(String mesh) {
-    MeshResource meshResource = null;
-    List<DataplaneResource> dataplanes = new ArrayList<>();
+  /** Loads a mesh's image from the resources store. */
+  private MeshImage load(String mesh) {
+    MeshImage image = new MeshImage(mesh);
     try (KeyValueIterator<String, ResourceEvent> it =
         resources.prefixScan(meshPrefix(mesh), keySerializer)) {
       while (it.hasNext()) {
-        Object payload = it.next().value.getPayload();
+        ResourceEvent e = it.next().value;
+        Object payload = e.getPayload();
         if (payload instanceof MeshResource m) {
-          meshResource = m;
+          image.putMesh(m);
         } else if (payload instanceof DataplaneResource d) {
-          dataplanes.add(d);
+          image.putDataplane(d.getName(), d);
+        } else {
+          PolicyResources.toEngine(payload).ifPresent(p -> image.putPolicy(p.type(), p.name(), p));
         }
       }
     }
-    return meshResource == null
-        ? Optional.empty()
-        : Optional.of(new MeshResources(meshResource, dataplanes));
+    return image;
   }
 
-  /** The configs last emitted for this mesh's proxies, by record key, sorted. */
-  private Map<String, ProxyConfig> previousConfigs(String mesh) {
-    Map<String, ProxyConfig> out = new TreeMap<>();
-    try (KeyValueIterator<String, ProxyConfig> it = configs.prefixScan(mesh + ".", keySerializer)) {
-      while (it.hasNext()) {
-        KeyValue<String, ProxyConfig> kv = it.next();
-        // A mesh "a" prefix also matches mesh "a.b"'s keys: keep only this mesh's.
-        if (kv.value.getMesh().equals(mesh)) {
-          out.put(kv.key, kv.value);
-        }
+  private SortedSet<String> applyMesh(ResourceEvent event, EventRef cause) {
+    String mesh = event.getMesh();
+    SortedSet<String> affected = index.proxies(mesh);
+    if (event.getKind() == EventKind.UPSERTED) {
+      MeshImage image = image(mesh);
+      affected.addAll(image.dataplanes().keySet());
+      image.putMesh((MeshResource) event.getPayload());
+      resources.put(resourceKey(mesh, MESH, mesh), event);
+      return affected;
+    }
+    // As in Kuma, deleting a mesh deletes every resource in it.
+    List<String> keys = new ArrayList<>();
+    try (KeyValueIterator<String, ResourceEvent> it =
+        resources.prefixScan(meshPrefix(mesh), keySerializer)) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    keys.forEach(resources::delete);
+    images.put(mesh, new MeshImage(mesh));
+    LOG.info("Deleted mesh={} resources={} offset={}", mesh, keys.size(), cause.getOffset());
+    return affected;
+  }
+
+  private SortedSet<String> applyDataplane(ResourceEvent event, EventRef cause) {
+    String mesh = event.getMesh();
+    String name = event.getName();
+    MeshImage image = image(mesh);
+    DataplaneResource before = image.dataplane(name);
+    DataplaneResource after =
+        event.getKind() == EventKind.UPSERTED ? (DataplaneResource) event.getPayload() : null;
+    if (after == null) {
+      resources.delete(resourceKey(mesh, DATAPLANE, name));
+    } else {
+      resources.put(resourceKey(mesh, DATAPLANE, name), event);
+    }
+    SortedSet<String> changedServices = image.putDataplane(name, after);
+    SortedSet<String> affected = new TreeSet<>();
+    affected.add(name);
+    for (String service : changedServices) {
+      affected.addAll(index.readers(mesh, service));
+    }
+    SortedSet<String> endpointServices = MeshImage.services(before);
+    endpointServices.addAll(MeshImage.services(after));
+    if (image.exists()) {
+      for (String service : endpointServices) {
+        index
+            .clustersOf(mesh, service)
+            .forEach(
+                (cluster, selector) -> writeEndpoints(image, cluster, selector, List.of(cause)));
       }
     }
-    return out;
+    return affected;
+  }
+
+  private SortedSet<String> applyPolicy(ResourceEvent event) {
+    String mesh = event.getMesh();
+    MeshImage image = image(mesh);
+    String type = event.getResourceType();
+    Policy before = image.policy(type, event.getName());
+    Policy after =
+        event.getKind() == EventKind.UPSERTED
+            ? PolicyResources.toEngine(event.getPayload()).orElseThrow()
+            : null;
+    String key = resourceKey(mesh, type, event.getName());
+    if (after == null) {
+      resources.delete(key);
+    } else {
+      resources.put(key, event);
+    }
+    image.putPolicy(type, event.getName(), after);
+    SortedSet<String> affected = new TreeSet<>();
+    for (DataplaneResource dp : image.dataplanes().values()) {
+      var view = ProxyViews.of(dp);
+      if ((before != null && PolicyEngine.selects(before, view))
+          || (after != null && PolicyEngine.selects(after, view))) {
+        affected.add(dp.getName());
+      }
+    }
+    return affected;
+  }
+
+  private void markDirty(String mesh, SortedSet<String> proxies, EventRef cause) {
+    if (proxies.isEmpty()) {
+      return;
+    }
+    SortedMap<String, List<EventRef>> byProxy = dirty.computeIfAbsent(mesh, m -> new TreeMap<>());
+    for (String proxy : proxies) {
+      List<EventRef> causes = byProxy.computeIfAbsent(proxy, p -> new ArrayList<>());
+      causes.add(cause);
+      dirtyStore.put(meshKey(mesh, proxy), dirtyJson(openWindow, causes));
+    }
+  }
+
+  private void flushIfIdle(long now) {
+    if (!dirty.isEmpty() && now - lastEventWallClock >= windowMs) {
+      flush();
+    }
+  }
+
+  /** Regenerates every dirty proxy, emits the changed configs, and clears the dirty set. */
+  private void flush() {
+    if (dirty.isEmpty()) {
+      return;
+    }
+    int regenerated = 0;
+    int emitted = 0;
+    for (var meshEntry : dirty.entrySet()) {
+      String mesh = meshEntry.getKey();
+      MeshImage image = image(mesh);
+      for (var proxyEntry : meshEntry.getValue().entrySet()) {
+        regenerated++;
+        if (regenerate(image, proxyEntry.getKey(), proxyEntry.getValue())) {
+          emitted++;
+        }
+        dirtyStore.delete(meshKey(mesh, proxyEntry.getKey()));
+      }
+    }
+    dirty.clear();
+    LOG.debug("Flushed window={} regenerated={} emitted={}", openWindow, regenerated, emitted);
+  }
+
+  /** Regenerates one proxy; true when its config record changed. */
+  private boolean regenerate(MeshImage image, String proxy, List<EventRef> causes) {
+    String mesh = image.name();
+    String key = proxyKey(mesh, proxy);
+    DataplaneResource dp = image.exists() ? image.dataplane(proxy) : null;
+    ProxyDeps oldDeps = index.deps(mesh, proxy);
+    if (dp == null) {
+      index.remove(mesh, proxy);
+      deps.delete(meshKey(mesh, proxy));
+      releaseClusters(mesh, oldDeps, causes);
+      if (configs.get(key) == null) {
+        return false;
+      }
+      configs.delete(key);
+      forward(ProjectorTopology.CONFIGS_SINK, key, null, causes);
+      LOG.info("Config removed mesh={} proxy={}", mesh, proxy);
+      return true;
+    }
+    GeneratedConfig generated = ConfigGenerator.generate(image.context(), dp);
+    ProxyDeps newDeps = depsOf(dp, generated);
+    // Every proxy with a config is in the index (a mesh delete finds them there), even one whose
+    // config reads nothing else.
+    if (!index.has(mesh, proxy) || !newDeps.equals(oldDeps)) {
+      index.put(mesh, proxy, newDeps);
+      deps.put(meshKey(mesh, proxy), newDeps.toJson());
+    }
+    generated
+        .edsClusters()
+        .forEach(
+            (cluster, selector) -> {
+              if (endpoints.get(endpointsKey(mesh, cluster)) == null) {
+                writeEndpoints(image, cluster, selector, causes);
+              }
+            });
+    releaseClusters(mesh, oldDeps, causes);
+    String version = ConfigVersion.of(generated.resources());
+    ProxyConfig before = configs.get(key);
+    if (before != null && before.getVersion().equals(version)) {
+      LOG.debug("Config unchanged mesh={} proxy={} version={}", mesh, proxy, version);
+      return false;
+    }
+    ProxyConfig config = toAvro(mesh, proxy, version, generated.resources(), causes);
+    configs.put(key, config);
+    forward(ProjectorTopology.CONFIGS_SINK, key, config, causes);
+    LOG.info(
+        "Config changed mesh={} proxy={} version={} resources={} causes={}",
+        mesh,
+        proxy,
+        version,
+        generated.resources().size(),
+        causes.size());
+    return true;
+  }
+
+  /** Tombstones the endpoint sets of clusters no proxy uses any more. */
+  private void releaseClusters(String mesh, ProxyDeps old, List<EventRef> causes) {
+    for (String cluster : old.clusters().keySet()) {
+      String key = endpointsKey(mesh, cluster);
+      if (!index.inUse(mesh, cluster) && endpoints.get(key) != null) {
+        endpoints.delete(key);
+        forward(ProjectorTopology.ENDPOINTS_SINK, key, null, causes);
+        LOG.info("Endpoints removed mesh={} cluster={}", mesh, cluster);
+      }
+    }
+  }
+
+  /** Recomputes one cluster's endpoint set and emits it when its version changed. */
+  private void writeEndpoints(
+      MeshImage image, String cluster, EndpointSelector selector, List<EventRef> causes) {
+    String mesh = image.name();
+    ClusterLoadAssignment cla = image.context().loadAssignment(cluster, selector);
+    ByteString bytes = Protos.deterministicBytes(cla);
+    String version = ConfigVersion.of(List.of(new GeneratedResource(CLA_TYPE_URL, cluster, bytes)));
+    String key = endpointsKey(mesh, cluster);
+    ClusterEndpoints before = endpoints.get(key);
+    if (before != null && before.getVersion().equals(version)) {
+      return;
+    }
+    ClusterEndpoints value =
+        ClusterEndpoints.newBuilder()
+            .setMesh(mesh)
+            .setCluster(cluster)
+            .setVersion(version)
+            .setLoadAssignment(ByteBuffer.wrap(bytes.toByteArray()))
+            .setCauses(List.copyOf(causes))
+            .build();
+    endpoints.put(key, value);
+    forward(ProjectorTopology.ENDPOINTS_SINK, key, value, causes);
+    LOG.info(
+        "Endpoints changed mesh={} cluster={} version={} endpoints={}",
+        mesh,
+        cluster,
+        version,
+        cla.getEndpointsList().stream().mapToInt(l -> l.getLbEndpointsCount()).sum());
+  }
+
+  /** What a proxy's config reads: see {@link ProxyDeps}. */
+  private static ProxyDeps depsOf(DataplaneResource dp, GeneratedConfig generated) {
+    boolean proxyless = "proxyless".equals(dp.getLabels().get(ConfigGenerator.PROXY_TYPE_LABEL));
+    SortedSet<String> services = new TreeSet<>();
+    for (Outbound out : dp.getOutbound()) {
+      String s = out.getTags().get(MeshImage.SERVICE_TAG);
+      if (s != null && !s.isEmpty()) {
+        services.add(s);
+      }
+    }
+    generated.edsClusters().values().forEach(sel -> services.add(sel.service()));
+    return new ProxyDeps(proxyless, services, generated.edsClusters());
+  }
+
+  private void forward(String sink, String key, Object value, List<EventRef> causes) {
+    long timestamp =
+        causes.stream().mapToLong(c -> c.getOccurredAt().toEpochMilli()).max().orElse(0L);
+    context().forward(new Record<String, Object>(key, value, timestamp, new RecordHeaders()), sink);
   }
 
   private static ProxyConfig toAvro(
@@ -256,10 +520,10 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
       String proxy,
       String version,
       List<GeneratedResource> generated,
-      EventRef cause) {
-    List<XdsResource> resources = new ArrayList<>(generated.size());
+      List<EventRef> causes) {
+    List<XdsResource> out = new ArrayList<>(generated.size());
     for (GeneratedResource r : generated) {
-      resources.add(
+      out.add(
           XdsResource.newBuilder()
               .setTypeUrl(r.typeUrl())
               .setName(r.name())
@@ -270,9 +534,30 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         .setMesh(mesh)
         .setProxy(proxy)
         .setVersion(version)
-        .setResources(resources)
-        .setCauses(List.of(cause))
+        .setResources(out)
+        .setCauses(List.copyOf(causes))
         .build();
+  }
+
+  private static String dirtyJson(long window, List<EventRef> causes) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("window", window);
+    ArrayNode list = root.putArray("causes");
+    for (EventRef c : causes) {
+      list.addObject()
+          .put("partition", c.getPartition())
+          .put("offset", c.getOffset())
+          .put("occurredAt", c.getOccurredAt().toEpochMilli());
+    }
+    return root.toString();
+  }
+
+  private static JsonNode readJson(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable store value: " + json, e);
+    }
   }
 
   static String meshPrefix(String mesh) {
@@ -283,8 +568,23 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     return meshPrefix(mesh) + type + "/" + name;
   }
 
+  /** Key of the internal per-proxy stores: {@code <mesh>/<proxy>} (a mesh name has no '/'). */
+  static String meshKey(String mesh, String proxy) {
+    return meshPrefix(mesh) + proxy;
+  }
+
+  static String[] splitMeshKey(String key) {
+    int slash = key.indexOf('/');
+    return new String[] {key.substring(0, slash), key.substring(slash + 1)};
+  }
+
   /** The record key and xDS node id of a proxy. */
   static String proxyKey(String mesh, String dataplane) {
     return mesh + "." + dataplane;
+  }
+
+  /** The key of a cluster's endpoint set in the endpoints topic and store. */
+  static String endpointsKey(String mesh, String cluster) {
+    return meshPrefix(mesh) + cluster;
   }
 }

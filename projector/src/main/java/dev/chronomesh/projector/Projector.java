@@ -1,19 +1,31 @@
 package dev.chronomesh.projector;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.events.avro.XdsResource;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,21 +41,25 @@ public final class Projector implements AutoCloseable {
   private final String applicationId;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Projector(KafkaStreams streams, String applicationId) {
+  /** This instance's advertised {@code application.server}; null when it advertises none. */
+  private final HostInfo self;
+
+  private Projector(KafkaStreams streams, String applicationId, HostInfo self) {
     this.streams = streams;
     this.applicationId = applicationId;
+    this.self = self;
   }
 
   /** Builds the topology and starts Kafka Streams; returns without waiting for RUNNING. */
   public static Projector start(ProjectorConfig config) {
     Properties properties = streamsProperties(config);
-    StreamsBuilder builder = new StreamsBuilder();
-    ProjectorTopology.build(
-        builder,
-        config.topics(),
-        AvroSerde.forValues(config.registry(), ResourceEvent.class),
-        AvroSerde.forValues(config.registry(), ProxyConfig.class));
-    Topology topology = builder.build(properties);
+    Topology topology =
+        ProjectorTopology.build(
+            config.topics(),
+            AvroSerde.forValues(config.registry(), ResourceEvent.class),
+            AvroSerde.forValues(config.registry(), ProxyConfig.class),
+            AvroSerde.forValues(config.registry(), ClusterEndpoints.class),
+            config.coalesceWindow());
     KafkaStreams streams = new KafkaStreams(topology, properties);
     String applicationId = config.applicationId();
     streams.setStateListener(
@@ -67,7 +83,79 @@ public final class Projector implements AutoCloseable {
         config.topics().events(),
         config.topics().proxyConfigs(),
         config.stateDir());
-    return new Projector(streams, applicationId);
+    Object server = properties.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+    HostInfo self =
+        server == null || server.toString().isBlank()
+            ? null
+            : HostInfo.buildFromEndpoint(server.toString());
+    return new Projector(streams, applicationId, self);
+  }
+
+  /**
+   * The current Envoy config of a proxy as JSON ({@link ConfigDump}), read from this instance's
+   * stores; empty when the proxy has no config here. With several projector instances, a mesh's
+   * proxies live on the instance that owns the mesh's partition.
+   *
+   * @throws org.apache.kafka.streams.errors.InvalidStateStoreException while the stores are not
+   *     queryable (starting, rebalancing): the caller answers "unavailable, retry"
+   */
+  public Optional<String> configDump(String mesh, String dataplane) {
+    ReadOnlyKeyValueStore<String, ProxyConfig> configs =
+        streams.store(
+            StoreQueryParameters.fromNameAndType(
+                ProjectorTopology.PROXY_CONFIGS_STORE,
+                QueryableStoreTypes.<String, ProxyConfig>keyValueStore()));
+    ProxyConfig config = configs.get(MeshProjector.proxyKey(mesh, dataplane));
+    if (config == null || !config.getMesh().equals(mesh)) {
+      return Optional.empty();
+    }
+    ReadOnlyKeyValueStore<String, ClusterEndpoints> endpoints =
+        streams.store(
+            StoreQueryParameters.fromNameAndType(
+                ProjectorTopology.ENDPOINTS_STORE,
+                QueryableStoreTypes.<String, ClusterEndpoints>keyValueStore()));
+    Map<String, ClusterEndpoints> used = new TreeMap<>();
+    for (XdsResource r : config.getResources()) {
+      if (!r.getTypeUrl().equals("type.googleapis.com/envoy.config.cluster.v3.Cluster")) {
+        continue;
+      }
+      try {
+        Cluster c = Cluster.parseFrom(r.getValue().duplicate());
+        if (c.getType() == Cluster.DiscoveryType.EDS) {
+          String name =
+              c.getEdsClusterConfig().getServiceName().isEmpty()
+                  ? c.getName()
+                  : c.getEdsClusterConfig().getServiceName();
+          ClusterEndpoints e = endpoints.get(MeshProjector.endpointsKey(mesh, name));
+          if (e != null) {
+            used.put(name, e);
+          }
+        }
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("the projector wrote an unreadable cluster", e);
+      }
+    }
+    return Optional.of(ConfigDump.render(config, used));
+  }
+
+  /**
+   * The instance that owns {@code mesh}'s proxies when it is another one (its {@code
+   * application.server}), empty when it is this one or when instances do not advertise addresses.
+   *
+   * @throws org.apache.kafka.streams.errors.InvalidStateStoreException while the owner is not known
+   *     (starting, rebalancing)
+   */
+  public Optional<HostInfo> remoteOwner(String mesh) {
+    if (self == null) {
+      return Optional.empty();
+    }
+    KeyQueryMetadata owner =
+        streams.queryMetadataForKey(
+            ProjectorTopology.PROXY_CONFIGS_STORE, mesh, Serdes.String().serializer());
+    if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+      throw new InvalidStateStoreException("the owner of mesh " + mesh + " is not known yet");
+    }
+    return owner.activeHost().equals(self) ? Optional.empty() : Optional.of(owner.activeHost());
   }
 
   /** Whether Kafka Streams is RUNNING (not starting, rebalancing or stopped). */
@@ -110,6 +198,8 @@ public final class Projector implements AutoCloseable {
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class.getName());
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
+    // The idle flush of a coalescing window runs between polls: poll often enough for it.
+    p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5L, config.coalesceWindow().toMillis() / 2));
     return p;
   }
 }

@@ -3,6 +3,7 @@ package dev.chronomesh.projector;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,14 +21,30 @@ import java.util.Map;
  * @param applicationId Kafka Streams application id (consumer group, internal topic prefix);
  *     usually {@link #DEFAULT_APPLICATION_ID}
  * @param stateDir where RocksDB stores live; keep it across restarts to avoid a full restore
+ * @param coalesceWindow proxies dirtied by the events of one window of event time are regenerated
+ *     once; between 1 ms and 10 s
  */
 public record ProjectorConfig(
     Map<String, Object> kafkaProperties,
     Topics topics,
     SchemaRegistry registry,
     String applicationId,
-    Path stateDir) {
+    Path stateDir,
+    Duration coalesceWindow) {
   public static final String DEFAULT_APPLICATION_ID = "chronomesh-projector";
+
+  /** The default coalescing window: short enough not to be felt, long enough to batch a burst. */
+  public static final Duration DEFAULT_COALESCE_WINDOW = Duration.ofMillis(25);
+
+  /** Settings with the default coalescing window. */
+  public ProjectorConfig(
+      Map<String, Object> kafkaProperties,
+      Topics topics,
+      SchemaRegistry registry,
+      String applicationId,
+      Path stateDir) {
+    this(kafkaProperties, topics, registry, applicationId, stateDir, DEFAULT_COALESCE_WINDOW);
+  }
 
   /**
    * @throws IllegalArgumentException naming every missing or invalid setting
@@ -59,6 +76,12 @@ public record ProjectorConfig(
     }
     if (stateDir == null) {
       problems.add("stateDir: missing");
+    }
+    if (coalesceWindow == null) {
+      problems.add("coalesceWindow: missing");
+    } else if (coalesceWindow.compareTo(Duration.ofMillis(1)) < 0
+        || coalesceWindow.compareTo(Duration.ofSeconds(10)) > 0) {
+      problems.add("coalesceWindow: must be between 1ms and 10s, got " + coalesceWindow);
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(

@@ -1,21 +1,21 @@
 package dev.chronomesh.projector;
 
 import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
+import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The projector's topology: events (key = mesh) → one processor per mesh partition holding the
- * mesh's resources and the last config of each proxy in RocksDB → proxy-configs (key = mesh.proxy).
- * Pure: adds nodes and stores to the builder, nothing else, so tests can feed the same builder to a
- * {@code TopologyTestDriver}.
+ * The projector's topology: events (key = mesh) → one {@link MeshProjector} per events partition,
+ * holding its meshes' resources, the last config of each proxy, the shared endpoint sets, what each
+ * config read (the fan-out index) and the proxies dirty in the open coalescing window, all in
+ * RocksDB → proxy-configs (key = mesh.proxy) and endpoints (key = mesh/cluster). Pure: builds a
+ * {@link Topology} and nothing else, so tests can feed it to a {@code TopologyTestDriver}.
  */
 public final class ProjectorTopology {
   /** Resources per mesh, key {@code <mesh>/<Type>/<name>}, value the last UPSERTED event. */
@@ -24,24 +24,68 @@ public final class ProjectorTopology {
   /** The last emitted config of each proxy, key {@code <mesh>.<dataplane>}. */
   public static final String PROXY_CONFIGS_STORE = "proxy-configs";
 
+  /** The last emitted endpoint set of each cluster in use, key {@code <mesh>/<cluster>}. */
+  public static final String ENDPOINTS_STORE = "endpoints";
+
+  /** What each proxy's config read (services, clusters), key {@code <mesh>/<dataplane>}. */
+  public static final String PROXY_DEPS_STORE = "proxy-deps";
+
+  /** Proxies marked dirty in the open window with their causes, key {@code <mesh>/<dataplane>}. */
+  public static final String DIRTY_STORE = "dirty-proxies";
+
+  static final String CONFIGS_SINK = "proxy-configs-sink";
+  static final String ENDPOINTS_SINK = "endpoints-sink";
+  private static final String SOURCE = "events";
+  private static final String PROCESSOR = "mesh-projector";
+
   private ProjectorTopology() {}
 
-  public static void build(
-      StreamsBuilder builder,
+  /**
+   * @param window the coalescing window: proxies dirtied by events of one window of event time are
+   *     regenerated once
+   */
+  public static Topology build(
       Topics topics,
       Serde<ResourceEvent> events,
-      Serde<ProxyConfig> configs) {
-    builder.addStateStore(
+      Serde<ProxyConfig> configs,
+      Serde<ClusterEndpoints> endpoints,
+      Duration window) {
+    Topology topology = new Topology();
+    topology.addSource(
+        SOURCE, Serdes.String().deserializer(), events.deserializer(), topics.events());
+    topology.addProcessor(PROCESSOR, () -> new MeshProjector(window), SOURCE);
+    topology.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(RESOURCES_STORE), Serdes.String(), events));
-    builder.addStateStore(
+            Stores.persistentKeyValueStore(RESOURCES_STORE), Serdes.String(), events),
+        PROCESSOR);
+    topology.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(PROXY_CONFIGS_STORE), Serdes.String(), configs));
-    builder.stream(topics.events(), Consumed.with(Serdes.String(), events).withName("events"))
-        .process(
-            MeshProjector::new, Named.as("mesh-projector"), RESOURCES_STORE, PROXY_CONFIGS_STORE)
-        .to(
-            topics.proxyConfigs(),
-            Produced.with(Serdes.String(), configs).withName("proxy-configs-sink"));
+            Stores.persistentKeyValueStore(PROXY_CONFIGS_STORE), Serdes.String(), configs),
+        PROCESSOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(ENDPOINTS_STORE), Serdes.String(), endpoints),
+        PROCESSOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(PROXY_DEPS_STORE), Serdes.String(), Serdes.String()),
+        PROCESSOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(DIRTY_STORE), Serdes.String(), Serdes.String()),
+        PROCESSOR);
+    topology.addSink(
+        CONFIGS_SINK,
+        topics.proxyConfigs(),
+        Serdes.String().serializer(),
+        configs.serializer(),
+        PROCESSOR);
+    topology.addSink(
+        ENDPOINTS_SINK,
+        topics.endpoints(),
+        Serdes.String().serializer(),
+        endpoints.serializer(),
+        PROCESSOR);
+    return topology;
   }
 }

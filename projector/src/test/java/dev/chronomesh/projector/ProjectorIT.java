@@ -7,7 +7,6 @@ import static dev.chronomesh.projector.generate.Fixtures.upserted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.EventRef;
@@ -20,14 +19,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,63 +40,51 @@ class ProjectorIT {
       ProjectorConfig config =
           new ProjectorConfig(client, topics, registry, "it-projector", stateDir);
 
-      try (KafkaProducer<String, ResourceEvent> producer = producer(kafka, registry);
-          KafkaConsumer<String, ProxyConfig> consumer = consumer(kafka, registry, topics)) {
+      try (KafkaProducer<String, ResourceEvent> producer = TestClients.producer(kafka, registry);
+          KafkaConsumer<String, ProxyConfig> consumer =
+              TestClients.consumer(kafka, registry, topics, "it-reader")) {
         List<ConsumerRecord<String, ProxyConfig>> seen = new ArrayList<>();
 
-        send(producer, topics, upserted(1, mesh("default")));
-        send(
-            producer,
-            topics,
-            upserted(1, dataplane("default", "backend-1", "10.0.0.1", inbound("backend", 8080))));
-        long web1 =
-            send(
-                producer,
-                topics,
-                upserted(1, dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080))));
+        TestClients.send(producer, topics, upserted(1, mesh("default")));
+        TestClients.send(
+            producer, topics, upserted(1, ProjectorTopologyTest.backend("backend-1", "10.0.0.1")));
+        long web1 = TestClients.send(producer, topics, upserted(1, ProjectorTopologyTest.web1()));
 
         try (Projector projector = Projector.start(config)) {
           await().atMost(WAIT).until(projector::isRunning);
-          // backend-1 alone, then backend-1 and web-1 once web exists.
-          awaitRecords(consumer, seen, 3);
+          // All three events share a coalescing window: one config per proxy.
+          awaitRecords(consumer, seen, 2);
           assertThat(seen)
               .extracting(ConsumerRecord::key)
-              .containsExactlyInAnyOrder("default.backend-1", "default.backend-1", "default.web-1");
+              .containsExactlyInAnyOrder("default.backend-1", "default.web-1");
           ConsumerRecord<String, ProxyConfig> last = lastOf(seen, "default.web-1");
           assertThat(last.value().getCauses())
               .extracting(EventRef::getOffset)
               .containsExactly(web1);
-          assertThat(last.value().getResources()).hasSize(8);
+          assertThat(ProjectorTopologyTest.listeners(last.value()))
+              .contains("outbound:127.0.0.1:10001");
         }
 
-        // Same state dir: the restored proxy-configs store suppresses unchanged configs, and an
-        // identical re-apply emits nothing; only backend-2's event produces records.
+        // Same state dir: the restored stores suppress unchanged configs, and an identical
+        // re-apply emits nothing; only backend-2's own config is new (its endpoint goes to the
+        // shared endpoint set of cluster backend, not into web-1's config).
         try (Projector projector = Projector.start(config)) {
-          send(
-              producer,
-              topics,
-              upserted(2, dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080))));
+          TestClients.send(producer, topics, upserted(2, ProjectorTopologyTest.web1()));
           long backend2 =
-              send(
+              TestClients.send(
                   producer,
                   topics,
-                  upserted(
-                      1, dataplane("default", "backend-2", "10.0.0.2", inbound("backend", 8080))));
+                  upserted(1, ProjectorTopologyTest.backend("backend-2", "10.0.0.2")));
           await().atMost(WAIT).until(projector::isRunning);
-          awaitRecords(consumer, seen, 6);
-          List<ConsumerRecord<String, ProxyConfig>> after = seen.subList(3, seen.size());
-          assertThat(after)
-              .extracting(ConsumerRecord::key)
-              .containsExactlyInAnyOrder("default.backend-1", "default.backend-2", "default.web-1");
-          assertThat(after)
-              .allSatisfy(
-                  r ->
-                      assertThat(r.value().getCauses())
-                          .extracting(EventRef::getOffset)
-                          .containsExactly(backend2));
+          awaitRecords(consumer, seen, 3);
+          ConsumerRecord<String, ProxyConfig> added = seen.get(2);
+          assertThat(added.key()).isEqualTo("default.backend-2");
+          assertThat(added.value().getCauses())
+              .extracting(EventRef::getOffset)
+              .containsExactly(backend2);
           // Nothing else arrives: poll once more past the commit of the last transaction.
           seen.addAll(poll(consumer, Duration.ofSeconds(2)));
-          assertThat(seen).hasSize(6);
+          assertThat(seen).hasSize(3);
         }
       }
     }
@@ -119,8 +102,9 @@ class ProjectorIT {
                   client,
                   new org.apache.kafka.common.serialization.StringSerializer(),
                   new org.apache.kafka.common.serialization.ByteArraySerializer());
-          KafkaProducer<String, ResourceEvent> producer = producer(kafka, registry);
-          KafkaConsumer<String, ProxyConfig> configs = consumer(kafka, registry, topics);
+          KafkaProducer<String, ResourceEvent> producer = TestClients.producer(kafka, registry);
+          KafkaConsumer<String, ProxyConfig> configs =
+              TestClients.consumer(kafka, registry, topics, "it-reader");
           KafkaConsumer<byte[], byte[]> deadLetters =
               new KafkaConsumer<>(
                   Map.of(
@@ -132,9 +116,9 @@ class ProjectorIT {
           Projector projector =
               Projector.start(
                   new ProjectorConfig(client, topics, registry, "dlq-projector", stateDir))) {
-        send(producer, topics, upserted(1, mesh("default")));
+        TestClients.send(producer, topics, upserted(1, mesh("default")));
         raw.send(new ProducerRecord<>(topics.events(), "default", new byte[] {1, 2, 3})).get();
-        send(
+        TestClients.send(
             producer,
             topics,
             upserted(1, dataplane("default", "backend-1", "10.0.0.1", inbound("backend", 8080))));
@@ -162,15 +146,6 @@ class ProjectorIT {
             .isEqualTo(topics.events());
       }
     }
-  }
-
-  private static long send(
-      KafkaProducer<String, ResourceEvent> producer, Topics topics, ResourceEvent event)
-      throws Exception {
-    return producer
-        .send(new ProducerRecord<>(topics.events(), event.getMesh(), event))
-        .get()
-        .offset();
   }
 
   private static void awaitRecords(
@@ -205,32 +180,5 @@ class ProjectorIT {
     }
     assertThat(last).as("a record for " + key).isNotNull();
     return last;
-  }
-
-  private static KafkaProducer<String, ResourceEvent> producer(
-      EmbeddedKafka kafka, InMemorySchemaRegistry registry) {
-    return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            kafka.bootstrapServers(),
-            ProducerConfig.ACKS_CONFIG,
-            "all"),
-        new StringSerializer(),
-        AvroSerde.forValues(registry, ResourceEvent.class));
-  }
-
-  private static KafkaConsumer<String, ProxyConfig> consumer(
-      EmbeddedKafka kafka, InMemorySchemaRegistry registry, Topics topics) {
-    KafkaConsumer<String, ProxyConfig> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "it-reader",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-            new StringDeserializer(),
-            AvroSerde.forValues(registry, ProxyConfig.class));
-    consumer.subscribe(List.of(topics.proxyConfigs()));
-    return consumer;
   }
 }

@@ -5,248 +5,318 @@ import static dev.chronomesh.projector.generate.Fixtures.deleted;
 import static dev.chronomesh.projector.generate.Fixtures.inbound;
 import static dev.chronomesh.projector.generate.Fixtures.mesh;
 import static dev.chronomesh.projector.generate.Fixtures.upserted;
+import static dev.chronomesh.projector.generate.Fixtures.withHealth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.chronomesh.events.AvroSerde;
-import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventRef;
+import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.avro.XdsResource;
-import dev.chronomesh.events.registry.InMemorySchemaRegistry;
-import dev.chronomesh.projector.generate.Fixtures;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProjectorTopologyTest {
+  private static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
   private static final String CLA =
       "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
-  private static final Topics TOPICS = Topics.defaults();
 
   @TempDir Path stateDir;
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, ResourceEvent> events;
-  private TestInputTopic<String, byte[]> rawEvents;
-  private TestOutputTopic<String, ProxyConfig> configs;
-  private KeyValueStore<String, ProxyConfig> configStore;
-  private long inputOffset;
+  private ProjectorHarness p;
 
   @BeforeEach
-  void startDriver() {
-    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-    AvroSerde<ResourceEvent> eventSerde = AvroSerde.forValues(registry, ResourceEvent.class);
-    AvroSerde<ProxyConfig> configSerde = AvroSerde.forValues(registry, ProxyConfig.class);
-    ProjectorConfig config =
-        new ProjectorConfig(
-            Map.of("bootstrap.servers", "127.0.0.1:9"),
-            TOPICS,
-            registry,
-            ProjectorConfig.DEFAULT_APPLICATION_ID,
-            stateDir);
-    StreamsBuilder builder = new StreamsBuilder();
-    ProjectorTopology.build(builder, TOPICS, eventSerde, configSerde);
-    driver = new TopologyTestDriver(builder.build(), Projector.streamsProperties(config));
-    events =
-        driver.createInputTopic(TOPICS.events(), new StringSerializer(), eventSerde.serializer());
-    rawEvents =
-        driver.createInputTopic(TOPICS.events(), new StringSerializer(), new ByteArraySerializer());
-    configs =
-        driver.createOutputTopic(
-            TOPICS.proxyConfigs(), new StringDeserializer(), configSerde.deserializer());
-    configStore = driver.getKeyValueStore(ProjectorTopology.PROXY_CONFIGS_STORE);
+  void start() {
+    p = new ProjectorHarness(stateDir);
   }
 
   @AfterEach
-  void closeDriver() {
-    driver.close();
+  void close() {
+    p.close();
   }
 
-  /** Pipes one event and returns its offset in the (single-partition) input topic. */
-  private long pipe(ResourceEvent event) {
-    events.pipeInput(event.getMesh(), event);
-    return inputOffset++;
+  static DataplaneResource backend(String name, String address, Inbound... inbounds) {
+    return dataplane(
+        "default",
+        name,
+        address,
+        inbounds.length == 0 ? new Inbound[] {inbound("backend", 8080)} : inbounds);
   }
 
-  private static DataplaneResource backend(String name, String address) {
-    return dataplane("default", name, address, inbound("backend", 8080));
+  /** web-1: serves web, calls backend on 127.0.0.1:10001. */
+  static DataplaneResource web1() {
+    DataplaneResource dp = dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080));
+    dp.setOutbound(List.of(outbound("backend", 10001)));
+    return dp;
   }
 
-  private static DataplaneResource web1() {
-    return dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080));
+  static Outbound outbound(String service, int port) {
+    return Outbound.newBuilder().setPort(port).setTags(Map.of("kuma.io/service", service)).build();
   }
 
-  /** Mesh, backend-1 and web-1; returns web-1's event offset. */
-  private long createMeshWithTwoDataplanes() {
-    pipe(upserted(1, mesh("default")));
-    pipe(upserted(1, backend("backend-1", "10.0.0.1")));
-    return pipe(upserted(1, web1()));
+  /** Mesh, backend-1 and web-1 in one window, flushed; returns their offsets. */
+  private List<Long> createMeshWithTwoDataplanes() {
+    long m = p.pipe(upserted(1, mesh("default")));
+    long b = p.pipe(upserted(1, backend("backend-1", "10.0.0.1")));
+    long w = p.pipe(upserted(1, web1()));
+    p.idle();
+    return List.of(m, b, w);
   }
 
   @Test
-  void createsOneConfigPerDataplaneOfTheMesh() throws Exception {
-    long web1Offset = createMeshWithTwoDataplanes();
+  void createsOneConfigPerDataplaneAndOneEndpointSetPerCluster() throws Exception {
+    List<Long> offsets = createMeshWithTwoDataplanes();
 
-    Map<String, ProxyConfig> latest = configs.readKeyValuesToMap();
-
+    Map<String, ProxyConfig> latest = p.latestConfigs();
     assertThat(latest).containsOnlyKeys("default.backend-1", "default.web-1");
     for (var entry : latest.entrySet()) {
       ProxyConfig config = entry.getValue();
-      assertThat(config.getMesh()).isEqualTo("default");
       assertThat(entry.getKey()).isEqualTo("default." + config.getProxy());
       assertThat(config.getVersion()).hasSize(64);
-      assertThat(config.getResources()).hasSize(8);
-      assertThat(config.getCauses())
-          .extracting(EventRef::getPartition, EventRef::getOffset, EventRef::getOccurredAt)
-          .containsExactly(
-              org.assertj.core.groups.Tuple.tuple(
-                  0, web1Offset, Fixtures.OCCURRED_AT.plusSeconds(1)));
-      assertThat(configStore.get(entry.getKey())).isEqualTo(config);
+      assertThat(config.getResources()).extracting(XdsResource::getTypeUrl).doesNotContain(CLA);
+      assertThat(p.<ProxyConfig>store(ProjectorTopology.PROXY_CONFIGS_STORE).get(entry.getKey()))
+          .isEqualTo(config);
     }
-    // Every proxy of the mesh reaches every service: both get the same resources.
-    assertThat(latest.get("default.backend-1").getVersion())
-        .isEqualTo(latest.get("default.web-1").getVersion());
-    assertThat(endpoints(latest.get("default.web-1"), "backend")).containsExactly("10.0.0.1:8080");
+    // The mesh and the dataplane itself dirtied backend-1; web-1 also by its own event.
+    assertThat(latest.get("default.backend-1").getCauses())
+        .extracting(EventRef::getOffset)
+        .containsExactly(offsets.get(1));
+    assertThat(latest.get("default.web-1").getCauses())
+        .extracting(EventRef::getOffset)
+        .containsExactly(offsets.get(2));
+    assertThat(listeners(latest.get("default.web-1"))).contains("outbound:127.0.0.1:10001");
+
+    List<KeyValue<String, ClusterEndpoints>> endpoints = p.endpoints();
+    assertThat(endpoints).extracting(kv -> kv.key).containsExactly("default/backend");
+    assertThat(addresses(endpoints.get(0).value)).containsExactly("10.0.0.1:8080");
   }
 
   @Test
-  void dataplanesGetNoConfigBeforeTheirMeshExists() {
-    pipe(upserted(1, backend("backend-1", "10.0.0.1")));
-    assertThat(configs.isEmpty()).isTrue();
+  void nothingIsEmittedBeforeTheWindowCloses() {
+    p.pipe(upserted(1, mesh("default")));
+    p.pipe(upserted(1, backend("backend-1", "10.0.0.1")));
+    assertThat(p.configs()).isEmpty();
 
-    pipe(upserted(1, mesh("default")));
+    // An event of a later window closes the open one.
+    p.later(ProjectorHarness.WINDOW);
+    p.pipe(upserted(1, web1()));
+    assertThat(p.configs()).extracting(kv -> kv.key).containsExactly("default.backend-1");
 
-    assertThat(configs.readKeyValuesToMap()).containsOnlyKeys("default.backend-1");
+    p.idle();
+    assertThat(p.configs()).extracting(kv -> kv.key).containsExactly("default.web-1");
+  }
+
+  @Test
+  void eventsOfOneWindowRegenerateAProxyOnceWithAllTheirCauses() {
+    createMeshWithTwoDataplanes();
+    p.configs();
+    p.later(Duration.ofSeconds(1));
+
+    long a = p.pipe(upserted(2, backend("backend-1", "10.0.0.1", inbound("backend", 8081))));
+    long b = p.pipe(upserted(3, backend("backend-1", "10.0.0.1", inbound("backend", 8082))));
+    long c = p.pipe(upserted(4, backend("backend-1", "10.0.0.1", inbound("backend", 8083))));
+    p.idle();
+
+    List<KeyValue<String, ProxyConfig>> emitted = p.configs();
+    assertThat(emitted).extracting(kv -> kv.key).containsExactly("default.backend-1");
+    assertThat(emitted.get(0).value.getCauses())
+        .extracting(EventRef::getOffset)
+        .containsExactly(a, b, c);
+    assertThat(listeners(emitted.get(0).value)).contains("inbound:10.0.0.1:8083");
+  }
+
+  @Test
+  void addingAnEndpointWritesTheEndpointSetAndOnlyTheNewProxysConfig() throws Exception {
+    createMeshWithTwoDataplanes();
+    p.configs();
+    p.endpoints();
+    p.later(Duration.ofSeconds(1));
+
+    long offset = p.pipe(upserted(1, backend("backend-2", "10.0.0.2")));
+    p.idle();
+
+    assertThat(p.configs()).extracting(kv -> kv.key).containsExactly("default.backend-2");
+    List<KeyValue<String, ClusterEndpoints>> endpoints = p.endpoints();
+    assertThat(endpoints).extracting(kv -> kv.key).containsExactly("default/backend");
+    assertThat(addresses(endpoints.get(0).value)).containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
+    assertThat(endpoints.get(0).value.getCauses())
+        .extracting(EventRef::getOffset)
+        .containsExactly(offset);
+  }
+
+  @Test
+  void anEndpointTurningUnhealthyTouchesNoProxyConfig() throws Exception {
+    createMeshWithTwoDataplanes();
+    p.pipe(upserted(1, backend("backend-2", "10.0.0.2")));
+    p.idle();
+    p.configs();
+    p.endpoints();
+    p.later(Duration.ofSeconds(1));
+
+    p.pipe(
+        upserted(2, backend("backend-2", "10.0.0.2", withHealth(inbound("backend", 8080), false))));
+    p.idle();
+
+    assertThat(p.configs()).isEmpty();
+    List<KeyValue<String, ClusterEndpoints>> endpoints = p.endpoints();
+    assertThat(endpoints).hasSize(1);
+    assertThat(addresses(endpoints.get(0).value)).containsExactly("10.0.0.1:8080");
+  }
+
+  @Test
+  void aServiceChangingProtocolRegeneratesItsCallers() {
+    createMeshWithTwoDataplanes();
+    p.configs();
+    p.later(Duration.ofSeconds(1));
+
+    p.pipe(
+        upserted(
+            2,
+            backend(
+                "backend-1", "10.0.0.1", inbound("backend", 8080, "kuma.io/protocol", "http"))));
+    p.idle();
+
+    assertThat(p.configs())
+        .extracting(kv -> kv.key)
+        .containsExactly("default.backend-1", "default.web-1");
   }
 
   @Test
   void reapplyingAnIdenticalDataplaneEmitsNothing() {
     createMeshWithTwoDataplanes();
-    configs.readKeyValuesToList();
+    p.configs();
+    p.endpoints();
+    p.later(Duration.ofSeconds(1));
 
-    pipe(upserted(2, backend("backend-1", "10.0.0.1")));
-    pipe(upserted(2, mesh("default")));
+    p.pipe(upserted(2, backend("backend-1", "10.0.0.1")));
+    p.pipe(upserted(2, mesh("default")));
+    p.idle();
 
-    assertThat(configs.isEmpty()).isTrue();
+    assertThat(p.configs()).isEmpty();
+    assertThat(p.endpoints()).isEmpty();
   }
 
   @Test
-  void addingASecondBackendUpdatesBothConfigsWithTwoEndpoints() throws Exception {
-    createMeshWithTwoDataplanes();
-    configs.readKeyValuesToList();
+  void dataplanesGetNoConfigBeforeTheirMeshExists() {
+    p.pipe(upserted(1, backend("backend-1", "10.0.0.1")));
+    p.idle();
+    assertThat(p.configs()).isEmpty();
 
-    long offset = pipe(upserted(1, backend("backend-2", "10.0.0.2")));
+    p.pipe(upserted(1, mesh("default")));
+    p.idle();
 
-    List<KeyValue<String, ProxyConfig>> emitted = configs.readKeyValuesToList();
-    assertThat(emitted)
-        .extracting(kv -> kv.key)
-        .containsExactly("default.backend-1", "default.backend-2", "default.web-1");
-    for (KeyValue<String, ProxyConfig> kv : emitted) {
-      assertThat(endpoints(kv.value, "backend")).containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
-      assertThat(kv.value.getCauses()).extracting(EventRef::getOffset).containsExactly(offset);
-    }
+    assertThat(p.latestConfigs()).containsOnlyKeys("default.backend-1");
   }
 
   @Test
-  void deletingADataplaneTombstonesItsConfigAndUpdatesTheOthers() throws Exception {
+  void deletingTheLastEndpointEmptiesTheSetAndTombstonesTheProxy() throws Exception {
     createMeshWithTwoDataplanes();
-    configs.readKeyValuesToList();
+    p.configs();
+    p.endpoints();
+    p.later(Duration.ofSeconds(1));
 
-    pipe(deleted("default", "Dataplane", "backend-1", 2));
+    p.pipe(deleted("default", "Dataplane", "backend-1", 2));
+    p.idle();
 
-    List<KeyValue<String, ProxyConfig>> emitted = configs.readKeyValuesToList();
-    assertThat(emitted)
-        .extracting(kv -> kv.key)
-        .containsExactly("default.web-1", "default.backend-1");
-    assertThat(emitted.get(1).value).isNull();
-    assertThat(endpoints(emitted.get(0).value, "web")).containsExactly("10.0.0.3:8080");
-    assertThat(emitted.get(0).value.getResources())
-        .extracting(XdsResource::getName)
-        .containsOnly("web");
-    assertThat(configStore.get("default.backend-1")).isNull();
-    assertThat(configStore.get("default.web-1")).isEqualTo(emitted.get(0).value);
+    List<KeyValue<String, ProxyConfig>> emitted = p.configs();
+    // The service is gone, so its caller's outbound falls back to TCP: web-1 changes too.
+    assertThat(emitted).extracting(kv -> kv.key).contains("default.backend-1");
+    assertThat(emitted.stream().filter(kv -> kv.key.equals("default.backend-1")).findFirst())
+        .hasValueSatisfying(kv -> assertThat(kv.value).isNull());
+    List<KeyValue<String, ClusterEndpoints>> endpoints = p.endpoints();
+    assertThat(endpoints).extracting(kv -> kv.key).containsExactly("default/backend");
+    assertThat(addresses(endpoints.get(0).value)).isEmpty();
   }
 
   @Test
-  void deletingTheMeshTombstonesEveryConfigOfIt() {
+  void deletingTheMeshTombstonesEveryConfigAndEndpointSetOfIt() {
     createMeshWithTwoDataplanes();
-    pipe(upserted(1, mesh("other")));
-    pipe(upserted(1, dataplane("other", "o-1", "10.1.0.1", inbound("o", 1))));
-    configs.readKeyValuesToList();
+    p.pipe(upserted(1, mesh("other")));
+    p.pipe(upserted(1, dataplane("other", "o-1", "10.1.0.1", inbound("o", 1))));
+    p.idle();
+    p.configs();
+    p.endpoints();
+    p.later(Duration.ofSeconds(1));
 
-    pipe(deleted("default", "Mesh", "default", 2));
+    p.pipe(deleted("default", "Mesh", "default", 2));
+    p.idle();
 
-    List<KeyValue<String, ProxyConfig>> emitted = configs.readKeyValuesToList();
+    List<KeyValue<String, ProxyConfig>> emitted = p.configs();
     assertThat(emitted)
         .extracting(kv -> kv.key)
         .containsExactly("default.backend-1", "default.web-1");
     assertThat(emitted).allSatisfy(kv -> assertThat(kv.value).isNull());
-    assertThat(configStore.get("other.o-1")).isNotNull();
+    assertThat(p.endpoints())
+        .singleElement()
+        .satisfies(
+            kv -> {
+              assertThat(kv.key).isEqualTo("default/backend");
+              assertThat(kv.value).isNull();
+            });
+    assertThat(p.<ProxyConfig>store(ProjectorTopology.PROXY_CONFIGS_STORE).get("other.o-1"))
+        .isNotNull();
 
     // The mesh's resources went with it: re-creating the mesh brings no old dataplane back.
-    pipe(upserted(3, mesh("default")));
-    assertThat(configs.isEmpty()).isTrue();
+    p.later(Duration.ofSeconds(1));
+    p.pipe(upserted(3, mesh("default")));
+    p.idle();
+    assertThat(p.configs()).isEmpty();
   }
 
   @Test
   void skipsACorruptRecordAndKeepsProcessing() {
-    pipe(upserted(1, mesh("default")));
-    rawEvents.pipeInput("default", new byte[] {1, 2, 3});
-    inputOffset++;
-    rawEvents.pipeInput("default", new byte[] {0, 0, 0, 0, 1, (byte) 0xff});
-    inputOffset++;
+    p.pipe(upserted(1, mesh("default")));
+    p.pipeRaw("default", new byte[] {1, 2, 3});
+    p.pipeRaw("default", new byte[] {0, 0, 0, 0, 1, (byte) 0xff});
+    p.pipe(upserted(1, backend("backend-1", "10.0.0.1")));
+    p.idle();
 
-    pipe(upserted(1, backend("backend-1", "10.0.0.1")));
-
-    assertThat(configs.readKeyValuesToMap()).containsOnlyKeys("default.backend-1");
+    assertThat(p.latestConfigs()).containsOnlyKeys("default.backend-1");
     // The dead-letter records are produced by Kafka Streams' handler, which the test driver
     // does not capture: ProjectorIT checks them on a real broker.
   }
 
   @Test
   void skipsAnInvalidEvent() {
-    pipe(upserted(1, mesh("default")));
-    ResourceEvent keyedWrong = upserted(1, backend("backend-1", "10.0.0.1"));
-    events.pipeInput("other", keyedWrong);
+    p.pipe(upserted(1, mesh("default")));
+    p.idle();
     ResourceEvent payloadMismatch = upserted(1, backend("backend-1", "10.0.0.1"));
     payloadMismatch.setName("backend-9");
-    pipe(payloadMismatch);
+    p.pipe(payloadMismatch);
+    p.idle();
 
-    assertThat(configs.isEmpty()).isTrue();
+    assertThat(p.configs()).isEmpty();
     assertThat(MeshProjector.problems("other", payloadMismatch))
         .containsExactly(
             "key: must be the mesh default but is other",
             "payload.name: must be backend-9 but is backend-1");
   }
 
-  private static List<String> endpoints(ProxyConfig config, String service)
-      throws InvalidProtocolBufferException {
-    for (XdsResource r : config.getResources()) {
-      if (r.getTypeUrl().equals(CLA) && r.getName().equals(service)) {
-        ClusterLoadAssignment cla = ClusterLoadAssignment.parseFrom(r.getValue().duplicate());
-        return cla.getEndpointsList().stream()
-            .flatMap(l -> l.getLbEndpointsList().stream())
-            .map(e -> e.getEndpoint().getAddress().getSocketAddress())
-            .map(a -> a.getAddress() + ":" + a.getPortValue())
-            .toList();
-      }
-    }
-    throw new AssertionError("no ClusterLoadAssignment " + service + " in " + config.getProxy());
+  static List<String> listeners(ProxyConfig config) {
+    return config.getResources().stream()
+        .filter(r -> r.getTypeUrl().equals(LISTENER))
+        .map(XdsResource::getName)
+        .toList();
+  }
+
+  static List<String> addresses(ClusterEndpoints endpoints) throws InvalidProtocolBufferException {
+    ClusterLoadAssignment cla =
+        ClusterLoadAssignment.parseFrom(endpoints.getLoadAssignment().duplicate());
+    return cla.getEndpointsList().stream()
+        .flatMap(l -> l.getLbEndpointsList().stream())
+        .map(e -> e.getEndpoint().getAddress().getSocketAddress())
+        .map(a -> a.getAddress() + ":" + a.getPortValue())
+        .toList();
   }
 }

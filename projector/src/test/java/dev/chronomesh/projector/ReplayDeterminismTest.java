@@ -7,23 +7,17 @@ import static dev.chronomesh.projector.generate.Fixtures.mesh;
 import static dev.chronomesh.projector.generate.Fixtures.upserted;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chronomesh.events.AvroSerde;
-import dev.chronomesh.events.Topics;
-import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
-import dev.chronomesh.events.registry.InMemorySchemaRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -33,81 +27,76 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * DESIGN principle 1: the projections are a deterministic function of the log. Replaying the same
  * events into an empty application (its own state directory) yields byte-identical output records
- * and byte-identical stores.
+ * and byte-identical stores, whether the events arrive one by one with the wall clock running
+ * between them (live) or all at once (a rebuild), because coalescing windows are slices of event
+ * time.
  */
 class ReplayDeterminismTest {
-  private static final Topics TOPICS = Topics.defaults();
-
   @TempDir Path first;
   @TempDir Path second;
 
+  /** An event and how much event time passes before it. */
+  private record Step(Duration after, ResourceEvent event) {}
+
   @Test
-  void replayingTheLogIntoAnEmptyApplicationGivesByteIdenticalOutputAndStores() {
-    List<ResourceEvent> log = history();
+  void liveAndRebuiltProjectionsAreByteIdentical() {
+    Run live = run(history(), first, true);
+    Run rebuilt = run(history(), second, false);
 
-    Run a = replay(log, first);
-    Run b = replay(log, second);
-
-    assertThat(a.output()).isNotEmpty();
-    assertThat(b.output()).hasSameSizeAs(a.output());
-    for (int i = 0; i < a.output().size(); i++) {
-      assertThat(b.output().get(i).key).isEqualTo(a.output().get(i).key);
-      assertThat(b.output().get(i).value).as("record %d", i).isEqualTo(a.output().get(i).value);
-    }
-    assertThat(b.stores()).isEqualTo(a.stores());
+    assertThat(live.output()).isNotEmpty();
+    assertThat(rebuilt.output()).isEqualTo(live.output());
+    assertThat(rebuilt.stores()).isEqualTo(live.stores());
   }
 
-  /** A history with creates, updates, a tombstone and a second mesh. */
-  private static List<ResourceEvent> history() {
-    List<ResourceEvent> log = new ArrayList<>();
-    log.add(upserted(1, mesh("default")));
-    log.add(upserted(1, mesh("other")));
-    log.add(upserted(1, dataplane("default", "backend-1", "10.0.0.1", inbound("backend", 8080))));
-    log.add(upserted(1, dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080))));
-    log.add(upserted(1, dataplane("other", "db-1", "10.0.1.1", inbound("db", 5432))));
-    log.add(upserted(1, dataplane("default", "backend-2", "10.0.0.2", inbound("backend", 8080))));
-    log.add(upserted(2, dataplane("default", "backend-1", "10.0.0.9", inbound("backend", 8080))));
-    log.add(deleted("default", "Dataplane", "backend-2", 2));
-    log.add(upserted(2, dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080))));
-    return log;
+  /** Creates, updates, deletes and a second mesh; some events share a window, most do not. */
+  private static List<Step> history() {
+    Duration apart = Duration.ofSeconds(1);
+    Duration together = Duration.ZERO;
+    return List.of(
+        new Step(apart, upserted(1, mesh("default"))),
+        new Step(together, upserted(1, mesh("other"))),
+        new Step(apart, upserted(1, ProjectorTopologyTest.backend("backend-1", "10.0.0.1"))),
+        new Step(together, upserted(1, ProjectorTopologyTest.web1())),
+        new Step(apart, upserted(1, dataplane("other", "db-1", "10.0.1.1", inbound("db", 5432)))),
+        new Step(apart, upserted(1, ProjectorTopologyTest.backend("backend-2", "10.0.0.2"))),
+        new Step(apart, upserted(2, ProjectorTopologyTest.backend("backend-1", "10.0.0.9"))),
+        new Step(together, deleted("default", "Dataplane", "backend-2", 2)),
+        new Step(apart, upserted(2, ProjectorTopologyTest.web1())),
+        new Step(apart, deleted("other", "Mesh", "other", 2)));
   }
 
-  private record Run(List<KeyValue<String, byte[]>> output, Map<String, String> stores) {}
+  private record Run(List<String> output, Map<String, String> stores) {}
 
-  private static Run replay(List<ResourceEvent> log, Path stateDir) {
-    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-    AvroSerde<ResourceEvent> events = AvroSerde.forValues(registry, ResourceEvent.class);
-    AvroSerde<ProxyConfig> configs = AvroSerde.forValues(registry, ProxyConfig.class);
-    StreamsBuilder builder = new StreamsBuilder();
-    ProjectorTopology.build(builder, TOPICS, events, configs);
-    ProjectorConfig config =
-        new ProjectorConfig(
-            Map.of("bootstrap.servers", "127.0.0.1:9"),
-            TOPICS,
-            registry,
-            ProjectorConfig.DEFAULT_APPLICATION_ID,
-            stateDir);
-    try (TopologyTestDriver driver =
-        new TopologyTestDriver(builder.build(), Projector.streamsProperties(config))) {
-      var in =
-          driver.createInputTopic(TOPICS.events(), new StringSerializer(), events.serializer());
-      for (ResourceEvent event : log) {
-        in.pipeInput(event.getMesh(), event);
+  private static Run run(List<Step> steps, Path stateDir, boolean live) {
+    try (ProjectorHarness p = new ProjectorHarness(stateDir)) {
+      for (Step step : steps) {
+        if (live && !step.after().isZero()) {
+          // Live, the wall clock runs while event time passes: the idle flush closes the window.
+          p.idle();
+        }
+        p.later(step.after());
+        p.pipe(step.event());
       }
-      List<KeyValue<String, byte[]>> output = new ArrayList<>();
-      for (TestRecord<String, byte[]> r :
-          driver
-              .createOutputTopic(
-                  TOPICS.proxyConfigs(),
-                  new org.apache.kafka.common.serialization.StringDeserializer(),
-                  new ByteArrayDeserializer())
-              .readRecordsToList()) {
-        output.add(KeyValue.pair(r.key(), r.value()));
+      p.idle();
+      List<String> output = new ArrayList<>();
+      for (String topic :
+          List.of(ProjectorHarness.TOPICS.proxyConfigs(), ProjectorHarness.TOPICS.endpoints())) {
+        for (TestRecord<String, byte[]> r :
+            p.driver
+                .createOutputTopic(topic, new StringDeserializer(), new ByteArrayDeserializer())
+                .readRecordsToList()) {
+          output.add(topic + " " + r.key() + " " + render(r.value()) + " @" + r.timestamp());
+        }
       }
       Map<String, String> stores = new TreeMap<>();
       for (String name :
-          List.of(ProjectorTopology.RESOURCES_STORE, ProjectorTopology.PROXY_CONFIGS_STORE)) {
-        KeyValueStore<Object, Object> store = driver.getKeyValueStore(name);
+          List.of(
+              ProjectorTopology.RESOURCES_STORE,
+              ProjectorTopology.PROXY_CONFIGS_STORE,
+              ProjectorTopology.ENDPOINTS_STORE,
+              ProjectorTopology.PROXY_DEPS_STORE,
+              ProjectorTopology.DIRTY_STORE)) {
+        KeyValueStore<Object, Object> store = p.driver.getKeyValueStore(name);
         try (KeyValueIterator<Object, Object> it = store.all()) {
           it.forEachRemaining(kv -> stores.put(name + "/" + kv.key, render(kv.value)));
         }

@@ -1,0 +1,157 @@
+package dev.chronomesh.projector;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.chronomesh.events.avro.ClusterEndpoints;
+import dev.chronomesh.events.avro.EventRef;
+import dev.chronomesh.events.avro.ProxyConfig;
+import dev.chronomesh.events.avro.XdsResource;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A proxy's current Envoy config as JSON, for people ({@code GET .../dataplanes/{name}/_config}):
+ * its resources by kind in Envoy's proto3 JSON, with the endpoint sets of its EDS clusters, its
+ * version and the events that caused it.
+ */
+public final class ConfigDump {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Every message type reachable from the resources and the filters packed in them. */
+  private static final JsonFormat.TypeRegistry TYPES = registry();
+
+  private static final JsonFormat.Printer PRINTER =
+      JsonFormat.printer().usingTypeRegistry(TYPES).omittingInsignificantWhitespace();
+
+  private ConfigDump() {}
+
+  /** The dump of {@code config}, with {@code endpoints} by cluster name (missing ones skipped). */
+  public static String render(ProxyConfig config, Map<String, ClusterEndpoints> endpoints) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("mesh", config.getMesh());
+    root.put("dataplane", config.getProxy());
+    root.put("version", config.getVersion());
+    ArrayNode causes = root.putArray("causes");
+    for (EventRef c : config.getCauses()) {
+      causes
+          .addObject()
+          .put("partition", c.getPartition())
+          .put("offset", c.getOffset())
+          .put("occurredAt", c.getOccurredAt().toString());
+    }
+    ObjectNode resources = root.putObject("resources");
+    ArrayNode listeners = resources.putArray("listeners");
+    ArrayNode clusters = resources.putArray("clusters");
+    ArrayNode routes = resources.putArray("routes");
+    ArrayNode secrets = resources.putArray("secrets");
+    ArrayNode loadAssignments = resources.putArray("endpoints");
+    for (XdsResource r : config.getResources()) {
+      byte[] bytes = bytes(r.getValue());
+      try {
+        switch (r.getTypeUrl()) {
+          case "type.googleapis.com/envoy.config.listener.v3.Listener" ->
+              listeners.add(json(Listener.parseFrom(bytes)));
+          case "type.googleapis.com/envoy.config.cluster.v3.Cluster" ->
+              clusters.add(json(Cluster.parseFrom(bytes)));
+          case "type.googleapis.com/envoy.config.route.v3.RouteConfiguration" ->
+              routes.add(json(RouteConfiguration.parseFrom(bytes)));
+          case "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret" ->
+              secrets.addObject().put("name", r.getName());
+          case MeshProjector.CLA_TYPE_URL ->
+              loadAssignments.add(json(ClusterLoadAssignment.parseFrom(bytes)));
+          default ->
+              resources
+                  .withArray("unknown")
+                  .addObject()
+                  .put("typeUrl", r.getTypeUrl())
+                  .put("name", r.getName());
+        }
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("the projector wrote an unreadable " + r.getTypeUrl(), e);
+      }
+    }
+    for (ClusterEndpoints e : endpoints.values()) {
+      try {
+        ObjectNode cla = json(ClusterLoadAssignment.parseFrom(bytes(e.getLoadAssignment())));
+        cla.put("_version", e.getVersion());
+        loadAssignments.add(cla);
+      } catch (InvalidProtocolBufferException ex) {
+        throw new IllegalStateException("the projector wrote unreadable endpoints", ex);
+      }
+    }
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ObjectNode json(Message message) {
+    try {
+      JsonNode node = JSON.readTree(PRINTER.print(message));
+      return (ObjectNode) node;
+    } catch (InvalidProtocolBufferException | JsonProcessingException e) {
+      throw new IllegalStateException("cannot render " + message.getDescriptorForType(), e);
+    }
+  }
+
+  private static byte[] bytes(java.nio.ByteBuffer buffer) {
+    java.nio.ByteBuffer copy = buffer.duplicate();
+    byte[] out = new byte[copy.remaining()];
+    copy.get(out);
+    return out;
+  }
+
+  /**
+   * All message types of the files of the resources and of the typed configs the generators pack
+   * (and of every file those import), so any {@code Any} among them prints.
+   */
+  private static JsonFormat.TypeRegistry registry() {
+    JsonFormat.TypeRegistry.Builder builder = JsonFormat.TypeRegistry.newBuilder();
+    Deque<FileDescriptor> todo = new ArrayDeque<>();
+    Set<String> seen = new HashSet<>();
+    for (Descriptor d :
+        new Descriptor[] {
+          Listener.getDescriptor(),
+          Cluster.getDescriptor(),
+          RouteConfiguration.getDescriptor(),
+          ClusterLoadAssignment.getDescriptor(),
+          Secret.getDescriptor(),
+          HttpConnectionManager.getDescriptor(),
+          Router.getDescriptor(),
+          TcpProxy.getDescriptor(),
+          HttpProtocolOptions.getDescriptor()
+        }) {
+      todo.add(d.getFile());
+    }
+    while (!todo.isEmpty()) {
+      FileDescriptor f = todo.pop();
+      if (!seen.add(f.getName())) {
+        continue;
+      }
+      f.getMessageTypes().forEach(builder::add);
+      todo.addAll(f.getDependencies());
+    }
+    return builder.build();
+  }
+}

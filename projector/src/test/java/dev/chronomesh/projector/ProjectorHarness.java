@@ -1,0 +1,118 @@
+package dev.chronomesh.projector;
+
+import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.ClusterEndpoints;
+import dev.chronomesh.events.avro.ProxyConfig;
+import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.events.registry.InMemorySchemaRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The projector topology in a {@code TopologyTestDriver}, with an event clock (the {@code
+ * occurredAt} stamped on piped events) and the driver's wall clock (which runs the idle flush).
+ */
+final class ProjectorHarness implements AutoCloseable {
+  static final Topics TOPICS = Topics.defaults();
+  static final Duration WINDOW = Duration.ofMillis(25);
+  static final Instant START = Instant.ofEpochMilli(1_700_000_000_000L);
+
+  final TopologyTestDriver driver;
+  private final TestInputTopic<String, ResourceEvent> events;
+  final TestInputTopic<String, byte[]> rawEvents;
+  private final TestOutputTopic<String, ProxyConfig> configs;
+  private final TestOutputTopic<String, ClusterEndpoints> endpoints;
+  private Instant eventClock = START;
+  private long nextOffset;
+
+  ProjectorHarness(Path stateDir) {
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    AvroSerde<ResourceEvent> eventSerde = AvroSerde.forValues(registry, ResourceEvent.class);
+    AvroSerde<ProxyConfig> configSerde = AvroSerde.forValues(registry, ProxyConfig.class);
+    AvroSerde<ClusterEndpoints> endpointsSerde =
+        AvroSerde.forValues(registry, ClusterEndpoints.class);
+    ProjectorConfig config =
+        new ProjectorConfig(
+            Map.of("bootstrap.servers", "127.0.0.1:9"),
+            TOPICS,
+            registry,
+            ProjectorConfig.DEFAULT_APPLICATION_ID,
+            stateDir,
+            WINDOW);
+    driver =
+        new TopologyTestDriver(
+            ProjectorTopology.build(TOPICS, eventSerde, configSerde, endpointsSerde, WINDOW),
+            Projector.streamsProperties(config),
+            START);
+    events =
+        driver.createInputTopic(TOPICS.events(), new StringSerializer(), eventSerde.serializer());
+    rawEvents =
+        driver.createInputTopic(TOPICS.events(), new StringSerializer(), new ByteArraySerializer());
+    configs =
+        driver.createOutputTopic(
+            TOPICS.proxyConfigs(), new StringDeserializer(), configSerde.deserializer());
+    endpoints =
+        driver.createOutputTopic(
+            TOPICS.endpoints(), new StringDeserializer(), endpointsSerde.deserializer());
+  }
+
+  /** Stamps the event with the event clock, pipes it and returns its offset. */
+  long pipe(ResourceEvent event) {
+    event.setOccurredAt(eventClock);
+    events.pipeInput(event.getMesh(), event, eventClock);
+    return nextOffset++;
+  }
+
+  /** Pipes bytes that are not an event; returns their offset. */
+  long pipeRaw(String key, byte[] value) {
+    rawEvents.pipeInput(key, value, eventClock);
+    return nextOffset++;
+  }
+
+  /** Moves the event clock (the next events' occurredAt). */
+  void later(Duration d) {
+    eventClock = eventClock.plus(d);
+  }
+
+  /** Lets a window of wall-clock time pass with no event: the open window is flushed. */
+  void idle() {
+    driver.advanceWallClockTime(WINDOW);
+  }
+
+  Instant now() {
+    return eventClock;
+  }
+
+  List<KeyValue<String, ProxyConfig>> configs() {
+    return configs.readKeyValuesToList();
+  }
+
+  Map<String, ProxyConfig> latestConfigs() {
+    return configs.readKeyValuesToMap();
+  }
+
+  List<KeyValue<String, ClusterEndpoints>> endpoints() {
+    return endpoints.readKeyValuesToList();
+  }
+
+  <V> KeyValueStore<String, V> store(String name) {
+    return driver.getKeyValueStore(name);
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
