@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class NodeSnapshots {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSnapshots.class);
 
-  private final SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
+  private final SimpleCache<String> cache = new NodeCache();
 
   /** Node id → its last config; changed by the feed thread only, like the two maps below. */
   private final Map<String, NodeConfig> configs = new HashMap<>();

@@ -149,6 +149,38 @@ class XdsGatewayIT {
   }
 
   @Test
+  void aClientAskingForAListenerBeforeItsNodeHasItGetsItWhenItComes() throws Exception {
+    Topics topics = newTopics();
+    try (Backend backend = Backend.start();
+        XdsGateway gateway = startGateway(topics);
+        ConfigProducer producer = new ConfigProducer(topics)) {
+      await().atMost(WAIT).until(gateway::isReady);
+      // The client dials before its node has any config (a client started with its dataplane).
+      ManagedChannel channel = xdsChannel(gateway.port(), NODE);
+      try {
+        var pending =
+            HealthGrpc.newFutureStub(channel)
+                .withWaitForReady()
+                .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance());
+        await().atMost(WAIT).until(() -> gateway.snapshots().isWatched(NODE));
+        // The node's first config does not have the listener yet ...
+        producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", List.of()));
+        await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) != null);
+        // ... the next one has it.
+        producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", backend.port()));
+
+        assertThat(pending.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus())
+            .isEqualTo(ServingStatus.SERVING);
+        assertThat(backend.calls()).isEqualTo(1);
+      } finally {
+        channel.shutdownNow();
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void deltaStreamReceivesOnlyChangedResources() throws Exception {
     Topics topics = newTopics();
     try (XdsGateway gateway = startGateway(topics);
