@@ -136,17 +136,23 @@ public final class ChronomeshStack implements AutoCloseable {
       streamsProperties.put("main.consumer.group.instance.id", "chronomesh-up");
       ServiceRunner.Running projector =
           ServiceRunner.start(
-              settings(settings, "projector", streamsProperties, 0, sealer), registry, null);
+              settings(settings, "projector", streamsProperties, 0, sealer, null), registry, null);
       started.push(projector);
       ServiceRunner.Running gateway =
           ServiceRunner.start(
-              settings(settings, "xds-gateway", kafkaProperties, settings.xdsPort(), sealer),
+              settings(settings, "xds-gateway", kafkaProperties, settings.xdsPort(), sealer, null),
               registry,
               null);
       started.push(gateway);
       ServiceRunner.Running api =
           ServiceRunner.start(
-              settings(settings, "command-api", streamsProperties, settings.apiPort(), sealer),
+              settings(
+                  settings,
+                  "command-api",
+                  streamsProperties,
+                  settings.apiPort(),
+                  sealer,
+                  java.net.URI.create(projector.address())),
               registry,
               registry);
       started.push(api);
@@ -162,7 +168,12 @@ public final class ChronomeshStack implements AutoCloseable {
   }
 
   private static ServiceRunner.Settings settings(
-      Settings s, String service, Map<String, Object> kafkaProperties, int port, Sealer sealer) {
+      Settings s,
+      String service,
+      Map<String, Object> kafkaProperties,
+      int port,
+      Sealer sealer,
+      java.net.URI projectorUrl) {
     return new ServiceRunner.Settings(
         service,
         kafkaProperties,
@@ -176,7 +187,8 @@ public final class ChronomeshStack implements AutoCloseable {
         ProjectorConfig.DEFAULT_APPLICATION_ID,
         sealer,
         s.dataDir().resolve(ADMIN_TOKEN_FILE),
-        s.writeTimeout());
+        s.writeTimeout(),
+        projectorUrl);
   }
 
   static void await(String what, BooleanSupplier ready) {

@@ -173,8 +173,17 @@ public final class Main implements Callable<Integer> {
             "A Confluent-compatible registry; default: the registry kept in the schemas topic.")
     URI schemaRegistryUrl;
 
-    @Option(names = "--port", description = "Listen port (default: 5681 API, 5678 xDS).")
+    @Option(
+        names = "--port",
+        description = "Listen port (default: 5681 API, 5682 projector, 5678 xDS).")
     Integer port;
+
+    @Option(
+        names = "--projector-url",
+        description =
+            "command-api: a projector service to ask for dataplanes' _config (any instance"
+                + " forwards to the owner); default: http://<host>:5682.")
+    URI projectorUrl;
 
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions when creating.")
     int partitions;
@@ -220,7 +229,8 @@ public final class Main implements Callable<Integer> {
                   applicationId,
                   sealer(),
                   dataDir.resolve(ChronomeshStack.ADMIN_TOKEN_FILE),
-                  common.writeTimeout));
+                  common.writeTimeout,
+                  projectorUrl));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
       System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
       runUntilStopped(running, System.out);

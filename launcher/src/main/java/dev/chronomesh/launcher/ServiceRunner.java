@@ -2,6 +2,7 @@ package dev.chronomesh.launcher;
 
 import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.commandapi.CommandApiServer;
+import dev.chronomesh.commandapi.ProxyConfigRoutes;
 import dev.chronomesh.commandapi.registry.SchemaRegistryRoutes;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
@@ -11,6 +12,7 @@ import dev.chronomesh.events.registry.SchemaRegistry;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.Projector;
 import dev.chronomesh.projector.ProjectorConfig;
+import dev.chronomesh.projector.ProjectorHttp;
 import dev.chronomesh.xds.XdsGateway;
 import dev.chronomesh.xds.XdsGatewayConfig;
 import java.net.URI;
@@ -27,6 +29,9 @@ import java.util.function.BooleanSupplier;
  */
 public final class ServiceRunner {
   /** The services {@code run} knows. */
+  /** The projector's own HTTP port (health, and {@code _config} of the meshes it owns). */
+  public static final int DEFAULT_PROJECTOR_PORT = 5682;
+
   public static final List<String> SERVICES = List.of("command-api", "projector", "xds-gateway");
 
   private ServiceRunner() {}
@@ -42,6 +47,8 @@ public final class ServiceRunner {
    * @param sealer seals secrets with the operator's key-encryption key; needed by command-api
    * @param adminTokenFile where command-api writes the admin token at first start, or null
    * @param writeTimeout how long a write waits for its decision (then 504); null: the default
+   * @param projectorUrl where command-api asks a projector for {@code _config}; null: {@code
+   *     http://<host>:5682}
    */
   public record Settings(
       String service,
@@ -56,7 +63,8 @@ public final class ServiceRunner {
       String applicationId,
       Sealer sealer,
       Path adminTokenFile,
-      Duration writeTimeout) {
+      Duration writeTimeout,
+      URI projectorUrl) {
     public Settings {
       Objects.requireNonNull(service, "service");
       if (!SERVICES.contains(service)) {
@@ -73,6 +81,9 @@ public final class ServiceRunner {
       Objects.requireNonNull(applicationId, "applicationId");
       if (writeTimeout == null) {
         writeTimeout = ServiceDefaults.WRITE_TIMEOUT;
+      }
+      if (projectorUrl == null) {
+        projectorUrl = URI.create("http://" + host + ":" + DEFAULT_PROJECTOR_PORT);
       }
       if (writeTimeout.isNegative() || writeTimeout.isZero()) {
         throw new IllegalArgumentException("the write timeout must be positive: " + writeTimeout);
@@ -141,6 +152,7 @@ public final class ServiceRunner {
           if (served != null) {
             SchemaRegistryRoutes.mount(api.app(), served);
           }
+          ProxyConfigRoutes.mount(api.app(), ProxyConfigRoutes.http(s.projectorUrl()));
         } catch (RuntimeException e) {
           api.close();
           throw e;
@@ -148,15 +160,32 @@ public final class ServiceRunner {
         yield new Running(s.service(), "http://" + s.host() + ":" + api.port(), api::isReady, api);
       }
       case "projector" -> {
-        Projector projector =
-            Projector.start(
-                new ProjectorConfig(
-                    s.kafkaProperties(),
-                    s.topics(),
-                    registry,
-                    s.applicationId(),
-                    s.dataDir().toAbsolutePath().resolve("streams")));
-        yield new Running(s.service(), "(no listener)", projector::isRunning, projector);
+        // The listener first: its address is the projector's application.server, which tells
+        // the other instances where to forward a _config request for a mesh this one owns.
+        ProjectorHttp http =
+            ProjectorHttp.start(s.host(), s.port() == null ? DEFAULT_PROJECTOR_PORT : s.port());
+        Projector projector;
+        try {
+          Map<String, Object> props = new java.util.HashMap<>(s.kafkaProperties());
+          props.put("application.server", s.host() + ":" + http.port());
+          projector =
+              Projector.start(
+                  new ProjectorConfig(
+                      props,
+                      s.topics(),
+                      registry,
+                      s.applicationId(),
+                      s.dataDir().toAbsolutePath().resolve("streams")));
+        } catch (RuntimeException e) {
+          http.close();
+          throw e;
+        }
+        http.serve(projector);
+        yield new Running(
+            s.service(),
+            "http://" + s.host() + ":" + http.port(),
+            projector::isRunning,
+            () -> closeAll(List.of(http, projector)));
       }
       case "xds-gateway" -> {
         XdsGateway gateway =

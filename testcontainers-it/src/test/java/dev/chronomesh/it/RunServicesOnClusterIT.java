@@ -50,10 +50,10 @@ class RunServicesOnClusterIT {
       throws Exception {
     Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers());
     Topics topics = new Topics("prod.");
-    ServiceRunner.Running api = run("command-api", props, topics, started);
-    ServiceRunner.Running gatewayA = run("xds-gateway", props, topics, started);
-    ServiceRunner.Running gatewayB = run("xds-gateway", props, topics, started);
-    run("projector", props, topics, started);
+    ServiceRunner.Running projector = run("projector", props, topics, started, null);
+    ServiceRunner.Running api = run("command-api", props, topics, started, projector.address());
+    ServiceRunner.Running gatewayA = run("xds-gateway", props, topics, started, null);
+    ServiceRunner.Running gatewayB = run("xds-gateway", props, topics, started, null);
     for (AutoCloseable service : started) {
       ServiceRunner.Running running = (ServiceRunner.Running) service;
       await(running.service() + " ready")
@@ -66,7 +66,7 @@ class RunServicesOnClusterIT {
       assertThat(events.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
     }
 
-    Rest rest = new Rest(api.address(), adminToken(dataDir.resolve("command-api-0")));
+    Rest rest = new Rest(api.address(), adminToken(dataDir.resolve("command-api-1")));
     assertThat(rest.putYaml("/meshes/default", "type: Mesh\nname: default\n").statusCode())
         .isEqualTo(201);
     assertThat(
@@ -78,6 +78,15 @@ class RunServicesOnClusterIT {
             rest.putYaml("/meshes/default/dataplanes/web-1", WalkingSkeletonIT.webDataplane())
                 .statusCode())
         .isEqualTo(201);
+
+    // The API answers a proxy's config from the projector service (which owns every mesh here).
+    await("web-1's config through the API")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> rest.get("/meshes/default/dataplanes/web-1/_config").statusCode() == 200);
+    assertThat(rest.get("/meshes/default/dataplanes/web-1/_config").body())
+        .contains("\"dataplane\" : \"web-1\"")
+        .contains("backend");
+    assertThat(rest.get("/meshes/default/dataplanes/nobody/_config").statusCode()).isEqualTo(404);
 
     for (ServiceRunner.Running gateway : List.of(gatewayA, gatewayB)) {
       ManagedChannel channel = XdsClients.channel(gateway.address(), "default.web-1", "backend");
@@ -97,7 +106,11 @@ class RunServicesOnClusterIT {
   }
 
   private ServiceRunner.Running run(
-      String service, Map<String, Object> props, Topics topics, List<AutoCloseable> started) {
+      String service,
+      Map<String, Object> props,
+      Topics topics,
+      List<AutoCloseable> started,
+      String projectorUrl) {
     ServiceRunner.Running running =
         ServiceRunner.start(
             new ServiceRunner.Settings(
@@ -113,7 +126,8 @@ class RunServicesOnClusterIT {
                 ProjectorConfig.DEFAULT_APPLICATION_ID,
                 SEALER,
                 dataDir.resolve(service + "-" + started.size()).resolve("admin-token"),
-                null));
+                null,
+                projectorUrl == null ? null : java.net.URI.create(projectorUrl)));
     started.add(running);
     return running;
   }

@@ -76,6 +76,13 @@ class WalkingSkeletonIT {
             .atMost(Duration.ofSeconds(60))
             .ignoreExceptions()
             .until(() -> XdsClients.who(channel).equals("backend-1"));
+        // The proxy's config as the projector holds it, through the API.
+        JsonNode config =
+            JSON.readTree(rest.get("/meshes/default/dataplanes/web-1/_config").body());
+        assertThat(config.path("dataplane").asText()).isEqualTo("web-1");
+        assertThat(config.path("resources").path("listeners").findValuesAsText("name"))
+            .contains("backend");
+        assertThat(config.path("resources").path("endpoints").toString()).contains("127.0.0.1");
 
         assertThat(
                 rest.putYaml("/meshes/default/dataplanes/backend-2", dataplane(backend2))
@@ -163,6 +170,8 @@ class WalkingSkeletonIT {
         type: Dataplane
         mesh: default
         name: web-1
+        labels:
+          chronomesh.io/proxy-type: proxyless
         networking:
           address: 127.0.0.1
           inbound:
