@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.chronomesh.auth.EnvelopeSealer;
 import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.commandapi.CommandApiServer;
+import dev.chronomesh.commandapi.ProxyConfigRoutes;
 import dev.chronomesh.commandapi.registry.SchemaRegistryRoutes;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
@@ -59,6 +60,8 @@ class OpenApiCoverageIT {
                       null),
                   stateDir)) {
         SchemaRegistryRoutes.mount(server.app(), registry);
+        ProxyConfigRoutes.mount(
+            server.app(), (mesh, name) -> new ProxyConfigRoutes.Answer(404, ""));
         await().atMost(Duration.ofSeconds(60)).until(server::isReady);
 
         Set<String> served = new TreeSet<>();

@@ -131,7 +131,7 @@ class OpenApiRouteTest {
     }
     assertThat(OpenApiRoute.describedRoutes())
         .containsAll(policyRoutes)
-        .hasSize(28 + policyRoutes.size())
+        .hasSize(29 + policyRoutes.size())
         .contains(
             "GET /_resources",
             "GET /meshes",
@@ -142,6 +142,7 @@ class OpenApiRouteTest {
             "GET /meshes/{mesh}/dataplanes/{name}",
             "PUT /meshes/{mesh}/dataplanes/{name}",
             "DELETE /meshes/{mesh}/dataplanes/{name}",
+            "GET /meshes/{mesh}/dataplanes/{name}/_config",
             "GET /dataplanes",
             "GET /meshes/{mesh}/secrets",
             "GET /meshes/{mesh}/secrets/{name}",
