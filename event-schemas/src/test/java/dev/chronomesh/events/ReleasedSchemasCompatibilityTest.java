@@ -2,6 +2,7 @@ package dev.chronomesh.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.CompatibilityLevel;
@@ -32,7 +33,10 @@ class ReleasedSchemasCompatibilityTest {
 
   /** The types written to topics: each must have at least one released version. */
   private static final List<Schema> TOPIC_VALUES =
-      List.of(ResourceEvent.getClassSchema(), ProxyConfig.getClassSchema());
+      List.of(
+          ResourceEvent.getClassSchema(),
+          ProxyConfig.getClassSchema(),
+          ClusterEndpoints.getClassSchema());
 
   @Test
   void everyTopicValueTypeHasAReleasedVersion() {
