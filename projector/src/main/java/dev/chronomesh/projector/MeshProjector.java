@@ -146,11 +146,23 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     List<String> problems = problems(record.key(), event);
     if (!problems.isEmpty()) {
       LOG.warn(
-          "Skipping invalid event topic={} partition={} offset={} problems={}",
+          "Dead-lettering invalid event topic={} partition={} offset={} problems={}",
           position.topic(),
           position.partition(),
           position.offset(),
           problems);
+      if (event != null) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(header("topic", position.topic()));
+        headers.add(header("partition", Integer.toString(position.partition())));
+        headers.add(header("offset", Long.toString(position.offset())));
+        headers.add(header("exception", "InvalidEvent"));
+        headers.add(header("message", String.join("; ", problems)));
+        context()
+            .forward(
+                new Record<String, Object>(record.key(), event, record.timestamp(), headers),
+                ProjectorTopology.DEAD_LETTERS_SINK);
+      }
       return;
     }
     String type = event.getResourceType();
@@ -181,6 +193,12 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
           default -> applyPolicy(event);
         };
     markDirty(event.getMesh(), affected, cause);
+  }
+
+  /** A dead-letter header named as Kafka Streams names its own ({@code __streams.errors.*}). */
+  private static org.apache.kafka.common.header.Header header(String name, String value) {
+    return new org.apache.kafka.common.header.internals.RecordHeader(
+        "__streams.errors." + name, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Every problem that makes this event unusable, empty when it is valid. */

@@ -35,6 +35,7 @@ public final class ProjectorTopology {
 
   static final String CONFIGS_SINK = "proxy-configs-sink";
   static final String ENDPOINTS_SINK = "endpoints-sink";
+  static final String DEAD_LETTERS_SINK = "dead-letters-sink";
   private static final String SOURCE = "events";
   private static final String PROCESSOR = "mesh-projector";
 
@@ -79,6 +80,15 @@ public final class ProjectorTopology {
         topics.proxyConfigs(),
         Serdes.String().serializer(),
         configs.serializer(),
+        PROCESSOR);
+    // Events that decode but make no sense (a key that is not their mesh, a payload of the wrong
+    // type): kept for an operator with where they came from, as Kafka Streams does for unreadable
+    // ones.
+    topology.addSink(
+        DEAD_LETTERS_SINK,
+        topics.deadLetters(),
+        Serdes.String().serializer(),
+        events.serializer(),
         PROCESSOR);
     topology.addSink(
         ENDPOINTS_SINK,

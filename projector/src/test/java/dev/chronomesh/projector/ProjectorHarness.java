@@ -34,6 +34,7 @@ final class ProjectorHarness implements AutoCloseable {
   final TestInputTopic<String, byte[]> rawEvents;
   private final TestOutputTopic<String, ProxyConfig> configs;
   private final TestOutputTopic<String, ClusterEndpoints> endpoints;
+  private final TestOutputTopic<String, ResourceEvent> deadLetters;
   private Instant eventClock = START;
   private long nextOffset;
 
@@ -66,6 +67,9 @@ final class ProjectorHarness implements AutoCloseable {
     endpoints =
         driver.createOutputTopic(
             TOPICS.endpoints(), new StringDeserializer(), endpointsSerde.deserializer());
+    deadLetters =
+        driver.createOutputTopic(
+            TOPICS.deadLetters(), new StringDeserializer(), eventSerde.deserializer());
   }
 
   /** Stamps the event with the event clock, pipes it and returns its offset. */
@@ -105,6 +109,10 @@ final class ProjectorHarness implements AutoCloseable {
 
   List<KeyValue<String, ClusterEndpoints>> endpoints() {
     return endpoints.readKeyValuesToList();
+  }
+
+  List<org.apache.kafka.streams.test.TestRecord<String, ResourceEvent>> deadLetters() {
+    return deadLetters.readRecordsToList();
   }
 
   <V> KeyValueStore<String, V> store(String name) {

@@ -297,6 +297,19 @@ class ProjectorTopologyTest {
     p.idle();
 
     assertThat(p.configs()).isEmpty();
+    var dead = p.deadLetters();
+    assertThat(dead).hasSize(1);
+    assertThat(dead.get(0).getValue().getName()).isEqualTo("backend-9");
+    assertThat(
+            new String(
+                dead.get(0).headers().lastHeader("__streams.errors.message").value(),
+                java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("payload.name: must be backend-9 but is backend-1");
+    assertThat(
+            new String(
+                dead.get(0).headers().lastHeader("__streams.errors.offset").value(),
+                java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("1");
     assertThat(MeshProjector.problems("other", payloadMismatch))
         .containsExactly(
             "key: must be the mesh default but is other",
