@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -14,20 +12,12 @@ import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.XdsResource;
+import dev.chronomesh.projector.generate.Protos;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A proxy's current Envoy config as JSON, for people ({@code GET .../dataplanes/{name}/_config}):
@@ -37,8 +27,7 @@ import java.util.Set;
 public final class ConfigDump {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Every message type reachable from the resources and the filters packed in them. */
-  private static final JsonFormat.TypeRegistry TYPES = registry();
+  private static final JsonFormat.TypeRegistry TYPES = Protos.jsonTypes();
 
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().usingTypeRegistry(TYPES).omittingInsignificantWhitespace();
@@ -120,38 +109,5 @@ public final class ConfigDump {
     byte[] out = new byte[copy.remaining()];
     copy.get(out);
     return out;
-  }
-
-  /**
-   * All message types of the files of the resources and of the typed configs the generators pack
-   * (and of every file those import), so any {@code Any} among them prints.
-   */
-  private static JsonFormat.TypeRegistry registry() {
-    JsonFormat.TypeRegistry.Builder builder = JsonFormat.TypeRegistry.newBuilder();
-    Deque<FileDescriptor> todo = new ArrayDeque<>();
-    Set<String> seen = new HashSet<>();
-    for (Descriptor d :
-        new Descriptor[] {
-          Listener.getDescriptor(),
-          Cluster.getDescriptor(),
-          RouteConfiguration.getDescriptor(),
-          ClusterLoadAssignment.getDescriptor(),
-          Secret.getDescriptor(),
-          HttpConnectionManager.getDescriptor(),
-          Router.getDescriptor(),
-          TcpProxy.getDescriptor(),
-          HttpProtocolOptions.getDescriptor()
-        }) {
-      todo.add(d.getFile());
-    }
-    while (!todo.isEmpty()) {
-      FileDescriptor f = todo.pop();
-      if (!seen.add(f.getName())) {
-        continue;
-      }
-      f.getMessageTypes().forEach(builder::add);
-      todo.addAll(f.getDependencies());
-    }
-    return builder.build();
   }
 }

@@ -3,13 +3,31 @@ package dev.chronomesh.projector.generate;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /** Deterministic protobuf encoding: the same message always gives the same bytes. */
 public final class Protos {
@@ -50,6 +68,45 @@ public final class Protos {
         .setTypeUrl(typeUrl(message))
         .setValue(deterministicBytes(message))
         .build();
+  }
+
+  /**
+   * Every message type a generated resource may hold, directly or packed in an {@code Any}: the
+   * resource types, the typed configs the generators and plugins pack, and every message of their
+   * proto files and of the files those import. For printing configs as JSON.
+   */
+  public static JsonFormat.TypeRegistry jsonTypes() {
+    return JSON_TYPES;
+  }
+
+  private static final JsonFormat.TypeRegistry JSON_TYPES = buildJsonTypes();
+
+  private static JsonFormat.TypeRegistry buildJsonTypes() {
+    JsonFormat.TypeRegistry.Builder builder = JsonFormat.TypeRegistry.newBuilder();
+    Deque<FileDescriptor> todo = new ArrayDeque<>();
+    for (Descriptor root :
+        List.of(
+            Listener.getDescriptor(),
+            Cluster.getDescriptor(),
+            RouteConfiguration.getDescriptor(),
+            ClusterLoadAssignment.getDescriptor(),
+            Secret.getDescriptor(),
+            HttpConnectionManager.getDescriptor(),
+            Router.getDescriptor(),
+            TcpProxy.getDescriptor(),
+            HttpProtocolOptions.getDescriptor(),
+            HealthCheckEventFileSink.getDescriptor())) {
+      todo.add(root.getFile());
+    }
+    Set<String> seen = new HashSet<>();
+    while (!todo.isEmpty()) {
+      FileDescriptor file = todo.pop();
+      if (seen.add(file.getName())) {
+        file.getMessageTypes().forEach(builder::add);
+        todo.addAll(file.getDependencies());
+      }
+    }
+    return builder.build();
   }
 
   static GeneratedResource resource(String name, Message message) {

@@ -17,14 +17,6 @@ import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyJson;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -45,17 +37,7 @@ final class GoldenCases {
   static final Path ROOT = Path.of("src/test/resources/golden");
 
   /** Every Envoy type the generators emit, top-level or inside an Any. */
-  static final JsonFormat.TypeRegistry REGISTRY =
-      JsonFormat.TypeRegistry.newBuilder()
-          .add(Listener.getDescriptor())
-          .add(Cluster.getDescriptor())
-          .add(ClusterLoadAssignment.getDescriptor())
-          .add(RouteConfiguration.getDescriptor())
-          .add(HttpConnectionManager.getDescriptor())
-          .add(Router.getDescriptor())
-          .add(TcpProxy.getDescriptor())
-          .add(HttpProtocolOptions.getDescriptor())
-          .build();
+  static final JsonFormat.TypeRegistry REGISTRY = Protos.jsonTypes();
 
   /** A generator flavour and its file suffix. */
   enum Flavour {

@@ -15,8 +15,6 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -26,7 +24,6 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
-import io.envoyproxy.envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,18 +35,7 @@ import org.junit.jupiter.api.Test;
  * Envoy's validate.rules.
  */
 class PolicyPluginsValidRulesTest {
-  private static final JsonFormat.TypeRegistry REGISTRY =
-      JsonFormat.TypeRegistry.newBuilder()
-          .add(Listener.getDescriptor())
-          .add(Cluster.getDescriptor())
-          .add(ClusterLoadAssignment.getDescriptor())
-          .add(RouteConfiguration.getDescriptor())
-          .add(HttpConnectionManager.getDescriptor())
-          .add(Router.getDescriptor())
-          .add(TcpProxy.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
-          .add(HealthCheckEventFileSink.getDescriptor())
-          .build();
+  private static final JsonFormat.TypeRegistry REGISTRY = Protos.jsonTypes();
 
   private static final YAMLMapper YAML = new YAMLMapper();
 
