@@ -1,5 +1,8 @@
 package dev.chronomesh.projector;
 
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedMap;
+import com.google.common.collect.ImmutableSortedSet;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
@@ -7,19 +10,19 @@ import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.projector.generate.MeshContext;
 import dev.chronomesh.projector.generate.MeshResources;
 import java.util.ArrayList;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
-import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The resources of one mesh held in memory by the task that owns the mesh, mirroring the {@code
- * mesh-resources} store (from which it is loaded on first use). It caches the {@link MeshContext}
- * that generation shares across proxies until the next change, and keeps, per service, the protocol
- * tags its inbounds declare, so a dataplane event can tell whether other proxies' configs (which
- * read services' existence and protocol, never their endpoints) may change.
+ * The resources of one mesh as the projector reads them, immutable, at the offset of the last event
+ * applied to it (Kafka's metadata image; {@link MeshDelta} makes the next one). Besides the
+ * resources it indexes each service's instances, so an endpoint set is computed from the instances
+ * of its service only.
+ *
+ * <p>Equality is by content and offset; the {@link MeshContext} generation shares across proxies is
+ * computed once per image, on first use.
  */
 final class MeshImage {
   /** The inbound tag naming the service. */
@@ -28,20 +31,68 @@ final class MeshImage {
   static final String PROTOCOL_TAG = "kuma.io/protocol";
 
   private final String name;
-  private MeshResource mesh;
-  private final SortedMap<String, DataplaneResource> dataplanes = new TreeMap<>();
+  private final MeshResource mesh;
+  private final ImmutableSortedMap<String, DataplaneResource> dataplanes;
 
-  /** Key {@code <type>/<name>}. */
-  private final SortedMap<String, Policy> policies = new TreeMap<>();
+  /** Key {@code <type>/<name>}: the engine's view of each policy. */
+  private final ImmutableSortedMap<String, Policy> policies;
 
-  /** service → protocol tag value ("" when absent) → number of inbounds declaring it. */
-  private final SortedMap<String, SortedMap<String, Integer>> serviceProtocols = new TreeMap<>();
+  /** Key {@code <type>/<name>}: each policy as stored (its Avro record). */
+  private final ImmutableSortedMap<String, Object> policyPayloads;
 
-  /** Generation's view of the current state; null after a change until asked for. */
-  private MeshContext context;
+  /** service → the dataplanes with an inbound of it. */
+  private final ImmutableSortedMap<String, ImmutableSortedSet<String>> instances;
 
-  MeshImage(String name) {
+  private final long offset;
+  private volatile MeshContext context;
+
+  MeshImage(
+      String name,
+      MeshResource mesh,
+      ImmutableSortedMap<String, DataplaneResource> dataplanes,
+      ImmutableSortedMap<String, Policy> policies,
+      ImmutableSortedMap<String, Object> policyPayloads,
+      ImmutableSortedMap<String, ImmutableSortedSet<String>> instances,
+      long offset) {
     this.name = Objects.requireNonNull(name);
+    this.mesh = mesh;
+    this.dataplanes = Objects.requireNonNull(dataplanes);
+    this.policies = Objects.requireNonNull(policies);
+    this.policyPayloads = Objects.requireNonNull(policyPayloads);
+    this.instances = Objects.requireNonNull(instances);
+    this.offset = offset;
+  }
+
+  /** A mesh with nothing in it, before any event (offset -1). */
+  static MeshImage empty(String name) {
+    return new MeshImage(
+        name,
+        null,
+        ImmutableSortedMap.of(),
+        ImmutableSortedMap.of(),
+        ImmutableSortedMap.of(),
+        ImmutableSortedMap.of(),
+        -1);
+  }
+
+  /** The image holding {@code payloads} (as stored: Mesh, Dataplane and policy payloads). */
+  static MeshImage of(String name, Iterable<?> payloads, long offset) {
+    MeshDelta delta = new MeshDelta(empty(name));
+    for (Object payload : payloads) {
+      delta.put(payload);
+    }
+    return delta.apply(offset);
+  }
+
+  /** Every resource of the image as stored: the mesh, then dataplanes, then policies. */
+  List<Object> payloads() {
+    List<Object> out = new ArrayList<>();
+    if (mesh != null) {
+      out.add(mesh);
+    }
+    out.addAll(dataplanes.values());
+    out.addAll(policyPayloads.values());
+    return out;
   }
 
   String name() {
@@ -52,53 +103,36 @@ final class MeshImage {
     return mesh != null;
   }
 
-  void putMesh(MeshResource resource) {
-    mesh = resource;
-    context = null;
+  MeshResource mesh() {
+    return mesh;
+  }
+
+  long offset() {
+    return offset;
   }
 
   DataplaneResource dataplane(String dataplane) {
     return dataplanes.get(dataplane);
   }
 
-  SortedMap<String, DataplaneResource> dataplanes() {
-    return java.util.Collections.unmodifiableSortedMap(dataplanes);
+  ImmutableSortedMap<String, DataplaneResource> dataplanes() {
+    return dataplanes;
   }
 
   Policy policy(String type, String policyName) {
     return policies.get(type + "/" + policyName);
   }
 
-  /**
-   * Stores or removes ({@code resource} null) a dataplane.
-   *
-   * @return the services whose existence or declared protocols changed
-   */
-  SortedSet<String> putDataplane(String dataplane, DataplaneResource resource) {
-    SortedMap<String, SortedSet<String>> before = signatures(dataplanes.get(dataplane), resource);
-    DataplaneResource old =
-        resource == null ? dataplanes.remove(dataplane) : dataplanes.put(dataplane, resource);
-    count(old, -1);
-    count(resource, +1);
-    context = null;
-    SortedSet<String> changed = new TreeSet<>();
-    before.forEach(
-        (service, protocols) -> {
-          if (!Objects.equals(protocols, protocolsOf(service))) {
-            changed.add(service);
-          }
-        });
-    return changed;
+  ImmutableSortedMap<String, Policy> policies() {
+    return policies;
   }
 
-  void putPolicy(String type, String policyName, Policy policy) {
-    String key = type + "/" + policyName;
-    if (policy == null) {
-      policies.remove(key);
-    } else {
-      policies.put(key, policy);
-    }
-    context = null;
+  ImmutableSortedMap<String, Object> policyPayloads() {
+    return policyPayloads;
+  }
+
+  ImmutableSortedMap<String, ImmutableSortedSet<String>> instances() {
+    return instances;
   }
 
   /** The services of a dataplane's inbounds, sorted. */
@@ -115,57 +149,79 @@ final class MeshImage {
     return out;
   }
 
-  /** The protocols now declared for the services of {@code a} and {@code b}. */
-  private SortedMap<String, SortedSet<String>> signatures(
-      DataplaneResource a, DataplaneResource b) {
-    SortedMap<String, SortedSet<String>> out = new TreeMap<>();
-    SortedSet<String> services = services(a);
-    services.addAll(services(b));
-    services.forEach(s -> out.put(s, protocolsOf(s)));
-    return out;
-  }
-
-  /** The protocol tag values of a service's inbounds; null when no inbound has the service. */
-  private SortedSet<String> protocolsOf(String service) {
-    SortedMap<String, Integer> counts = serviceProtocols.get(service);
-    return counts == null ? null : new TreeSet<>(counts.keySet());
-  }
-
-  private void count(DataplaneResource dp, int delta) {
-    if (dp == null) {
-      return;
+  /**
+   * What other proxies' configs read of a service: whether it exists and the protocol tags its
+   * inbounds declare (sorted; "" for an inbound without one); null when no inbound has it.
+   */
+  SortedSet<String> signature(String service) {
+    ImmutableSortedSet<String> dps = instances.get(service);
+    if (dps == null) {
+      return null;
     }
-    for (Inbound in : dp.getInbound()) {
-      String service = in.getTags().get(SERVICE_TAG);
-      if (service == null || service.isEmpty()) {
-        continue;
-      }
-      String protocol = Objects.requireNonNullElse(in.getTags().get(PROTOCOL_TAG), "");
-      SortedMap<String, Integer> counts =
-          serviceProtocols.computeIfAbsent(service, s -> new TreeMap<>());
-      counts.merge(protocol, delta, Integer::sum);
-      if (counts.get(protocol) <= 0) {
-        counts.remove(protocol);
-      }
-      if (counts.isEmpty()) {
-        serviceProtocols.remove(service);
+    SortedSet<String> protocols = new TreeSet<>();
+    for (String dp : dps) {
+      for (Inbound in : dataplanes.get(dp).getInbound()) {
+        if (service.equals(in.getTags().get(SERVICE_TAG))) {
+          protocols.add(Objects.requireNonNullElse(in.getTags().get(PROTOCOL_TAG), ""));
+        }
       }
     }
+    return protocols;
   }
 
   /** Generation's view of the mesh; the mesh must exist. */
   MeshContext context() {
-    if (context == null) {
-      context =
+    MeshContext c = context;
+    if (c == null) {
+      c =
           MeshContext.of(
               new MeshResources(
-                  mesh, new ArrayList<>(dataplanes.values()), new ArrayList<>(policies.values())));
+                  mesh, ImmutableList.copyOf(dataplanes.values()), policies.values().asList()));
+      context = c;
     }
-    return context;
+    return c;
   }
 
-  /** Every policy of the mesh, by {@code <type>/<name>}. */
-  Map<String, Policy> policies() {
-    return java.util.Collections.unmodifiableSortedMap(policies);
+  /**
+   * A view for computing {@code service}'s endpoint sets: the mesh with only that service's
+   * instances, so the cost follows the service's size, not the mesh's.
+   */
+  MeshContext endpointsContext(String service) {
+    List<DataplaneResource> dps = new ArrayList<>();
+    for (String dp : instances.getOrDefault(service, ImmutableSortedSet.of())) {
+      dps.add(dataplanes.get(dp));
+    }
+    return MeshContext.of(new MeshResources(mesh, dps, List.of()));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MeshImage other
+        && offset == other.offset
+        && name.equals(other.name)
+        && Objects.equals(mesh, other.mesh)
+        && dataplanes.equals(other.dataplanes)
+        && policyPayloads.equals(other.policyPayloads)
+        && instances.equals(other.instances);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, mesh, dataplanes, policyPayloads, instances, offset);
+  }
+
+  @Override
+  public String toString() {
+    return "MeshImage[mesh="
+        + name
+        + ", exists="
+        + exists()
+        + ", dataplanes="
+        + dataplanes.size()
+        + ", policies="
+        + policies.size()
+        + ", offset="
+        + offset
+        + "]";
   }
 }

@@ -24,6 +24,7 @@ import dev.chronomesh.projector.generate.ConfigVersion;
 import dev.chronomesh.projector.generate.EndpointSelector;
 import dev.chronomesh.projector.generate.GeneratedConfig;
 import dev.chronomesh.projector.generate.GeneratedResource;
+import dev.chronomesh.projector.generate.MeshContext;
 import dev.chronomesh.projector.generate.Protos;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.nio.ByteBuffer;
@@ -186,11 +187,18 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
             .setOffset(position.offset())
             .setOccurredAt(event.getOccurredAt())
             .build();
+    String mesh = event.getMesh();
+    MeshImage before = image(mesh);
+    MeshDelta delta = new MeshDelta(before);
+    delta.replay(event);
+    MeshImage after = delta.apply(position.offset());
+    images.put(mesh, after);
+    store(event);
     SortedSet<String> affected =
         switch (type) {
-          case MESH -> applyMesh(event, cause);
-          case DATAPLANE -> applyDataplane(event, cause);
-          default -> applyPolicy(event);
+          case MESH -> affectedByMesh(before, after);
+          case DATAPLANE -> affectedByDataplane(event.getName(), delta, after, cause);
+          default -> affectedByPolicy(before.policy(type, event.getName()), after, event);
         };
     markDirty(event.getMesh(), affected, cause);
   }
@@ -277,100 +285,78 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     return images.computeIfAbsent(mesh, this::load);
   }
 
-  /** Loads a mesh's image from the resources store. */
+  /** Loads a mesh's image from the resources store (its offset unknown: -1). */
   private MeshImage load(String mesh) {
-    MeshImage image = new MeshImage(mesh);
+    List<Object> payloads = new ArrayList<>();
     try (KeyValueIterator<String, ResourceEvent> it =
         resources.prefixScan(meshPrefix(mesh), keySerializer)) {
-      while (it.hasNext()) {
-        ResourceEvent e = it.next().value;
-        Object payload = e.getPayload();
-        if (payload instanceof MeshResource m) {
-          image.putMesh(m);
-        } else if (payload instanceof DataplaneResource d) {
-          image.putDataplane(d.getName(), d);
-        } else {
-          PolicyResources.toEngine(payload).ifPresent(p -> image.putPolicy(p.type(), p.name(), p));
+      it.forEachRemaining(kv -> payloads.add(kv.value.getPayload()));
+    }
+    return MeshImage.of(mesh, payloads, -1);
+  }
+
+  /** Keeps the resources store in step with the images (it is what a restart loads). */
+  private void store(ResourceEvent event) {
+    String mesh = event.getMesh();
+    String key = resourceKey(mesh, event.getResourceType(), event.getName());
+    if (event.getKind() == EventKind.UPSERTED) {
+      resources.put(key, event);
+    } else if (event.getResourceType().equals(MESH)) {
+      // As in Kuma, deleting a mesh deletes every resource in it.
+      List<String> keys = new ArrayList<>();
+      try (KeyValueIterator<String, ResourceEvent> it =
+          resources.prefixScan(meshPrefix(mesh), keySerializer)) {
+        it.forEachRemaining(kv -> keys.add(kv.key));
+      }
+      keys.forEach(resources::delete);
+      LOG.info("Deleted mesh={} resources={}", mesh, keys.size());
+    } else {
+      resources.delete(key);
+    }
+  }
+
+  /** A mesh change concerns every proxy of the mesh, before and after. */
+  private SortedSet<String> affectedByMesh(MeshImage before, MeshImage after) {
+    SortedSet<String> affected = index.proxies(after.name());
+    affected.addAll(before.dataplanes().keySet());
+    affected.addAll(after.dataplanes().keySet());
+    return affected;
+  }
+
+  /**
+   * A dataplane change concerns the dataplane and the readers of every service whose existence or
+   * protocol changed; the endpoint sets of its services' clusters are rewritten at once.
+   */
+  private SortedSet<String> affectedByDataplane(
+      String name, MeshDelta delta, MeshImage after, EventRef cause) {
+    String mesh = after.name();
+    SortedSet<String> affected = new TreeSet<>();
+    affected.add(name);
+    for (String service : delta.changedServices(after)) {
+      affected.addAll(index.readers(mesh, service));
+    }
+    if (after.exists()) {
+      for (String service : delta.touchedServices(after)) {
+        SortedMap<String, EndpointSelector> clusters = index.clustersOf(mesh, service);
+        if (!clusters.isEmpty()) {
+          MeshContext context = after.endpointsContext(service);
+          clusters.forEach(
+              (cluster, selector) ->
+                  writeEndpoints(mesh, context, cluster, selector, List.of(cause)));
         }
       }
     }
-    return image;
-  }
-
-  private SortedSet<String> applyMesh(ResourceEvent event, EventRef cause) {
-    String mesh = event.getMesh();
-    SortedSet<String> affected = index.proxies(mesh);
-    if (event.getKind() == EventKind.UPSERTED) {
-      MeshImage image = image(mesh);
-      affected.addAll(image.dataplanes().keySet());
-      image.putMesh((MeshResource) event.getPayload());
-      resources.put(resourceKey(mesh, MESH, mesh), event);
-      return affected;
-    }
-    // As in Kuma, deleting a mesh deletes every resource in it.
-    List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, ResourceEvent> it =
-        resources.prefixScan(meshPrefix(mesh), keySerializer)) {
-      it.forEachRemaining(kv -> keys.add(kv.key));
-    }
-    keys.forEach(resources::delete);
-    images.put(mesh, new MeshImage(mesh));
-    LOG.info("Deleted mesh={} resources={} offset={}", mesh, keys.size(), cause.getOffset());
     return affected;
   }
 
-  private SortedSet<String> applyDataplane(ResourceEvent event, EventRef cause) {
-    String mesh = event.getMesh();
-    String name = event.getName();
-    MeshImage image = image(mesh);
-    DataplaneResource before = image.dataplane(name);
-    DataplaneResource after =
-        event.getKind() == EventKind.UPSERTED ? (DataplaneResource) event.getPayload() : null;
-    if (after == null) {
-      resources.delete(resourceKey(mesh, DATAPLANE, name));
-    } else {
-      resources.put(resourceKey(mesh, DATAPLANE, name), event);
-    }
-    SortedSet<String> changedServices = image.putDataplane(name, after);
+  /** A policy change concerns the proxies it selected before or selects now. */
+  private SortedSet<String> affectedByPolicy(Policy before, MeshImage after, ResourceEvent event) {
+    Policy now = after.policy(event.getResourceType(), event.getName());
     SortedSet<String> affected = new TreeSet<>();
-    affected.add(name);
-    for (String service : changedServices) {
-      affected.addAll(index.readers(mesh, service));
-    }
-    SortedSet<String> endpointServices = MeshImage.services(before);
-    endpointServices.addAll(MeshImage.services(after));
-    if (image.exists()) {
-      for (String service : endpointServices) {
-        index
-            .clustersOf(mesh, service)
-            .forEach(
-                (cluster, selector) -> writeEndpoints(image, cluster, selector, List.of(cause)));
-      }
-    }
-    return affected;
-  }
-
-  private SortedSet<String> applyPolicy(ResourceEvent event) {
-    String mesh = event.getMesh();
-    MeshImage image = image(mesh);
-    String type = event.getResourceType();
-    Policy before = image.policy(type, event.getName());
-    Policy after =
-        event.getKind() == EventKind.UPSERTED
-            ? PolicyResources.toEngine(event.getPayload()).orElseThrow()
-            : null;
-    String key = resourceKey(mesh, type, event.getName());
-    if (after == null) {
-      resources.delete(key);
-    } else {
-      resources.put(key, event);
-    }
-    image.putPolicy(type, event.getName(), after);
-    SortedSet<String> affected = new TreeSet<>();
-    for (DataplaneResource dp : image.dataplanes().values()) {
+    for (DataplaneResource dp : after.dataplanes().values()) {
       var view = ProxyViews.of(dp);
       if ((before != null && PolicyEngine.selects(before, view))
-          || (after != null && PolicyEngine.selects(after, view))) {
+          || (now != null && PolicyEngine.selects(now, view))) {
         affected.add(dp.getName());
       }
     }
@@ -448,7 +434,8 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         .forEach(
             (cluster, selector) -> {
               if (endpoints.get(endpointsKey(mesh, cluster)) == null) {
-                writeEndpoints(image, cluster, selector, causes);
+                writeEndpoints(
+                    mesh, image.endpointsContext(selector.service()), cluster, selector, causes);
               }
             });
     releaseClusters(mesh, oldDeps, causes);
@@ -485,9 +472,12 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
 
   /** Recomputes one cluster's endpoint set and emits it when its version changed. */
   private void writeEndpoints(
-      MeshImage image, String cluster, EndpointSelector selector, List<EventRef> causes) {
-    String mesh = image.name();
-    ClusterLoadAssignment cla = image.context().loadAssignment(cluster, selector);
+      String mesh,
+      MeshContext context,
+      String cluster,
+      EndpointSelector selector,
+      List<EventRef> causes) {
+    ClusterLoadAssignment cla = context.loadAssignment(cluster, selector);
     ByteString bytes = Protos.deterministicBytes(cla);
     String version = ConfigVersion.of(List.of(new GeneratedResource(CLA_TYPE_URL, cluster, bytes)));
     String key = endpointsKey(mesh, cluster);
