@@ -25,7 +25,8 @@ final class PolicyHooks {
   private record Applied(
       PolicyPlugin plugin,
       SortedMap<String, ObjectNode> to,
-      SortedMap<String, SortedMap<String, ObjectNode>> from) {}
+      SortedMap<String, SortedMap<String, ObjectNode>> from,
+      SortedMap<String, ObjectNode> rules) {}
 
   private final List<Applied> applied;
 
@@ -43,7 +44,11 @@ final class PolicyHooks {
       }
       PolicyEngine engine = plugin.engine();
       applied.add(
-          new Applied(plugin, engine.toRules(proxy, policies), engine.fromRules(proxy, policies)));
+          new Applied(
+              plugin,
+              engine.toRules(proxy, policies),
+              engine.fromRules(proxy, policies),
+              engine.inboundRules(proxy, policies)));
     }
     return new PolicyHooks(List.copyOf(applied));
   }
@@ -66,10 +71,17 @@ final class PolicyHooks {
     }
   }
 
+  /**
+   * The inbound conf: the merged {@code rules} of the policies selecting the inbound (Kuma 2.10's
+   * inbound style) when there are any, else the merged {@code from} conf of source Mesh.
+   */
   private void inbound(String inboundKey, Consumer<Call> call) {
     for (Applied a : applied) {
       SortedMap<String, ObjectNode> sources = a.from().get(inboundKey);
-      ObjectNode conf = sources == null ? null : sources.get(PolicyEngine.MESH_KEY);
+      ObjectNode conf = a.rules().get(inboundKey);
+      if (conf == null) {
+        conf = sources == null ? null : sources.get(PolicyEngine.MESH_KEY);
+      }
       if (conf != null) {
         call.accept(new Call(a.plugin(), conf.deepCopy()));
       }
