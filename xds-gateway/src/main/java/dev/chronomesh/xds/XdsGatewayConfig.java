@@ -16,14 +16,27 @@ import java.util.Map;
  *     gateway sets its own deserializers, isolation level and offset handling
  * @param topics topic names
  * @param registry the schema registry that resolves the writer schemas of proxy configs
+ * @param options authentication, HTTP listener, status publishing ({@link
+ *     XdsGatewayOptions#DEFAULTS} when null)
  */
 public record XdsGatewayConfig(
     String host,
     int port,
     Map<String, Object> kafkaProperties,
     Topics topics,
-    SchemaRegistry registry) {
+    SchemaRegistry registry,
+    XdsGatewayOptions options) {
   public static final int DEFAULT_PORT = 5678;
+
+  /** Settings with the default options. */
+  public XdsGatewayConfig(
+      String host,
+      int port,
+      Map<String, Object> kafkaProperties,
+      Topics topics,
+      SchemaRegistry registry) {
+    this(host, port, kafkaProperties, topics, registry, XdsGatewayOptions.DEFAULTS);
+  }
 
   /**
    * Checks every setting and reports all problems at once.
@@ -63,5 +76,8 @@ public record XdsGatewayConfig(
           "invalid xds-gateway config: " + String.join("; ", problems));
     }
     kafkaProperties = Map.copyOf(kafkaProperties);
+    if (options == null) {
+      options = XdsGatewayOptions.DEFAULTS;
+    }
   }
 }
