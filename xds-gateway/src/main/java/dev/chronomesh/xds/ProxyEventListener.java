@@ -1,0 +1,29 @@
+package dev.chronomesh.xds;
+
+import java.time.Duration;
+
+/**
+ * What happens on the gateway's ADS streams, told to whoever records it (the proxy-status
+ * publisher, the metrics). Called on gRPC threads: implementations are thread-safe, fast and never
+ * throw. {@code nodeId} is {@code <mesh>.<dataplane>}; {@code typeUrl} an xDS type URL.
+ */
+public interface ProxyEventListener {
+  /**
+   * A stream opened for {@code nodeId} ({@code delta}: incremental xDS, else state of the world).
+   */
+  default void connected(String nodeId, long streamId, boolean delta) {}
+
+  /** The stream closed, normally or not. */
+  default void disconnected(String nodeId, long streamId) {}
+
+  /**
+   * The proxy acknowledged {@code version} of {@code typeUrl}.
+   *
+   * @param convergence time from the newest event that caused this version to this ACK; null when
+   *     the gateway does not know the version's causes
+   */
+  default void acked(String nodeId, String typeUrl, String version, Duration convergence) {}
+
+  /** The proxy rejected {@code version} of {@code typeUrl} with {@code error}. */
+  default void nacked(String nodeId, String typeUrl, String version, String error) {}
+}
