@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code chronoctl}: the command-line client of Chronomesh's REST admin API, shaped like kumactl
- * ({@code apply}, {@code get}, {@code delete}, {@code generate}, {@code config}).
+ * ({@code apply}, {@code get}, {@code inspect}, {@code delete}, {@code generate}, {@code config}).
  */
 @Command(
     name = "chronoctl",
@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
       ConfigCommand.class,
       ApplyCommand.class,
       GetCommand.class,
+      InspectCommand.class,
       DeleteCommand.class,
       GenerateCommand.class,
       CommandLine.HelpCommand.class

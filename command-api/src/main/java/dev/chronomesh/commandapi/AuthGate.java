@@ -29,6 +29,7 @@ final class AuthGate {
         || (read
             && (path.equals("/healthz")
                 || path.equals("/readyz")
+                || path.equals("/metrics")
                 || path.equals("/openapi.yaml")
                 || schemaPath))) {
       return;

@@ -111,6 +111,10 @@ public final class CommandApiServer implements AutoCloseable {
       EventView view = new EventView(config.kafkaProperties(), topic, serde, config.writeTimeout());
       opened.add(view);
       view.start();
+      ProxyStatusView proxyStatus =
+          new ProxyStatusView(config.kafkaProperties(), topics, config.registry());
+      opened.add(proxyStatus);
+      proxyStatus.start();
       DeciderService decider = null;
       if (withDecider) {
         decider =
@@ -122,6 +126,8 @@ public final class CommandApiServer implements AutoCloseable {
                 stateDir);
         opened.add(decider);
       }
+      ApiMetrics metrics = new ApiMetrics(decider == null ? null : decider.kafkaStreams());
+      opened.add(metrics);
       CommandClient commands =
           new CommandClient(
               config.kafkaProperties(),
@@ -153,6 +159,7 @@ public final class CommandApiServer implements AutoCloseable {
                 cfg.http.prefer405over404 = true;
                 cfg.router.ignoreTrailingSlashes = true;
                 cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblemHandler()));
+                cfg.requestLogger.http(metrics::record);
               });
       opened.add(app::stop);
       app.before(Requests::assignRequestId);
@@ -165,6 +172,7 @@ public final class CommandApiServer implements AutoCloseable {
       }
       app.before(new AuthGate(authenticator)::handle);
       app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
+      app.get("/metrics", metrics::serve);
       // Readiness is the server's own (view, decider, admin token), known once it is built.
       java.util.concurrent.atomic.AtomicReference<CommandApiServer> self =
           new java.util.concurrent.atomic.AtomicReference<>();
@@ -189,6 +197,7 @@ public final class CommandApiServer implements AutoCloseable {
       new ResourceRoutes(
               view, writes, commands, json, clock, config.maxBodyBytes(), config.sealer())
           .register(app);
+      new DataplaneOverviewRoute(view, proxyStatus, json).register(app);
       OpenApiRoute.install(app);
       if (tokenAuth != null) {
         tokenAuth.installRoutes(app);

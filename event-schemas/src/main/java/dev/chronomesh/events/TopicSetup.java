@@ -23,11 +23,12 @@ public final class TopicSetup {
   private TopicSetup() {}
 
   /**
-   * Ensures the events, proxy-configs, endpoints, commands, command-results and dead-letters topics
-   * exist (the schema registry creates its own).
+   * Ensures the events, proxy-configs, endpoints, commands, command-results, proxy-status and
+   * dead-letters topics exist (the schema registry creates its own).
    *
    * @param adminProperties Kafka client properties (bootstrap.servers and any security settings)
-   * @param partitions partitions of events, proxy-configs, endpoints, commands and command-results
+   * @param partitions partitions of events, proxy-configs, endpoints, commands, command-results and
+   *     proxy-status
    * @param replication replication factor; min.insync.replicas is min(2, replication)
    */
   public static void ensureTopics(
@@ -63,6 +64,16 @@ public final class TopicSetup {
                         "delete",
                         "retention.ms",
                         Long.toString(Duration.ofDays(1).toMillis()),
+                        "min.insync.replicas",
+                        minIsr)),
+            // Proxy status is observation, not fact: the last events per proxy, for a week.
+            new NewTopic(topics.proxyStatus(), partitions, replication)
+                .configs(
+                    Map.of(
+                        "cleanup.policy",
+                        "compact,delete",
+                        "retention.ms",
+                        Long.toString(Duration.ofDays(7).toMillis()),
                         "min.insync.replicas",
                         minIsr)),
             new NewTopic(topics.deadLetters(), 1, replication)

@@ -50,6 +50,14 @@ public record Topics(String prefix) {
     return prefix + "dead-letters";
   }
 
+  /**
+   * What happens on proxies' xDS streams (connect, disconnect, ACK, NACK), key = mesh.proxy,
+   * compacted and deleted after 7 days: written by the xds-gateways, read for proxy status.
+   */
+  public String proxyStatus() {
+    return prefix + "proxy-status";
+  }
+
   /** The embedded schema registry's store, single partition, compacted. */
   public String schemas() {
     return prefix + "schemas";

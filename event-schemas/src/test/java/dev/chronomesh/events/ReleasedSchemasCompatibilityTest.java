@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
+import dev.chronomesh.events.avro.ProxyStatusEvent;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.CompatibilityLevel;
 import java.io.IOException;
@@ -36,7 +37,8 @@ class ReleasedSchemasCompatibilityTest {
       List.of(
           ResourceEvent.getClassSchema(),
           ProxyConfig.getClassSchema(),
-          ClusterEndpoints.getClassSchema());
+          ClusterEndpoints.getClassSchema(),
+          ProxyStatusEvent.getClassSchema());
 
   @Test
   void everyTopicValueTypeHasAReleasedVersion() {

@@ -33,7 +33,11 @@ public final class ChronomeshStack implements AutoCloseable {
   /** The admin token, written owner-only at first start. */
   public static final String ADMIN_TOKEN_FILE = "admin-token";
 
-  /** Settings of the embedded stack; port 0 picks a free port. */
+  /**
+   * Settings of the embedded stack; port 0 picks a free port.
+   *
+   * @param xdsHttpPort the xDS gateway's /healthz, /readyz and /metrics port
+   */
   public record Settings(
       Path dataDir,
       String host,
@@ -43,7 +47,32 @@ public final class ChronomeshStack implements AutoCloseable {
       int kafkaControllerPort,
       int partitions,
       Topics topics,
-      Duration writeTimeout) {
+      Duration writeTimeout,
+      int xdsHttpPort) {
+    /** Settings with the gateway's HTTP listener on a free port. */
+    public Settings(
+        Path dataDir,
+        String host,
+        int apiPort,
+        int xdsPort,
+        int kafkaPort,
+        int kafkaControllerPort,
+        int partitions,
+        Topics topics,
+        Duration writeTimeout) {
+      this(
+          dataDir,
+          host,
+          apiPort,
+          xdsPort,
+          kafkaPort,
+          kafkaControllerPort,
+          partitions,
+          topics,
+          writeTimeout,
+          0);
+    }
+
     public Settings {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(host, "host");
@@ -54,7 +83,7 @@ public final class ChronomeshStack implements AutoCloseable {
       Objects.requireNonNull(writeTimeout, "writeTimeout");
     }
 
-    /** Settings with the default write timeout. */
+    /** Settings with the default write timeout, the gateway's HTTP listener on a free port. */
     public Settings(
         Path dataDir,
         String host,
@@ -76,7 +105,10 @@ public final class ChronomeshStack implements AutoCloseable {
           ServiceDefaults.WRITE_TIMEOUT);
     }
 
-    /** Kuma's ports for the API (5681) and xDS (5678), the broker on 19092/19093. */
+    /**
+     * Kuma's ports for the API (5681), xDS (5678) and the gateway's diagnostics (5680), the broker
+     * on 19092/19093.
+     */
     public static Settings defaults(Path dataDir) {
       return new Settings(
           dataDir,
@@ -86,7 +118,9 @@ public final class ChronomeshStack implements AutoCloseable {
           19092,
           19093,
           3,
-          Topics.defaults());
+          Topics.defaults(),
+          ServiceDefaults.WRITE_TIMEOUT,
+          ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT);
     }
   }
 
@@ -136,11 +170,20 @@ public final class ChronomeshStack implements AutoCloseable {
       streamsProperties.put("main.consumer.group.instance.id", "chronomesh-up");
       ServiceRunner.Running projector =
           ServiceRunner.start(
-              settings(settings, "projector", streamsProperties, 0, sealer, null), registry, null);
+              settings(settings, "projector", streamsProperties, 0, sealer, null, null),
+              registry,
+              null);
       started.push(projector);
       ServiceRunner.Running gateway =
           ServiceRunner.start(
-              settings(settings, "xds-gateway", kafkaProperties, settings.xdsPort(), sealer, null),
+              settings(
+                  settings,
+                  "xds-gateway",
+                  kafkaProperties,
+                  settings.xdsPort(),
+                  sealer,
+                  null,
+                  settings.xdsHttpPort()),
               registry,
               null);
       started.push(gateway);
@@ -152,7 +195,8 @@ public final class ChronomeshStack implements AutoCloseable {
                   streamsProperties,
                   settings.apiPort(),
                   sealer,
-                  java.net.URI.create(projector.address())),
+                  java.net.URI.create(projector.address()),
+                  null),
               registry,
               registry);
       started.push(api);
@@ -173,7 +217,8 @@ public final class ChronomeshStack implements AutoCloseable {
       Map<String, Object> kafkaProperties,
       int port,
       Sealer sealer,
-      java.net.URI projectorUrl) {
+      java.net.URI projectorUrl,
+      Integer httpPort) {
     return new ServiceRunner.Settings(
         service,
         kafkaProperties,
@@ -188,7 +233,9 @@ public final class ChronomeshStack implements AutoCloseable {
         sealer,
         s.dataDir().resolve(ADMIN_TOKEN_FILE),
         s.writeTimeout(),
-        projectorUrl);
+        projectorUrl,
+        httpPort,
+        null);
   }
 
   static void await(String what, BooleanSupplier ready) {
@@ -209,6 +256,11 @@ public final class ChronomeshStack implements AutoCloseable {
   /** http://host:port of the REST API. */
   public String apiUrl() {
     return api.address();
+  }
+
+  /** http://host:port of the xDS gateway's /healthz, /readyz and /metrics. */
+  public String xdsHttpUrl() {
+    return gateway.httpAddress();
   }
 
   /** host:port of the xDS gateway. */

@@ -4,6 +4,7 @@ import dev.chronomesh.auth.EnvelopeSealer;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
+import dev.chronomesh.xds.XdsGatewayOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -99,6 +100,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--xds-port", defaultValue = "5678", description = "xDS (ADS) port.")
     int xdsPort;
 
+    @Option(
+        names = "--xds-http-port",
+        defaultValue = "5680",
+        description = "xDS gateway's /healthz, /readyz and /metrics port (0: a free one).")
+    int xdsHttpPort;
+
     @Option(names = "--kafka-port", defaultValue = "19092", description = "Embedded broker port.")
     int kafkaPort;
 
@@ -130,12 +137,16 @@ public final class Main implements Callable<Integer> {
                   kafkaControllerPort,
                   partitions,
                   new Topics(common.topicPrefix),
-                  common.writeTimeout));
+                  common.writeTimeout,
+                  xdsHttpPort));
       PrintStream out = System.out;
       out.println();
       out.println("Chronomesh is up.");
       out.println("  REST API         " + stack.apiUrl());
       out.println("  xDS (ADS, gRPC)  " + stack.xdsAddress());
+      out.println("  xDS HTTP         " + stack.xdsHttpUrl() + " (/healthz /readyz /metrics)");
+      out.println(
+          "  Metrics          " + stack.apiUrl() + "/metrics, " + stack.xdsHttpUrl() + "/metrics");
       out.println("  Kafka            " + stack.bootstrapServers());
       out.println("  Schema registry  " + stack.apiUrl() + "/schema-registry");
       out.println("  Data directory   " + stack.dataDir());
@@ -177,6 +188,34 @@ public final class Main implements Callable<Integer> {
         names = "--port",
         description = "Listen port (default: 5681 API, 5682 projector, 5678 xDS).")
     Integer port;
+
+    @Option(
+        names = "--http-port",
+        description =
+            "xds-gateway: its /healthz, /readyz and /metrics port (default: 5680; 0: a free"
+                + " one). command-api and projector serve them on --port.")
+    Integer httpPort;
+
+    @Option(
+        names = "--require-dataplane-tokens",
+        description =
+            "xds-gateway: refuse ADS streams without a valid dataplane token for their node"
+                + " (authorization metadata, raw or 'Bearer <token>').")
+    boolean requireDataplaneTokens;
+
+    @Option(
+        names = "--admission-rate",
+        defaultValue = "0",
+        description =
+            "xds-gateway: new ADS streams admitted per second (0: no limit); the rest are refused"
+                + " with UNAVAILABLE and retried by the clients.")
+    double admissionRate;
+
+    @Option(
+        names = "--admission-burst",
+        defaultValue = "100",
+        description = "xds-gateway: new streams admitted at once after a quiet period.")
+    int admissionBurst;
 
     @Option(
         names = "--projector-url",
@@ -230,8 +269,18 @@ public final class Main implements Callable<Integer> {
                   sealer(),
                   dataDir.resolve(ChronomeshStack.ADMIN_TOKEN_FILE),
                   common.writeTimeout,
-                  projectorUrl));
+                  projectorUrl,
+                  service.equals("xds-gateway")
+                      ? (httpPort == null ? ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT : httpPort)
+                      : httpPort,
+                  XdsGatewayOptions.DEFAULTS
+                      .withRequireDataplaneTokens(requireDataplaneTokens)
+                      .withAdmission(admissionRate, admissionBurst)));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
+      if (running.httpAddress() != null) {
+        System.out.println(
+            "Health and metrics: " + running.httpAddress() + " (/healthz /readyz /metrics)");
+      }
       System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
       runUntilStopped(running, System.out);
       return 0;

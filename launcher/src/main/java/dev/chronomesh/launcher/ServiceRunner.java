@@ -15,6 +15,7 @@ import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.projector.ProjectorHttp;
 import dev.chronomesh.xds.XdsGateway;
 import dev.chronomesh.xds.XdsGatewayConfig;
+import dev.chronomesh.xds.XdsGatewayOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,12 @@ public final class ServiceRunner {
   /** The services {@code run} knows. */
   /** The projector's own HTTP port (health, and {@code _config} of the meshes it owns). */
   public static final int DEFAULT_PROJECTOR_PORT = 5682;
+
+  /**
+   * The xDS gateway's /healthz, /readyz and /metrics port: Kuma's diagnostics port (its dp-server
+   * is on 5678 as ours).
+   */
+  public static final int DEFAULT_GATEWAY_HTTP_PORT = 5680;
 
   public static final List<String> SERVICES = List.of("command-api", "projector", "xds-gateway");
 
@@ -49,6 +56,8 @@ public final class ServiceRunner {
    * @param writeTimeout how long a write waits for its decision (then 504); null: the default
    * @param projectorUrl where command-api asks a projector for {@code _config}; null: {@code
    *     http://<host>:5682}
+   * @param httpPort xds-gateway only: the port of its /healthz, /readyz and /metrics listener (0
+   *     for a free one), or null for none (command-api and projector serve them on their port)
    */
   public record Settings(
       String service,
@@ -64,7 +73,9 @@ public final class ServiceRunner {
       Sealer sealer,
       Path adminTokenFile,
       Duration writeTimeout,
-      URI projectorUrl) {
+      URI projectorUrl,
+      Integer httpPort,
+      XdsGatewayOptions gatewayOptions) {
     public Settings {
       Objects.requireNonNull(service, "service");
       if (!SERVICES.contains(service)) {
@@ -85,8 +96,21 @@ public final class ServiceRunner {
       if (projectorUrl == null) {
         projectorUrl = URI.create("http://" + host + ":" + DEFAULT_PROJECTOR_PORT);
       }
+      if (gatewayOptions == null) {
+        gatewayOptions = XdsGatewayOptions.DEFAULTS;
+      }
       if (writeTimeout.isNegative() || writeTimeout.isZero()) {
         throw new IllegalArgumentException("the write timeout must be positive: " + writeTimeout);
+      }
+      if (httpPort != null && !service.equals("xds-gateway")) {
+        throw new IllegalArgumentException(
+            "--http-port is for xds-gateway only: "
+                + service
+                + " serves /healthz, /readyz and /metrics on its --port");
+      }
+      if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+        throw new IllegalArgumentException(
+            "--http-port must be between 0 and 65535, was " + httpPort);
       }
       if (service.equals("command-api") && sealer == null) {
         throw new IllegalArgumentException(
@@ -97,9 +121,19 @@ public final class ServiceRunner {
     }
   }
 
-  /** A started service: close it to stop it (and the registry it started). */
-  public record Running(String service, String address, BooleanSupplier ready, AutoCloseable stop)
+  /**
+   * A started service: close it to stop it (and the registry it started).
+   *
+   * @param httpAddress {@code http://host:port} of the xds-gateway's /healthz, /readyz and /metrics
+   *     listener; null for other services (they serve them at {@code address}) or without one
+   */
+  public record Running(
+      String service, String address, BooleanSupplier ready, AutoCloseable stop, String httpAddress)
       implements AutoCloseable {
+    public Running(String service, String address, BooleanSupplier ready, AutoCloseable stop) {
+      this(service, address, ready, stop, null);
+    }
+
     @Override
     public void close() throws Exception {
       stop.close();
@@ -120,7 +154,8 @@ public final class ServiceRunner {
           running.service(),
           running.address(),
           running.ready(),
-          () -> closeAll(List.of(running, registry)));
+          () -> closeAll(List.of(running, registry)),
+          running.httpAddress());
     } catch (RuntimeException | Error e) {
       registry.close();
       throw e;
@@ -195,8 +230,16 @@ public final class ServiceRunner {
                     s.port() == null ? XdsGatewayConfig.DEFAULT_PORT : s.port(),
                     s.kafkaProperties(),
                     s.topics(),
-                    registry));
-        yield new Running(s.service(), s.host() + ":" + gateway.port(), gateway::isReady, gateway);
+                    registry,
+                    s.gatewayOptions().withHttpPort(s.httpPort())));
+        yield new Running(
+            s.service(),
+            s.host() + ":" + gateway.port(),
+            gateway::isReady,
+            gateway,
+            gateway.httpPort().isPresent()
+                ? "http://" + s.host() + ":" + gateway.httpPort().getAsInt()
+                : null);
       }
       default -> throw new IllegalStateException("unreachable: " + s.service());
     };

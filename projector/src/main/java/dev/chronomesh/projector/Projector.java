@@ -159,6 +159,11 @@ public final class Projector implements AutoCloseable {
   }
 
   /** Whether Kafka Streams is RUNNING (not starting, rebalancing or stopped). */
+  /** The Kafka Streams instance, for its metrics ({@link ProjectorHttp}). */
+  KafkaStreams streams() {
+    return streams;
+  }
+
   public boolean isRunning() {
     return streams.state() == KafkaStreams.State.RUNNING;
   }

@@ -2,6 +2,15 @@ package dev.chronomesh.projector;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -13,8 +22,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -24,17 +35,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The projector's own small HTTP listener when it runs as a service of its own: {@code /healthz},
- * {@code /readyz} and {@code GET /meshes/{mesh}/dataplanes/{name}/_config}, answered from this
- * instance's stores when it owns the mesh and forwarded once to the owning instance (its {@code
- * application.server}) otherwise.
+ * {@code /readyz}, {@code /metrics} (Prometheus text: JVM, process and Kafka Streams metrics) and
+ * {@code GET /meshes/{mesh}/dataplanes/{name}/_config}, answered from this instance's stores when
+ * it owns the mesh and forwarded once to the owning instance (its {@code application.server})
+ * otherwise.
  */
 public final class ProjectorHttp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProjectorHttp.class);
   private static final Pattern CONFIG =
       Pattern.compile("^/meshes/([^/]+)/dataplanes/([^/]+)/_config$");
   static final String FORWARDED = "X-Chronomesh-Forwarded";
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final HttpServer server;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final ScheduledExecutorService metricsRefresh =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("projector-metrics").daemon().factory());
+  private static final Duration METRICS_REFRESH = Duration.ofSeconds(10);
+
+  /** Null until {@link #serve}. */
+  private volatile KafkaStreamsMetrics streamsMetrics;
 
   /** Null until {@link #serve}: the address must be known before Kafka Streams starts. */
   private volatile Projector projector;
@@ -44,6 +67,12 @@ public final class ProjectorHttp implements AutoCloseable {
 
   private ProjectorHttp(HttpServer server) {
     this.server = server;
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
   }
 
   /**
@@ -68,9 +97,19 @@ public final class ProjectorHttp implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** Starts answering for {@code projector}. */
+  /** Starts answering for {@code projector}, and exposes its Kafka Streams metrics. */
   public void serve(Projector projector) {
     this.projector = java.util.Objects.requireNonNull(projector);
+    // Kafka Streams creates metrics as its threads and tasks come up: look for new ones every few
+    // seconds (Micrometer's default is a minute).
+    KafkaStreamsMetrics binder =
+        new KafkaStreamsMetrics(projector.streams(), List.of(), metricsRefresh, METRICS_REFRESH);
+    binder.bindTo(registry);
+    KafkaStreamsMetrics previous = streamsMetrics;
+    streamsMetrics = binder;
+    if (previous != null) {
+      previous.close();
+    }
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -82,6 +121,13 @@ public final class ProjectorHttp implements AutoCloseable {
       }
       if (path.equals("/healthz")) {
         send(exchange, 200, "{\"status\":\"ok\"}");
+        return;
+      }
+      if (path.equals("/metrics")) {
+        byte[] bytes = registry.scrape().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", PROMETHEUS_TEXT);
+        exchange.sendResponseHeaders(200, bytes.length);
+        exchange.getResponseBody().write(bytes);
         return;
       }
       Projector projector = this.projector;
@@ -215,5 +261,12 @@ public final class ProjectorHttp implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    KafkaStreamsMetrics binder = streamsMetrics;
+    if (binder != null) {
+      binder.close();
+    }
+    metricsRefresh.shutdownNow();
+    gc.close();
+    registry.close();
   }
 }

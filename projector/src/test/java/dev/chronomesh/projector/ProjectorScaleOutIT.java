@@ -73,6 +73,21 @@ class ProjectorScaleOutIT {
           }
           assertThat(get(http, httpA, "m0", "nobody").statusCode()).isEqualTo(404);
 
+          // Prometheus metrics: the JVM, and Kafka Streams including what went to proxy-configs.
+          String configsSent = "kafka_producer_topic_record_send_total{client_id=\"";
+          await()
+              .atMost(WAIT)
+              .untilAsserted(
+                  () -> {
+                    HttpResponse<String> metrics = metrics(http, httpA);
+                    assertThat(metrics.statusCode()).isEqualTo(200);
+                    assertThat(metrics.body())
+                        .contains("jvm_memory_used_bytes")
+                        .contains("kafka_stream_thread_process_total")
+                        .contains(configsSent)
+                        .contains("topic=\"" + topics.proxyConfigs() + "\"");
+                  });
+
           // One instance goes; the other takes every mesh over.
           b.close();
           for (int i = 0; i < MESHES; i++) {
@@ -123,6 +138,15 @@ class ProjectorScaleOutIT {
                         + "/dataplanes/"
                         + name
                         + "/_config"))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> metrics(HttpClient http, ProjectorHttp server)
+      throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
             .timeout(Duration.ofSeconds(20))
             .build(),
         HttpResponse.BodyHandlers.ofString());

@@ -127,7 +127,9 @@ class RunServicesOnClusterIT {
                 SEALER,
                 dataDir.resolve(service + "-" + started.size()).resolve("admin-token"),
                 null,
-                projectorUrl == null ? null : java.net.URI.create(projectorUrl)));
+                projectorUrl == null ? null : java.net.URI.create(projectorUrl),
+                null,
+                null));
     started.add(running);
     return running;
   }

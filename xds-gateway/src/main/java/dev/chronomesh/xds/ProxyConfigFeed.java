@@ -3,6 +3,7 @@ package dev.chronomesh.xds;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.avro.ClusterEndpoints;
+import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -10,25 +11,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,46 +32,25 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxyConfigFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyConfigFeed.class);
-  private static final Duration POLL_TIMEOUT = Duration.ofMillis(250);
-  private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  private static final String FEED_NAME = "proxy-configs";
 
-  private final String topic;
   private final String endpointsTopic;
-  private final KafkaConsumer<byte[], byte[]> consumer;
   private final AvroSerde<ProxyConfig> serde;
   private final AvroSerde<ClusterEndpoints> endpointsSerde;
   private final NodeSnapshots snapshots;
-  private final Runnable onReady;
-  private final Runnable onFailure;
-  private final Thread thread;
-  private final CountDownLatch closing = new CountDownLatch(1);
-  private volatile boolean ready;
-  private volatile boolean failed;
+  private TopicTail tail;
 
-  private ProxyConfigFeed(
-      String topic,
-      String endpointsTopic,
-      Map<String, Object> kafkaProperties,
-      SchemaRegistry registry,
-      NodeSnapshots snapshots,
-      Runnable onReady,
-      Runnable onFailure) {
-    this.topic = topic;
+  private ProxyConfigFeed(String endpointsTopic, SchemaRegistry registry, NodeSnapshots snapshots) {
     this.endpointsTopic = endpointsTopic;
     this.serde = AvroSerde.forValues(registry, ProxyConfig.class);
     this.endpointsSerde = AvroSerde.forValues(registry, ClusterEndpoints.class);
     this.snapshots = snapshots;
-    this.onReady = onReady;
-    this.onFailure = onFailure;
-    this.consumer = new KafkaConsumer<>(consumerProperties(kafkaProperties));
-    this.thread = new Thread(this::run, "xds-gateway-feed");
-    this.thread.setDaemon(true);
   }
 
   /**
-   * Starts reading {@code topic}. {@code onReady} runs once when caught up; {@code onFailure} runs
-   * if the feed stops for an unexpected error. Both run on the feed thread.
+   * Starts reading {@code topic} and {@code endpointsTopic}. {@code onReady} runs once when caught
+   * up; {@code onFailure} runs if the feed stops for an unexpected error. Both run on the feed
+   * thread.
    */
   static ProxyConfigFeed start(
       String topic,
@@ -95,120 +62,26 @@ final class ProxyConfigFeed implements AutoCloseable {
       Runnable onFailure) {
     ProxyConfigFeed feed =
         new ProxyConfigFeed(
-            Objects.requireNonNull(topic, "topic"),
-            Objects.requireNonNull(endpointsTopic, "endpointsTopic"),
+            Objects.requireNonNull(endpointsTopic, "endpointsTopic"), registry, snapshots);
+    feed.tail =
+        TopicTail.start(
+            FEED_NAME,
+            List.of(Objects.requireNonNull(topic, "topic"), endpointsTopic),
             kafkaProperties,
-            registry,
-            snapshots,
-            Objects.requireNonNull(onReady, "onReady"),
-            Objects.requireNonNull(onFailure, "onFailure"));
-    feed.thread.start();
+            feed::apply,
+            snapshots::retryRemovals,
+            onReady,
+            onFailure);
     return feed;
   }
 
   /** Caught up with the end offsets seen at start, and still running. */
   boolean isReady() {
-    return ready && !failed;
+    return tail.isReady();
   }
 
   static Map<String, Object> consumerProperties(Map<String, Object> kafkaProperties) {
-    Map<String, Object> props = new HashMap<>(kafkaProperties);
-    // Stateless: no group, no committed offsets; every gateway reads the whole compacted topic.
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-xds-gateway");
-    return props;
-  }
-
-  private void run() {
-    try {
-      Map<TopicPartition, Long> endOffsets = null;
-      while (!isClosing()) {
-        try {
-          if (endOffsets == null) {
-            endOffsets = assignAll();
-            if (endOffsets == null) {
-              backOff();
-              continue;
-            }
-          }
-          ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-          for (ConsumerRecord<byte[], byte[]> record : records) {
-            apply(record);
-          }
-          snapshots.retryRemovals();
-          if (!ready && caughtUp(endOffsets)) {
-            ready = true;
-            LOG.info("Proxy configs read up to the end offsets seen at start topic={}", topic);
-            onReady.run();
-          }
-        } catch (WakeupException | InterruptException e) {
-          throw e;
-        } catch (KafkaException e) {
-          LOG.error(
-              "Reading proxy configs failed topic={}, retrying in {}", topic, RETRY_BACKOFF, e);
-          backOff();
-        }
-      }
-    } catch (WakeupException | InterruptException e) {
-      if (!isClosing()) {
-        fail(e);
-      }
-    } catch (RuntimeException e) {
-      fail(e);
-    } finally {
-      try {
-        consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
-      } catch (RuntimeException e) {
-        LOG.warn("Closing the proxy configs consumer failed topic={}", topic, e);
-      }
-    }
-  }
-
-  private void fail(Throwable e) {
-    failed = true;
-    LOG.error("Proxy configs feed stopped; this gateway serves stale config topic={}", topic, e);
-    onFailure.run();
-  }
-
-  /**
-   * Assigns every partition, from the beginning, and returns their end offsets; null while the
-   * topic does not exist yet (the launcher creates it; a gateway may start first).
-   */
-  private Map<TopicPartition, Long> assignAll() {
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String t : List.of(topic, endpointsTopic)) {
-      List<PartitionInfo> infos = consumer.partitionsFor(t);
-      if (infos == null || infos.isEmpty()) {
-        LOG.warn("Topic not found yet topic={}, retrying in {}", t, RETRY_BACKOFF);
-        return null;
-      }
-      infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    }
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    Map<TopicPartition, Long> endOffsets = consumer.endOffsets(partitions);
-    LOG.info(
-        "Reading proxy configs topic={} endpoints={} partitions={} endOffsets={}",
-        topic,
-        endpointsTopic,
-        partitions.size(),
-        endOffsets);
-    return endOffsets;
-  }
-
-  private boolean caughtUp(Map<TopicPartition, Long> endOffsets) {
-    for (Map.Entry<TopicPartition, Long> end : endOffsets.entrySet()) {
-      if (consumer.position(end.getKey()) < end.getValue()) {
-        return false;
-      }
-    }
-    return true;
+    return TopicTail.consumerProperties(kafkaProperties, FEED_NAME);
   }
 
   /** Applies one record to the snapshots, or logs why it was skipped. Never throws. */
@@ -254,7 +127,7 @@ final class ProxyConfigFeed implements AutoCloseable {
           for (String warning : accepted.warnings()) {
             LOG.warn("Proxy config node={} {}: {}", key, where, warning);
           }
-          snapshots.put(accepted);
+          snapshots.put(accepted, newestCause(config.getCauses()));
           LOG.info("Updated proxy config node={} version={} {}", key, accepted.version(), where);
         }
       }
@@ -297,7 +170,8 @@ final class ProxyConfigFeed implements AutoCloseable {
         LOG.warn("Skipped invalid endpoints {} violations={}", where, problems);
         return;
       }
-      snapshots.putEndpoints(mesh, cluster, cla, value.getVersion());
+      snapshots.putEndpoints(
+          mesh, cluster, cla, value.getVersion(), newestCause(value.getCauses()));
       LOG.debug(
           "Updated endpoints mesh={} cluster={} version={} {}",
           mesh,
@@ -307,6 +181,18 @@ final class ProxyConfigFeed implements AutoCloseable {
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       LOG.warn("Skipped undecodable endpoints {}: {}", where, e.toString());
     }
+  }
+
+  /** When the newest of these events happened, null when there are none. */
+  static Instant newestCause(List<EventRef> causes) {
+    Instant newest = null;
+    for (EventRef cause : causes) {
+      Instant at = cause.getOccurredAt();
+      if (at != null && (newest == null || at.isAfter(newest))) {
+        newest = at;
+      }
+    }
+    return newest;
   }
 
   /** The record key as a node id, or null when it is missing, not UTF-8 or not a node id. */
@@ -332,35 +218,9 @@ final class ProxyConfigFeed implements AutoCloseable {
     }
   }
 
-  private boolean isClosing() {
-    return closing.getCount() == 0;
-  }
-
-  private void backOff() {
-    try {
-      closing.await(RETRY_BACKOFF.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      closing.countDown();
-    }
-  }
-
   /** Stops the feed thread and closes the consumer; waits a bounded time. */
   @Override
   public void close() {
-    closing.countDown();
-    try {
-      consumer.wakeup();
-    } catch (RuntimeException e) {
-      LOG.debug("Waking up the proxy configs consumer failed topic={}", topic, e);
-    }
-    try {
-      thread.join(CLOSE_TIMEOUT.plusSeconds(5).toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (thread.isAlive()) {
-      LOG.warn("Proxy configs feed did not stop within {} topic={}", CLOSE_TIMEOUT, topic);
-    }
+    tail.close();
   }
 }

@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs xDS stream lifecycle and every NACK a proxy sends. Recording ACK/NACK status to the
- * proxy-status topic comes in a later issue and will hang off these same callbacks.
+ * Logs xDS stream lifecycle and every NACK a proxy sends; {@link AdsCallbacks} records the same
+ * events as proxy status and metrics.
  */
 final class StreamLogging implements DiscoveryServerCallbacks {
   private static final Logger LOG = LoggerFactory.getLogger(StreamLogging.class);

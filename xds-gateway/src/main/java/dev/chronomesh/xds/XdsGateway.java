@@ -1,19 +1,29 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
+import dev.chronomesh.xds.auth.MeshKeysFeed;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,15 +43,39 @@ public final class XdsGateway implements AutoCloseable {
   private final ProxyConfigFeed feed;
   private final NodeSnapshots snapshots;
   private final HealthStatusManager health;
+  private final GatewayMetrics metrics;
+
+  /** The caller's listeners, then {@link #metrics}: every ADS stream event goes to each. */
+  private final List<ProxyEventListener> listeners;
+
+  /** Null when {@link XdsGatewayOptions#httpPort()} is null. */
+  private volatile GatewayHttp http;
+
+  /** Null unless {@link XdsGatewayOptions#requireDataplaneTokens()}. */
+  private volatile MeshKeysFeed meshKeys;
+
+  /** Detects connect, disconnect, ACK and NACK on ADS streams and tells the listeners. */
+  private volatile AdsCallbacks callbacks;
+
+  /** Null unless {@link XdsGatewayOptions#publishStatus()}. */
+  private volatile ProxyStatusPublisher statusPublisher;
+
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private XdsGateway(
-      Server server, ProxyConfigFeed feed, NodeSnapshots snapshots, HealthStatusManager health) {
+      Server server,
+      ProxyConfigFeed feed,
+      NodeSnapshots snapshots,
+      HealthStatusManager health,
+      GatewayMetrics metrics,
+      List<ProxyEventListener> listeners) {
     this.server = server;
     this.port = server.getPort();
     this.feed = feed;
     this.snapshots = snapshots;
     this.health = health;
+    this.metrics = metrics;
+    this.listeners = listeners;
   }
 
   /**
@@ -51,29 +85,108 @@ public final class XdsGateway implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public static XdsGateway start(XdsGatewayConfig config) {
+    return start(config, List.of());
+  }
+
+  /**
+   * Like {@link #start(XdsGatewayConfig)}, telling ADS stream events to {@code listeners} as well
+   * as to the gateway's own metrics; with {@link XdsGatewayOptions#httpPort()} set, also serves
+   * /healthz, /readyz and /metrics on that port.
+   *
+   * @throws UncheckedIOException when a port cannot be bound
+   */
+  public static XdsGateway start(XdsGatewayConfig config, List<ProxyEventListener> listeners) {
     Objects.requireNonNull(config, "config");
+    GatewayMetrics metrics = new GatewayMetrics();
+    List<ProxyEventListener> allListeners =
+        Stream.concat(List.copyOf(listeners).stream(), Stream.of(metrics)).toList();
     NodeSnapshots snapshots = new NodeSnapshots();
     HealthStatusManager health = new HealthStatusManager();
     String adsService = AggregatedDiscoveryServiceGrpc.SERVICE_NAME;
     setHealth(health, adsService, ServingStatus.NOT_SERVING);
 
+    AdsCallbacks callbacks =
+        new AdsCallbacks(snapshots::causedAt, snapshots::currentVersion, Clock.systemUTC());
+    allListeners.forEach(callbacks::addListener);
     V3DiscoveryServer discovery =
-        new V3DiscoveryServer(List.of(new StreamLogging()), snapshots.cache());
+        new V3DiscoveryServer(
+            List.of(new StreamLogging(), callbacks),
+            new ProxyStatusNackGuard(snapshots.cache(), callbacks));
     InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
-    // Plaintext for now. TLS and dataplane-token authentication come in a later issue: the
-    // credentials become TlsServerCredentials, and a ServerInterceptor that checks the token in
-    // the `authorization` metadata against the node id wraps the ADS service
-    // (ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(), auth)).
+    // Serving once every feed has caught up: proxy configs, and the mesh keys when tokens are
+    // required (their interceptor checks the `authorization` metadata against the node id).
+    AtomicInteger feedsNotReady = new AtomicInteger(1);
+    Runnable feedReady =
+        () -> {
+          if (feedsNotReady.decrementAndGet() == 0) {
+            setHealth(health, adsService, ServingStatus.SERVING);
+          }
+        };
+    MeshKeysFeed meshKeys = null;
+    List<ServerInterceptor> adsInterceptors = List.of();
+    if (config.options().requireDataplaneTokens()) {
+      feedsNotReady.incrementAndGet();
+      meshKeys =
+          MeshKeysFeed.start(
+              config.topics().events(),
+              config.kafkaProperties(),
+              config.registry(),
+              feedReady,
+              () -> setHealth(health, adsService, ServingStatus.NOT_SERVING));
+      adsInterceptors = List.of(new DataplaneTokenInterceptor(meshKeys.keys(), Clock.systemUTC()));
+    }
+    if (config.options().admissionPerSecond() > 0) {
+      // Last in the list, so it runs first: a refused stream costs no token check.
+      List<ServerInterceptor> withAdmission = new ArrayList<>(adsInterceptors);
+      withAdmission.add(
+          new AdmissionControl(
+              config.options().admissionPerSecond(),
+              config.options().admissionBurst(),
+              System::nanoTime));
+      adsInterceptors = List.copyOf(withAdmission);
+    }
+    // Status from the first stream on; named by the bound address unless an instance id is set.
+    AtomicReference<Server> bound = new AtomicReference<>();
+    ProxyStatusPublisher statusPublisher = null;
+    if (config.options().publishStatus()) {
+      String name = config.options().instanceId();
+      try {
+        statusPublisher =
+            new ProxyStatusPublisher(
+                config.topics().proxyStatus(),
+                () -> name != null ? name : config.host() + ":" + bound.get().getPort(),
+                config.kafkaProperties(),
+                config.registry(),
+                Clock.systemUTC());
+      } catch (RuntimeException e) {
+        if (meshKeys != null) {
+          meshKeys.close();
+        }
+        throw e;
+      }
+      callbacks.addListener(statusPublisher);
+    }
+    // Plaintext for now; TLS comes in a later issue (the credentials become
+    // TlsServerCredentials).
     Server server =
         NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
             // One service carries both StreamAggregatedResources (SotW) and
             // DeltaAggregatedResources (delta) in java-control-plane 1.0.49.
-            .addService(discovery.getAggregatedDiscoveryServiceImpl())
+            .addService(
+                ServerInterceptors.intercept(
+                    discovery.getAggregatedDiscoveryServiceImpl(), adsInterceptors))
             .addService(health.getHealthService())
             .build();
+    bound.set(server);
     try {
       server.start();
     } catch (IOException e) {
+      if (meshKeys != null) {
+        meshKeys.close();
+      }
+      if (statusPublisher != null) {
+        statusPublisher.close();
+      }
       throw new UncheckedIOException("cannot bind the xDS gRPC server to " + address, e);
     }
     ProxyConfigFeed feed;
@@ -85,10 +198,17 @@ public final class XdsGateway implements AutoCloseable {
               config.kafkaProperties(),
               config.registry(),
               snapshots,
-              () -> setHealth(health, adsService, ServingStatus.SERVING),
+              feedReady,
               () -> setHealth(health, adsService, ServingStatus.NOT_SERVING));
     } catch (RuntimeException e) {
       server.shutdownNow();
+      if (meshKeys != null) {
+        meshKeys.close();
+      }
+      if (statusPublisher != null) {
+        statusPublisher.close();
+      }
+      metrics.close();
       throw e;
     }
     LOG.info(
@@ -96,7 +216,21 @@ public final class XdsGateway implements AutoCloseable {
         config.host(),
         server.getPort(),
         config.topics().proxyConfigs());
-    return new XdsGateway(server, feed, snapshots, health);
+    XdsGateway gateway = new XdsGateway(server, feed, snapshots, health, metrics, allListeners);
+    gateway.meshKeys = meshKeys;
+    gateway.callbacks = callbacks;
+    gateway.statusPublisher = statusPublisher;
+    Integer httpPort = config.options().httpPort();
+    if (httpPort != null) {
+      try {
+        gateway.http =
+            GatewayHttp.start(config.host(), httpPort, gateway::isReady, metrics::scrape);
+      } catch (RuntimeException e) {
+        gateway.close();
+        throw e;
+      }
+    }
+    return gateway;
   }
 
   private static void setHealth(
@@ -110,9 +244,37 @@ public final class XdsGateway implements AutoCloseable {
     return port;
   }
 
-  /** Whether the feed has read proxy-configs up to the end offsets seen at start. */
+  /** The bound port of the /healthz, /readyz and /metrics listener; empty when there is none. */
+  public OptionalInt httpPort() {
+    GatewayHttp http = this.http;
+    return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
+  }
+
+  /**
+   * Adds a listener of ADS stream events (connect, disconnect, ACK, NACK); it hears of events from
+   * now on, on gRPC threads (see {@link ProxyEventListener}).
+   */
+  public void addListener(ProxyEventListener listener) {
+    callbacks.addListener(listener);
+  }
+
+  /** Every listener of ADS stream events given at start, the gateway's metrics last. */
+  List<ProxyEventListener> listeners() {
+    return listeners;
+  }
+
+  /** The gateway's metrics (for tests in this package). */
+  GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Whether the feed has read proxy-configs up to the end offsets seen at start (and, when tokens
+   * are required, the mesh keys feed the events topic).
+   */
   public boolean isReady() {
-    return feed.isReady();
+    MeshKeysFeed meshKeys = this.meshKeys;
+    return feed.isReady() && (meshKeys == null || meshKeys.isReady());
   }
 
   /** The per-node snapshots this gateway serves (for tests in this package). */
@@ -129,6 +291,10 @@ public final class XdsGateway implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    GatewayHttp http = this.http;
+    if (http != null) {
+      http.close();
+    }
     health.enterTerminalState();
     server.shutdown();
     try {
@@ -141,6 +307,15 @@ public final class XdsGateway implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       feed.close();
+      MeshKeysFeed meshKeys = this.meshKeys;
+      if (meshKeys != null) {
+        meshKeys.close();
+      }
+      metrics.close();
+      ProxyStatusPublisher statusPublisher = this.statusPublisher;
+      if (statusPublisher != null) {
+        statusPublisher.close();
+      }
     }
     LOG.info("xDS gateway stopped port={}", port);
   }

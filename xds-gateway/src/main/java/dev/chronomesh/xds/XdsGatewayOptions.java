@@ -12,12 +12,29 @@ import java.util.List;
  *     port
  * @param publishStatus write connect, disconnect, ACK and NACK events to the proxy-status topic
  * @param instanceId this gateway's name in proxy status (null: {@code <host>:<grpc port>})
+ * @param admissionPerSecond new ADS streams admitted per second on average; 0: no limit
+ * @param admissionBurst how many new streams may be admitted at once (at least 1)
  */
 public record XdsGatewayOptions(
-    boolean requireDataplaneTokens, Integer httpPort, boolean publishStatus, String instanceId) {
+    boolean requireDataplaneTokens,
+    Integer httpPort,
+    boolean publishStatus,
+    String instanceId,
+    double admissionPerSecond,
+    int admissionBurst) {
+
+  /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
+  public static final int DEFAULT_ADMISSION_BURST = 100;
 
   /** No token check, no HTTP listener, status published, instance named by its address. */
-  public static final XdsGatewayOptions DEFAULTS = new XdsGatewayOptions(false, null, true, null);
+  public static final XdsGatewayOptions DEFAULTS =
+      new XdsGatewayOptions(false, null, true, null, 0, DEFAULT_ADMISSION_BURST);
+
+  /** The options without admission control. */
+  public XdsGatewayOptions(
+      boolean requireDataplaneTokens, Integer httpPort, boolean publishStatus, String instanceId) {
+    this(requireDataplaneTokens, httpPort, publishStatus, instanceId, 0, DEFAULT_ADMISSION_BURST);
+  }
 
   /**
    * @throws IllegalArgumentException naming each invalid setting
@@ -30,6 +47,13 @@ public record XdsGatewayOptions(
     if (instanceId != null && instanceId.isBlank()) {
       problems.add("instanceId: must not be blank when given");
     }
+    if (!(admissionPerSecond >= 0) || Double.isInfinite(admissionPerSecond)) {
+      problems.add(
+          "admissionPerSecond: must be 0 (no limit) or positive, was " + admissionPerSecond);
+    }
+    if (admissionBurst < 1) {
+      problems.add("admissionBurst: must be at least 1, was " + admissionBurst);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid xds-gateway options: " + String.join("; ", problems));
@@ -37,18 +61,33 @@ public record XdsGatewayOptions(
   }
 
   public XdsGatewayOptions withRequireDataplaneTokens(boolean value) {
-    return new XdsGatewayOptions(value, httpPort, publishStatus, instanceId);
+    return new XdsGatewayOptions(
+        value, httpPort, publishStatus, instanceId, admissionPerSecond, admissionBurst);
   }
 
   public XdsGatewayOptions withHttpPort(Integer value) {
-    return new XdsGatewayOptions(requireDataplaneTokens, value, publishStatus, instanceId);
+    return new XdsGatewayOptions(
+        requireDataplaneTokens,
+        value,
+        publishStatus,
+        instanceId,
+        admissionPerSecond,
+        admissionBurst);
   }
 
   public XdsGatewayOptions withPublishStatus(boolean value) {
-    return new XdsGatewayOptions(requireDataplaneTokens, httpPort, value, instanceId);
+    return new XdsGatewayOptions(
+        requireDataplaneTokens, httpPort, value, instanceId, admissionPerSecond, admissionBurst);
   }
 
   public XdsGatewayOptions withInstanceId(String value) {
-    return new XdsGatewayOptions(requireDataplaneTokens, httpPort, publishStatus, value);
+    return new XdsGatewayOptions(
+        requireDataplaneTokens, httpPort, publishStatus, value, admissionPerSecond, admissionBurst);
+  }
+
+  /** Admits new streams at {@code perSecond} (0: no limit), up to {@code burst} at once. */
+  public XdsGatewayOptions withAdmission(double perSecond, int burst) {
+    return new XdsGatewayOptions(
+        requireDataplaneTokens, httpPort, publishStatus, instanceId, perSecond, burst);
   }
 }

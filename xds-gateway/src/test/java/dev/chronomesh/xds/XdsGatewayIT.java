@@ -32,6 +32,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -89,7 +91,7 @@ class XdsGatewayIT {
     try (Backend first = Backend.start();
         Backend second = Backend.start();
         XdsGateway gateway = startGateway(topics);
-        ConfigProducer producer = new ConfigProducer(topics)) {
+        ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics)) {
       await().atMost(WAIT).until(gateway::isReady);
 
       // The client connects before its config exists and waits for it.
@@ -153,7 +155,7 @@ class XdsGatewayIT {
     Topics topics = newTopics();
     try (Backend backend = Backend.start();
         XdsGateway gateway = startGateway(topics);
-        ConfigProducer producer = new ConfigProducer(topics)) {
+        ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics)) {
       await().atMost(WAIT).until(gateway::isReady);
       // The client dials before its node has any config (a client started with its dataplane).
       ManagedChannel channel = xdsChannel(gateway.port(), NODE);
@@ -181,10 +183,57 @@ class XdsGatewayIT {
   }
 
   @Test
+  void admissionControlRefusesAStormBeyondItsBurstWithUnavailable() throws Exception {
+    Topics topics = newTopics();
+    // A burst of 5 and a refill so slow (one per 100 s) that it cannot matter during the test.
+    try (XdsGateway gateway =
+        XdsGateway.start(
+            new XdsGatewayConfig(
+                "127.0.0.1",
+                0,
+                Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                topics,
+                REGISTRY,
+                XdsGatewayOptions.DEFAULTS.withAdmission(0.01, 5)))) {
+      await().atMost(WAIT).until(gateway::isReady);
+      ManagedChannel channel = plainChannel(gateway.port());
+      try {
+        BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
+        List<StreamObserver<DiscoveryRequest>> streams = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          StreamObserver<DiscoveryRequest> requests =
+              AggregatedDiscoveryServiceGrpc.newStub(channel)
+                  .streamAggregatedResources(collectInto(outcomes));
+          requests.onNext(
+              DiscoveryRequest.newBuilder()
+                  .setNode(Node.newBuilder().setId("default.storm-" + i))
+                  .setTypeUrl(Resources.V3.CLUSTER_TYPE_URL)
+                  .build());
+          streams.add(requests);
+        }
+        List<Status.Code> refused = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+          Object outcome = outcomes.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+          assertThat(outcome).as("refusal %d", i).isInstanceOf(StatusRuntimeException.class);
+          refused.add(((StatusRuntimeException) outcome).getStatus().getCode());
+        }
+        assertThat(refused).containsOnly(Status.Code.UNAVAILABLE);
+        // The five admitted streams are open and watched; the gateway still serves health.
+        await().atMost(WAIT).until(() -> gateway.snapshots().isWatched("default.storm-0"));
+        check(channel);
+        streams.forEach(StreamObserver::onCompleted);
+      } finally {
+        channel.shutdownNow();
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void deltaStreamReceivesOnlyChangedResources() throws Exception {
     Topics topics = newTopics();
     try (XdsGateway gateway = startGateway(topics);
-        ConfigProducer producer = new ConfigProducer(topics)) {
+        ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics)) {
       producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", 10001));
       await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) != null);
 
@@ -267,7 +316,7 @@ class XdsGatewayIT {
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 new ByteArraySerializer(),
                 new ByteArraySerializer());
-        ConfigProducer producer = new ConfigProducer(topics)) {
+        ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics)) {
       // Not in the wire format at all.
       raw.send(new ProducerRecord<>(topic, bytes("default.bad"), bytes("not avro"))).get();
       // Key and value disagree about the proxy.
@@ -341,7 +390,7 @@ class XdsGatewayIT {
     try (Backend first = Backend.start();
         Backend second = Backend.start();
         XdsGateway gateway = startGateway(topics);
-        ConfigProducer producer = new ConfigProducer(topics);
+        ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics);
         EndpointsProducer endpoints = new EndpointsProducer(topics)) {
       await().atMost(WAIT).until(gateway::isReady);
       // The proxy config without its ClusterLoadAssignment: that comes from the endpoints topic.
@@ -488,37 +537,6 @@ class XdsGatewayIT {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Writes proxy configs the way the projector does: transactionally. */
-  private static final class ConfigProducer implements AutoCloseable {
-    private final String topic;
-    private final KafkaProducer<String, ProxyConfig> producer;
-
-    ConfigProducer(Topics topics) {
-      this.topic = topics.proxyConfigs();
-      this.producer =
-          new KafkaProducer<>(
-              Map.of(
-                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  kafka.bootstrapServers(),
-                  ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                  "xds-gateway-it-" + topic),
-              new StringSerializer(),
-              AvroSerde.forValues(REGISTRY, ProxyConfig.class));
-      producer.initTransactions();
-    }
-
-    void send(String key, ProxyConfig value) {
-      producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, key, value));
-      producer.commitTransaction();
-    }
-
-    @Override
-    public void close() {
-      producer.close();
-    }
   }
 
   /** Writes endpoint sets the way the projector does: transactionally, key mesh/cluster. */

@@ -79,6 +79,11 @@ public final class DeciderService implements AutoCloseable {
     return new DeciderService(streams, applicationId);
   }
 
+  /** The Kafka Streams instance, for its metrics. */
+  public KafkaStreams kafkaStreams() {
+    return streams;
+  }
+
   public boolean isRunning() {
     return streams.state() == KafkaStreams.State.RUNNING;
   }

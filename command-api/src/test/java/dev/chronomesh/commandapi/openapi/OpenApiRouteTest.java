@@ -131,7 +131,7 @@ class OpenApiRouteTest {
     }
     assertThat(OpenApiRoute.describedRoutes())
         .containsAll(policyRoutes)
-        .hasSize(29 + policyRoutes.size())
+        .hasSize(31 + policyRoutes.size())
         .contains(
             "GET /_resources",
             "GET /meshes",
@@ -143,6 +143,7 @@ class OpenApiRouteTest {
             "PUT /meshes/{mesh}/dataplanes/{name}",
             "DELETE /meshes/{mesh}/dataplanes/{name}",
             "GET /meshes/{mesh}/dataplanes/{name}/_config",
+            "GET /meshes/{mesh}/dataplanes/{name}/_overview",
             "GET /dataplanes",
             "GET /meshes/{mesh}/secrets",
             "GET /meshes/{mesh}/secrets/{name}",
@@ -157,6 +158,7 @@ class OpenApiRouteTest {
             "GET /tokens/revocations",
             "GET /healthz",
             "GET /readyz",
+            "GET /metrics",
             "GET /openapi.yaml",
             "GET /schema-registry/*",
             "POST /schema-registry/*",

@@ -1,0 +1,150 @@
+package dev.chronomesh.chronoctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chronomesh.chronoctl.FakeApiServer.Answer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code chronoctl inspect dataplane} against a fake API server. */
+class InspectCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PATH = "GET /meshes/demo/dataplanes/web-1/_overview";
+  private static final String OVERVIEW =
+      """
+      {"dataplane": {"type": "Dataplane", "mesh": "demo", "name": "web-1",
+                     "networking": {"address": "10.0.0.1"}},
+       "status": {"connected": true, "gateway": "gw-1", "protocol": "sotw",
+                  "connectedAt": "2026-03-01T10:00:00Z", "disconnectedAt": null,
+                  "acked": {
+                    "type.googleapis.com/envoy.config.cluster.v3.Cluster":
+                      {"version": "v1", "at": "2026-03-01T10:00:01Z", "convergenceMillis": 120},
+                    "type.googleapis.com/envoy.config.listener.v3.Listener":
+                      {"version": "v1", "at": "2026-03-01T10:00:01Z", "convergenceMillis": null}},
+                  "lastNack": {"typeUrl": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                               "version": "v2", "error": "bad cluster",
+                               "at": "2026-03-01T10:00:02Z"},
+                  "projectedVersion": "v2", "inSync": false,
+                  "behind": ["type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                             "type.googleapis.com/envoy.config.listener.v3.Listener"]}}
+      """;
+
+  @TempDir Path dir;
+  FakeApiServer server;
+  Map<String, String> env;
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new FakeApiServer();
+    env = new HashMap<>();
+    env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+    env.put("CHRONOCTL_SERVER", server.url());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Env e =
+        new Env(
+            env,
+            new ByteArrayInputStream(new byte[0]),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            Clock.fixed(Instant.parse("2026-03-01T11:00:00Z"), ZoneOffset.UTC));
+    int code = Chronoctl.run(e, args);
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void printsTheSummaryAndTheAcknowledgedVersions() {
+    server.answer(PATH, Answer.json(200, OVERVIEW));
+
+    Result r = run("inspect", "dataplane", "web-1", "-m", "demo");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            """
+            MESH                demo
+            NAME                web-1
+            ADDRESS             10.0.0.1
+            CONNECTED           yes, to gw-1 (sotw) since 2026-03-01T10:00:00Z
+            PROJECTED VERSION   v2
+            IN SYNC             no (behind: Cluster, Listener)
+            LAST NACK           Cluster v2 at 2026-03-01T10:00:02Z: bad cluster
+
+            TYPE       ACKED VERSION   ACKED AT               CONVERGENCE
+            Cluster    v1              2026-03-01T10:00:01Z   120ms
+            Listener   v1              2026-03-01T10:00:01Z   -
+            """);
+  }
+
+  @Test
+  void printsJsonAndYaml() throws Exception {
+    server.answer(PATH, Answer.json(200, OVERVIEW));
+
+    Result json = run("inspect", "dp", "web-1", "-m", "demo", "-o", "json");
+    Result yaml = run("inspect", "dataplanes", "web-1", "--mesh", "demo", "-o", "yaml");
+
+    assertThat(json.code()).as(json.err()).isZero();
+    assertThat(JSON.readTree(json.out())).isEqualTo(JSON.readTree(OVERVIEW));
+    assertThat(yaml.code()).as(yaml.err()).isZero();
+    assertThat(yaml.out()).startsWith("dataplane:\n  type: Dataplane\n").contains("inSync: false");
+  }
+
+  @Test
+  void aProxyThatNeverConnected() {
+    server.answer(
+        "GET /meshes/default/dataplanes/db-1/_overview",
+        Answer.json(
+            200,
+            """
+            {"dataplane": {"mesh": "default", "name": "db-1"},
+             "status": {"connected": false, "acked": {}, "lastNack": null,
+                        "projectedVersion": null, "inSync": false, "behind": []}}
+            """));
+
+    Result r = run("inspect", "dataplane", "db-1");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("CONNECTED           no\n")
+        .contains("LAST NACK           -\n")
+        .endsWith("No acknowledged xDS versions.\n");
+  }
+
+  @Test
+  void anUnknownDataplaneIsRefusedAndAnotherTypeIsAUsageError() {
+    Result missing = run("inspect", "dataplane", "nope", "-m", "demo");
+    assertThat(missing.code()).isEqualTo(Chronoctl.EXIT_REFUSED);
+    assertThat(missing.err()).contains("Error");
+
+    int calls = server.calls().size();
+    Result wrongType = run("inspect", "mesh", "default");
+    assertThat(wrongType.code()).isEqualTo(Chronoctl.EXIT_USAGE);
+    assertThat(wrongType.err()).contains("only dataplane");
+    assertThat(server.calls()).hasSize(calls);
+  }
+}

@@ -1,0 +1,137 @@
+package dev.chronomesh.xds.auth;
+
+import dev.chronomesh.auth.DataplaneClaims;
+import dev.chronomesh.auth.DataplaneTokens;
+import dev.chronomesh.auth.InvalidTokenException;
+import dev.chronomesh.auth.VerifyingKey;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The dataplane-token checks, without gRPC: the token of an {@code authorization} value against a
+ * node id {@code <mesh>.<name>} and what the events topic says (the mesh's key, revocations, the
+ * dataplane's tags). In-memory only; never blocks.
+ */
+final class DataplaneAuthenticator {
+  private static final String BEARER = "Bearer";
+
+  private final MeshKeys keys;
+  private final DataplaneTokens tokens;
+
+  DataplaneAuthenticator(MeshKeys keys, Clock clock) {
+    this.keys = Objects.requireNonNull(keys, "keys");
+    this.tokens = new DataplaneTokens(Objects.requireNonNull(clock, "clock"));
+  }
+
+  /** A refusal; its message names the reason and never contains the token. */
+  static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * The token in an {@code authorization} value: raw (as Kuma's Envoy bootstrap sends it) or {@code
+   * Bearer <token>}; null when there is none.
+   */
+  static String token(String authorization) {
+    if (authorization == null) {
+      return null;
+    }
+    String value = authorization.strip();
+    int scheme = BEARER.length();
+    if (value.regionMatches(true, 0, BEARER, 0, scheme)
+        && (value.length() == scheme || Character.isWhitespace(value.charAt(scheme)))) {
+      value = value.substring(scheme).strip();
+    }
+    return value.isEmpty() ? null : value;
+  }
+
+  /**
+   * Checks the token in {@code authorization} for node {@code nodeId}: signature with the mesh's
+   * key (RS256 only), validity period, {@code mesh}/{@code name} claims, revocation, and the tags
+   * the token restricts against the dataplane's tags.
+   *
+   * @throws Refused naming the reason
+   */
+  DataplaneClaims authenticate(String authorization, String nodeId) throws Refused {
+    int dot = nodeId == null ? -1 : nodeId.indexOf('.');
+    if (dot <= 0 || dot == nodeId.length() - 1 || !nodeId.strip().equals(nodeId)) {
+      throw new Refused("node id " + quote(nodeId) + " is not <mesh>.<dataplane>");
+    }
+    String mesh = nodeId.substring(0, dot);
+    String name = nodeId.substring(dot + 1);
+    String token = token(authorization);
+    if (token == null) {
+      throw new Refused(
+          "node "
+              + nodeId
+              + " presented no dataplane token: send it in the authorization metadata (the"
+              + " token, or Bearer <token>)");
+    }
+    VerifyingKey key =
+        keys.key(mesh)
+            .orElseThrow(
+                () ->
+                    new Refused(
+                        "node "
+                            + nodeId
+                            + ": mesh "
+                            + mesh
+                            + " has no dataplane-token signing key (unknown mesh, or no token"
+                            + " was ever issued in it)"));
+    DataplaneClaims claims;
+    try {
+      claims = tokens.verify(token, key, mesh, name);
+    } catch (InvalidTokenException e) {
+      throw new Refused(
+          "dataplane token refused for node "
+              + nodeId
+              + " ("
+              + e.reason()
+              + "): "
+              + e.getMessage());
+    }
+    if (keys.isRevoked(mesh, claims.tokenId())) {
+      throw new Refused(
+          "dataplane token refused for node "
+              + nodeId
+              + ": token "
+              + claims.tokenId()
+              + " is revoked");
+    }
+    if (!claims.tags().isEmpty()) {
+      Map<String, Set<String>> tags = keys.dataplaneTags(mesh, name);
+      if (tags == null) {
+        throw new Refused(
+            "dataplane token refused for node "
+                + nodeId
+                + ": the token restricts tags, but dataplane "
+                + name
+                + " of mesh "
+                + mesh
+                + " is not registered, so its tags cannot be checked");
+      }
+      List<String> violations = claims.tagViolations(tags);
+      if (!violations.isEmpty()) {
+        throw new Refused(
+            "dataplane token refused for node " + nodeId + ": " + String.join("; ", violations));
+      }
+    }
+    return claims;
+  }
+
+  /** Whether a token accepted earlier has been revoked since. */
+  boolean isRevoked(DataplaneClaims claims) {
+    return keys.isRevoked(claims.mesh(), claims.tokenId());
+  }
+
+  private static String quote(String s) {
+    return s == null ? "(none)" : "'" + s + "'";
+  }
+}
