@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -119,26 +118,7 @@ class UpRestartIT {
   }
 
   private Process startUp(List<String> args, String label) throws IOException {
-    Path root = Path.of(System.getProperty("chronomesh.root", "..")).toAbsolutePath().normalize();
-    String classpath =
-        root.resolve("launcher/target/classes")
-            + ":"
-            + Files.readString(root.resolve("launcher/target/runtime-classpath.txt")).trim();
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>();
-    command.add(java);
-    command.add("-Xmx768m");
-    if (Runtime.version().feature() >= 22) {
-      command.add("--enable-native-access=ALL-UNNAMED");
-    }
-    command.addAll(List.of("-cp", classpath, "dev.chronomesh.launcher.Main"));
-    command.addAll(args);
-    Path log = root.resolve("testcontainers-it/target/up-" + label + ".log");
-    Files.createDirectories(log.getParent());
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    return ChronomeshProcess.start(args, "up-" + label);
   }
 
   private static String backend(int port) {
