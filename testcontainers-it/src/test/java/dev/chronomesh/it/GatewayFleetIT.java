@@ -3,22 +3,17 @@ package dev.chronomesh.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.Duration;
-import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ProxyConfig;
-import dev.chronomesh.events.avro.XdsResource;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
 import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.kafka.FreePorts;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,41 +48,14 @@ class GatewayFleetIT {
       Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers());
       TopicSetup.ensureTopics(props, topics, 2, (short) 1);
       try (KafkaSchemaRegistry registry = KafkaSchemaRegistry.start(props, topics.schemas());
-          KafkaProducer<String, ProxyConfig> producer =
-              new KafkaProducer<>(
-                  Map.of(
-                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                      kafka.bootstrapServers(),
-                      ProducerConfig.ACKS_CONFIG,
-                      "all"),
-                  new StringSerializer(),
-                  AvroSerde.forValues(registry, ProxyConfig.class))) {
-        publish(producer, topics, 1);
+          KafkaProducer<String, ProxyConfig> producer = SimulatedFleet.producer(kafka, registry)) {
+        SimulatedFleet.publish(producer, topics, "fleet", PROXIES, 1);
 
         for (String label : List.of("a", "b")) {
           int port = FreePorts.next();
           gateways.add(
-              ChronomeshProcess.start(
-                  List.of(
-                      "run",
-                      "xds-gateway",
-                      "--bootstrap-servers",
-                      kafka.bootstrapServers(),
-                      "--host",
-                      "127.0.0.1",
-                      "--port",
-                      Integer.toString(port),
-                      "--http-port",
-                      "0",
-                      "--topic-prefix",
-                      topics.prefix(),
-                      "--replication",
-                      "1",
-                      "--partitions",
-                      "2",
-                      "--data-dir",
-                      dataDir.resolve(label).toString()),
-                  "fleet-gateway-" + label));
+              SimulatedFleet.startGateway(
+                  kafka, topics, port, 0, dataDir, "fleet-gateway-" + label));
           ManagedChannel channel =
               NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
           channels.add(channel);
@@ -108,13 +73,14 @@ class GatewayFleetIT {
 
         for (int i = 0; i < PROXIES; i++) {
           SimulatedProxy proxy =
-              new SimulatedProxy(nodeId(i), channels, i % 2, i % 4 < 2, reconnects);
+              new SimulatedProxy(
+                  SimulatedFleet.nodeId("fleet", i), channels, i % 2, i % 4 < 2, reconnects);
           proxies.add(proxy);
           proxy.connect();
         }
-        awaitGeneration(proxies, 1);
-        publish(producer, topics, 2);
-        awaitGeneration(proxies, 2);
+        SimulatedFleet.awaitGeneration(proxies, 1);
+        SimulatedFleet.publish(producer, topics, "fleet", PROXIES, 2);
+        SimulatedFleet.awaitGeneration(proxies, 2);
 
         // SIGKILL gateway a: its hundred proxies lose their streams and move to b.
         gateways.get(0).destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -124,8 +90,8 @@ class GatewayFleetIT {
         assertThat(proxies.stream().filter(p -> p.reconnects() > 0).count()).isEqualTo(PROXIES / 2);
         assertThat(proxies).allSatisfy(p -> assertThat(p.generation()).isEqualTo(2));
 
-        publish(producer, topics, 3);
-        awaitGeneration(proxies, 3);
+        SimulatedFleet.publish(producer, topics, "fleet", PROXIES, 3);
+        SimulatedFleet.awaitGeneration(proxies, 3);
         assertThat(proxies).noneMatch(SimulatedProxy::wentBack);
       }
     } finally {
@@ -136,49 +102,8 @@ class GatewayFleetIT {
         c.awaitTermination(10, TimeUnit.SECONDS);
       }
       for (Process p : gateways) {
-        p.destroy();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        SimulatedFleet.stop(p);
       }
     }
-  }
-
-  private static String nodeId(int i) {
-    return "fleet.proxy-" + i;
-  }
-
-  private static void awaitGeneration(List<SimulatedProxy> proxies, int generation) {
-    await("every proxy holds generation " + generation)
-        .atMost(WAIT)
-        .until(() -> proxies.stream().allMatch(p -> p.generation() == generation));
-  }
-
-  /** One config per proxy: a single cluster whose connect timeout is the generation. */
-  private static void publish(
-      KafkaProducer<String, ProxyConfig> producer, Topics topics, int generation) throws Exception {
-    Cluster cluster =
-        Cluster.newBuilder()
-            .setName("c")
-            .setType(Cluster.DiscoveryType.STATIC)
-            .setConnectTimeout(Duration.newBuilder().setSeconds(generation))
-            .build();
-    for (int i = 0; i < PROXIES; i++) {
-      ProxyConfig config =
-          ProxyConfig.newBuilder()
-              .setMesh("fleet")
-              .setProxy("proxy-" + i)
-              .setVersion("g" + generation)
-              .setResources(
-                  List.of(
-                      XdsResource.newBuilder()
-                          .setTypeUrl(SimulatedProxy.CLUSTERS)
-                          .setName("c")
-                          .setValue(ByteBuffer.wrap(cluster.toByteArray()))
-                          .build()))
-              .build();
-      producer.send(new ProducerRecord<>(topics.proxyConfigs(), nodeId(i), config));
-    }
-    producer.flush();
   }
 }
