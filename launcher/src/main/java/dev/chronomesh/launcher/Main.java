@@ -204,6 +204,21 @@ public final class Main implements Callable<Integer> {
     boolean requireDataplaneTokens;
 
     @Option(
+        names = "--tls-cert",
+        description = "xds-gateway: PEM certificate chain of the xDS port (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "xds-gateway: PEM (PKCS#8) private key.")
+    Path tlsKey;
+
+    @Option(
+        names = "--plaintext",
+        description =
+            "xds-gateway: serve the xDS port without TLS (only allowed on a loopback --host, for"
+                + " development).")
+    boolean plaintext;
+
+    @Option(
         names = "--admission-rate",
         defaultValue = "0",
         description =
@@ -273,9 +288,7 @@ public final class Main implements Callable<Integer> {
                   service.equals("xds-gateway")
                       ? (httpPort == null ? ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT : httpPort)
                       : httpPort,
-                  XdsGatewayOptions.DEFAULTS
-                      .withRequireDataplaneTokens(requireDataplaneTokens)
-                      .withAdmission(admissionRate, admissionBurst)));
+                  gatewayOptions()));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
       if (running.httpAddress() != null) {
         System.out.println(
@@ -284,6 +297,31 @@ public final class Main implements Callable<Integer> {
       System.out.println("Kafka: " + bootstrapServers + ". Press Ctrl-C to stop.");
       runUntilStopped(running, System.out);
       return 0;
+    }
+
+    /** The gateway's options; refuses a gateway with neither TLS nor an explicit --plaintext. */
+    private XdsGatewayOptions gatewayOptions() {
+      XdsGatewayOptions options =
+          XdsGatewayOptions.DEFAULTS
+              .withRequireDataplaneTokens(requireDataplaneTokens)
+              .withAdmission(admissionRate, admissionBurst);
+      if (!service.equals("xds-gateway")) {
+        return options;
+      }
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "give both --tls-cert and --tls-key, or neither");
+      }
+      if (tlsCert != null) {
+        return options.withTls(tlsCert, tlsKey);
+      }
+      if (!plaintext) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "the xDS port needs --tls-cert and --tls-key, or --plaintext on a loopback --host for"
+                + " development");
+      }
+      return options;
     }
 
     private Sealer sealer() {

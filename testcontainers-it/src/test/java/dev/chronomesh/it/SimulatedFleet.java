@@ -98,6 +98,7 @@ final class SimulatedFleet {
             Integer.toString(port),
             "--http-port",
             Integer.toString(httpPort),
+            "--plaintext",
             "--topic-prefix",
             topics.prefix(),
             "--replication",

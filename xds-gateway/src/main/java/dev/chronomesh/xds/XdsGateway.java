@@ -6,13 +6,16 @@ import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -97,6 +100,8 @@ public final class XdsGateway implements AutoCloseable {
    */
   public static XdsGateway start(XdsGatewayConfig config, List<ProxyEventListener> listeners) {
     Objects.requireNonNull(config, "config");
+    // First, before anything is started: refusing plaintext off loopback must leave nothing behind.
+    ServerCredentials credentials = serverCredentials(config);
     GatewayMetrics metrics = new GatewayMetrics();
     List<ProxyEventListener> allListeners =
         Stream.concat(List.copyOf(listeners).stream(), Stream.of(metrics)).toList();
@@ -166,10 +171,8 @@ public final class XdsGateway implements AutoCloseable {
       }
       callbacks.addListener(statusPublisher);
     }
-    // Plaintext for now; TLS comes in a later issue (the credentials become
-    // TlsServerCredentials).
     Server server =
-        NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
+        NettyServerBuilder.forAddress(address, credentials)
             // One service carries both StreamAggregatedResources (SotW) and
             // DeltaAggregatedResources (delta) in java-control-plane 1.0.49.
             .addService(
@@ -231,6 +234,39 @@ public final class XdsGateway implements AutoCloseable {
       }
     }
     return gateway;
+  }
+
+  /**
+   * TLS with the configured certificate; plaintext only on a loopback address, where it serves
+   * development and tests.
+   *
+   * @throws IllegalArgumentException for plaintext on a non-loopback address
+   * @throws UncheckedIOException when the certificate or key cannot be read
+   */
+  static ServerCredentials serverCredentials(XdsGatewayConfig config) {
+    XdsGatewayOptions o = config.options();
+    if (o.tlsCertChain() != null) {
+      try {
+        return TlsServerCredentials.create(o.tlsCertChain().toFile(), o.tlsPrivateKey().toFile());
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "cannot read the TLS certificate " + o.tlsCertChain() + " or key " + o.tlsPrivateKey(),
+            e);
+      }
+    }
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(config.host()).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      loopback = false;
+    }
+    if (!loopback) {
+      throw new IllegalArgumentException(
+          "the xDS port is served in plaintext only on a loopback address, not "
+              + config.host()
+              + ": give a TLS certificate and key");
+    }
+    return InsecureServerCredentials.create();
   }
 
   private static void setHealth(

@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +15,9 @@ import java.util.List;
  * @param instanceId this gateway's name in proxy status (null: {@code <host>:<grpc port>})
  * @param admissionPerSecond new ADS streams admitted per second on average; 0: no limit
  * @param admissionBurst how many new streams may be admitted at once (at least 1)
+ * @param tlsCertChain PEM certificate chain of the gRPC port; null: plaintext, which the gateway
+ *     accepts only on a loopback address (development)
+ * @param tlsPrivateKey PEM (PKCS#8) private key of {@code tlsCertChain}; both or neither
  */
 public record XdsGatewayOptions(
     boolean requireDataplaneTokens,
@@ -21,19 +25,29 @@ public record XdsGatewayOptions(
     boolean publishStatus,
     String instanceId,
     double admissionPerSecond,
-    int admissionBurst) {
+    int admissionBurst,
+    Path tlsCertChain,
+    Path tlsPrivateKey) {
 
   /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
   public static final int DEFAULT_ADMISSION_BURST = 100;
 
   /** No token check, no HTTP listener, status published, instance named by its address. */
   public static final XdsGatewayOptions DEFAULTS =
-      new XdsGatewayOptions(false, null, true, null, 0, DEFAULT_ADMISSION_BURST);
+      new XdsGatewayOptions(false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null);
 
   /** The options without admission control. */
   public XdsGatewayOptions(
       boolean requireDataplaneTokens, Integer httpPort, boolean publishStatus, String instanceId) {
-    this(requireDataplaneTokens, httpPort, publishStatus, instanceId, 0, DEFAULT_ADMISSION_BURST);
+    this(
+        requireDataplaneTokens,
+        httpPort,
+        publishStatus,
+        instanceId,
+        0,
+        DEFAULT_ADMISSION_BURST,
+        null,
+        null);
   }
 
   /**
@@ -54,6 +68,9 @@ public record XdsGatewayOptions(
     if (admissionBurst < 1) {
       problems.add("admissionBurst: must be at least 1, was " + admissionBurst);
     }
+    if ((tlsCertChain == null) != (tlsPrivateKey == null)) {
+      problems.add("tlsCertChain, tlsPrivateKey: give both or neither");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid xds-gateway options: " + String.join("; ", problems));
@@ -62,7 +79,14 @@ public record XdsGatewayOptions(
 
   public XdsGatewayOptions withRequireDataplaneTokens(boolean value) {
     return new XdsGatewayOptions(
-        value, httpPort, publishStatus, instanceId, admissionPerSecond, admissionBurst);
+        value,
+        httpPort,
+        publishStatus,
+        instanceId,
+        admissionPerSecond,
+        admissionBurst,
+        tlsCertChain,
+        tlsPrivateKey);
   }
 
   public XdsGatewayOptions withHttpPort(Integer value) {
@@ -72,22 +96,58 @@ public record XdsGatewayOptions(
         publishStatus,
         instanceId,
         admissionPerSecond,
-        admissionBurst);
+        admissionBurst,
+        tlsCertChain,
+        tlsPrivateKey);
   }
 
   public XdsGatewayOptions withPublishStatus(boolean value) {
     return new XdsGatewayOptions(
-        requireDataplaneTokens, httpPort, value, instanceId, admissionPerSecond, admissionBurst);
+        requireDataplaneTokens,
+        httpPort,
+        value,
+        instanceId,
+        admissionPerSecond,
+        admissionBurst,
+        tlsCertChain,
+        tlsPrivateKey);
   }
 
   public XdsGatewayOptions withInstanceId(String value) {
     return new XdsGatewayOptions(
-        requireDataplaneTokens, httpPort, publishStatus, value, admissionPerSecond, admissionBurst);
+        requireDataplaneTokens,
+        httpPort,
+        publishStatus,
+        value,
+        admissionPerSecond,
+        admissionBurst,
+        tlsCertChain,
+        tlsPrivateKey);
+  }
+
+  /** Serves the gRPC port over TLS with this PEM certificate chain and private key. */
+  public XdsGatewayOptions withTls(Path certChain, Path privateKey) {
+    return new XdsGatewayOptions(
+        requireDataplaneTokens,
+        httpPort,
+        publishStatus,
+        instanceId,
+        admissionPerSecond,
+        admissionBurst,
+        certChain,
+        privateKey);
   }
 
   /** Admits new streams at {@code perSecond} (0: no limit), up to {@code burst} at once. */
   public XdsGatewayOptions withAdmission(double perSecond, int burst) {
     return new XdsGatewayOptions(
-        requireDataplaneTokens, httpPort, publishStatus, instanceId, perSecond, burst);
+        requireDataplaneTokens,
+        httpPort,
+        publishStatus,
+        instanceId,
+        perSecond,
+        burst,
+        tlsCertChain,
+        tlsPrivateKey);
   }
 }
