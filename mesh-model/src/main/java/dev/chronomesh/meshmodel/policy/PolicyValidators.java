@@ -5,7 +5,6 @@ import dev.chronomesh.meshmodel.Violations;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The value rules of each policy type's confs, after Kuma's validators ({@code
@@ -14,11 +13,6 @@ import java.util.regex.Pattern;
  * the wrong JSON type are left to {@link AvroJson}, which reports them.
  */
 final class PolicyValidators {
-  /** Go's time.ParseDuration syntax, as Kuma's metav1.Duration fields use it. */
-  private static final Pattern DURATION =
-      Pattern.compile(
-          "0|([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|ms|s|m|h)(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|ms|s|m|h))*");
-
   static final Set<String> HTTP_RETRY_ON =
       Set.of(
           "5XX",
@@ -533,7 +527,7 @@ final class PolicyValidators {
 
   private void duration(JsonNode parent, String field, String path) {
     String value = text(parent, field);
-    if (value != null && !DURATION.matcher(value).matches()) {
+    if (value != null && GoDuration.parse(value).isEmpty()) {
       v.add(path + "." + field, "must be a duration such as 10s, 1m30s or 100ms, got " + value);
     }
   }
@@ -541,9 +535,10 @@ final class PolicyValidators {
   private void positiveDuration(JsonNode parent, String field, String path) {
     String value = text(parent, field);
     if (value == null) return;
-    if (!DURATION.matcher(value).matches()) {
+    java.util.Optional<java.time.Duration> parsed = GoDuration.parse(value);
+    if (parsed.isEmpty()) {
       duration(parent, field, path);
-    } else if (value.replaceAll("[^1-9]", "").isEmpty()) {
+    } else if (parsed.get().isZero()) {
       v.add(path + "." + field, "must be greater than 0s");
     }
   }

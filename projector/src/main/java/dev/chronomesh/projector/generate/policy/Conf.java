@@ -5,6 +5,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.chronomesh.meshmodel.policy.GoDuration;
 import dev.chronomesh.projector.generate.Protos;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -44,7 +45,9 @@ final class Conf {
   }
 
   static Optional<Duration> duration(JsonNode node, String field) {
-    return text(node, field).flatMap(KumaDuration::parse);
+    return text(node, field)
+        .flatMap(GoDuration::parse)
+        .map(d -> Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build());
   }
 
   /** A non-negative integer (JSON number, or a string of digits). */

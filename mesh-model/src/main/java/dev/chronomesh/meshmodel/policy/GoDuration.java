@@ -1,19 +1,19 @@
-package dev.chronomesh.projector.generate.policy;
+package dev.chronomesh.meshmodel.policy;
 
-import com.google.protobuf.Duration;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses Go/Kuma duration strings ({@code 10s}, {@code 1m30s}, {@code 100ms}, {@code 1.5h}, {@code
- * 0}) into protobuf Durations. Lenient: a string that is not a non-negative Go duration gives
- * empty, never an exception (the admin API has validated the confs already).
+ * Go's {@code time.ParseDuration} syntax, as Kuma's policy fields use it ({@code 10s}, {@code
+ * 1m30s}, {@code 100ms}, {@code 1.5h}, {@code 0}), non-negative only. One parser for the validators
+ * (a value that does not parse is a violation) and the configurers.
  */
-final class KumaDuration {
+public final class GoDuration {
   private static final Pattern PART =
       Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
   private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
@@ -28,10 +28,10 @@ final class KumaDuration {
           "m", BigDecimal.valueOf(60_000_000_000L),
           "h", BigDecimal.valueOf(3_600_000_000_000L));
 
-  private KumaDuration() {}
+  private GoDuration() {}
 
   /** The duration {@code text} denotes, or empty when it is not a non-negative Go duration. */
-  static Optional<Duration> parse(String text) {
+  public static Optional<Duration> parse(String text) {
     if (text == null) {
       return Optional.empty();
     }
@@ -40,7 +40,7 @@ final class KumaDuration {
       s = s.substring(1);
     }
     if (s.equals("0")) {
-      return Optional.of(Duration.getDefaultInstance());
+      return Optional.of(Duration.ZERO);
     }
     if (s.isEmpty()) {
       return Optional.empty();
@@ -59,10 +59,6 @@ final class KumaDuration {
     if (split[0].bitLength() > 63) {
       return Optional.empty();
     }
-    return Optional.of(
-        Duration.newBuilder()
-            .setSeconds(split[0].longValue())
-            .setNanos(split[1].intValue())
-            .build());
+    return Optional.of(Duration.ofSeconds(split[0].longValue(), split[1].intValue()));
   }
 }
