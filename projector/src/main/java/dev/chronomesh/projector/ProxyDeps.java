@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.projector.generate.EndpointSelector;
 import java.util.Collections;
-import java.util.Objects;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -75,10 +74,5 @@ record ProxyDeps(
 
   static ProxyDeps none() {
     return new ProxyDeps(false, new TreeSet<>(), new TreeMap<>());
-  }
-
-  /** Whether this proxy's config depends on {@code service}. */
-  boolean readsService(String service) {
-    return allServices || services.contains(Objects.requireNonNull(service));
   }
 }
