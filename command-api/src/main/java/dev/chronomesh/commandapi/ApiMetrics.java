@@ -1,20 +1,11 @@
 package dev.chronomesh.commandapi;
 
+import dev.chronomesh.servicehttp.KafkaStreamsBinding;
+import dev.chronomesh.servicehttp.ServiceMetrics;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -23,38 +14,21 @@ import org.apache.kafka.streams.KafkaStreams;
  * and the JVM and process.
  */
 final class ApiMetrics implements AutoCloseable {
-  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  static final String PROMETHEUS_TEXT = ServiceMetrics.PROMETHEUS_TEXT;
 
   /** The route label of requests no endpoint matched, so unknown paths add no label values. */
   static final String UNMATCHED = "unmatched";
 
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final JvmGcMetrics gc = new JvmGcMetrics();
-  private final ScheduledExecutorService refresh;
-  private final KafkaStreamsMetrics decider;
+  private final ServiceMetrics service = new ServiceMetrics();
+  private final PrometheusMeterRegistry registry = service.registry();
+  private final KafkaStreamsBinding decider;
 
   /**
    * @param decider the decider's Kafka Streams, or null when this process runs none
    */
   ApiMetrics(KafkaStreams decider) {
-    new JvmMemoryMetrics().bindTo(registry);
-    gc.bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-    if (decider == null) {
-      this.refresh = null;
-      this.decider = null;
-    } else {
-      // Kafka Streams creates metrics as its threads come up: look for new ones every few seconds.
-      this.refresh =
-          Executors.newSingleThreadScheduledExecutor(
-              Thread.ofPlatform().name("command-api-metrics").daemon().factory());
-      this.decider = new KafkaStreamsMetrics(decider, List.of(), refresh, Duration.ofSeconds(10));
-      this.decider.bindTo(registry);
-    }
+    this.decider =
+        decider == null ? null : new KafkaStreamsBinding(decider, registry, "command-api");
   }
 
   /** Javalin's request logger: called once per request with its final status. */
@@ -86,9 +60,7 @@ final class ApiMetrics implements AutoCloseable {
   public void close() {
     if (decider != null) {
       decider.close();
-      refresh.shutdownNow();
     }
-    gc.close();
-    registry.close();
+    service.close();
   }
 }

@@ -1,15 +1,9 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.servicehttp.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -51,9 +45,8 @@ final class GatewayMetrics implements ProxyEventListener, AutoCloseable {
           "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", "eds",
           "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", "sds");
 
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final ServiceMetrics service = new ServiceMetrics();
+  private final PrometheusMeterRegistry registry = service.registry();
 
   /** Open streams by id → delta; a disconnect without a connect is ignored. */
   private final Map<Long, Boolean> openStreams = new ConcurrentHashMap<>();
@@ -62,12 +55,6 @@ final class GatewayMetrics implements ProxyEventListener, AutoCloseable {
   private final AtomicInteger openDelta = new AtomicInteger();
 
   GatewayMetrics() {
-    new JvmMemoryMetrics().bindTo(registry);
-    gc.bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
     Gauge.builder("chronomesh.xds.streams.open", openSotw, AtomicInteger::get)
         .description("ADS streams open on this gateway")
         .tag("mode", "sotw")
@@ -144,7 +131,6 @@ final class GatewayMetrics implements ProxyEventListener, AutoCloseable {
 
   @Override
   public void close() {
-    gc.close();
-    registry.close();
+    service.close();
   }
 }

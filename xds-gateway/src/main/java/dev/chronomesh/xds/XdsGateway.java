@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
 import dev.chronomesh.xds.auth.MeshKeysFeed;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -52,7 +53,7 @@ public final class XdsGateway implements AutoCloseable {
   private final List<ProxyEventListener> listeners;
 
   /** Null when {@link XdsGatewayOptions#httpPort()} is null. */
-  private volatile GatewayHttp http;
+  private volatile ServiceHttp http;
 
   /** Null unless {@link XdsGatewayOptions#requireDataplaneTokens()}. */
   private volatile MeshKeysFeed meshKeys;
@@ -227,7 +228,8 @@ public final class XdsGateway implements AutoCloseable {
     if (httpPort != null) {
       try {
         gateway.http =
-            GatewayHttp.start(config.host(), httpPort, gateway::isReady, metrics::scrape);
+            ServiceHttp.start(
+                "xds-gateway", config.host(), httpPort, gateway::isReady, metrics::scrape, null);
       } catch (RuntimeException e) {
         gateway.close();
         throw e;
@@ -282,7 +284,7 @@ public final class XdsGateway implements AutoCloseable {
 
   /** The bound port of the /healthz, /readyz and /metrics listener; empty when there is none. */
   public OptionalInt httpPort() {
-    GatewayHttp http = this.http;
+    ServiceHttp http = this.http;
     return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
   }
 
@@ -327,7 +329,7 @@ public final class XdsGateway implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    GatewayHttp http = this.http;
+    ServiceHttp http = this.http;
     if (http != null) {
       http.close();
     }

@@ -8,6 +8,8 @@ import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
 import dev.chronomesh.kafka.EmbeddedKafka;
+import dev.chronomesh.servicehttp.ServiceHttp;
+import dev.chronomesh.servicehttp.ServiceMetrics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -79,7 +81,7 @@ class GatewayHttpIT {
       HttpResponse<String> metrics = get(httpPort, "/metrics");
       assertThat(metrics.statusCode()).isEqualTo(200);
       assertThat(metrics.headers().firstValue("Content-Type"))
-          .hasValue(GatewayHttp.PROMETHEUS_TEXT);
+          .hasValue(ServiceMetrics.PROMETHEUS_TEXT);
       assertThat(metrics.body())
           .contains("chronomesh_xds_convergence_seconds_bucket{type=\"cds\",le=\"0.05\"} 1")
           .contains("chronomesh_xds_convergence_seconds_count{type=\"cds\"} 1")
@@ -92,7 +94,7 @@ class GatewayHttpIT {
 
   @Test
   void answersNotReadyUnknownPathsAndOtherMethods() throws Exception {
-    try (GatewayHttp http = GatewayHttp.start("127.0.0.1", 0, () -> false, () -> "")) {
+    try (ServiceHttp http = ServiceHttp.start("xds", "127.0.0.1", 0, () -> false, () -> "", null)) {
       HttpResponse<String> readyz = get(http.port(), "/readyz");
       assertThat(readyz.statusCode()).isEqualTo(503);
       assertThat(readyz.body()).isEqualTo("{\"ready\":false}");
