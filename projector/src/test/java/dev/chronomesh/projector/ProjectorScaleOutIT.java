@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,7 +35,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ProjectorScaleOutIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static final int MESHES = 6;
+  private static final int PARTITIONS = 4;
+
+  /** Mesh names whose events land on every one of the partitions, so each instance owns some. */
+  private static final List<String> MESH_NAMES = meshesOnEveryPartition();
+
+  private static final int MESHES = MESH_NAMES.size();
+
+  private static List<String> meshesOnEveryPartition() {
+    java.util.SortedMap<Integer, String> byPartition = new java.util.TreeMap<>();
+    for (int i = 0; byPartition.size() < PARTITIONS; i++) {
+      String candidate = "m" + i;
+      int partition =
+          org.apache.kafka.common.utils.Utils.toPositive(
+                  org.apache.kafka.common.utils.Utils.murmur2(
+                      candidate.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+              % PARTITIONS;
+      byPartition.putIfAbsent(partition, candidate);
+    }
+    return List.copyOf(byPartition.values());
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
@@ -45,7 +66,7 @@ class ProjectorScaleOutIT {
     HttpClient http = HttpClient.newHttpClient();
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().deleteOnClose(true).start()) {
       Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
-      TopicSetup.ensureTopics(client, topics, 4, (short) 1);
+      TopicSetup.ensureTopics(client, topics, PARTITIONS, (short) 1);
       try (KafkaProducer<String, ResourceEvent> producer = TestClients.producer(kafka, registry);
           KafkaConsumer<String, ProxyConfig> consumer =
               TestClients.consumer(kafka, registry, topics, "scale-reader");
@@ -55,23 +76,31 @@ class ProjectorScaleOutIT {
         Projector b = start(client, topics, registry, dirB, httpB);
         try {
           for (int i = 0; i < MESHES; i++) {
-            TestClients.send(producer, topics, upserted(1, mesh("m" + i)));
-            TestClients.send(producer, topics, upserted(1, dataplane("m" + i, "dp-1")));
+            TestClients.send(producer, topics, upserted(1, mesh(MESH_NAMES.get(i))));
+            TestClients.send(producer, topics, upserted(1, dataplane(MESH_NAMES.get(i), "dp-1")));
           }
           Map<String, ProxyConfig> latest = new HashMap<>();
           awaitConfigs(consumer, latest, "dp-1");
           await().atMost(WAIT).until(() -> a.isRunning() && b.isRunning());
 
+          // Each instance owns some of the meshes, so the answers below include forwarded ones.
+          await()
+              .atMost(WAIT)
+              .ignoreExceptions()
+              .until(
+                  () ->
+                      MESH_NAMES.stream().anyMatch(m -> a.remoteOwner(m).isPresent())
+                          && MESH_NAMES.stream().anyMatch(m -> a.remoteOwner(m).isEmpty()));
           // Any instance answers for any mesh: the owner's stores, forwarded when needed.
           for (int i = 0; i < MESHES; i++) {
-            String mesh = "m" + i;
+            String mesh = MESH_NAMES.get(i);
             await().atMost(WAIT).until(() -> get(http, httpA, mesh, "dp-1").statusCode() == 200);
             JsonNode dump = JSON.readTree(get(http, httpA, mesh, "dp-1").body());
             assertThat(dump.path("version").asText())
                 .isEqualTo(latest.get(mesh + ".dp-1").getVersion());
             assertThat(JSON.readTree(get(http, httpB, mesh, "dp-1").body())).isEqualTo(dump);
           }
-          assertThat(get(http, httpA, "m0", "nobody").statusCode()).isEqualTo(404);
+          assertThat(get(http, httpA, MESH_NAMES.get(0), "nobody").statusCode()).isEqualTo(404);
 
           // Prometheus metrics: the JVM, and Kafka Streams including what went to proxy-configs.
           String configsSent = "kafka_producer_topic_record_send_total{client_id=\"";
@@ -91,11 +120,11 @@ class ProjectorScaleOutIT {
           // One instance goes; the other takes every mesh over.
           b.close();
           for (int i = 0; i < MESHES; i++) {
-            TestClients.send(producer, topics, upserted(1, dataplane("m" + i, "dp-2")));
+            TestClients.send(producer, topics, upserted(1, dataplane(MESH_NAMES.get(i), "dp-2")));
           }
           awaitConfigs(consumer, latest, "dp-2");
           for (int i = 0; i < MESHES; i++) {
-            String mesh = "m" + i;
+            String mesh = MESH_NAMES.get(i);
             await().atMost(WAIT).until(() -> get(http, httpA, mesh, "dp-2").statusCode() == 200);
           }
         } finally {
@@ -167,7 +196,7 @@ class ProjectorScaleOutIT {
                         }
                       });
               for (int i = 0; i < MESHES; i++) {
-                if (!latest.containsKey("m" + i + "." + dp)) {
+                if (!latest.containsKey(MESH_NAMES.get(i) + "." + dp)) {
                   return false;
                 }
               }
