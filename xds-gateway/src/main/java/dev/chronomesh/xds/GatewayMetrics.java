@@ -65,6 +65,21 @@ final class GatewayMetrics implements ProxyEventListener, AutoCloseable {
         .register(registry);
   }
 
+  /**
+   * Gauges of the nodes this gateway keeps in memory (those with streams here) and of the nodes in
+   * its disk cache (RocksDB's estimate).
+   */
+  void bindNodes(NodeSnapshots snapshots) {
+    Gauge.builder("chronomesh.xds.nodes", snapshots, NodeSnapshots::activeNodes)
+        .description("Proxy nodes in this gateway's memory (connected, or closing)")
+        .tag("where", "memory")
+        .register(registry);
+    Gauge.builder("chronomesh.xds.nodes", snapshots, NodeSnapshots::storedNodes)
+        .description("Proxy nodes in this gateway's disk cache (estimate)")
+        .tag("where", "disk")
+        .register(registry);
+  }
+
   /** The xDS type's short name (cds, lds, rds, eds, sds) or the type URL's last segment. */
   static String shortType(String typeUrl) {
     if (typeUrl == null || typeUrl.isEmpty()) {

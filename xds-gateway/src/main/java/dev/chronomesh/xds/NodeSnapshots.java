@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -21,47 +22,88 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-node snapshots the ADS server reads, keyed by the node id the proxy sends. Written only
- * by the feed thread; read by gRPC threads through the cache.
+ * The snapshots the ADS server reads, for the nodes connected to this gateway only. Every node's
+ * last record (and every cluster's endpoint set) is kept in the {@link NodeStore} on local disk, as
+ * read from Kafka; when a proxy of a node connects, the node is <em>activated</em>: its record is
+ * decoded, the endpoint sets of its EDS clusters are loaded, and its snapshot is set in the cache
+ * before java-control-plane opens the stream's first watch. When its last stream has closed (and
+ * java-control-plane has cancelled its watches), the node is deactivated and forgotten again. Heap
+ * use is thus proportional to the connected proxies, not to the fleet.
  *
- * <p>java-control-plane refuses to clear a node while a proxy of that node holds open watches. A
- * removed node's snapshot then stays, unchanged and unpushed, until its streams are gone and {@link
- * #retryRemovals()} clears it. Connected proxies keep the config they have (nothing is pushed to
- * them, as with go-control-plane's ClearSnapshot); a later record for the node replaces the
- * snapshot and cancels the pending removal.
+ * <p>Records for inactive nodes only go to the store; records for active nodes also replace their
+ * snapshot. An endpoints record goes to the store, and, when an active node uses that cluster, into
+ * memory and into the snapshots of the active nodes that use it.
+ *
+ * <p>A tombstone of an active node keeps its snapshot, unchanged and unpushed, until its streams
+ * are gone (connected proxies keep the config they have, as with go-control-plane's ClearSnapshot);
+ * a later record for the node replaces it.
+ *
+ * <p>Changes are serialized on this object's monitor: the feed thread (records) and gRPC threads
+ * (connect, disconnect). Lock order: this object, then the cache; the cache never calls back into
+ * it. {@link #causedAt} and {@link #currentVersion} take no lock.
  */
-final class NodeSnapshots {
+final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSnapshots.class);
-
-  private final SimpleCache<String> cache = new NodeCache();
-
-  /** Node id → its last config; changed by the feed thread only, like the two maps below. */
-  private final Map<String, NodeConfig> configs = new HashMap<>();
-
-  /** {@code <mesh>/<cluster>} → the shared endpoint set from the endpoints topic. */
-  private final Map<String, SharedEndpoints> shared = new HashMap<>();
-
-  /** {@code <mesh>/<cluster>} → the nodes whose config has that EDS cluster. */
-  private final Map<String, Set<String>> users = new HashMap<>();
-
-  /**
-   * Node id → when the newest event behind each of its last published versions happened: read by
-   * gRPC threads (convergence of an ACK), replaced by the feed thread.
-   */
-  private final Map<String, NodeCauses> causes = new ConcurrentHashMap<>();
 
   /** How many published versions per node (and per config/endpoints) keep their cause time. */
   private static final int CAUSE_HISTORY = 8;
 
-  /** Nodes removed while a proxy was still watching; changed by the feed thread only. */
-  private final Set<String> pendingRemovals = ConcurrentHashMap.newKeySet();
+  private final SimpleCache<String> cache = new NodeCache();
+  private final NodeStore store;
+  private final FeedRecords records;
+
+  /** Node id → what is in memory for a node with streams on this gateway (guarded by this). */
+  private final Map<String, ActiveNode> active = new HashMap<>();
+
+  /**
+   * {@code <mesh>/<cluster>} → the endpoint set of a cluster some active node uses (guarded by
+   * this).
+   */
+  private final Map<String, FeedRecords.Endpoints> shared = new HashMap<>();
+
+  /** {@code <mesh>/<cluster>} → the active nodes whose config has that EDS cluster. */
+  private final Map<String, Set<String>> users = new HashMap<>();
+
+  /**
+   * Node id → when the newest event behind each of its last published versions happened: read by
+   * gRPC threads (convergence of an ACK), replaced under the monitor. Active nodes only.
+   */
+  private final Map<String, NodeCauses> causes = new ConcurrentHashMap<>();
+
+  /** Active nodes without streams, deactivated once their watches are gone (guarded by this). */
+  private final Set<String> pendingClears = new HashSet<>();
+
+  /** Set by {@link #close()}; every change is ignored from then on (guarded by this). */
+  private boolean closed;
+
+  NodeSnapshots(NodeStore store, FeedRecords records) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.records = Objects.requireNonNull(records, "records");
+  }
 
   SimpleCache<String> cache() {
     return cache;
   }
 
+  /** The node's snapshot in the cache; null unless the node is active and has a config. */
   Snapshot get(String nodeId) {
     return cache.getSnapshot(nodeId);
+  }
+
+  /** The version of the node's record in the store, null when it has none (read from disk). */
+  synchronized String storedVersion(String nodeId) {
+    if (closed) {
+      return null;
+    }
+    byte[] record = store.config(nodeId);
+    if (record == null) {
+      return null;
+    }
+    try {
+      return records.config(nodeId, record).accepted().version();
+    } catch (FeedRecords.Invalid e) {
+      return null;
+    }
   }
 
   /** Whether a proxy of this node has an open watch now. */
@@ -70,73 +112,246 @@ final class NodeSnapshots {
     return status != null && status.numWatches() > 0;
   }
 
-  /** Whether the node was removed and its snapshot waits for its proxies to disconnect. */
-  boolean isRemovalPending(String nodeId) {
-    return pendingRemovals.contains(nodeId);
+  /** Whether the node is in memory (a proxy of it is, or was until a moment ago, connected). */
+  synchronized boolean isActive(String nodeId) {
+    return active.containsKey(nodeId);
   }
 
-  /**
-   * Sets a node's config: its own resources, plus the shared endpoint sets of its EDS clusters
-   * (from the endpoints topic), which follow later changes of those sets.
-   */
-  void put(ProxyConfigDecoder.Accepted config) {
-    put(config, null);
+  /** How many nodes are in memory. */
+  synchronized int activeNodes() {
+    return active.size();
   }
 
-  /**
-   * As {@link #put(ProxyConfigDecoder.Accepted)}, with when the newest event that caused this
-   * config happened (null when unknown).
-   */
-  void put(ProxyConfigDecoder.Accepted config, Instant newestCause) {
-    String nodeId = config.nodeId();
-    NodeConfig old =
-        configs.put(nodeId, new NodeConfig(config, edsClusters(config.clusters()), newestCause));
-    if (old != null) {
-      old.edsClusters().forEach(c -> unuse(old.accepted().mesh(), c, nodeId));
-    }
-    edsClusters(config.clusters())
-        .forEach(
-            c ->
-                users
-                    .computeIfAbsent(sharedKey(config.mesh(), c), k -> new HashSet<>())
-                    .add(nodeId));
-    pendingRemovals.remove(nodeId);
-    publish(nodeId);
+  /** RocksDB's estimate of the nodes in the disk cache; -1 once closed. */
+  synchronized long storedNodes() {
+    return closed ? -1 : store.estimatedConfigs();
   }
 
-  /** Sets (or, with a null assignment, removes) the shared endpoint set of a cluster. */
-  void putEndpoints(String mesh, String cluster, ClusterLoadAssignment assignment, String version) {
-    putEndpoints(mesh, cluster, assignment, version, null);
+  /** Whether the node was removed while active and its snapshot waits for its streams to close. */
+  synchronized boolean isRemovalPending(String nodeId) {
+    ActiveNode node = active.get(nodeId);
+    return node != null && node.removed;
   }
 
-  /**
-   * As {@link #putEndpoints(String, String, ClusterLoadAssignment, String)}, with when the newest
-   * event that caused this endpoint set happened (null when unknown).
-   */
-  void putEndpoints(
-      String mesh,
-      String cluster,
-      ClusterLoadAssignment assignment,
-      String version,
-      Instant newestCause) {
-    String key = sharedKey(mesh, cluster);
-    if (assignment == null) {
-      shared.remove(key);
-    } else {
-      shared.put(key, new SharedEndpoints(assignment, version, newestCause));
-    }
-    for (String nodeId : List.copyOf(users.getOrDefault(key, Set.of()))) {
-      publish(nodeId);
-    }
-  }
-
-  /** How many nodes use the shared endpoint set of a cluster (for tests and metrics). */
-  int users(String mesh, String cluster) {
+  /** How many active nodes use the shared endpoint set of a cluster (for tests and metrics). */
+  synchronized int users(String mesh, String cluster) {
     return users.getOrDefault(sharedKey(mesh, cluster), Set.of()).size();
   }
 
-  private void publish(String nodeId) {
-    NodeConfig node = configs.get(nodeId);
+  /**
+   * Stores a node's record; for an active node, also sets its config: its own resources plus the
+   * shared endpoint sets of its EDS clusters, which follow later changes of those sets.
+   */
+  synchronized void put(FeedRecords.Config config, byte[] record) {
+    if (closed) {
+      return;
+    }
+    String nodeId = config.accepted().nodeId();
+    store.putConfig(nodeId, record);
+    ActiveNode node = active.get(nodeId);
+    if (node != null) {
+      node.removed = false;
+      setConfig(nodeId, node, config);
+      publish(nodeId, node);
+    }
+  }
+
+  /**
+   * Forgets the node's record. Returns true when nothing of it is left, false when it is active and
+   * its snapshot will be cleared once its streams close.
+   */
+  synchronized boolean remove(String nodeId) {
+    if (closed) {
+      return true;
+    }
+    store.deleteConfig(nodeId);
+    ActiveNode node = active.get(nodeId);
+    if (node == null) {
+      return true;
+    }
+    node.removed = true;
+    return false;
+  }
+
+  /** Stores (and, when active nodes use it, applies) the endpoint set of a cluster. */
+  synchronized void putEndpoints(
+      String mesh, String cluster, FeedRecords.Endpoints endpoints, byte[] record) {
+    if (closed) {
+      return;
+    }
+    String key = sharedKey(mesh, cluster);
+    store.putEndpoints(key, record);
+    Set<String> nodes = users.get(key);
+    if (nodes != null) {
+      shared.put(key, endpoints);
+      republish(nodes);
+    }
+  }
+
+  /** Forgets the endpoint set of a cluster; active nodes using it get none. */
+  synchronized void removeEndpoints(String mesh, String cluster) {
+    if (closed) {
+      return;
+    }
+    String key = sharedKey(mesh, cluster);
+    store.deleteEndpoints(key);
+    Set<String> nodes = users.get(key);
+    if (nodes != null && shared.remove(key) != null) {
+      republish(nodes);
+    }
+  }
+
+  private void republish(Set<String> nodeIds) {
+    for (String nodeId : List.copyOf(nodeIds)) {
+      ActiveNode node = active.get(nodeId);
+      if (node != null) {
+        publish(nodeId, node);
+      }
+    }
+  }
+
+  /**
+   * A stream of the node opened: activates the node (loads its record and endpoint sets from the
+   * store, sets its snapshot) unless it is active already. Runs on the gRPC thread before the
+   * stream's first watch is created.
+   */
+  @Override
+  public synchronized void connected(String nodeId, long streamId, boolean delta) {
+    if (closed) {
+      return;
+    }
+    pendingClears.remove(nodeId);
+    ActiveNode node = active.get(nodeId);
+    if (node != null) {
+      node.streams++;
+      return;
+    }
+    node = new ActiveNode();
+    node.streams = 1;
+    active.put(nodeId, node);
+    byte[] record = store.config(nodeId);
+    if (record == null) {
+      return;
+    }
+    try {
+      setConfig(nodeId, node, records.config(nodeId, record));
+      publish(nodeId, node);
+    } catch (FeedRecords.Invalid | RuntimeException e) {
+      // The store holds records that passed these checks; this is a defect, not bad input.
+      LOG.error("Loading a stored proxy config failed node={}", nodeId, e);
+    }
+  }
+
+  /** A stream of the node closed; the last one makes the node pending deactivation. */
+  @Override
+  public synchronized void disconnected(String nodeId, long streamId) {
+    if (closed) {
+      return;
+    }
+    ActiveNode node = active.get(nodeId);
+    if (node == null) {
+      return;
+    }
+    node.streams = Math.max(0, node.streams - 1);
+    if (node.streams == 0) {
+      pendingClears.add(nodeId);
+    }
+  }
+
+  /**
+   * Deactivates nodes without streams whose watches java-control-plane has cancelled since (it
+   * refuses to clear a node with open watches, and cancels a closed stream's watches only after its
+   * close callbacks ran). Runs on the feed thread after each poll.
+   */
+  synchronized void retryClears() {
+    if (closed) {
+      return;
+    }
+    if (pendingClears.isEmpty()) {
+      return;
+    }
+    pendingClears.removeIf(
+        nodeId -> {
+          ActiveNode node = active.get(nodeId);
+          if (node == null || node.streams > 0) {
+            return true;
+          }
+          if (isWatched(nodeId) || !cache.clearSnapshot(nodeId)) {
+            return false;
+          }
+          active.remove(nodeId);
+          if (node.config != null) {
+            node.config.edsClusters().forEach(c -> unuse(node.config.mesh(), c, nodeId));
+          }
+          causes.remove(nodeId);
+          LOG.debug("Deactivated node={} removed={}", nodeId, node.removed);
+          return true;
+        });
+  }
+
+  /**
+   * Closes the store (deleting its directory); later changes are ignored, so a feed thread that has
+   * not stopped yet cannot write to a closed store.
+   */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      store.close();
+    }
+  }
+
+  /** Sets an active node's config and brings in the endpoint sets of its EDS clusters. */
+  private void setConfig(String nodeId, ActiveNode node, FeedRecords.Config config) {
+    ProxyConfigDecoder.Accepted accepted = config.accepted();
+    NodeConfig old = node.config;
+    node.config =
+        new NodeConfig(
+            accepted, accepted.mesh(), edsClusters(accepted.clusters()), config.newestCause());
+    for (String cluster : node.config.edsClusters()) {
+      use(accepted.mesh(), cluster, nodeId);
+    }
+    if (old != null) {
+      for (String cluster : old.edsClusters()) {
+        if (!old.mesh().equals(accepted.mesh()) || !node.config.edsClusters().contains(cluster)) {
+          unuse(old.mesh(), cluster, nodeId);
+        }
+      }
+    }
+  }
+
+  private void use(String mesh, String cluster, String nodeId) {
+    String key = sharedKey(mesh, cluster);
+    Set<String> nodes = users.get(key);
+    if (nodes == null) {
+      nodes = new HashSet<>();
+      users.put(key, nodes);
+      byte[] record = store.endpoints(key);
+      if (record != null) {
+        try {
+          shared.put(key, records.endpoints(mesh, cluster, record));
+        } catch (FeedRecords.Invalid | RuntimeException e) {
+          LOG.error("Loading stored endpoints failed mesh={} cluster={}", mesh, cluster, e);
+        }
+      }
+    }
+    nodes.add(nodeId);
+  }
+
+  private void unuse(String mesh, String cluster, String nodeId) {
+    String key = sharedKey(mesh, cluster);
+    Set<String> nodes = users.get(key);
+    if (nodes != null) {
+      nodes.remove(nodeId);
+      if (nodes.isEmpty()) {
+        users.remove(key);
+        shared.remove(key);
+      }
+    }
+  }
+
+  private void publish(String nodeId, ActiveNode active) {
+    NodeConfig node = active.config;
     if (node == null) {
       return;
     }
@@ -145,7 +360,7 @@ final class NodeSnapshots {
     StringBuilder versions = new StringBuilder();
     Instant endpointsCause = null;
     for (String cluster : node.edsClusters()) {
-      SharedEndpoints e = shared.get(sharedKey(c.mesh(), cluster));
+      FeedRecords.Endpoints e = shared.get(sharedKey(c.mesh(), cluster));
       if (e != null) {
         endpoints.put(cluster, e.assignment());
         versions.append(cluster).append('=').append(e.version()).append('\n');
@@ -278,65 +493,31 @@ final class NodeSnapshots {
     return out;
   }
 
-  private void unuse(String mesh, String cluster, String nodeId) {
-    String key = sharedKey(mesh, cluster);
-    Set<String> set = users.get(key);
-    if (set != null) {
-      set.remove(nodeId);
-      if (set.isEmpty()) {
-        users.remove(key);
-      }
-    }
-  }
-
   private static String sharedKey(String mesh, String cluster) {
     return mesh + "/" + cluster;
   }
 
-  /** A node's last accepted record, the EDS clusters its resources use, its newest cause. */
-  private record NodeConfig(
-      ProxyConfigDecoder.Accepted accepted, SortedSet<String> edsClusters, Instant newestCause) {}
+  /** What is in memory for an active node (guarded by the snapshots' monitor). */
+  private static final class ActiveNode {
+    int streams;
 
-  /** A shared endpoint set, its version and its newest cause (null when unknown). */
-  private record SharedEndpoints(
-      ClusterLoadAssignment assignment, String version, Instant newestCause) {}
+    /** Null while the node has no config (a proxy connected before its dataplane was projected). */
+    NodeConfig config;
+
+    /** A tombstone came while the node was active. */
+    boolean removed;
+  }
+
+  /** A node's last accepted record, its mesh, the EDS clusters its resources use, its cause. */
+  private record NodeConfig(
+      ProxyConfigDecoder.Accepted accepted,
+      String mesh,
+      SortedSet<String> edsClusters,
+      Instant newestCause) {}
 
   /** A published version and when the newest event behind it happened. */
   private record VersionCause(String version, Instant newestCause) {}
 
   /** A node's recent config and endpoints versions with their cause times, newest first. */
   private record NodeCauses(List<VersionCause> config, List<VersionCause> endpoints) {}
-
-  /**
-   * Forgets the node. Returns true when its snapshot is gone now, false when a proxy is still
-   * watching and the snapshot will be cleared once it disconnects.
-   */
-  boolean remove(String nodeId) {
-    causes.remove(nodeId);
-    NodeConfig old = configs.remove(nodeId);
-    if (old != null) {
-      old.edsClusters().forEach(c -> unuse(old.accepted().mesh(), c, nodeId));
-    }
-    if (!isWatched(nodeId) && cache.clearSnapshot(nodeId)) {
-      pendingRemovals.remove(nodeId);
-      return true;
-    }
-    pendingRemovals.add(nodeId);
-    return false;
-  }
-
-  /** Clears removed nodes whose proxies have stopped watching since. */
-  void retryRemovals() {
-    if (pendingRemovals.isEmpty()) {
-      return;
-    }
-    pendingRemovals.removeIf(
-        nodeId -> {
-          if (!isWatched(nodeId) && cache.clearSnapshot(nodeId)) {
-            LOG.info("Cleared snapshot of removed proxy node={} after its streams closed", nodeId);
-            return true;
-          }
-          return false;
-        });
-  }
 }

@@ -1,18 +1,9 @@
 package dev.chronomesh.xds;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.chronomesh.events.AvroSerde;
-import dev.chronomesh.events.avro.ClusterEndpoints;
-import dev.chronomesh.events.avro.EventRef;
-import dev.chronomesh.events.avro.ProxyConfig;
-import dev.chronomesh.events.registry.SchemaRegistry;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,15 +26,13 @@ final class ProxyConfigFeed implements AutoCloseable {
   private static final String FEED_NAME = "proxy-configs";
 
   private final String endpointsTopic;
-  private final AvroSerde<ProxyConfig> serde;
-  private final AvroSerde<ClusterEndpoints> endpointsSerde;
+  private final FeedRecords records;
   private final NodeSnapshots snapshots;
   private TopicTail tail;
 
-  private ProxyConfigFeed(String endpointsTopic, SchemaRegistry registry, NodeSnapshots snapshots) {
+  private ProxyConfigFeed(String endpointsTopic, FeedRecords records, NodeSnapshots snapshots) {
     this.endpointsTopic = endpointsTopic;
-    this.serde = AvroSerde.forValues(registry, ProxyConfig.class);
-    this.endpointsSerde = AvroSerde.forValues(registry, ClusterEndpoints.class);
+    this.records = records;
     this.snapshots = snapshots;
   }
 
@@ -56,20 +45,20 @@ final class ProxyConfigFeed implements AutoCloseable {
       String topic,
       String endpointsTopic,
       Map<String, Object> kafkaProperties,
-      SchemaRegistry registry,
+      FeedRecords records,
       NodeSnapshots snapshots,
       Runnable onReady,
       Runnable onFailure) {
     ProxyConfigFeed feed =
         new ProxyConfigFeed(
-            Objects.requireNonNull(endpointsTopic, "endpointsTopic"), registry, snapshots);
+            Objects.requireNonNull(endpointsTopic, "endpointsTopic"), records, snapshots);
     feed.tail =
         TopicTail.start(
             FEED_NAME,
             List.of(Objects.requireNonNull(topic, "topic"), endpointsTopic),
             kafkaProperties,
             feed::apply,
-            snapshots::retryRemovals,
+            snapshots::retryClears,
             onReady,
             onFailure);
     return feed;
@@ -115,25 +104,17 @@ final class ProxyConfigFeed implements AutoCloseable {
         }
         return;
       }
-      ProxyConfig config = serde.deserialize(record.topic(), record.value());
-      switch (ProxyConfigDecoder.decode(key, config)) {
-        case ProxyConfigDecoder.Rejected rejected ->
-            LOG.warn(
-                "Skipped invalid proxy config node={} {} violations={}",
-                key,
-                where,
-                rejected.violations());
-        case ProxyConfigDecoder.Accepted accepted -> {
-          for (String warning : accepted.warnings()) {
-            LOG.warn("Proxy config node={} {}: {}", key, where, warning);
-          }
-          snapshots.put(accepted, newestCause(config.getCauses()));
-          LOG.info("Updated proxy config node={} version={} {}", key, accepted.version(), where);
-        }
+      FeedRecords.Config config = records.config(key, record.value());
+      for (String warning : config.accepted().warnings()) {
+        LOG.warn("Proxy config node={} {}: {}", key, where, warning);
       }
+      snapshots.put(config, record.value());
+      LOG.debug(
+          "Updated proxy config node={} version={} {}", key, config.accepted().version(), where);
+    } catch (FeedRecords.Invalid e) {
+      LOG.warn("Skipped invalid proxy config {} violations={}", where, e.problems());
     } catch (RuntimeException e) {
-      // Undecodable value (not the wire format, unknown schema id, bad Avro): skip, keep going.
-      LOG.warn("Skipped undecodable proxy config {}: {}", where, e.toString());
+      LOG.error("Applying a proxy config failed {}", where, e);
     }
   }
 
@@ -149,50 +130,23 @@ final class ProxyConfigFeed implements AutoCloseable {
       String mesh = key.substring(0, slash);
       String cluster = key.substring(slash + 1);
       if (record.value() == null) {
-        snapshots.putEndpoints(mesh, cluster, null, null);
-        LOG.info("Removed endpoints mesh={} cluster={} {}", mesh, cluster, where);
+        snapshots.removeEndpoints(mesh, cluster);
+        LOG.debug("Removed endpoints mesh={} cluster={} {}", mesh, cluster, where);
         return;
       }
-      ClusterEndpoints value = endpointsSerde.deserialize(record.topic(), record.value());
-      ClusterLoadAssignment cla =
-          ClusterLoadAssignment.parseFrom(value.getLoadAssignment().duplicate());
-      List<String> problems = new ArrayList<>();
-      if (!value.getMesh().equals(mesh) || !value.getCluster().equals(cluster)) {
-        problems.add("key: does not match mesh/cluster of the value");
-      }
-      if (!cla.getClusterName().equals(cluster)) {
-        problems.add("loadAssignment.clusterName: must be " + cluster);
-      }
-      if (value.getVersion().isBlank()) {
-        problems.add("version: must not be blank");
-      }
-      if (!problems.isEmpty()) {
-        LOG.warn("Skipped invalid endpoints {} violations={}", where, problems);
-        return;
-      }
-      snapshots.putEndpoints(
-          mesh, cluster, cla, value.getVersion(), newestCause(value.getCauses()));
+      FeedRecords.Endpoints endpoints = records.endpoints(mesh, cluster, record.value());
+      snapshots.putEndpoints(mesh, cluster, endpoints, record.value());
       LOG.debug(
           "Updated endpoints mesh={} cluster={} version={} {}",
           mesh,
           cluster,
-          value.getVersion(),
+          endpoints.version(),
           where);
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      LOG.warn("Skipped undecodable endpoints {}: {}", where, e.toString());
+    } catch (FeedRecords.Invalid e) {
+      LOG.warn("Skipped invalid endpoints {} violations={}", where, e.problems());
+    } catch (RuntimeException e) {
+      LOG.error("Applying endpoints failed {}", where, e);
     }
-  }
-
-  /** When the newest of these events happened, null when there are none. */
-  static Instant newestCause(List<EventRef> causes) {
-    Instant newest = null;
-    for (EventRef cause : causes) {
-      Instant at = cause.getOccurredAt();
-      if (at != null && (newest == null || at.isAfter(newest))) {
-        newest = at;
-      }
-    }
-    return newest;
   }
 
   /** The record key as a node id, or null when it is missing, not UTF-8 or not a node id. */

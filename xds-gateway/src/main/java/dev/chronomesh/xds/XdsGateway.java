@@ -106,13 +106,20 @@ public final class XdsGateway implements AutoCloseable {
     GatewayMetrics metrics = new GatewayMetrics();
     List<ProxyEventListener> allListeners =
         Stream.concat(List.copyOf(listeners).stream(), Stream.of(metrics)).toList();
-    NodeSnapshots snapshots = new NodeSnapshots();
+    FeedRecords records =
+        new FeedRecords(
+            config.registry(), config.topics().proxyConfigs(), config.topics().endpoints());
+    NodeSnapshots snapshots =
+        new NodeSnapshots(NodeStore.open(config.options().cacheParent()), records);
+    metrics.bindNodes(snapshots);
     HealthStatusManager health = new HealthStatusManager();
     String adsService = AggregatedDiscoveryServiceGrpc.SERVICE_NAME;
     setHealth(health, adsService, ServingStatus.NOT_SERVING);
 
     AdsCallbacks callbacks =
         new AdsCallbacks(snapshots::causedAt, snapshots::currentVersion, Clock.systemUTC());
+    // First: a connecting node's snapshot is loaded before its stream's first watch is created.
+    callbacks.addListener(snapshots);
     allListeners.forEach(callbacks::addListener);
     V3DiscoveryServer discovery =
         new V3DiscoveryServer(
@@ -168,6 +175,7 @@ public final class XdsGateway implements AutoCloseable {
         if (meshKeys != null) {
           meshKeys.close();
         }
+        snapshots.close();
         throw e;
       }
       callbacks.addListener(statusPublisher);
@@ -191,6 +199,7 @@ public final class XdsGateway implements AutoCloseable {
       if (statusPublisher != null) {
         statusPublisher.close();
       }
+      snapshots.close();
       throw new UncheckedIOException("cannot bind the xDS gRPC server to " + address, e);
     }
     ProxyConfigFeed feed;
@@ -200,7 +209,7 @@ public final class XdsGateway implements AutoCloseable {
               config.topics().proxyConfigs(),
               config.topics().endpoints(),
               config.kafkaProperties(),
-              config.registry(),
+              records,
               snapshots,
               feedReady,
               () -> setHealth(health, adsService, ServingStatus.NOT_SERVING));
@@ -213,6 +222,7 @@ public final class XdsGateway implements AutoCloseable {
         statusPublisher.close();
       }
       metrics.close();
+      snapshots.close();
       throw e;
     }
     LOG.info(
@@ -354,6 +364,7 @@ public final class XdsGateway implements AutoCloseable {
       if (statusPublisher != null) {
         statusPublisher.close();
       }
+      snapshots.close();
     }
     LOG.info("xDS gateway stopped port={}", port);
   }

@@ -18,6 +18,8 @@ import java.util.List;
  * @param tlsCertChain PEM certificate chain of the gRPC port; null: plaintext, which the gateway
  *     accepts only on a loopback address (development)
  * @param tlsPrivateKey PEM (PKCS#8) private key of {@code tlsCertChain}; both or neither
+ * @param cacheDir where the gateway keeps its disk cache of the fleet's configs (a directory of its
+ *     own is created under it and deleted on close); null: {@code java.io.tmpdir}
  */
 public record XdsGatewayOptions(
     boolean requireDataplaneTokens,
@@ -27,14 +29,15 @@ public record XdsGatewayOptions(
     double admissionPerSecond,
     int admissionBurst,
     Path tlsCertChain,
-    Path tlsPrivateKey) {
+    Path tlsPrivateKey,
+    Path cacheDir) {
 
   /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
   public static final int DEFAULT_ADMISSION_BURST = 100;
 
   /** No token check, no HTTP listener, status published, instance named by its address. */
   public static final XdsGatewayOptions DEFAULTS =
-      new XdsGatewayOptions(false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null);
+      new XdsGatewayOptions(false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null, null);
 
   /** The options without admission control. */
   public XdsGatewayOptions(
@@ -46,6 +49,7 @@ public record XdsGatewayOptions(
         instanceId,
         0,
         DEFAULT_ADMISSION_BURST,
+        null,
         null,
         null);
   }
@@ -86,7 +90,8 @@ public record XdsGatewayOptions(
         admissionPerSecond,
         admissionBurst,
         tlsCertChain,
-        tlsPrivateKey);
+        tlsPrivateKey,
+        cacheDir);
   }
 
   public XdsGatewayOptions withHttpPort(Integer value) {
@@ -98,7 +103,8 @@ public record XdsGatewayOptions(
         admissionPerSecond,
         admissionBurst,
         tlsCertChain,
-        tlsPrivateKey);
+        tlsPrivateKey,
+        cacheDir);
   }
 
   public XdsGatewayOptions withPublishStatus(boolean value) {
@@ -110,7 +116,8 @@ public record XdsGatewayOptions(
         admissionPerSecond,
         admissionBurst,
         tlsCertChain,
-        tlsPrivateKey);
+        tlsPrivateKey,
+        cacheDir);
   }
 
   public XdsGatewayOptions withInstanceId(String value) {
@@ -122,7 +129,8 @@ public record XdsGatewayOptions(
         admissionPerSecond,
         admissionBurst,
         tlsCertChain,
-        tlsPrivateKey);
+        tlsPrivateKey,
+        cacheDir);
   }
 
   /** Serves the gRPC port over TLS with this PEM certificate chain and private key. */
@@ -135,7 +143,8 @@ public record XdsGatewayOptions(
         admissionPerSecond,
         admissionBurst,
         certChain,
-        privateKey);
+        privateKey,
+        cacheDir);
   }
 
   /** Admits new streams at {@code perSecond} (0: no limit), up to {@code burst} at once. */
@@ -148,6 +157,26 @@ public record XdsGatewayOptions(
         perSecond,
         burst,
         tlsCertChain,
-        tlsPrivateKey);
+        tlsPrivateKey,
+        cacheDir);
+  }
+
+  /** Keeps the gateway's disk cache under {@code dir} (null: {@code java.io.tmpdir}). */
+  public XdsGatewayOptions withCacheDir(Path dir) {
+    return new XdsGatewayOptions(
+        requireDataplaneTokens,
+        httpPort,
+        publishStatus,
+        instanceId,
+        admissionPerSecond,
+        admissionBurst,
+        tlsCertChain,
+        tlsPrivateKey,
+        dir);
+  }
+
+  /** The parent directory of the disk cache: {@link #cacheDir()}, else {@code java.io.tmpdir}. */
+  Path cacheParent() {
+    return cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"));
   }
 }

@@ -86,6 +86,8 @@ class GatewayHttpIT {
           .contains("chronomesh_xds_convergence_seconds_bucket{type=\"cds\",le=\"0.05\"} 1")
           .contains("chronomesh_xds_convergence_seconds_count{type=\"cds\"} 1")
           .contains("chronomesh_xds_acks_total{type=\"cds\"} 1.0")
+          .contains("chronomesh_xds_nodes{where=\"memory\"} 0.0")
+          .contains("chronomesh_xds_nodes{where=\"disk\"}")
           .contains("jvm_memory_used_bytes")
           .contains("jvm_gc_");
     }

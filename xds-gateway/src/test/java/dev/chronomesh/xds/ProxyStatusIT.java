@@ -75,7 +75,7 @@ class ProxyStatusIT {
         StatusReader status = new StatusReader(topics)) {
       ProxyConfig a = withCause(ProxylessConfigs.proxyConfig("default", "web-1", 10001), caused);
       producer.send(NODE, a);
-      await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) != null);
+      await().atMost(WAIT).until(() -> gateway.snapshots().storedVersion(NODE) != null);
 
       ManagedChannel channel = plainChannel(gateway.port());
       BlockingQueue<Object> received = new LinkedBlockingQueue<>();
@@ -154,7 +154,7 @@ class ProxyStatusIT {
           });
       ProxyConfig good = ProxylessConfigs.proxyConfig("default", "web-1", 10001);
       producer.send(NODE, good);
-      await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) != null);
+      await().atMost(WAIT).until(() -> gateway.snapshots().storedVersion(NODE) != null);
 
       ManagedChannel channel = plainChannel(gateway.port());
       BlockingQueue<Object> received = new LinkedBlockingQueue<>();

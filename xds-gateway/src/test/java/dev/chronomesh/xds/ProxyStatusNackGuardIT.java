@@ -3,7 +3,9 @@ package dev.chronomesh.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Status;
+import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.avro.ProxyConfig;
+import dev.chronomesh.events.registry.InMemorySchemaRegistry;
 import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -19,6 +21,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Why {@link ProxyStatusNackGuard} exists, on a real gRPC server without Kafka: java-control-plane
@@ -38,10 +42,9 @@ class ProxyStatusNackGuardIT {
 
   @Test
   void withoutTheGuardANackedVersionIsSentInALoop() throws Exception {
-    NodeSnapshots snapshots = new NodeSnapshots();
-    AdsCallbacks callbacks = callbacks(snapshots);
-    put(snapshots, config(7));
-    try (Ads ads = Ads.start(callbacks, snapshots.cache())) {
+    try (NodeSnapshots snapshots = snapshots();
+        Ads ads = Ads.start(callbacks(snapshots), snapshots.cache())) {
+      put(snapshots, config(7));
       DiscoveryResponse a = ads.first();
       // Each NACK of A is answered with A again at once; NACK three times, expect three more.
       int resent = 0;
@@ -61,25 +64,38 @@ class ProxyStatusNackGuardIT {
 
   @Test
   void withTheGuardANackedVersionIsNotSentAgainAndTheNextOneIs() throws Exception {
-    NodeSnapshots snapshots = new NodeSnapshots();
-    AdsCallbacks callbacks = callbacks(snapshots);
-    put(snapshots, config(7));
-    try (Ads ads = Ads.start(callbacks, new ProxyStatusNackGuard(snapshots.cache(), callbacks))) {
-      DiscoveryResponse a = ads.first();
-      ads.nack(a, "");
-      // Bounded wait: without the guard A comes back within milliseconds (see above).
-      assertThat(ads.received.poll(2, TimeUnit.SECONDS)).as("a response after the NACK").isNull();
+    try (NodeSnapshots snapshots = snapshots()) {
+      AdsCallbacks callbacks = callbacks(snapshots);
+      put(snapshots, config(7));
+      try (Ads ads = Ads.start(callbacks, new ProxyStatusNackGuard(snapshots.cache(), callbacks))) {
+        DiscoveryResponse a = ads.first();
+        ads.nack(a, "");
+        // Bounded wait: without the guard A comes back within milliseconds (see above).
+        assertThat(ads.received.poll(2, TimeUnit.SECONDS)).as("a response after the NACK").isNull();
 
-      ProxyConfig b = config(9);
-      put(snapshots, b);
-      Object next = ads.received.poll(10, TimeUnit.SECONDS);
-      assertThat(next).isInstanceOf(DiscoveryResponse.class);
-      assertThat(((DiscoveryResponse) next).getVersionInfo()).isEqualTo(b.getVersion());
+        ProxyConfig b = config(9);
+        put(snapshots, b);
+        Object next = ads.received.poll(10, TimeUnit.SECONDS);
+        assertThat(next).isInstanceOf(DiscoveryResponse.class);
+        assertThat(((DiscoveryResponse) next).getVersionInfo()).isEqualTo(b.getVersion());
+      }
     }
   }
 
+  @TempDir Path cacheDir;
+  private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+  private final FeedRecords records = new FeedRecords(registry, "proxy-configs", "endpoints");
+
+  private NodeSnapshots snapshots() {
+    return new NodeSnapshots(NodeStore.open(cacheDir), records);
+  }
+
+  /** The gateway's callbacks, with the snapshots activating a node when its stream opens. */
   private static AdsCallbacks callbacks(NodeSnapshots snapshots) {
-    return new AdsCallbacks(snapshots::causedAt, snapshots::currentVersion, Clock.systemUTC());
+    AdsCallbacks callbacks =
+        new AdsCallbacks(snapshots::causedAt, snapshots::currentVersion, Clock.systemUTC());
+    callbacks.addListener(snapshots);
+    return callbacks;
   }
 
   private static ProxyConfig config(int timeoutSeconds) {
@@ -97,10 +113,10 @@ class ProxyStatusNackGuardIT {
     return ProxylessConfigs.proxyConfig("default", "web-1", resources);
   }
 
-  private static void put(NodeSnapshots snapshots, ProxyConfig config) {
-    ProxyConfigDecoder.Decoded decoded = ProxyConfigDecoder.decode(NODE, config);
-    assertThat(decoded).isInstanceOf(ProxyConfigDecoder.Accepted.class);
-    snapshots.put((ProxyConfigDecoder.Accepted) decoded);
+  private void put(NodeSnapshots snapshots, ProxyConfig config) throws FeedRecords.Invalid {
+    byte[] record =
+        AvroSerde.forValues(registry, ProxyConfig.class).serialize("proxy-configs", config);
+    snapshots.put(records.config(NODE, record), record);
   }
 
   /** A loopback ADS server and one raw state-of-the-world stream to it. */

@@ -143,9 +143,9 @@ class XdsGatewayIT {
 
       // With nobody connected, a tombstone clears at once.
       producer.send("default.web-2", ProxylessConfigs.proxyConfig("default", "web-2", 1));
-      await().atMost(WAIT).until(() -> gateway.snapshots().get("default.web-2") != null);
+      await().atMost(WAIT).until(() -> gateway.snapshots().storedVersion("default.web-2") != null);
       producer.send("default.web-2", null);
-      await().atMost(WAIT).until(() -> gateway.snapshots().get("default.web-2") == null);
+      await().atMost(WAIT).until(() -> gateway.snapshots().storedVersion("default.web-2") == null);
       assertThat(gateway.snapshots().isRemovalPending("default.web-2")).isFalse();
     }
   }
@@ -230,12 +230,85 @@ class XdsGatewayIT {
   }
 
   @Test
+  void onlyConnectedNodesAreInMemoryAndAReconnectingNodeGetsItsLatestConfig() throws Exception {
+    Topics topics = newTopics();
+    try (XdsGateway gateway = startGateway(topics);
+        ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics);
+        EndpointsProducer endpoints = new EndpointsProducer(topics)) {
+      List<XdsResource> withoutEndpoints =
+          ProxylessConfigs.resources(10001).stream()
+              .filter(r -> !r.getTypeUrl().equals(Resources.V3.ENDPOINT_TYPE_URL))
+              .toList();
+      for (int i = 0; i < 20; i++) {
+        producer.send(
+            "default.idle-" + i,
+            ProxylessConfigs.proxyConfig("default", "idle-" + i, withoutEndpoints));
+      }
+      producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", withoutEndpoints));
+      endpoints.send("default", ProxylessConfigs.endpoints(10001), "v1");
+      await().atMost(WAIT).until(gateway::isReady);
+      await()
+          .atMost(WAIT)
+          .until(() -> gateway.snapshots().storedVersion("default.idle-19") != null);
+      // Stored on disk, nothing decoded in memory: no proxy is connected.
+      assertThat(gateway.snapshots().activeNodes()).isZero();
+      assertThat(gateway.snapshots().get(NODE)).isNull();
+      assertThat(gateway.snapshots().users("default", ProxylessConfigs.SERVICE)).isZero();
+
+      ManagedChannel channel = plainChannel(gateway.port());
+      try {
+        Node node = Node.newBuilder().setId(NODE).build();
+        BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+        StreamObserver<DiscoveryRequest> requests =
+            AggregatedDiscoveryServiceGrpc.newStub(channel)
+                .streamAggregatedResources(collectInto(received));
+        requests.onNext(edsRequest(node));
+        assertThat(endpointPort(nextSotw(received))).isEqualTo(10001);
+        // Only the connected node is in memory, with the endpoint set its cluster uses.
+        assertThat(gateway.snapshots().activeNodes()).isEqualTo(1);
+        assertThat(gateway.snapshots().isActive(NODE)).isTrue();
+        assertThat(gateway.snapshots().users("default", ProxylessConfigs.SERVICE)).isEqualTo(1);
+        requests.onCompleted();
+
+        // Its stream gone, the node leaves memory; its record stays on disk.
+        await().atMost(WAIT).until(() -> !gateway.snapshots().isActive(NODE));
+        assertThat(gateway.snapshots().get(NODE)).isNull();
+        assertThat(gateway.snapshots().users("default", ProxylessConfigs.SERVICE)).isZero();
+
+        // Changes while it is away go to disk only; reconnecting, it gets the latest of them.
+        endpoints.send("default", ProxylessConfigs.endpoints(10002), "v2");
+        producer.send("default.idle-0", ProxylessConfigs.proxyConfig("default", "idle-0", 10009));
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    gateway
+                        .snapshots()
+                        .storedVersion("default.idle-0")
+                        .equals(
+                            ProxylessConfigs.proxyConfig("default", "idle-0", 10009).getVersion()));
+        assertThat(gateway.snapshots().activeNodes()).isZero();
+        BlockingQueue<Object> again = new LinkedBlockingQueue<>();
+        StreamObserver<DiscoveryRequest> second =
+            AggregatedDiscoveryServiceGrpc.newStub(channel)
+                .streamAggregatedResources(collectInto(again));
+        second.onNext(edsRequest(node));
+        assertThat(endpointPort(nextSotw(again))).isEqualTo(10002);
+        second.onCompleted();
+      } finally {
+        channel.shutdownNow();
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void deltaStreamReceivesOnlyChangedResources() throws Exception {
     Topics topics = newTopics();
     try (XdsGateway gateway = startGateway(topics);
         ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics)) {
       producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", 10001));
-      await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) != null);
+      await().atMost(WAIT).until(() -> gateway.snapshots().storedVersion(NODE) != null);
 
       ManagedChannel channel = plainChannel(gateway.port());
       BlockingQueue<Object> received = new LinkedBlockingQueue<>();
@@ -336,17 +409,19 @@ class XdsGatewayIT {
 
       try (XdsGateway gateway = startGateway(topics)) {
         await().atMost(WAIT).until(gateway::isReady);
-        assertThat(gateway.snapshots().get("default.web-2")).isNotNull();
-        assertThat(gateway.snapshots().get("default.bad")).isNull();
-        assertThat(gateway.snapshots().get("default.other")).isNull();
-        assertThat(gateway.snapshots().get(NODE)).isNull();
-        assertThat(gateway.snapshots().get("no-dot")).isNull();
+        assertThat(gateway.snapshots().storedVersion("default.web-2")).isNotNull();
+        assertThat(gateway.snapshots().storedVersion("default.bad")).isNull();
+        assertThat(gateway.snapshots().storedVersion("default.other")).isNull();
+        assertThat(gateway.snapshots().storedVersion(NODE)).isNull();
+        assertThat(gateway.snapshots().storedVersion("no-dot")).isNull();
 
         // Garbage arriving while serving is skipped too; later records still apply.
         raw.send(new ProducerRecord<>(topic, bytes("default.web-3"), new byte[] {0, 0, 0, 0, 9}))
             .get();
         producer.send("default.web-3", ProxylessConfigs.proxyConfig("default", "web-3", 10003));
-        await().atMost(WAIT).until(() -> gateway.snapshots().get("default.web-3") != null);
+        await()
+            .atMost(WAIT)
+            .until(() -> gateway.snapshots().storedVersion("default.web-3") != null);
         assertThat(gateway.isReady()).isTrue();
 
         ManagedChannel channel = plainChannel(gateway.port());
@@ -512,6 +587,35 @@ class XdsGatewayIT {
     Object next = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(next).as("next delta response").isInstanceOf(DeltaDiscoveryResponse.class);
     return (DeltaDiscoveryResponse) next;
+  }
+
+  private static DiscoveryRequest edsRequest(Node node) {
+    return DiscoveryRequest.newBuilder()
+        .setNode(node)
+        .setTypeUrl(Resources.V3.ENDPOINT_TYPE_URL)
+        .addResourceNames(ProxylessConfigs.SERVICE)
+        .build();
+  }
+
+  private static DiscoveryResponse nextSotw(BlockingQueue<Object> received)
+      throws InterruptedException {
+    Object next = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(next).as("next response").isInstanceOf(DiscoveryResponse.class);
+    return (DiscoveryResponse) next;
+  }
+
+  private static int endpointPort(DiscoveryResponse response)
+      throws InvalidProtocolBufferException {
+    assertThat(response.getResourcesList()).hasSize(1);
+    return response
+        .getResources(0)
+        .unpack(ClusterLoadAssignment.class)
+        .getEndpoints(0)
+        .getLbEndpoints(0)
+        .getEndpoint()
+        .getAddress()
+        .getSocketAddress()
+        .getPortValue();
   }
 
   private static DeltaDiscoveryRequest ack(Node node, DeltaDiscoveryResponse response) {
