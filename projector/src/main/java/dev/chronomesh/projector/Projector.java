@@ -203,6 +203,12 @@ public final class Projector implements AutoCloseable {
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class.getName());
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
+    // Under exactly-once, gateways (read_committed) see a window's output only once its
+    // transaction commits: commit once per window (Kafka Streams' default is 100 ms), unless the
+    // operator set an interval.
+    p.putIfAbsent(
+        StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+        Long.toString(Math.max(10L, config.coalesceWindow().toMillis())));
     // The idle flush of a coalescing window runs between polls: poll often enough for it.
     p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5L, config.coalesceWindow().toMillis() / 2));
     return p;
