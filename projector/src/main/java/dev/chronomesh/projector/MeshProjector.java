@@ -19,6 +19,7 @@ import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.ConfigVersion;
 import dev.chronomesh.projector.generate.EndpointSelector;
@@ -34,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -54,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * The incremental projection of one task's meshes. Each event updates the resources store and the
  * in-memory {@link MeshImage}, marks dirty only the proxies it concerns (found through the {@link
  * FanOutIndex}: a dataplane itself, the readers of a service whose existence or protocol changed,
- * the proxies a policy selects before or after the change, every proxy of a changed mesh) and
+ * the proxies a policy selects before or after the change — only those reading one of its target
+ * services when its only entries are {@code to} a service —, every proxy of a changed mesh) and
  * rewrites at once the shared endpoint sets of the clusters whose endpoints it changed, which no
  * proxy config contains.
  *
@@ -349,11 +352,28 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     return affected;
   }
 
-  /** A policy change concerns the proxies it selected before or selects now. */
+  /**
+   * A policy change concerns the proxies it selected before or selects now; when both versions only
+   * have {@code to} entries naming services, only those of them whose config reads one of these
+   * services (a {@code to} entry changes the outbounds to its target and nothing else).
+   */
   private SortedSet<String> affectedByPolicy(Policy before, MeshImage after, ResourceEvent event) {
     Policy now = after.policy(event.getResourceType(), event.getName());
+    Set<String> services = new TreeSet<>();
+    boolean onlyServiceOutbounds =
+        toServicesOnly(before, services) && toServicesOnly(now, services);
+    SortedSet<String> candidates = null;
+    if (onlyServiceOutbounds) {
+      candidates = new TreeSet<>();
+      for (String service : services) {
+        candidates.addAll(index.readers(after.name(), service));
+      }
+    }
     SortedSet<String> affected = new TreeSet<>();
     for (DataplaneResource dp : after.dataplanes().values()) {
+      if (candidates != null && !candidates.contains(dp.getName())) {
+        continue;
+      }
       var view = ProxyViews.of(dp);
       if ((before != null && PolicyEngine.selects(before, view))
           || (now != null && PolicyEngine.selects(now, view))) {
@@ -361,6 +381,27 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
       }
     }
     return affected;
+  }
+
+  /**
+   * Whether the policy (null: absent) has neither {@code from} nor {@code rules} entries and every
+   * {@code to} entry targets a service (MeshService, MeshServiceSubset); adds those services.
+   */
+  private static boolean toServicesOnly(Policy policy, Set<String> services) {
+    if (policy == null) {
+      return true;
+    }
+    if (!policy.from().isEmpty() || !policy.rules().isEmpty()) {
+      return false;
+    }
+    for (var to : policy.to()) {
+      TargetRef.Kind kind = to.targetRef().kind();
+      if (kind != TargetRef.Kind.MESH_SERVICE && kind != TargetRef.Kind.MESH_SERVICE_SUBSET) {
+        return false;
+      }
+      services.add(to.targetRef().name());
+    }
+    return true;
   }
 
   private void markDirty(String mesh, SortedSet<String> proxies, EventRef cause) {

@@ -146,6 +146,46 @@ class FanOutTest {
     assertThat(p.endpoints()).isEmpty();
   }
 
+  @Test
+  void aPolicyOnlyForOneServicesCallersDirtiesOnlyTheProxiesThatCallIt() throws Exception {
+    // Mesh-wide targetRef, one `to: MeshService svc-50` entry: only the outbounds to svc-50
+    // change, so only svc-47..49's instances are regenerated (not all 1,000 selected proxies).
+    p.pipe(
+        policy(
+            "MeshTimeout",
+            "to-svc-50",
+            1,
+            """
+            type: MeshTimeout
+            mesh: default
+            name: to-svc-50
+            spec:
+              targetRef: {kind: Mesh}
+              to:
+                - targetRef: {kind: MeshService, name: svc-50}
+                  default:
+                    connectionTimeout: 7s
+            """));
+    java.util.List<String> dirty = new java.util.ArrayList<>();
+    try (var all = p.<String>store(ProjectorTopology.DIRTY_STORE).all()) {
+      all.forEachRemaining(kv -> dirty.add(kv.key));
+    }
+    java.util.List<String> callers =
+        java.util.stream.IntStream.rangeClosed(47, 49)
+            .boxed()
+            .flatMap(
+                s ->
+                    java.util.stream.IntStream.range(0, INSTANCES)
+                        .mapToObj(i -> "default/svc-" + s + "-" + i))
+            .toList();
+    assertThat(dirty).containsExactlyInAnyOrderElementsOf(callers);
+    p.idle();
+    assertThat(p.configs())
+        .extracting(kv -> kv.key)
+        .containsExactlyInAnyOrderElementsOf(
+            callers.stream().map(k -> k.replace('/', '.')).toList());
+  }
+
   private static String timeoutOn(String service, int seconds) {
     return """
         type: MeshTimeout
