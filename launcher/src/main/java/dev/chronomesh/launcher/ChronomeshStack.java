@@ -9,6 +9,7 @@ import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.xds.XdsGatewayConfig;
+import dev.chronomesh.xds.XdsGatewayOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,9 @@ public final class ChronomeshStack implements AutoCloseable {
    * Settings of the embedded stack; port 0 picks a free port.
    *
    * @param xdsHttpPort the xDS gateway's /healthz, /readyz and /metrics port
+   * @param requireDataplaneTokens whether the xDS gateway refuses ADS streams without a valid
+   *     dataplane token for their node (as Kuma's dp-server in universal mode); the constructors
+   *     without this parameter require them ({@code up --no-dataplane-tokens} passes false)
    */
   public record Settings(
       Path dataDir,
@@ -48,8 +52,35 @@ public final class ChronomeshStack implements AutoCloseable {
       int partitions,
       Topics topics,
       Duration writeTimeout,
-      int xdsHttpPort) {
-    /** Settings with the gateway's HTTP listener on a free port. */
+      int xdsHttpPort,
+      boolean requireDataplaneTokens) {
+    /** Settings with dataplane tokens required. */
+    public Settings(
+        Path dataDir,
+        String host,
+        int apiPort,
+        int xdsPort,
+        int kafkaPort,
+        int kafkaControllerPort,
+        int partitions,
+        Topics topics,
+        Duration writeTimeout,
+        int xdsHttpPort) {
+      this(
+          dataDir,
+          host,
+          apiPort,
+          xdsPort,
+          kafkaPort,
+          kafkaControllerPort,
+          partitions,
+          topics,
+          writeTimeout,
+          xdsHttpPort,
+          true);
+    }
+
+    /** Settings with the gateway's HTTP listener on a free port, dataplane tokens required. */
     public Settings(
         Path dataDir,
         String host,
@@ -83,7 +114,10 @@ public final class ChronomeshStack implements AutoCloseable {
       Objects.requireNonNull(writeTimeout, "writeTimeout");
     }
 
-    /** Settings with the default write timeout, the gateway's HTTP listener on a free port. */
+    /**
+     * Settings with the default write timeout, the gateway's HTTP listener on a free port,
+     * dataplane tokens required.
+     */
     public Settings(
         Path dataDir,
         String host,
@@ -107,7 +141,7 @@ public final class ChronomeshStack implements AutoCloseable {
 
     /**
      * Kuma's ports for the API (5681), xDS (5678) and the gateway's diagnostics (5680), the broker
-     * on 19092/19093.
+     * on 19092/19093, dataplane tokens required.
      */
     public static Settings defaults(Path dataDir) {
       return new Settings(
@@ -120,7 +154,8 @@ public final class ChronomeshStack implements AutoCloseable {
           3,
           Topics.defaults(),
           ServiceDefaults.WRITE_TIMEOUT,
-          ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT);
+          ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT,
+          true);
     }
   }
 
@@ -235,7 +270,7 @@ public final class ChronomeshStack implements AutoCloseable {
         s.writeTimeout(),
         projectorUrl,
         httpPort,
-        null);
+        XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(s.requireDataplaneTokens()));
   }
 
   static void await(String what, BooleanSupplier ready) {
@@ -279,6 +314,11 @@ public final class ChronomeshStack implements AutoCloseable {
 
   public Path dataDir() {
     return settings.dataDir();
+  }
+
+  /** Whether the xDS gateway refuses ADS streams without a valid dataplane token. */
+  public boolean requiresDataplaneTokens() {
+    return settings.requireDataplaneTokens();
   }
 
   /** Stops every component, newest first. */

@@ -121,6 +121,14 @@ public final class Main implements Callable<Integer> {
         description = "Partitions of the events and proxy-configs topics.")
     int partitions;
 
+    @Option(
+        names = "--no-dataplane-tokens",
+        description =
+            "Let proxies connect to the xDS port without a dataplane token (development only)."
+                + " By default every ADS stream must present a valid token for its node"
+                + " (chronoctl generate dataplane-token).")
+    boolean noDataplaneTokens;
+
     @CommandLine.Mixin CommonOptions common;
 
     @Override
@@ -138,13 +146,15 @@ public final class Main implements Callable<Integer> {
                   partitions,
                   new Topics(common.topicPrefix),
                   common.writeTimeout,
-                  xdsHttpPort));
+                  xdsHttpPort,
+                  !noDataplaneTokens));
       PrintStream out = System.out;
       out.println();
       out.println("Chronomesh is up.");
       out.println("  REST API         " + stack.apiUrl());
       out.println("  xDS (ADS, gRPC)  " + stack.xdsAddress());
       out.println("  xDS HTTP         " + stack.xdsHttpUrl() + " (/healthz /readyz /metrics)");
+      out.println("  Dataplane auth   " + dataplaneAuthLine(stack.requiresDataplaneTokens()));
       out.println(
           "  Metrics          " + stack.apiUrl() + "/metrics, " + stack.xdsHttpUrl() + "/metrics");
       out.println("  Kafka            " + stack.bootstrapServers());
@@ -157,6 +167,13 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /** The banner's dataplane-auth line of {@code up}. */
+  static String dataplaneAuthLine(boolean required) {
+    return required
+        ? "dataplane tokens required (--no-dataplane-tokens to disable)"
+        : "off: proxies connect without authentication (--no-dataplane-tokens)";
+  }
+
   @Command(
       name = "run",
       mixinStandardHelpOptions = true,
@@ -167,6 +184,8 @@ public final class Main implements Callable<Integer> {
         description = "command-api, projector or xds-gateway",
         completionCandidates = Services.class)
     String service;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin CommonOptions common;
 
@@ -200,8 +219,16 @@ public final class Main implements Callable<Integer> {
         names = "--require-dataplane-tokens",
         description =
             "xds-gateway: refuse ADS streams without a valid dataplane token for their node"
-                + " (authorization metadata, raw or 'Bearer <token>').")
+                + " (authorization metadata, raw or 'Bearer <token>'). The default; kept so"
+                + " existing command lines still work.")
     boolean requireDataplaneTokens;
+
+    @Option(
+        names = "--no-dataplane-tokens",
+        description =
+            "xds-gateway: accept ADS streams without a dataplane token, so proxies connect"
+                + " without authentication (development only).")
+    boolean noDataplaneTokens;
 
     @Option(
         names = "--tls-cert",
@@ -299,11 +326,25 @@ public final class Main implements Callable<Integer> {
       return 0;
     }
 
+    /**
+     * Whether the gateway requires dataplane tokens: yes unless {@code --no-dataplane-tokens};
+     * refuses that flag together with {@code --require-dataplane-tokens}.
+     */
+    boolean dataplaneTokensRequired() {
+      if (requireDataplaneTokens && noDataplaneTokens) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--require-dataplane-tokens and --no-dataplane-tokens contradict each other: give"
+                + " at most one (tokens are required by default)");
+      }
+      return !noDataplaneTokens;
+    }
+
     /** The gateway's options; refuses a gateway with neither TLS nor an explicit --plaintext. */
-    private XdsGatewayOptions gatewayOptions() {
+    XdsGatewayOptions gatewayOptions() {
       XdsGatewayOptions options =
           XdsGatewayOptions.DEFAULTS
-              .withRequireDataplaneTokens(requireDataplaneTokens)
+              .withRequireDataplaneTokens(dataplaneTokensRequired())
               .withAdmission(admissionRate, admissionBurst);
       if (!service.equals("xds-gateway")) {
         return options;

@@ -23,12 +23,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One service of Chronomesh against an existing Kafka cluster: what {@code chronomesh run} starts,
  * as many times as production needs (several gateways and projectors share the work).
  */
 public final class ServiceRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
+
   /** The services {@code run} knows. */
   /** The projector's own HTTP port (health, and {@code _config} of the meshes it owns). */
   public static final int DEFAULT_PROJECTOR_PORT = 5682;
@@ -58,6 +62,9 @@ public final class ServiceRunner {
    *     http://<host>:5682}
    * @param httpPort xds-gateway only: the port of its /healthz, /readyz and /metrics listener (0
    *     for a free one), or null for none (command-api and projector serve them on their port)
+   * @param gatewayOptions xds-gateway only: its options, or null for the library's {@link
+   *     XdsGatewayOptions#DEFAULTS} (no dataplane-token check); {@code chronomesh run} and {@code
+   *     up} pass options that require dataplane tokens unless told otherwise
    */
   public record Settings(
       String service,
@@ -232,6 +239,14 @@ public final class ServiceRunner {
                     s.topics(),
                     registry,
                     s.gatewayOptions().withHttpPort(s.httpPort())));
+        if (!s.gatewayOptions().requireDataplaneTokens()) {
+          LOG.warn(
+              "Dataplane tokens are off: proxies connect to the xDS port without authentication,"
+                  + " and any client may fetch any node's config (--no-dataplane-tokens is for"
+                  + " development) host={} port={}",
+              s.host(),
+              gateway.port());
+        }
         yield new Running(
             s.service(),
             s.host() + ":" + gateway.port(),
@@ -250,8 +265,7 @@ public final class ServiceRunner {
       try {
         c.close();
       } catch (Exception e) {
-        org.slf4j.LoggerFactory.getLogger(ServiceRunner.class)
-            .warn("Error while stopping component={}", c.getClass().getSimpleName(), e);
+        LOG.warn("Error while stopping component={}", c.getClass().getSimpleName(), e);
       }
     }
   }

@@ -9,6 +9,7 @@ import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.launcher.ServiceRunner;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
+import dev.chronomesh.xds.XdsGatewayOptions;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,8 +89,11 @@ class RunServicesOnClusterIT {
         .contains("backend");
     assertThat(rest.get("/meshes/default/dataplanes/nobody/_config").statusCode()).isEqualTo(404);
 
+    // The gateways require dataplane tokens, as `run xds-gateway` does by default.
+    Path token = XdsClients.dataplaneTokenFile(rest, "default", "web-1", "web", dataDir);
     for (ServiceRunner.Running gateway : List.of(gatewayA, gatewayB)) {
-      ManagedChannel channel = XdsClients.channel(gateway.address(), "default.web-1", "backend");
+      ManagedChannel channel =
+          XdsClients.channel(gateway.address(), "default.web-1", "backend", token);
       try {
         await("a call through gateway " + gateway.address())
             .atMost(Duration.ofSeconds(60))
@@ -129,7 +133,9 @@ class RunServicesOnClusterIT {
                 null,
                 projectorUrl == null ? null : java.net.URI.create(projectorUrl),
                 null,
-                null));
+                service.equals("xds-gateway")
+                    ? XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(true)
+                    : null));
     started.add(running);
     return running;
   }

@@ -82,7 +82,10 @@ final class SimulatedFleet {
     producer.flush();
   }
 
-  /** Starts {@code chronomesh run xds-gateway} as a process of its own. */
+  /**
+   * Starts {@code chronomesh run xds-gateway} as a process of its own, without dataplane tokens:
+   * these tests are about load and reconnects, and their simulated proxies present none.
+   */
   static Process startGateway(
       EmbeddedKafka kafka, Topics topics, int port, int httpPort, Path dataDir, String label)
       throws Exception {
@@ -99,6 +102,7 @@ final class SimulatedFleet {
             "--http-port",
             Integer.toString(httpPort),
             "--plaintext",
+            "--no-dataplane-tokens",
             "--topic-prefix",
             topics.prefix(),
             "--replication",

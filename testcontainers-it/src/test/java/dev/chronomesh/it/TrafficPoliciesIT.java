@@ -33,8 +33,11 @@ class TrafficPoliciesIT {
   static ChronomeshStack stack;
   static Rest rest;
 
+  /** web-1's dataplane token: the stack requires one, as {@code up} does. */
+  static Path webToken;
+
   @BeforeAll
-  static void startStack() {
+  static void startStack() throws Exception {
     stack =
         ChronomeshStack.start(
             new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()));
@@ -56,6 +59,7 @@ class TrafficPoliciesIT {
                   tags:
                     kuma.io/service: web
             """));
+    webToken = XdsClients.dataplaneTokenFile(rest, "default", "web-1", "web", dataDir);
   }
 
   @AfterAll
@@ -71,7 +75,8 @@ class TrafficPoliciesIT {
         WhoAmIServer v2 = new WhoAmIServer("split-v2")) {
       register(v1, "split", "version: v1");
       register(v2, "split", "version: v2");
-      ManagedChannel channel = XdsClients.channel(stack.xdsAddress(), "default.web-1", "split");
+      ManagedChannel channel =
+          XdsClients.channel(stack.xdsAddress(), "default.web-1", "split", webToken);
       try {
         await("the client reaches the split service")
             .atMost(Duration.ofSeconds(60))
@@ -105,7 +110,8 @@ class TrafficPoliciesIT {
   void meshTimeoutShorterThanASlowBackendFailsTheCallWithDeadlineExceeded() throws Exception {
     try (WhoAmIServer slow = WhoAmIServer.slow("slow-1", Duration.ofMillis(1500))) {
       register(slow, "slow", "");
-      ManagedChannel channel = XdsClients.channel(stack.xdsAddress(), "default.web-1", "slow");
+      ManagedChannel channel =
+          XdsClients.channel(stack.xdsAddress(), "default.web-1", "slow", webToken);
       try {
         await("a call to the slow backend succeeds within the client's own 5 s deadline")
             .atMost(Duration.ofSeconds(60))
@@ -152,7 +158,8 @@ class TrafficPoliciesIT {
     // Two failures (UNAVAILABLE) before every success.
     try (WhoAmIServer flaky = WhoAmIServer.flaky("flaky-1", 2)) {
       register(flaky, "flaky", "");
-      ManagedChannel channel = XdsClients.channel(stack.xdsAddress(), "default.web-1", "flaky");
+      ManagedChannel channel =
+          XdsClients.channel(stack.xdsAddress(), "default.web-1", "flaky", webToken);
       try {
         await("the client reaches the flaky backend")
             .atMost(Duration.ofSeconds(60))

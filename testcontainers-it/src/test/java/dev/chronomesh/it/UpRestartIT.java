@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chronomesh.kafka.FreePorts;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code chronomesh up} as its own process: SIGKILL it, start it again on the same data directory,
- * and it serves the same meshes and dataplanes, and the same config version to a proxy.
+ * and it serves the same meshes and dataplanes, and the same config version to a proxy. The proxy
+ * presents a dataplane token issued through the API, as {@code up} requires by default; one without
+ * a token is refused.
  */
 class UpRestartIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,7 +77,11 @@ class UpRestartIT {
             rest.putYaml("/meshes/default/dataplanes/web-1", WalkingSkeletonIT.webDataplane())
                 .statusCode())
         .isEqualTo(201);
-    String before = awaitClustersVersion(xdsPort);
+    // `up` requires dataplane tokens: without one, or with another dataplane's, web-1 is refused.
+    String token = XdsClients.dataplaneToken(rest, "default", "web-1", "web");
+    awaitRefused(xdsPort, null);
+    awaitRefused(xdsPort, XdsClients.dataplaneToken(rest, "default", "backend-1", "backend"));
+    String before = awaitClustersVersion(xdsPort, token);
     String dataplanesBefore = rest.get("/meshes/default/dataplanes").body();
 
     long pid = process.pid();
@@ -89,17 +96,30 @@ class UpRestartIT {
     assertThat(meshes.get("items").get(0).get("name").asText()).isEqualTo("default");
     assertThat(JSON.readTree(rest.get("/meshes/default/dataplanes").body()))
         .isEqualTo(JSON.readTree(dataplanesBefore));
-    assertThat(awaitClustersVersion(xdsPort)).isEqualTo(before);
+    // The signing key is in the log, so the token issued before the restart is still good.
+    assertThat(awaitClustersVersion(xdsPort, token)).isEqualTo(before);
+    awaitRefused(xdsPort, null);
   }
 
-  private static String awaitClustersVersion(int xdsPort) {
+  /** Waits until the gateway refuses web-1's stream presenting {@code token} (null: none). */
+  private static void awaitRefused(int xdsPort, String token) {
+    await("web-1 refused with UNAUTHENTICATED, token " + (token == null ? "none" : "of another"))
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Status status = AdsProbe.refusal("127.0.0.1", xdsPort, "default.web-1", token, 5);
+              return status != null && status.getCode() == Status.Code.UNAUTHENTICATED;
+            });
+  }
+
+  private static String awaitClustersVersion(int xdsPort, String token) {
     String[] version = new String[1];
     await("a clusters response for default.web-1")
         .atMost(Duration.ofSeconds(120))
         .until(
             () -> {
               DiscoveryResponse r =
-                  AdsProbe.firstClusters("127.0.0.1", xdsPort, "default.web-1", 5);
+                  AdsProbe.firstClusters("127.0.0.1", xdsPort, "default.web-1", token, 5);
               if (r == null || r.getResourcesCount() < 2) {
                 return false; // the clusters of backend and web
               }

@@ -11,6 +11,7 @@ import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
 import dev.chronomesh.launcher.ChronomeshStack;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +71,10 @@ class WalkingSkeletonIT {
       assertThat(rest.putYaml("/meshes/default/dataplanes/web-1", webDataplane()).statusCode())
           .isEqualTo(201);
 
-      ManagedChannel channel = XdsClients.channel(stack.xdsAddress(), "default.web-1", "backend");
+      // The stack requires dataplane tokens, as `up` does: web-1 presents one issued over REST.
+      Path token = XdsClients.dataplaneTokenFile(rest, "default", "web-1", "web", dataDir);
+      ManagedChannel channel =
+          XdsClients.channel(stack.xdsAddress(), "default.web-1", "backend", token);
       try {
         await("first call reaches backend-1")
             .atMost(Duration.ofSeconds(60))
@@ -96,10 +100,19 @@ class WalkingSkeletonIT {
         await("calls go only to backend-2")
             .atMost(Duration.ofSeconds(60))
             .until(() -> backendsSeen(channel, 20).equals(Set.of("backend-2")));
+        // A proxy without a token gets nothing.
+        Status refused = AdsProbe.refusal("127.0.0.1", xdsPort(), "default.web-1", null, 30);
+        assertThat(refused).isNotNull();
+        assertThat(refused.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
       } finally {
         XdsClients.close(channel);
       }
     }
+  }
+
+  private static int xdsPort() {
+    String address = stack.xdsAddress();
+    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
   }
 
   @Test

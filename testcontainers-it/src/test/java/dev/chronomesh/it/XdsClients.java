@@ -7,6 +7,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.NameResolverRegistry;
 import io.grpc.stub.ClientCalls;
 import io.grpc.xds.XdsNameResolverProvider;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +20,70 @@ import java.util.concurrent.TimeUnit;
 final class XdsClients {
   private XdsClients() {}
 
-  /** A channel to {@code xds:///<service>} whose xDS server is {@code xdsAddress}. */
+  /**
+   * A channel to {@code xds:///<service>} whose xDS server is {@code xdsAddress}, which it talks to
+   * without a dataplane token (a gateway started with {@code --no-dataplane-tokens}).
+   */
   static ManagedChannel channel(String xdsAddress, String nodeId, String service) {
+    return channel(xdsAddress, nodeId, service, Map.of("type", "insecure"));
+  }
+
+  /**
+   * A channel to {@code xds:///<service>} whose ADS stream presents the dataplane token in {@code
+   * tokenFile} (see {@link DataplaneTokenXdsCredentialsProvider}).
+   */
+  static ManagedChannel channel(String xdsAddress, String nodeId, String service, Path tokenFile) {
+    return channel(
+        xdsAddress,
+        nodeId,
+        service,
+        Map.of(
+            "type",
+            DataplaneTokenXdsCredentialsProvider.NAME,
+            "config",
+            Map.of("token_file", tokenFile.toAbsolutePath().toString())));
+  }
+
+  /**
+   * Issues a dataplane token for {@code <mesh>.<name>} of {@code kuma.io/service: <service>}
+   * through the REST API ({@code POST /tokens/dataplane}, what {@code chronoctl generate
+   * dataplane-token} calls). The gateway checks that tag against the registered dataplane.
+   */
+  static String dataplaneToken(Rest admin, String mesh, String name, String service) {
+    HttpResponse<String> response =
+        admin.post(
+            "/tokens/dataplane",
+            """
+            {"name": "%s", "mesh": "%s", "tags": {"kuma.io/service": ["%s"]}, "validFor": "1h"}
+            """
+                .formatted(name, mesh, service));
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "POST /tokens/dataplane answered " + response.statusCode() + ": " + response.body());
+    }
+    return response.body().strip();
+  }
+
+  /**
+   * Issues a dataplane token for {@code <mesh>.<name>} and writes it to a file in {@code dir}, as
+   * an operator hands it to a proxy.
+   */
+  static Path dataplaneTokenFile(Rest admin, String mesh, String name, String service, Path dir)
+      throws IOException {
+    Path file = dir.resolve(mesh + "." + name + ".token");
+    Files.writeString(file, dataplaneToken(admin, mesh, name, service), StandardCharsets.US_ASCII);
+    return file;
+  }
+
+  private static ManagedChannel channel(
+      String xdsAddress, String nodeId, String service, Map<String, ?> channelCreds) {
     Map<String, ?> bootstrap =
         Map.of(
             "xds_servers",
             List.of(
                 Map.of(
                     "server_uri", xdsAddress,
-                    "channel_creds", List.of(Map.of("type", "insecure")),
+                    "channel_creds", List.of(channelCreds),
                     "server_features", List.of("xds_v3"))),
             "node",
             Map.of("id", nodeId));

@@ -1,0 +1,77 @@
+package dev.chronomesh.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line's dataplane-token defaults: required unless {@code --no-dataplane-tokens}. */
+class MainTest {
+  private static final String[] GATEWAY = {
+    "run", "xds-gateway", "--bootstrap-servers", "127.0.0.1:9092", "--plaintext"
+  };
+
+  @Test
+  void runXdsGatewayRequiresDataplaneTokensByDefault() {
+    assertThat(run(GATEWAY).gatewayOptions().requireDataplaneTokens()).isTrue();
+  }
+
+  @Test
+  void runXdsGatewayAcceptsTheOldRequireFlagAsTheDefault() {
+    assertThat(run(with(GATEWAY, "--require-dataplane-tokens")).gatewayOptions())
+        .isEqualTo(run(GATEWAY).gatewayOptions());
+  }
+
+  @Test
+  void runXdsGatewayWithNoDataplaneTokensTurnsTheCheckOff() {
+    assertThat(
+            run(with(GATEWAY, "--no-dataplane-tokens")).gatewayOptions().requireDataplaneTokens())
+        .isFalse();
+  }
+
+  @Test
+  void bothDataplaneTokenFlagsAreAUsageErrorNamingBoth() {
+    StringWriter err = new StringWriter();
+    int code =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(err))
+            .setOut(new PrintWriter(new StringWriter()))
+            .execute(with(GATEWAY, "--require-dataplane-tokens", "--no-dataplane-tokens"));
+
+    assertThat(code).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString())
+        .contains("--require-dataplane-tokens")
+        .contains("--no-dataplane-tokens")
+        .contains("contradict");
+  }
+
+  @Test
+  void upRequiresDataplaneTokensUnlessTold() {
+    assertThat(up().noDataplaneTokens).isFalse();
+    assertThat(up("--no-dataplane-tokens").noDataplaneTokens).isTrue();
+    assertThat(Main.dataplaneAuthLine(true))
+        .isEqualTo("dataplane tokens required (--no-dataplane-tokens to disable)");
+    assertThat(Main.dataplaneAuthLine(false)).contains("without authentication");
+  }
+
+  private static Main.Run run(String... args) {
+    return (Main.Run) parse(args);
+  }
+
+  private static Main.Up up(String... args) {
+    return (Main.Up) parse(with(new String[] {"up"}, args));
+  }
+
+  private static Object parse(String... args) {
+    CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(args);
+    return parsed.subcommand().commandSpec().userObject();
+  }
+
+  private static String[] with(String[] base, String... more) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+}
