@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -209,6 +210,10 @@ public final class Projector implements AutoCloseable {
     p.putIfAbsent(
         StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
         Long.toString(Math.max(10L, config.coalesceWindow().toMillis())));
+    // A transaction begun right after the previous commit gets CONCURRENT_TRANSACTIONS until the
+    // broker has written the commit markers; the producer then backs off retry.backoff.ms (100 ms
+    // by default) before each retry (the harness's replays logged these answers after commits).
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), "5");
     // The idle flush of a coalescing window runs between polls: poll often enough for it.
     p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5L, config.coalesceWindow().toMillis() / 2));
     return p;

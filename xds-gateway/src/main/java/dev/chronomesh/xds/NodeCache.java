@@ -8,8 +8,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * java-control-plane's snapshot cache, answering every state-of-the-world request with what the
- * node's snapshot has, as if the stream were not ADS.
+ * java-control-plane's snapshot cache (also the benchmarks' baseline control plane's), answering
+ * every state-of-the-world request with what the node's snapshot has, as if the stream were not
+ * ADS.
  *
  * <p>Why: in ADS mode, SimpleCache (1.0.49, and still in 1.0.55) does not answer a watch whose
  * requested names are not all in the snapshot, yet {@code respondWithSpecificOrder} drops that
@@ -19,8 +20,8 @@ import java.util.function.Consumer;
  * going: the client treats a missing listener or cluster as not existing yet and gets it with the
  * next snapshot.
  */
-final class NodeCache extends SimpleCache<String> {
-  NodeCache() {
+public final class NodeCache extends SimpleCache<String> {
+  public NodeCache() {
     super(node -> node.getId());
   }
 
