@@ -45,6 +45,7 @@ class UpRestartIT {
     int xdsPort = FreePorts.next();
     int kafkaPort = FreePorts.next();
     int controllerPort = FreePorts.next();
+    int xdsHttpPort = FreePorts.next();
     List<String> args =
         List.of(
             "up",
@@ -58,6 +59,8 @@ class UpRestartIT {
             Integer.toString(kafkaPort),
             "--kafka-controller-port",
             Integer.toString(controllerPort),
+            "--xds-http-port",
+            Integer.toString(xdsHttpPort),
             "--partitions",
             "2");
     Rest probe = new Rest("http://127.0.0.1:" + apiPort, null);
