@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Status;
-import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ProxyConfig;
@@ -34,12 +33,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,7 +89,8 @@ class DeltaNackIT {
     ProxyConfig other2 = config("web-2", 8);
     try (XdsGateway gateway = startGateway(topics);
         ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics);
-        StatusReader status = new StatusReader(topics)) {
+        ProxyStatusReader status =
+            new ProxyStatusReader(kafka.bootstrapServers(), REGISTRY, topics.proxyStatus())) {
       producer.send(NODE, v1);
       producer.send(OTHER, other1);
       await()
@@ -397,60 +391,6 @@ class DeltaNackIT {
       requests.onCompleted();
       channel.shutdownNow();
       channel.awaitTermination(10, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Reads the whole proxy-status topic; each call polls what has arrived since. */
-  private static final class StatusReader implements AutoCloseable {
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final AvroSerde<ProxyStatusEvent> serde =
-        AvroSerde.forValues(REGISTRY, ProxyStatusEvent.class);
-    private final List<ProxyStatusEvent> events = new ArrayList<>();
-    private final String topic;
-
-    StatusReader(Topics topics) {
-      this.topic = topics.proxyStatus();
-      this.consumer =
-          new KafkaConsumer<>(
-              Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  kafka.bootstrapServers(),
-                  ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                  "earliest"),
-              new StringDeserializer(),
-              new ByteArrayDeserializer());
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-    }
-
-    /** Every event so far; a node's events are on one partition, so in order per node. */
-    synchronized List<ProxyStatusEvent> events() {
-      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-        events.add(serde.deserialize(topic, r.value()));
-      }
-      return List.copyOf(events);
-    }
-
-    Optional<ProxyStatusEvent> find(String proxy, String kind, String typeUrl, String version) {
-      return events().stream()
-          .filter(e -> e.getProxy().equals(proxy))
-          .filter(e -> e.getKind().equals(kind))
-          .filter(e -> typeUrl.equals(e.getTypeUrl()))
-          .filter(e -> version.equals(e.getVersion()))
-          .findFirst();
-    }
-
-    boolean has(String proxy, String kind, String typeUrl, String version) {
-      return find(proxy, kind, typeUrl, version).isPresent();
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
     }
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.rpc.Status;
-import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.EventRef;
@@ -31,12 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +65,8 @@ class ProxyStatusIT {
     Instant caused = Instant.now().minusSeconds(2);
     try (XdsGateway gateway = startGateway(topics);
         ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics);
-        StatusReader status = new StatusReader(topics)) {
+        ProxyStatusReader status =
+            new ProxyStatusReader(kafka.bootstrapServers(), REGISTRY, topics.proxyStatus())) {
       ProxyConfig a = withCause(ProxylessConfigs.proxyConfig("default", "web-1", 10001), caused);
       producer.send(NODE, a);
       await().atMost(WAIT).until(() -> gateway.snapshots().storedVersion(NODE) != null);
@@ -278,51 +272,5 @@ class ProxyStatusIT {
 
   private static ManagedChannel plainChannel(int port) {
     return Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
-  }
-
-  /** Reads the whole proxy-status topic; each call polls what has arrived since. */
-  private static final class StatusReader implements AutoCloseable {
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final AvroSerde<ProxyStatusEvent> serde =
-        AvroSerde.forValues(REGISTRY, ProxyStatusEvent.class);
-    private final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-    private final String topic;
-
-    StatusReader(Topics topics) {
-      this.topic = topics.proxyStatus();
-      this.consumer =
-          new KafkaConsumer<>(
-              Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  kafka.bootstrapServers(),
-                  ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                  "earliest"),
-              new StringDeserializer(),
-              new ByteArrayDeserializer());
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-    }
-
-    synchronized List<ProxyStatusEvent> events() {
-      consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      return records.stream().map(r -> serde.deserialize(topic, r.value())).toList();
-    }
-
-    List<String> kinds() {
-      return events().stream().map(ProxyStatusEvent::getKind).toList();
-    }
-
-    synchronized List<String> keys() {
-      return records.stream().map(ConsumerRecord::key).toList();
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-    }
   }
 }
