@@ -3,6 +3,7 @@ package dev.chronomesh.benchmarks.harness;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chronomesh.kafka.FreePorts;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -121,6 +122,18 @@ public final class Harness implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Stdout carries the table only: what the services print (the admin API's first-start token
+    // banner) goes to stderr with the progress.
+    PrintStream table = System.out;
+    System.setOut(System.err);
+    try {
+      return run(table);
+    } finally {
+      System.setOut(table);
+    }
+  }
+
+  private int run(PrintStream table) throws Exception {
     BenchMesh mesh = new BenchMesh("bench", services, perService, fanOut);
     int p = proxies == null ? mesh.dataplanes() : proxies;
     if (p < 1 || p > mesh.dataplanes()) {
@@ -163,12 +176,12 @@ public final class Harness implements Callable<Integer> {
             .collect(LinkedHashMap::new, (m, x) -> m.put(x.name, x.figures), Map::putAll));
     run.put("writePath", writePath);
     run.put("finished", Instant.now().toString());
-    String table = Report.markdown(run, planes, writePath);
-    Files.writeString(out.resolve("results.md"), table);
+    String markdown = Report.markdown(run, planes, writePath);
+    Files.writeString(out.resolve("results.md"), markdown);
     new ObjectMapper()
         .enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(out.resolve("results.json").toFile(), run);
-    System.out.println(table);
+    table.println(markdown);
     progress.status("results in " + out.toAbsolutePath());
     return 0;
   }
