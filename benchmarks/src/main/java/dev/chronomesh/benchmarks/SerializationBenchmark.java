@@ -7,8 +7,8 @@ import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
-import dev.chronomesh.events.avro.XdsResource;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
+import dev.chronomesh.projector.ProjectorRecords;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.ConfigVersion;
 import dev.chronomesh.projector.generate.GeneratedConfig;
@@ -22,7 +22,6 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,33 +126,19 @@ public class SerializationBenchmark {
         key, messages.size(), generated.edsClusters().size(), protobufBytes, wire.length);
   }
 
-  /**
-   * The record the projector writes: resources in order, version, and one cause. A copy of the
-   * projector's private mapping (MeshProjector.toAvro), field for field.
-   */
+  /** The record the projector writes (its own mapping): resources in order, version, a cause. */
   private static ProxyConfig toAvro(String dataplane, GeneratedConfig config) {
-    List<XdsResource> out = new ArrayList<>(config.resources().size());
-    for (GeneratedResource r : config.resources()) {
-      out.add(
-          XdsResource.newBuilder()
-              .setTypeUrl(r.typeUrl())
-              .setName(r.name())
-              .setValue(ByteBuffer.wrap(r.value().toByteArray()))
-              .build());
-    }
-    return ProxyConfig.newBuilder()
-        .setMesh(BenchmarkMesh.MESH)
-        .setProxy(dataplane)
-        .setVersion(ConfigVersion.of(config.resources()))
-        .setResources(out)
-        .setCauses(
-            List.of(
-                EventRef.newBuilder()
-                    .setPartition(3)
-                    .setOffset(123_456L)
-                    .setOccurredAt(Instant.ofEpochMilli(1_700_000_000_000L))
-                    .build()))
-        .build();
+    return ProjectorRecords.proxyConfig(
+        BenchmarkMesh.MESH,
+        dataplane,
+        ConfigVersion.of(config.resources()),
+        config.resources(),
+        List.of(
+            EventRef.newBuilder()
+                .setPartition(3)
+                .setOffset(123_456L)
+                .setOccurredAt(Instant.ofEpochMilli(1_700_000_000_000L))
+                .build()));
   }
 
   /** Deterministic protobuf bytes of every Envoy resource of the config. */

@@ -564,7 +564,8 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     context().forward(new Record<String, Object>(key, value, timestamp, new RecordHeaders()), sink);
   }
 
-  private static ProxyConfig toAvro(
+  /** The proxy-configs record of a generated config (package-private for the benchmarks). */
+  static ProxyConfig toAvro(
       String mesh,
       String proxy,
       String version,
