@@ -118,11 +118,6 @@ final class NodeStore implements AutoCloseable {
     }
   }
 
-  /** The store's directory. */
-  Path dir() {
-    return dir;
-  }
-
   void putConfig(String nodeId, byte[] record) {
     put(configs, nodeId, record);
   }

@@ -162,9 +162,4 @@ final class ChildJvm implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
-
-  /** SIGKILL, no grace. */
-  void kill() throws InterruptedException {
-    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-  }
 }

@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -21,7 +19,6 @@ final class Fleet implements AutoCloseable {
   private static final int CHANNELS = 8;
 
   private final List<SimEnvoy> proxies;
-  private final Map<String, SimEnvoy> byNode = new ConcurrentHashMap<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private volatile Probe probe;
 
@@ -36,17 +33,12 @@ final class Fleet implements AutoCloseable {
     for (int k = 0; k < count; k++) {
       SimEnvoy p = new SimEnvoy(mesh.nodeId(k), k % 2 == 1, this::acked);
       list.add(p);
-      byNode.put(p.nodeId(), p);
     }
     this.proxies = Collections.unmodifiableList(list);
   }
 
   List<SimEnvoy> proxies() {
     return proxies;
-  }
-
-  SimEnvoy proxy(String nodeId) {
-    return byNode.get(nodeId);
   }
 
   /** Opens every proxy's stream, as at once as one thread can. */

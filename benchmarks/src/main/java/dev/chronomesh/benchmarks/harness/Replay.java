@@ -59,13 +59,7 @@ final class Replay {
     long events = copied.events();
     String topic = replay.events();
     try (Admin admin = Admin.create(stack.kafkaProperties())) {
-      var partitions =
-          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      partitions.forEach(
-          p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-      Map<TopicPartition, Long> end = new HashMap<>();
-      admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+      Map<TopicPartition, Long> end = endOffsets(stack, topic);
       progress.status("replay: a fresh projector reads " + events + " events");
       String applicationId = "bench-replay-" + System.currentTimeMillis();
       long t0 = System.nanoTime();

@@ -83,10 +83,6 @@ final class SimEnvoy {
     return nodeId;
   }
 
-  boolean isDelta() {
-    return delta;
-  }
-
   Map<String, Cluster> clusters() {
     return clusters;
   }
