@@ -230,6 +230,11 @@ public final class ServiceRunner {
             () -> closeAll(List.of(http, projector)));
       }
       case "xds-gateway" -> {
+        XdsGatewayOptions options = s.gatewayOptions().withHttpPort(s.httpPort());
+        if (options.cacheDir() == null) {
+          // The fleet's configs are cached on disk: under the data directory, not a tmpfs /tmp.
+          options = options.withCacheDir(s.dataDir().toAbsolutePath().resolve("xds-cache"));
+        }
         XdsGateway gateway =
             XdsGateway.start(
                 new XdsGatewayConfig(
@@ -238,7 +243,7 @@ public final class ServiceRunner {
                     s.kafkaProperties(),
                     s.topics(),
                     registry,
-                    s.gatewayOptions().withHttpPort(s.httpPort())));
+                    options));
         if (!s.gatewayOptions().requireDataplaneTokens()) {
           LOG.warn(
               "Dataplane tokens are off: proxies connect to the xDS port without authentication,"

@@ -67,6 +67,19 @@ class UpRestartIT {
 
     process = startUp(args, "first");
     awaitReady(probe);
+    // The gateway's disk cache of the fleet's configs lives under the data directory.
+    await("the gateway's disk cache under the data directory")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Path cache = dataDir.resolve("xds-cache");
+              if (!Files.isDirectory(cache)) {
+                return false;
+              }
+              try (var dirs = Files.list(cache)) {
+                return dirs.anyMatch(d -> d.getFileName().toString().startsWith("chronomesh-xds-"));
+              }
+            });
     Rest rest =
         new Rest(
             "http://127.0.0.1:" + apiPort, Files.readString(dataDir.resolve("admin-token")).trim());
