@@ -306,6 +306,10 @@ public final class Harness implements Callable<Integer> {
         m.put("storm_s", stormDone ? seconds(System.nanoTime() - s0) : "timeout");
         m.put("storm_cpu_s", seconds(jvm.cpuNanos() - stormCpu0));
         m.put("failed_streams", fleet.failed());
+        fleet.proxies().stream()
+            .filter(SimEnvoy::failed)
+            .findFirst()
+            .ifPresent(x -> m.put("failed_stream_example", x.describe()));
       }
     }
     return m;

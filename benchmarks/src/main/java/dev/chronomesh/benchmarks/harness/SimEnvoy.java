@@ -72,6 +72,9 @@ final class SimEnvoy {
   private volatile ClientCallStreamObserver<?> stream;
   private volatile boolean failed;
 
+  /** Why the current stream failed, for the report; null while it has not. */
+  private volatile String failure;
+
   SimEnvoy(String nodeId, boolean delta, Observer observer) {
     this.nodeId = nodeId;
     this.delta = delta;
@@ -125,7 +128,8 @@ final class SimEnvoy {
         + " endpoints="
         + endpoints.keySet()
         + " failed="
-        + failed;
+        + failed
+        + (failure == null ? "" : " (" + failure + ")");
   }
 
   /** Opens the stream with nothing known, as a starting (or restarted) Envoy does. */
@@ -139,6 +143,7 @@ final class SimEnvoy {
     nonces.clear();
     ackedTypes.clear();
     failed = false;
+    failure = null;
     var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
     if (delta) {
       stub.deltaAggregatedResources(new DeltaStream());
@@ -212,12 +217,12 @@ final class SimEnvoy {
 
     @Override
     public void onError(Throwable t) {
-      failed |= stream == mine;
+      streamEnded(mine, t.toString());
     }
 
     @Override
     public void onCompleted() {
-      failed |= stream == mine;
+      streamEnded(mine, "completed by the server");
     }
   }
 
@@ -285,12 +290,24 @@ final class SimEnvoy {
 
     @Override
     public void onError(Throwable t) {
-      failed |= stream == mine;
+      streamEnded(mine, t.toString());
     }
 
     @Override
     public void onCompleted() {
-      failed |= stream == mine;
+      streamEnded(mine, "completed by the server");
+    }
+  }
+
+  /**
+   * A stream ended: a failure if it is still the current one. Under the monitor, as {@link
+   * #connect} is, so the end of a stream cancelled by a reconnect is never taken for a failure of
+   * the stream that replaced it.
+   */
+  private synchronized void streamEnded(ClientCallStreamObserver<?> which, String why) {
+    if (stream == which) {
+      failed = true;
+      failure = why;
     }
   }
 

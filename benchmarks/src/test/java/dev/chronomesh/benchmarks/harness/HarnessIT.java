@@ -41,7 +41,9 @@ class HarnessIT {
       assertThat(m.path("connect_all_s").asDouble()).as(plane).isPositive();
       assertThat(m.path("heap_connected_mb").asDouble()).as(plane).isPositive();
       assertThat(m.path("storm_s").isNumber()).as(plane + " storm").isTrue();
-      assertThat(m.path("failed_streams").asLong()).as(plane).isZero();
+      assertThat(m.path("failed_streams").asLong())
+          .as(plane + " " + m.path("failed_stream_example").asText())
+          .isZero();
       for (String scenario : Scenarios.ALL) {
         JsonNode s = m.path(scenario);
         assertThat(s.path("timeouts").asInt()).as(plane + " " + scenario).isZero();
