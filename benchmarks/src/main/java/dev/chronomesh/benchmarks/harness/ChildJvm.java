@@ -38,7 +38,7 @@ final class ChildJvm implements AutoCloseable {
    */
   static ChildJvm start(
       String label,
-      String maxHeap,
+      List<String> jvmOptions,
       String mainClass,
       List<String> args,
       Path logDir,
@@ -47,7 +47,7 @@ final class ChildJvm implements AutoCloseable {
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx" + maxHeap);
+    command.addAll(jvmOptions);
     command.add("-XX:+UseG1GC");
     if (Runtime.version().feature() >= 22) {
       command.add("--enable-native-access=ALL-UNNAMED");

@@ -87,6 +87,13 @@ public final class Harness implements Callable<Integer> {
   String heap = "2g";
 
   @Option(
+      names = "--jfr",
+      description =
+          "Record a Java Flight Recorder profile of each control-plane JVM (<out>/<plane>.jfr;"
+              + " read it with `jfr print` or JDK Mission Control).")
+  boolean jfr;
+
+  @Option(
       names = "--out",
       description = "Directory for results.md, results.json and logs (default ${DEFAULT-VALUE}).")
   Path out = Path.of("benchmarks/target/bench");
@@ -193,13 +200,23 @@ public final class Harness implements Callable<Integer> {
 
   record Plane(ChildJvm jvm, String xdsTarget) {}
 
+  /** The control plane's heap limit, and its flight recording when {@code --jfr} is given. */
+  private List<String> jvmOptions(String label) {
+    List<String> options = new ArrayList<>(List.of("-Xmx" + heap));
+    if (jfr) {
+      Path recording = out.toAbsolutePath().resolve(label + ".jfr");
+      options.add("-XX:StartFlightRecording=settings=profile,filename=" + recording);
+    }
+    return options;
+  }
+
   private Plane startGateway(Stack stack) throws Exception {
     int port = FreePorts.next();
     int httpPort = FreePorts.next();
     ChildJvm jvm =
         ChildJvm.start(
             "xds-gateway",
-            heap,
+            jvmOptions("xds-gateway"),
             "dev.chronomesh.launcher.Main",
             List.of(
                 "run",
@@ -234,7 +251,7 @@ public final class Harness implements Callable<Integer> {
     ChildJvm jvm =
         ChildJvm.start(
             "baseline",
-            heap,
+            jvmOptions("baseline"),
             "dev.chronomesh.benchmarks.baseline.BaselineMain",
             List.of(
                 "--bootstrap-servers",
