@@ -60,7 +60,8 @@ public final class Projector implements AutoCloseable {
             AvroSerde.forValues(config.registry(), ResourceEvent.class),
             AvroSerde.forValues(config.registry(), ProxyConfig.class),
             AvroSerde.forValues(config.registry(), ClusterEndpoints.class),
-            config.coalesceWindow());
+            config.coalesceWindow(),
+            config.catchUpLag());
     KafkaStreams streams = new KafkaStreams(topology, properties);
     String applicationId = config.applicationId();
     streams.setStateListener(
@@ -214,6 +215,11 @@ public final class Projector implements AutoCloseable {
     // broker has written the commit markers; the producer then backs off retry.backoff.ms (100 ms
     // by default) before each retry (the harness's replays logged these answers after commits).
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), "5");
+    // Proxy configs are large and repetitive (a sidecar's listeners and clusters repeat the same
+    // filter chains): compressed, a window's output and its changelog cost the broker a fraction
+    // of the bytes (profiles of a replay: the commit's producer flush waited on the broker for half
+    // the time). Kafka's clients decompress transparently.
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     // The idle flush of a coalescing window runs between polls: poll often enough for it.
     p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5L, config.coalesceWindow().toMillis() / 2));
     return p;
