@@ -282,6 +282,16 @@ public final class Main implements Callable<Integer> {
     String applicationId;
 
     @Option(
+        names = "--catch-up-lag",
+        converter = DurationConverter.class,
+        description =
+            "projector: project events older than this (a rebuild, a restart after downtime, a"
+                + " backlog) in catch-up batches, e.g. 10s; the final configs are the same, the"
+                + " intermediate versions are skipped. Default: never (a rebuild's output is"
+                + " byte-identical to the live run's).")
+    Duration catchUpLag;
+
+    @Option(
         names = "--kek-file",
         description =
             "The key-encryption key (base64 of 32 bytes) that seals secrets; default: the"
@@ -315,7 +325,8 @@ public final class Main implements Callable<Integer> {
                   service.equals("xds-gateway")
                       ? (httpPort == null ? ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT : httpPort)
                       : httpPort,
-                  gatewayOptions()));
+                  gatewayOptions(),
+                  catchUpLag));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
       if (running.httpAddress() != null) {
         System.out.println(

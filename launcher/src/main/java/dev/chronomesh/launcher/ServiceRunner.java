@@ -65,6 +65,8 @@ public final class ServiceRunner {
    * @param gatewayOptions xds-gateway only: its options, or null for the library's {@link
    *     XdsGatewayOptions#DEFAULTS} (no dataplane-token check); {@code chronomesh run} and {@code
    *     up} pass options that require dataplane tokens unless told otherwise
+   * @param catchUpLag projector only: events older than this are projected in catch-up batches (see
+   *     {@link ProjectorConfig#catchUpLag()}); null or zero: never
    */
   public record Settings(
       String service,
@@ -82,7 +84,46 @@ public final class ServiceRunner {
       Duration writeTimeout,
       URI projectorUrl,
       Integer httpPort,
-      XdsGatewayOptions gatewayOptions) {
+      XdsGatewayOptions gatewayOptions,
+      Duration catchUpLag) {
+    /** Settings without catch-up batches. */
+    public Settings(
+        String service,
+        Map<String, Object> kafkaProperties,
+        Topics topics,
+        URI schemaRegistryUrl,
+        String host,
+        Integer port,
+        int partitions,
+        short replication,
+        Path dataDir,
+        String applicationId,
+        Sealer sealer,
+        Path adminTokenFile,
+        Duration writeTimeout,
+        URI projectorUrl,
+        Integer httpPort,
+        XdsGatewayOptions gatewayOptions) {
+      this(
+          service,
+          kafkaProperties,
+          topics,
+          schemaRegistryUrl,
+          host,
+          port,
+          partitions,
+          replication,
+          dataDir,
+          applicationId,
+          sealer,
+          adminTokenFile,
+          writeTimeout,
+          projectorUrl,
+          httpPort,
+          gatewayOptions,
+          null);
+    }
+
     public Settings {
       Objects.requireNonNull(service, "service");
       if (!SERVICES.contains(service)) {
@@ -105,6 +146,13 @@ public final class ServiceRunner {
       }
       if (gatewayOptions == null) {
         gatewayOptions = XdsGatewayOptions.DEFAULTS;
+      }
+      if (catchUpLag == null) {
+        catchUpLag = ProjectorConfig.DEFAULT_CATCH_UP_LAG;
+      }
+      if (!catchUpLag.isZero() && !service.equals("projector")) {
+        throw new IllegalArgumentException(
+            "--catch-up-lag is for the projector only: " + service + " has no projection");
       }
       if (writeTimeout.isNegative() || writeTimeout.isZero()) {
         throw new IllegalArgumentException("the write timeout must be positive: " + writeTimeout);
@@ -213,11 +261,12 @@ public final class ServiceRunner {
           projector =
               Projector.start(
                   new ProjectorConfig(
-                      props,
-                      s.topics(),
-                      registry,
-                      s.applicationId(),
-                      s.dataDir().toAbsolutePath().resolve("streams")));
+                          props,
+                          s.topics(),
+                          registry,
+                          s.applicationId(),
+                          s.dataDir().toAbsolutePath().resolve("streams"))
+                      .withCatchUpLag(s.catchUpLag()));
         } catch (RuntimeException e) {
           http.close();
           throw e;

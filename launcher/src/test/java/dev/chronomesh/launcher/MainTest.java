@@ -7,7 +7,10 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The command line's dataplane-token defaults: required unless {@code --no-dataplane-tokens}. */
+/**
+ * The command line's defaults: dataplane tokens required unless {@code --no-dataplane-tokens};
+ * catch-up batches only when asked for, and only for the projector.
+ */
 class MainTest {
   private static final String[] GATEWAY = {
     "run", "xds-gateway", "--bootstrap-servers", "127.0.0.1:9092", "--plaintext"
@@ -54,6 +57,35 @@ class MainTest {
     assertThat(Main.dataplaneAuthLine(true))
         .isEqualTo("dataplane tokens required (--no-dataplane-tokens to disable)");
     assertThat(Main.dataplaneAuthLine(false)).contains("without authentication");
+  }
+
+  @Test
+  void runProjectorTakesACatchUpLagOnlyForTheProjector() {
+    String[] projector = {"run", "projector", "--bootstrap-servers", "127.0.0.1:9092"};
+    assertThat(run(projector).catchUpLag).isNull();
+    assertThat(run(with(projector, "--catch-up-lag", "30s")).catchUpLag)
+        .isEqualTo(java.time.Duration.ofSeconds(30));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new ServiceRunner.Settings(
+                    "xds-gateway",
+                    java.util.Map.of("bootstrap.servers", "127.0.0.1:9092"),
+                    new dev.chronomesh.events.Topics("t."),
+                    null,
+                    "127.0.0.1",
+                    0,
+                    1,
+                    (short) 1,
+                    java.nio.file.Path.of("unused"),
+                    "app",
+                    null,
+                    null,
+                    null,
+                    null,
+                    0,
+                    null,
+                    java.time.Duration.ofSeconds(30)))
+        .hasMessageContaining("--catch-up-lag is for the projector only");
   }
 
   private static Main.Run run(String... args) {

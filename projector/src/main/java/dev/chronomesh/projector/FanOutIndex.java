@@ -3,6 +3,7 @@ package dev.chronomesh.projector;
 import dev.chronomesh.projector.generate.EndpointSelector;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -110,6 +111,11 @@ final class FanOutIndex {
       out.addAll(m.readers.getOrDefault(service, new TreeSet<>()));
     }
     return out;
+  }
+
+  /** The meshes with a proxy that has a config. */
+  Set<String> meshes() {
+    return Set.copyOf(meshes.keySet());
   }
 
   /** Every proxy of {@code mesh} that has a config, sorted. */

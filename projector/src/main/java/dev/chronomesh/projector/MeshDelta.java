@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -76,6 +77,26 @@ final class MeshDelta {
       PolicyResources.toEngine(payload)
           .ifPresent(p -> policies.put(p.type() + "/" + p.name(), Optional.of(payload)));
     }
+  }
+
+  /** Whether the mesh resource itself was upserted or deleted. */
+  boolean meshChanged() {
+    return cleared || mesh != null;
+  }
+
+  /** The dataplanes upserted or deleted (after a mesh delete: only those changed since). */
+  Set<String> dataplaneNames() {
+    return dataplanes.keySet();
+  }
+
+  /** The policies upserted or deleted, as {@code <type>/<name>}. */
+  Set<String> policyKeys() {
+    return policies.keySet();
+  }
+
+  /** The image the changes apply to. */
+  MeshImage base() {
+    return base;
   }
 
   /** The next image, at {@code offset}. */

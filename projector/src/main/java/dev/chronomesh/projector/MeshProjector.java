@@ -66,6 +66,16 @@ import org.slf4j.LoggerFactory;
  * is flushed when the first event of a later window arrives, or, when no event has arrived for one
  * window of wall-clock time, by a punctuator. A config is emitted only when its version (a content
  * hash) changed; its causes are the events of the window that marked the proxy dirty.
+ *
+ * <p>Events that happened more than the catch-up lag ago (a replay with a fresh application id, a
+ * restart after downtime, a backlog) are projected in <em>catch-up batches</em> instead: each
+ * mesh's changes are collected in one {@link MeshDelta} (the resources store is still written per
+ * event), and a batch is flushed once — its proxies regenerated, the endpoint sets of its touched
+ * services rewritten — when an event within the lag arrives, when no event arrived for one window,
+ * or when it has been open for {@link #CATCH_UP_BATCH_MS}. The final configs equal those of window
+ * by window projection; the intermediate versions in between are skipped, and a config's causes are
+ * the first and last event of its mesh in the batch. An open batch is remembered by one entry in
+ * the dirty store; a task that restarts with it regenerates every proxy of its meshes.
  */
 final class MeshProjector extends ContextualProcessor<String, ResourceEvent, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(MeshProjector.class);
@@ -75,7 +85,17 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
   static final String CLA_TYPE_URL =
       "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 
+  /** How long a catch-up batch stays open at most (wall-clock), so progress stays visible. */
+  static final long CATCH_UP_BATCH_MS = 5_000;
+
+  /** The dirty-store key of an open catch-up batch (a mesh key always has a '/'). */
+  static final String CATCH_UP_KEY = "catch-up";
+
   private final long windowMs;
+
+  /** Events older than this are projected in catch-up batches; 0: never. */
+  private final long catchUpLagMs;
+
   private final StringSerializer keySerializer = new StringSerializer();
   private KeyValueStore<String, ResourceEvent> resources;
   private KeyValueStore<String, ProxyConfig> configs;
@@ -95,8 +115,22 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
   /** Wall-clock time of the last processed event, for the idle flush. */
   private long lastEventWallClock;
 
+  /** mesh → the changes of the open catch-up batch; empty while none is open. */
+  private final Map<String, CatchUpBatch> catchUp = new TreeMap<>();
+
+  /** Wall-clock time the open catch-up batch was opened. */
+  private long catchUpOpenedAt;
+
+  /** The causes of a catch-up batch found open at start (every proxy is regenerated); or null. */
+  private List<EventRef> interruptedCatchUp;
+
   MeshProjector(Duration window) {
+    this(window, ProjectorConfig.DEFAULT_CATCH_UP_LAG);
+  }
+
+  MeshProjector(Duration window, Duration catchUpLag) {
     this.windowMs = Math.max(1, window.toMillis());
+    this.catchUpLagMs = Math.max(0, catchUpLag.toMillis());
   }
 
   @Override
@@ -117,9 +151,8 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     try (KeyValueIterator<String, String> it = dirtyStore.all()) {
       it.forEachRemaining(
           kv -> {
-            String[] mp = splitMeshKey(kv.key);
             JsonNode node = readJson(kv.value);
-            openWindow = node.path("window").asLong();
+            openWindow = Math.max(openWindow, node.path("window").asLong());
             List<EventRef> causes = new ArrayList<>();
             node.path("causes")
                 .forEach(
@@ -129,6 +162,11 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
                                 c.path("partition").asInt(),
                                 c.path("offset").asLong(),
                                 java.time.Instant.ofEpochMilli(c.path("occurredAt").asLong()))));
+            if (kv.key.equals(CATCH_UP_KEY)) {
+              interruptedCatchUp = causes;
+              return;
+            }
+            String[] mp = splitMeshKey(kv.key);
             dirty.computeIfAbsent(mp[0], m -> new TreeMap<>()).put(mp[1], causes);
           });
     }
@@ -145,7 +183,11 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         context()
             .recordMetadata()
             .orElseThrow(() -> new IllegalStateException("events are processed from a topic"));
-    lastEventWallClock = context().currentSystemTimeMs();
+    long now = context().currentSystemTimeMs();
+    lastEventWallClock = now;
+    if (interruptedCatchUp != null) {
+      regenerateAfterInterruptedCatchUp();
+    }
     ResourceEvent event = record.value();
     List<String> problems = problems(record.key(), event);
     if (!problems.isEmpty()) {
@@ -179,17 +221,34 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
           position.offset());
       return;
     }
-    long window = Math.max(event.getOccurredAt().toEpochMilli() / windowMs, openWindow);
-    if (window > openWindow) {
-      flush();
-      openWindow = window;
-    }
     EventRef cause =
         EventRef.newBuilder()
             .setPartition(position.partition())
             .setOffset(position.offset())
             .setOccurredAt(event.getOccurredAt())
             .build();
+    boolean behind = catchUpLagMs > 0 && now - event.getOccurredAt().toEpochMilli() > catchUpLagMs;
+    if (!catchUp.isEmpty() && (!behind || now - catchUpOpenedAt >= CATCH_UP_BATCH_MS)) {
+      flushCatchUp();
+    }
+    long window = Math.max(event.getOccurredAt().toEpochMilli() / windowMs, openWindow);
+    if (behind) {
+      if (catchUp.isEmpty()) {
+        flush();
+        catchUpOpenedAt = now;
+        dirtyStore.put(CATCH_UP_KEY, dirtyJson(window, List.of(cause)));
+      }
+      openWindow = window;
+      catchUp
+          .computeIfAbsent(event.getMesh(), m -> new CatchUpBatch(new MeshDelta(image(m)), cause))
+          .add(event, cause);
+      store(event);
+      return;
+    }
+    if (window > openWindow) {
+      flush();
+      openWindow = window;
+    }
     String mesh = event.getMesh();
     MeshImage before = image(mesh);
     MeshDelta delta = new MeshDelta(before);
@@ -201,7 +260,8 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         switch (type) {
           case MESH -> affectedByMesh(before, after);
           case DATAPLANE -> affectedByDataplane(event.getName(), delta, after, cause);
-          default -> affectedByPolicy(before.policy(type, event.getName()), after, event);
+          default ->
+              affectedByPolicy(before.policy(type, event.getName()), after, type, event.getName());
         };
     markDirty(event.getMesh(), affected, cause);
   }
@@ -338,17 +398,7 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     for (String service : delta.changedServices(after)) {
       affected.addAll(index.readers(mesh, service));
     }
-    if (after.exists()) {
-      for (String service : delta.touchedServices(after)) {
-        SortedMap<String, EndpointSelector> clusters = index.clustersOf(mesh, service);
-        if (!clusters.isEmpty()) {
-          MeshContext context = after.endpointsContext(service);
-          clusters.forEach(
-              (cluster, selector) ->
-                  writeEndpoints(mesh, context, cluster, selector, List.of(cause)));
-        }
-      }
-    }
+    rewriteEndpoints(after, delta.touchedServices(after), List.of(cause));
     return affected;
   }
 
@@ -357,8 +407,9 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
    * have {@code to} entries naming services, only those of them whose config reads one of these
    * services (a {@code to} entry changes the outbounds to its target and nothing else).
    */
-  private SortedSet<String> affectedByPolicy(Policy before, MeshImage after, ResourceEvent event) {
-    Policy now = after.policy(event.getResourceType(), event.getName());
+  private SortedSet<String> affectedByPolicy(
+      Policy before, MeshImage after, String type, String name) {
+    Policy now = after.policy(type, name);
     Set<String> services = new TreeSet<>();
     boolean onlyServiceOutbounds =
         toServicesOnly(before, services) && toServicesOnly(now, services);
@@ -417,9 +468,85 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
   }
 
   private void flushIfIdle(long now) {
-    if (!dirty.isEmpty() && now - lastEventWallClock >= windowMs) {
+    if (interruptedCatchUp != null) {
+      regenerateAfterInterruptedCatchUp();
+    }
+    if (now - lastEventWallClock >= windowMs) {
+      flushCatchUp();
       flush();
     }
+  }
+
+  /**
+   * Applies each mesh's changes of the catch-up batch at once: rewrites the endpoint sets of the
+   * services its dataplanes touched, then regenerates the proxies the batch as a whole concerns (as
+   * one event with all of its changes would).
+   */
+  private void flushCatchUp() {
+    if (catchUp.isEmpty()) {
+      return;
+    }
+    int events = 0;
+    int regenerated = 0;
+    for (var entry : catchUp.entrySet()) {
+      String mesh = entry.getKey();
+      CatchUpBatch batch = entry.getValue();
+      events += batch.events;
+      MeshDelta delta = batch.delta;
+      MeshImage before = delta.base();
+      MeshImage after = delta.apply(batch.last.getOffset());
+      images.put(mesh, after);
+      List<EventRef> causes =
+          batch.first.equals(batch.last) ? List.of(batch.last) : List.of(batch.first, batch.last);
+      rewriteEndpoints(after, delta.touchedServices(after), causes);
+      SortedSet<String> affected;
+      if (delta.meshChanged()) {
+        affected = affectedByMesh(before, after);
+      } else {
+        affected = new TreeSet<>(delta.dataplaneNames());
+        for (String service : delta.changedServices(after)) {
+          affected.addAll(index.readers(mesh, service));
+        }
+        for (String key : delta.policyKeys()) {
+          int slash = key.indexOf('/');
+          String type = key.substring(0, slash);
+          String name = key.substring(slash + 1);
+          affected.addAll(affectedByPolicy(before.policy(type, name), after, type, name));
+        }
+      }
+      for (String proxy : affected) {
+        regenerate(after, proxy, causes);
+      }
+      regenerated += affected.size();
+    }
+    catchUp.clear();
+    dirtyStore.delete(CATCH_UP_KEY);
+    LOG.info("Caught up events={} regenerated={}", events, regenerated);
+  }
+
+  /**
+   * A catch-up batch was open when this task stopped: its events are in the resources store, but
+   * which proxies they concern is not; regenerates every proxy and endpoint set of the task's
+   * meshes (unchanged ones are not emitted).
+   */
+  private void regenerateAfterInterruptedCatchUp() {
+    List<EventRef> causes = interruptedCatchUp;
+    interruptedCatchUp = null;
+    SortedSet<String> meshes = new TreeSet<>(index.meshes());
+    try (KeyValueIterator<String, ResourceEvent> it = resources.all()) {
+      it.forEachRemaining(kv -> meshes.add(splitMeshKey(kv.key)[0]));
+    }
+    for (String mesh : meshes) {
+      MeshImage image = image(mesh);
+      rewriteEndpoints(image, image.instances().keySet(), causes);
+      SortedSet<String> proxies = index.proxies(mesh);
+      proxies.addAll(image.dataplanes().keySet());
+      for (String proxy : proxies) {
+        regenerate(image, proxy, causes);
+      }
+    }
+    dirtyStore.delete(CATCH_UP_KEY);
+    LOG.info("Regenerated the meshes of an interrupted catch-up batch meshes={}", meshes.size());
   }
 
   /** Regenerates every dirty proxy, emits the changed configs, and clears the dirty set. */
@@ -511,6 +638,25 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     }
   }
 
+  /**
+   * Recomputes the endpoint sets of every cluster in use of {@code services} (nothing when the mesh
+   * does not exist), emitting those whose version changed.
+   */
+  private void rewriteEndpoints(MeshImage image, Set<String> services, List<EventRef> causes) {
+    if (!image.exists()) {
+      return;
+    }
+    String mesh = image.name();
+    for (String service : services) {
+      SortedMap<String, EndpointSelector> clusters = index.clustersOf(mesh, service);
+      if (!clusters.isEmpty()) {
+        MeshContext context = image.endpointsContext(service);
+        clusters.forEach(
+            (cluster, selector) -> writeEndpoints(mesh, context, cluster, selector, causes));
+      }
+    }
+  }
+
   /** Recomputes one cluster's endpoint set and emits it when its version changed. */
   private void writeEndpoints(
       String mesh,
@@ -587,6 +733,26 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         .setResources(out)
         .setCauses(List.copyOf(causes))
         .build();
+  }
+
+  /** One mesh's changes in the open catch-up batch. */
+  private static final class CatchUpBatch {
+    final MeshDelta delta;
+    final EventRef first;
+    EventRef last;
+    int events;
+
+    CatchUpBatch(MeshDelta delta, EventRef first) {
+      this.delta = delta;
+      this.first = first;
+      this.last = first;
+    }
+
+    void add(ResourceEvent event, EventRef cause) {
+      delta.replay(event);
+      last = cause;
+      events++;
+    }
   }
 
   private static String dirtyJson(long window, List<EventRef> causes) {

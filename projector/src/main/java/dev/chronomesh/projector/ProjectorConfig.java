@@ -23,6 +23,10 @@ import java.util.Map;
  * @param stateDir where RocksDB stores live; keep it across restarts to avoid a full restore
  * @param coalesceWindow proxies dirtied by the events of one window of event time are regenerated
  *     once; between 1 ms and 10 s
+ * @param catchUpLag events that happened longer ago than this (a replay, a restart after downtime,
+ *     a backlog) are projected in catch-up batches instead of windows: the final configs are the
+ *     same, the intermediate versions are skipped and causes are summarized, so output is no longer
+ *     byte-identical to a live run's; between 1 s and 1 h, or zero (the default) for never
  */
 public record ProjectorConfig(
     Map<String, Object> kafkaProperties,
@@ -30,13 +34,38 @@ public record ProjectorConfig(
     SchemaRegistry registry,
     String applicationId,
     Path stateDir,
-    Duration coalesceWindow) {
+    Duration coalesceWindow,
+    Duration catchUpLag) {
   public static final String DEFAULT_APPLICATION_ID = "chronomesh-projector";
 
   /** The default coalescing window: short enough not to be felt, long enough to batch a burst. */
   public static final Duration DEFAULT_COALESCE_WINDOW = Duration.ofMillis(25);
 
-  /** Settings with the default coalescing window. */
+  /**
+   * Catch-up batches are off by default: a rebuild then emits byte-identical output (DESIGN
+   * principle 1), every intermediate version included.
+   */
+  public static final Duration DEFAULT_CATCH_UP_LAG = Duration.ZERO;
+
+  /** Settings with the default catch-up lag. */
+  public ProjectorConfig(
+      Map<String, Object> kafkaProperties,
+      Topics topics,
+      SchemaRegistry registry,
+      String applicationId,
+      Path stateDir,
+      Duration coalesceWindow) {
+    this(
+        kafkaProperties,
+        topics,
+        registry,
+        applicationId,
+        stateDir,
+        coalesceWindow,
+        DEFAULT_CATCH_UP_LAG);
+  }
+
+  /** Settings with the default coalescing window and catch-up lag. */
   public ProjectorConfig(
       Map<String, Object> kafkaProperties,
       Topics topics,
@@ -83,10 +112,23 @@ public record ProjectorConfig(
         || coalesceWindow.compareTo(Duration.ofSeconds(10)) > 0) {
       problems.add("coalesceWindow: must be between 1ms and 10s, got " + coalesceWindow);
     }
+    if (catchUpLag == null) {
+      problems.add("catchUpLag: missing");
+    } else if (!catchUpLag.isZero()
+        && (catchUpLag.compareTo(Duration.ofSeconds(1)) < 0
+            || catchUpLag.compareTo(Duration.ofHours(1)) > 0)) {
+      problems.add("catchUpLag: must be zero or between 1s and 1h, got " + catchUpLag);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid projector config: " + String.join("; ", problems));
     }
     kafkaProperties = Collections.unmodifiableMap(new LinkedHashMap<>(kafkaProperties));
+  }
+
+  /** A copy with another catch-up lag (zero: never catch up in batches). */
+  public ProjectorConfig withCatchUpLag(Duration lag) {
+    return new ProjectorConfig(
+        kafkaProperties, topics, registry, applicationId, stateDir, coalesceWindow, lag);
   }
 }

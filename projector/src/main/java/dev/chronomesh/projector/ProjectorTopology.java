@@ -30,7 +30,10 @@ public final class ProjectorTopology {
   /** What each proxy's config read (services, clusters), key {@code <mesh>/<dataplane>}. */
   public static final String PROXY_DEPS_STORE = "proxy-deps";
 
-  /** Proxies marked dirty in the open window with their causes, key {@code <mesh>/<dataplane>}. */
+  /**
+   * Proxies marked dirty in the open window with their causes, key {@code <mesh>/<dataplane>}; and,
+   * under the key {@code catch-up}, the first event of an open catch-up batch.
+   */
   public static final String DIRTY_STORE = "dirty-proxies";
 
   static final String CONFIGS_SINK = "proxy-configs-sink";
@@ -41,20 +44,32 @@ public final class ProjectorTopology {
 
   private ProjectorTopology() {}
 
-  /**
-   * @param window the coalescing window: proxies dirtied by events of one window of event time are
-   *     regenerated once
-   */
+  /** The topology with the default catch-up lag. */
   public static Topology build(
       Topics topics,
       Serde<ResourceEvent> events,
       Serde<ProxyConfig> configs,
       Serde<ClusterEndpoints> endpoints,
       Duration window) {
+    return build(topics, events, configs, endpoints, window, ProjectorConfig.DEFAULT_CATCH_UP_LAG);
+  }
+
+  /**
+   * @param window the coalescing window: proxies dirtied by events of one window of event time are
+   *     regenerated once
+   * @param catchUpLag events older than this are projected in catch-up batches; zero: never
+   */
+  public static Topology build(
+      Topics topics,
+      Serde<ResourceEvent> events,
+      Serde<ProxyConfig> configs,
+      Serde<ClusterEndpoints> endpoints,
+      Duration window,
+      Duration catchUpLag) {
     Topology topology = new Topology();
     topology.addSource(
         SOURCE, Serdes.String().deserializer(), events.deserializer(), topics.events());
-    topology.addProcessor(PROCESSOR, () -> new MeshProjector(window), SOURCE);
+    topology.addProcessor(PROCESSOR, () -> new MeshProjector(window, catchUpLag), SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(RESOURCES_STORE), Serdes.String(), events),

@@ -39,6 +39,11 @@ final class ProjectorHarness implements AutoCloseable {
   private long nextOffset;
 
   ProjectorHarness(Path stateDir) {
+    this(stateDir, ProjectorConfig.DEFAULT_CATCH_UP_LAG);
+  }
+
+  /** A harness whose projector catches up in batches on events older than {@code catchUpLag}. */
+  ProjectorHarness(Path stateDir, Duration catchUpLag) {
     InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     AvroSerde<ResourceEvent> eventSerde = AvroSerde.forValues(registry, ResourceEvent.class);
     AvroSerde<ProxyConfig> configSerde = AvroSerde.forValues(registry, ProxyConfig.class);
@@ -51,10 +56,12 @@ final class ProjectorHarness implements AutoCloseable {
             registry,
             ProjectorConfig.DEFAULT_APPLICATION_ID,
             stateDir,
-            WINDOW);
+            WINDOW,
+            catchUpLag);
     driver =
         new TopologyTestDriver(
-            ProjectorTopology.build(TOPICS, eventSerde, configSerde, endpointsSerde, WINDOW),
+            ProjectorTopology.build(
+                TOPICS, eventSerde, configSerde, endpointsSerde, WINDOW, catchUpLag),
             Projector.streamsProperties(config),
             START);
     events =
@@ -93,6 +100,11 @@ final class ProjectorHarness implements AutoCloseable {
   /** Lets a window of wall-clock time pass with no event: the open window is flushed. */
   void idle() {
     driver.advanceWallClockTime(WINDOW);
+  }
+
+  /** Lets wall-clock time pass (the idle flush runs if due). */
+  void wallClockPasses(Duration d) {
+    driver.advanceWallClockTime(d);
   }
 
   Instant now() {

@@ -36,7 +36,7 @@ class ReplayDeterminismTest {
   @TempDir Path second;
 
   /** An event and how much event time passes before it. */
-  private record Step(Duration after, ResourceEvent event) {}
+  record Step(Duration after, ResourceEvent event) {}
 
   @Test
   void liveAndRebuiltProjectionsAreByteIdentical() {
@@ -49,7 +49,7 @@ class ReplayDeterminismTest {
   }
 
   /** Creates, updates, deletes and a second mesh; some events share a window, most do not. */
-  private static List<Step> history() {
+  static List<Step> history() {
     Duration apart = Duration.ofSeconds(1);
     Duration together = Duration.ZERO;
     return List.of(

@@ -106,11 +106,14 @@ final class Stack implements AutoCloseable {
    * replayTopics}, reading their events topic from the beginning; the caller stops it.
    */
   ServiceRunner.Running startReplayProjector(
-      String applicationId, Topics replayTopics, Map<String, Object> overrides) {
+      String applicationId,
+      Topics replayTopics,
+      Map<String, Object> overrides,
+      java.time.Duration catchUpLag) {
     Map<String, Object> props = new java.util.HashMap<>(kafkaProperties());
     props.putAll(overrides);
     return ServiceRunner.start(
-        settings("projector", applicationId, applicationId, null, replayTopics, props));
+        settings("projector", applicationId, applicationId, null, replayTopics, props, catchUpLag));
   }
 
   private ServiceRunner.Running run(String service, String dir, URI projectorUrl) {
@@ -121,7 +124,8 @@ final class Stack implements AutoCloseable {
             ProjectorConfig.DEFAULT_APPLICATION_ID,
             projectorUrl,
             topics,
-            kafkaProperties()));
+            kafkaProperties(),
+            null));
   }
 
   private ServiceRunner.Settings settings(
@@ -130,7 +134,8 @@ final class Stack implements AutoCloseable {
       String applicationId,
       URI projectorUrl,
       Topics topics,
-      Map<String, Object> props) {
+      Map<String, Object> props,
+      java.time.Duration catchUpLag) {
     Path d = dataDir.resolve(dir);
     return new ServiceRunner.Settings(
         service,
@@ -148,7 +153,8 @@ final class Stack implements AutoCloseable {
         null,
         projectorUrl,
         null,
-        null);
+        null,
+        catchUpLag);
   }
 
   private static void awaitReady(BooleanSupplier ready, String what) throws InterruptedException {

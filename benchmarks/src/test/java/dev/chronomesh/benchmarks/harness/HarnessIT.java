@@ -57,5 +57,6 @@ class HarnessIT {
     assertThat(write.path("writes_accepted").asLong()).isPositive();
     assertThat(write.path("replay_events").asLong()).isGreaterThanOrEqualTo(100);
     assertThat(write.path("replay_events_per_s").asLong()).isPositive();
+    assertThat(write.path("replay_catch_up_events_per_s").asLong()).isPositive();
   }
 }
