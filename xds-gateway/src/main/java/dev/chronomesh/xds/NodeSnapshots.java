@@ -1,13 +1,19 @@
 package dev.chronomesh.xds;
 
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.SnapshotResources;
 import io.envoyproxy.controlplane.cache.StatusInfo;
+import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +24,8 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,8 +81,16 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
   /** Active nodes without streams, deactivated once their watches are gone (guarded by this). */
   private final Set<String> pendingClears = new HashSet<>();
 
-  /** Set by {@link #close()}; every change is ignored from then on (guarded by this). */
-  private boolean closed;
+  /**
+   * Set by {@link #close()} (under the monitor); every change is ignored from then on. Volatile:
+   * {@link #storedConfig} reads it without the monitor, under {@link #storeOpen}.
+   */
+  private volatile boolean closed;
+
+  /**
+   * Reads of the store outside the monitor hold its read lock; closing the store, its write lock.
+   */
+  private final ReadWriteLock storeOpen = new ReentrantReadWriteLock();
 
   NodeSnapshots(NodeStore store, FeedRecords records) {
     this.store = Objects.requireNonNull(store, "store");
@@ -151,7 +167,7 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
     ActiveNode node = active.get(nodeId);
     if (node != null) {
       node.removed = false;
-      setConfig(nodeId, node, config);
+      setConfig(nodeId, node, NodeConfig.of(config.accepted(), config.newestCause()));
       publish(nodeId, node);
     }
   }
@@ -213,32 +229,73 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
   /**
    * A stream of the node opened: activates the node (loads its record and endpoint sets from the
    * store, sets its snapshot) unless it is active already. Runs on the gRPC thread before the
-   * stream's first watch is created.
+   * stream's first watch is created. The record is read and decoded without holding the monitor
+   * (during a reconnect storm, many gRPC threads activate nodes at once); under the monitor the
+   * stored record is read again and decoded again only if it changed meanwhile.
    */
   @Override
-  public synchronized void connected(String nodeId, long streamId, boolean delta) {
-    if (closed) {
+  public void connected(String nodeId, long streamId, boolean delta) {
+    if (joinedActive(nodeId)) {
       return;
+    }
+    byte[] read = storedConfig(nodeId);
+    NodeConfig prepared = read == null ? null : prepare(nodeId, read);
+    synchronized (this) {
+      if (joinedActive(nodeId)) {
+        return;
+      }
+      ActiveNode node = new ActiveNode();
+      node.streams = 1;
+      active.put(nodeId, node);
+      byte[] record = store.config(nodeId);
+      if (record == null) {
+        return;
+      }
+      NodeConfig config =
+          prepared != null && Arrays.equals(record, read) ? prepared : prepare(nodeId, record);
+      if (config != null) {
+        setConfig(nodeId, node, config);
+        publish(nodeId, node);
+      }
+    }
+  }
+
+  /**
+   * Counts a new stream of an active node and returns true; true as well once closed (nothing to
+   * do); false when the node is not active.
+   */
+  private synchronized boolean joinedActive(String nodeId) {
+    if (closed) {
+      return true;
     }
     pendingClears.remove(nodeId);
     ActiveNode node = active.get(nodeId);
-    if (node != null) {
-      node.streams++;
-      return;
+    if (node == null) {
+      return false;
     }
-    node = new ActiveNode();
-    node.streams = 1;
-    active.put(nodeId, node);
-    byte[] record = store.config(nodeId);
-    if (record == null) {
-      return;
-    }
+    node.streams++;
+    return true;
+  }
+
+  /** The node's stored record, read without the monitor; null when it has none or once closed. */
+  private byte[] storedConfig(String nodeId) {
+    storeOpen.readLock().lock();
     try {
-      setConfig(nodeId, node, records.config(nodeId, record));
-      publish(nodeId, node);
+      return closed ? null : store.config(nodeId);
+    } finally {
+      storeOpen.readLock().unlock();
+    }
+  }
+
+  /** Decodes a stored record; null (logged) when it does not decode. */
+  private NodeConfig prepare(String nodeId, byte[] record) {
+    try {
+      FeedRecords.Config config = records.config(nodeId, record);
+      return NodeConfig.of(config.accepted(), config.newestCause());
     } catch (FeedRecords.Invalid | RuntimeException e) {
       // The store holds records that passed these checks; this is a defect, not bad input.
       LOG.error("Loading a stored proxy config failed node={}", nodeId, e);
+      return null;
     }
   }
 
@@ -297,23 +354,25 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      store.close();
+      storeOpen.writeLock().lock();
+      try {
+        store.close();
+      } finally {
+        storeOpen.writeLock().unlock();
+      }
     }
   }
 
   /** Sets an active node's config and brings in the endpoint sets of its EDS clusters. */
-  private void setConfig(String nodeId, ActiveNode node, FeedRecords.Config config) {
-    ProxyConfigDecoder.Accepted accepted = config.accepted();
+  private void setConfig(String nodeId, ActiveNode node, NodeConfig config) {
     NodeConfig old = node.config;
-    node.config =
-        new NodeConfig(
-            accepted, accepted.mesh(), edsClusters(accepted.clusters()), config.newestCause());
-    for (String cluster : node.config.edsClusters()) {
-      use(accepted.mesh(), cluster, nodeId);
+    node.config = config;
+    for (String cluster : config.edsClusters()) {
+      use(config.mesh(), cluster, nodeId);
     }
     if (old != null) {
       for (String cluster : old.edsClusters()) {
-        if (!old.mesh().equals(accepted.mesh()) || !node.config.edsClusters().contains(cluster)) {
+        if (!old.mesh().equals(config.mesh()) || !config.edsClusters().contains(cluster)) {
           unuse(old.mesh(), cluster, nodeId);
         }
       }
@@ -355,38 +414,33 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
     if (node == null) {
       return;
     }
-    ProxyConfigDecoder.Accepted c = node.accepted();
-    Map<String, ClusterLoadAssignment> endpoints = new TreeMap<>();
+    Map<String, VersionedResource<ClusterLoadAssignment>> endpoints = new TreeMap<>();
     StringBuilder versions = new StringBuilder();
     Instant endpointsCause = null;
     for (String cluster : node.edsClusters()) {
-      FeedRecords.Endpoints e = shared.get(sharedKey(c.mesh(), cluster));
+      FeedRecords.Endpoints e = shared.get(sharedKey(node.mesh(), cluster));
       if (e != null) {
-        endpoints.put(cluster, e.assignment());
+        endpoints.put(cluster, VersionedResource.create(e.assignment(), e.version()));
         versions.append(cluster).append('=').append(e.version()).append('\n');
         endpointsCause = newer(endpointsCause, e.newestCause());
       }
     }
     // Endpoints carried in the record itself (older projectors) win over shared ones.
-    for (ClusterLoadAssignment cla : c.endpoints()) {
-      endpoints.put(cla.getClusterName(), cla);
-      versions.append(cla.getClusterName()).append("=inline:").append(c.version()).append('\n');
+    for (VersionedResource<ClusterLoadAssignment> cla : node.inlineEndpoints()) {
+      String name = cla.resource().getClusterName();
+      endpoints.put(name, cla);
+      versions.append(name).append("=inline:").append(node.version()).append('\n');
       endpointsCause = newer(endpointsCause, node.newestCause());
     }
     String endpointsVersion = endpointsVersion(versions.toString());
     Snapshot snapshot =
-        Snapshot.create(
-            c.clusters(),
-            c.version(),
-            endpoints.values(),
-            endpointsVersion,
-            c.listeners(),
-            c.version(),
-            c.routes(),
-            c.version(),
-            c.secrets(),
-            c.version());
-    rememberCauses(nodeId, c.version(), node.newestCause(), endpointsVersion, endpointsCause);
+        new NodeSnapshot(
+            node.clusters(),
+            SnapshotResources.create(endpoints.values(), names -> endpointsVersion),
+            node.listeners(),
+            node.routes(),
+            node.secrets());
+    rememberCauses(nodeId, node.version(), node.newestCause(), endpointsVersion, endpointsCause);
     cache.setSnapshot(nodeId, snapshot);
   }
 
@@ -508,12 +562,46 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
     boolean removed;
   }
 
-  /** A node's last accepted record, its mesh, the EDS clusters its resources use, its cause. */
+  /**
+   * A node's last accepted record as its snapshot needs it: its mesh and version, the EDS clusters
+   * its resources use, its cause, and its resources with their versions (built once per record).
+   */
   private record NodeConfig(
-      ProxyConfigDecoder.Accepted accepted,
       String mesh,
+      String version,
       SortedSet<String> edsClusters,
-      Instant newestCause) {}
+      Instant newestCause,
+      SnapshotResources<Cluster> clusters,
+      SnapshotResources<Listener> listeners,
+      SnapshotResources<RouteConfiguration> routes,
+      SnapshotResources<Secret> secrets,
+      List<VersionedResource<ClusterLoadAssignment>> inlineEndpoints) {
+    static NodeConfig of(ProxyConfigDecoder.Accepted a, Instant newestCause) {
+      String v = a.version();
+      List<VersionedResource<ClusterLoadAssignment>> inline = new ArrayList<>();
+      for (ClusterLoadAssignment cla : a.endpoints()) {
+        String version = a.resourceVersion(Resources.V3.ENDPOINT_TYPE_URL, cla.getClusterName());
+        inline.add(
+            version == null
+                ? VersionedResource.create(cla)
+                : VersionedResource.create(cla, version));
+      }
+      return new NodeConfig(
+          a.mesh(),
+          v,
+          NodeSnapshots.edsClusters(a.clusters()),
+          newestCause,
+          NodeSnapshot.resources(
+              a.clusters(), n -> a.resourceVersion(Resources.V3.CLUSTER_TYPE_URL, n), v),
+          NodeSnapshot.resources(
+              a.listeners(), n -> a.resourceVersion(Resources.V3.LISTENER_TYPE_URL, n), v),
+          NodeSnapshot.resources(
+              a.routes(), n -> a.resourceVersion(Resources.V3.ROUTE_TYPE_URL, n), v),
+          NodeSnapshot.resources(
+              a.secrets(), n -> a.resourceVersion(Resources.V3.SECRET_TYPE_URL, n), v),
+          List.copyOf(inline));
+    }
+  }
 
   /** A published version and when the newest event behind it happened. */
   private record VersionCause(String version, Instant newestCause) {}

@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import com.google.common.hash.Hashing;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
@@ -14,8 +15,10 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -38,6 +41,9 @@ final class ProxyConfigDecoder {
   /**
    * A record that becomes the node's snapshot.
    *
+   * @param resourceVersions {@code <typeUrl>\n<name>} → a digest of the resource's bytes as the
+   *     projector serialized them (deterministically): its version for delta xDS, computed without
+   *     re-serializing or hashing the parsed message
    * @param warnings resources that were skipped, with their paths
    */
   record Accepted(
@@ -49,6 +55,7 @@ final class ProxyConfigDecoder {
       List<Listener> listeners,
       List<RouteConfiguration> routes,
       List<Secret> secrets,
+      Map<String, String> resourceVersions,
       List<String> warnings)
       implements Decoded {
     Accepted {
@@ -60,7 +67,13 @@ final class ProxyConfigDecoder {
       listeners = List.copyOf(listeners);
       routes = List.copyOf(routes);
       secrets = List.copyOf(secrets);
+      resourceVersions = Map.copyOf(resourceVersions);
       warnings = List.copyOf(warnings);
+    }
+
+    /** The version of a resource of this record, null when it has none. */
+    String resourceVersion(String typeUrl, String name) {
+      return resourceVersions.get(resourceKey(typeUrl, name));
     }
 
     /** The snapshot of this record alone (with only the endpoints it carries itself). */
@@ -111,6 +124,7 @@ final class ProxyConfigDecoder {
     List<RouteConfiguration> routes = new ArrayList<>();
     List<Secret> secrets = new ArrayList<>();
     Set<String> seen = new HashSet<>();
+    Map<String, String> versions = new HashMap<>();
     List<XdsResource> resources = config.getResources();
     for (int i = 0; i < resources.size(); i++) {
       String path = "resources[" + i + "]";
@@ -123,6 +137,7 @@ final class ProxyConfigDecoder {
         violations.add(path + ": duplicate resource " + typeUrl + " '" + name + "'");
       }
       byte[] bytes = bytes(resource.getValue());
+      versions.put(resourceKey(typeUrl, name), resourceVersion(bytes));
       switch (typeUrl) {
         case Resources.V3.CLUSTER_TYPE_URL ->
             parse(Cluster.parser(), bytes, name, path, violations, clusters);
@@ -143,7 +158,7 @@ final class ProxyConfigDecoder {
       return new Rejected(violations);
     }
     return new Accepted(
-        key, mesh, version, clusters, endpoints, listeners, routes, secrets, warnings);
+        key, mesh, version, clusters, endpoints, listeners, routes, secrets, versions, warnings);
   }
 
   private static <M extends Message> void parse(
@@ -167,6 +182,15 @@ final class ProxyConfigDecoder {
       return;
     }
     into.add(message);
+  }
+
+  private static String resourceKey(String typeUrl, String name) {
+    return typeUrl + "\n" + name;
+  }
+
+  /** 64 bits of a fast digest of a resource's bytes: only has to change when they do. */
+  static String resourceVersion(byte[] bytes) {
+    return Long.toHexString(Hashing.murmur3_128().hashBytes(bytes).asLong());
   }
 
   private static byte[] bytes(ByteBuffer buffer) {

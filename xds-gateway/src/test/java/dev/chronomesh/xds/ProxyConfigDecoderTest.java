@@ -35,6 +35,33 @@ class ProxyConfigDecoderTest {
   }
 
   @Test
+  void versionsEachResourceByItsBytes() {
+    var same1 =
+        (ProxyConfigDecoder.Accepted)
+            ProxyConfigDecoder.decode(
+                "default.web-1", ProxylessConfigs.proxyConfig("default", "web-1", 8080));
+    var same2 =
+        (ProxyConfigDecoder.Accepted)
+            ProxyConfigDecoder.decode(
+                "default.web-1", ProxylessConfigs.proxyConfig("default", "web-1", 8080));
+    var moved =
+        (ProxyConfigDecoder.Accepted)
+            ProxyConfigDecoder.decode(
+                "default.web-1", ProxylessConfigs.proxyConfig("default", "web-1", 9090));
+
+    String cds = Resources.V3.CLUSTER_TYPE_URL;
+    String eds = Resources.V3.ENDPOINT_TYPE_URL;
+    assertThat(same1.resourceVersion(cds, "backend"))
+        .isNotBlank()
+        .isEqualTo(same2.resourceVersion(cds, "backend"))
+        .isEqualTo(moved.resourceVersion(cds, "backend"));
+    assertThat(same1.resourceVersion(eds, "backend"))
+        .isEqualTo(same2.resourceVersion(eds, "backend"))
+        .isNotEqualTo(moved.resourceVersion(eds, "backend"));
+    assertThat(same1.resourceVersion(cds, "absent")).isNull();
+  }
+
+  @Test
   void rejectsKeyThatDoesNotMatchMeshAndProxy() {
     ProxyConfig config = ProxylessConfigs.proxyConfig("default", "web-1", 8080);
 
