@@ -13,7 +13,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,8 +23,6 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,16 +78,8 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
   /** Active nodes without streams, deactivated once their watches are gone (guarded by this). */
   private final Set<String> pendingClears = new HashSet<>();
 
-  /**
-   * Set by {@link #close()} (under the monitor); every change is ignored from then on. Volatile:
-   * {@link #storedConfig} reads it without the monitor, under {@link #storeOpen}.
-   */
-  private volatile boolean closed;
-
-  /**
-   * Reads of the store outside the monitor hold its read lock; closing the store, its write lock.
-   */
-  private final ReadWriteLock storeOpen = new ReentrantReadWriteLock();
+  /** Set by {@link #close()}; every change is ignored from then on (guarded by this). */
+  private boolean closed;
 
   NodeSnapshots(NodeStore store, FeedRecords records) {
     this.store = Objects.requireNonNull(store, "store");
@@ -229,61 +218,31 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
   /**
    * A stream of the node opened: activates the node (loads its record and endpoint sets from the
    * store, sets its snapshot) unless it is active already. Runs on the gRPC thread before the
-   * stream's first watch is created. The record is read and decoded without holding the monitor
-   * (during a reconnect storm, many gRPC threads activate nodes at once); under the monitor the
-   * stored record is read again and decoded again only if it changed meanwhile.
+   * stream's first watch is created. (Decoding outside the monitor was tried: on two cores it cost
+   * more CPU per push and a slower reconnect storm in the harness, so activations stay serial.)
    */
   @Override
-  public void connected(String nodeId, long streamId, boolean delta) {
-    if (joinedActive(nodeId)) {
-      return;
-    }
-    byte[] read = storedConfig(nodeId);
-    NodeConfig prepared = read == null ? null : prepare(nodeId, read);
-    synchronized (this) {
-      if (joinedActive(nodeId)) {
-        return;
-      }
-      ActiveNode node = new ActiveNode();
-      node.streams = 1;
-      active.put(nodeId, node);
-      byte[] record = store.config(nodeId);
-      if (record == null) {
-        return;
-      }
-      NodeConfig config =
-          prepared != null && Arrays.equals(record, read) ? prepared : prepare(nodeId, record);
-      if (config != null) {
-        setConfig(nodeId, node, config);
-        publish(nodeId, node);
-      }
-    }
-  }
-
-  /**
-   * Counts a new stream of an active node and returns true; true as well once closed (nothing to
-   * do); false when the node is not active.
-   */
-  private synchronized boolean joinedActive(String nodeId) {
+  public synchronized void connected(String nodeId, long streamId, boolean delta) {
     if (closed) {
-      return true;
+      return;
     }
     pendingClears.remove(nodeId);
     ActiveNode node = active.get(nodeId);
-    if (node == null) {
-      return false;
+    if (node != null) {
+      node.streams++;
+      return;
     }
-    node.streams++;
-    return true;
-  }
-
-  /** The node's stored record, read without the monitor; null when it has none or once closed. */
-  private byte[] storedConfig(String nodeId) {
-    storeOpen.readLock().lock();
-    try {
-      return closed ? null : store.config(nodeId);
-    } finally {
-      storeOpen.readLock().unlock();
+    node = new ActiveNode();
+    node.streams = 1;
+    active.put(nodeId, node);
+    byte[] record = store.config(nodeId);
+    if (record == null) {
+      return;
+    }
+    NodeConfig config = prepare(nodeId, record);
+    if (config != null) {
+      setConfig(nodeId, node, config);
+      publish(nodeId, node);
     }
   }
 
@@ -354,12 +313,7 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      storeOpen.writeLock().lock();
-      try {
-        store.close();
-      } finally {
-        storeOpen.writeLock().unlock();
-      }
+      store.close();
     }
   }
 
