@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -54,6 +55,27 @@ class ProjectorConfigTest {
         .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("state").toAbsolutePath().toString())
         .containsEntry(
             StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-            org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
+            org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName())
+        .containsEntry(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    assertThat(config.catchUpLag()).isZero();
+  }
+
+  @Test
+  void aCatchUpLagIsZeroOrBetweenOneSecondAndOneHour() {
+    ProjectorConfig config =
+        new ProjectorConfig(
+            Map.of("bootstrap.servers", "127.0.0.1:9092"),
+            Topics.defaults(),
+            new InMemorySchemaRegistry(),
+            ProjectorConfig.DEFAULT_APPLICATION_ID,
+            Path.of("state"));
+
+    assertThat(config.withCatchUpLag(Duration.ofSeconds(10)).catchUpLag()).hasSeconds(10);
+    assertThatThrownBy(() -> config.withCatchUpLag(Duration.ofMillis(500)))
+        .hasMessageContaining("catchUpLag: must be zero or between 1s and 1h, got PT0.5S");
+    assertThatThrownBy(() -> config.withCatchUpLag(Duration.ofHours(2)))
+        .hasMessageContaining("catchUpLag: must be zero or between 1s and 1h");
+    assertThatThrownBy(() -> config.withCatchUpLag(null))
+        .hasMessageContaining("catchUpLag: missing");
   }
 }
