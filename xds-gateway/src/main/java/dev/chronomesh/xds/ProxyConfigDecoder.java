@@ -133,11 +133,10 @@ final class ProxyConfigDecoder {
       String name = resource.getName();
       if (name == null || name.isEmpty()) {
         violations.add(path + ".name: must not be empty");
-      } else if (!seen.add(typeUrl + "\n" + name)) {
+      } else if (!seen.add(resourceKey(typeUrl, name))) {
         violations.add(path + ": duplicate resource " + typeUrl + " '" + name + "'");
       }
       byte[] bytes = bytes(resource.getValue());
-      versions.put(resourceKey(typeUrl, name), resourceVersion(bytes));
       switch (typeUrl) {
         case Resources.V3.CLUSTER_TYPE_URL ->
             parse(Cluster.parser(), bytes, name, path, violations, clusters);
@@ -149,10 +148,13 @@ final class ProxyConfigDecoder {
             parse(RouteConfiguration.parser(), bytes, name, path, violations, routes);
         case Resources.V3.SECRET_TYPE_URL ->
             parse(Secret.parser(), bytes, name, path, violations, secrets);
-        default ->
-            warnings.add(
-                path + ".typeUrl: unknown type '" + typeUrl + "', resource '" + name + "' skipped");
+        default -> {
+          warnings.add(
+              path + ".typeUrl: unknown type '" + typeUrl + "', resource '" + name + "' skipped");
+          continue;
+        }
       }
+      versions.put(resourceKey(typeUrl, name), resourceVersion(bytes));
     }
     if (!violations.isEmpty()) {
       return new Rejected(violations);

@@ -130,6 +130,8 @@ class ProxyConfigDecoderTest {
         .asString()
         .contains("unknown type 'type.googleapis.com/envoy.config.example.v9.Future'");
     assertThat(accepted.snapshot().clusters().resources()).containsOnlyKeys("backend");
+    assertThat(accepted.resourceVersion("type.googleapis.com/envoy.config.example.v9.Future", "f"))
+        .isNull();
   }
 
   @Test
