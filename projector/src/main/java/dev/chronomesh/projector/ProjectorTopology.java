@@ -70,9 +70,12 @@ public final class ProjectorTopology {
     topology.addSource(
         SOURCE, Serdes.String().deserializer(), events.deserializer(), topics.events());
     topology.addProcessor(PROCESSOR, () -> new MeshProjector(window, catchUpLag), SOURCE);
+    // Cached: a burst of updates to the same resource (endpoint churn, a catch-up batch) reaches
+    // RocksDB and the changelog once per commit, not once per event.
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(RESOURCES_STORE), Serdes.String(), events),
+                Stores.persistentKeyValueStore(RESOURCES_STORE), Serdes.String(), events)
+            .withCachingEnabled(),
         PROCESSOR);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(

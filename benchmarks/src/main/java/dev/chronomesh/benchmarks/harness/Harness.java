@@ -106,6 +106,13 @@ public final class Harness implements Callable<Integer> {
   long replayEvents = 10_000;
 
   @Option(
+      names = "--replay-churn",
+      description =
+          "Endpoint-churn events appended to the replayed history: dataplanes of the last copy"
+              + " turning unhealthy and healthy again, 1 ms apart (default ${DEFAULT-VALUE}).")
+  long replayChurn = 20_000;
+
+  @Option(
       names = "--replay-commit-interval-ms",
       description =
           "commit.interval.ms of the replaying projector (default: the projector's own, one"
@@ -175,7 +182,13 @@ public final class Harness implements Callable<Integer> {
       writePath.putAll(writeThroughput(api, mesh));
       writePath.putAll(
           Replay.measure(
-              stack, mesh.mesh(), builtAt, replayEvents, replayCommitIntervalMs, progress));
+              stack,
+              mesh.mesh(),
+              builtAt,
+              replayEvents,
+              replayChurn,
+              replayCommitIntervalMs,
+              progress));
     }
     run.put(
         "controlPlanes",

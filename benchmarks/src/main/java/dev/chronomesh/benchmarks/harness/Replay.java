@@ -3,6 +3,9 @@ package dev.chronomesh.benchmarks.harness;
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.events.avro.InboundHealth;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
 import dev.chronomesh.launcher.ServiceRunner;
@@ -49,15 +52,17 @@ final class Replay {
       String mesh,
       Map<TopicPartition, Long> historyEnd,
       long targetEvents,
+      long churnEvents,
       Integer commitIntervalMs,
       Progress progress)
       throws Exception {
     Topics replay = new Topics("replay-" + System.currentTimeMillis() + ".");
     TopicSetup.ensureTopics(stack.kafkaProperties(), replay, 3, (short) stack.replication());
     progress.status("replay: writing about " + targetEvents + " events to " + replay.events());
-    Copied copied = copyMeshEvents(stack, mesh, historyEnd, replay, targetEvents);
+    Copied copied = copyMeshEvents(stack, mesh, historyEnd, replay, targetEvents, churnEvents);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("replay_events", copied.events());
+    m.put("replay_churn_events", copied.churn());
     m.put("replay_commit_interval_ms", commitIntervalMs == null ? "default" : commitIntervalMs);
     m.put("replay_meshes", copied.meshes());
     // As deployed (window by window: a rebuild's output is byte-identical to the live run's),
@@ -140,15 +145,22 @@ final class Replay {
     }
   }
 
-  /** Events written and the meshes they were written as. */
-  private record Copied(long events, long meshes) {}
+  /** Events written (churn included), the meshes they were written as, the churn events. */
+  private record Copied(long events, long meshes, long churn) {}
 
   /**
    * Writes the events of {@code mesh} again under {@code replay}, as mesh {@code replay-<n>} for n
-   * = 0, 1, ... until at least {@code target} events are written; returns how many were.
+   * = 0, 1, ... until at least {@code target} events are written, then {@code churn} updates of the
+   * last copy's dataplanes, one after another, each turning all inbounds of one dataplane unhealthy
+   * or healthy again (endpoint churn: many events per proxy, as in a long-lived mesh).
    */
   private static Copied copyMeshEvents(
-      Stack stack, String mesh, Map<TopicPartition, Long> end, Topics replay, long target)
+      Stack stack,
+      String mesh,
+      Map<TopicPartition, Long> end,
+      Topics replay,
+      long target,
+      long churn)
       throws Exception {
     List<ResourceEvent> history = new ArrayList<>();
     try (KafkaSchemaRegistry source =
@@ -168,7 +180,7 @@ final class Replay {
             }
           });
       if (history.isEmpty()) {
-        return new Copied(0, 0);
+        return new Copied(0, 0, 0);
       }
       long copies = (target + history.size() - 1) / history.size();
       // Copy c happens span + 1 s after copy c - 1, the last one when the original did: event time
@@ -179,7 +191,10 @@ final class Replay {
       long span = history.get(history.size() - 1).getOccurredAt().toEpochMilli() - first + 1000;
       // ... unless that is so recent that the catch-up replay would see live events: then all
       // copies move back until the last ends well beyond the catch-up lag.
-      long newest = history.get(history.size() - 1).getOccurredAt().toEpochMilli();
+      // Churn follows the last copy, 1 ms apart.
+      long newest =
+          history.get(history.size() - 1).getOccurredAt().toEpochMilli()
+              + (churn > 0 ? 1000 + churn : 0);
       long latestAllowed = System.currentTimeMillis() - CATCH_UP_LAG.toMillis() - 5_000;
       long extra = Math.max(0, newest - latestAllowed);
       Map<String, Object> props = new HashMap<>(stack.kafkaProperties());
@@ -212,9 +227,42 @@ final class Replay {
             written++;
           }
         }
+        List<ResourceEvent> dataplanes =
+            history.stream()
+                .filter(e -> e.getPayload() instanceof DataplaneResource)
+                .filter(e -> !((DataplaneResource) e.getPayload()).getInbound().isEmpty())
+                .toList();
+        String last = "replay-" + (copies - 1);
+        long churnStart = history.get(history.size() - 1).getOccurredAt().toEpochMilli() + 1000;
+        for (long i = 0; i < churn && !dataplanes.isEmpty(); i++) {
+          ResourceEvent e = dataplanes.get((int) (i % dataplanes.size()));
+          DataplaneResource dp =
+              DataplaneResource.newBuilder((DataplaneResource) e.getPayload()).build();
+          dp.setMesh(last);
+          boolean ready = (i / dataplanes.size()) % 2 == 1;
+          List<Inbound> inbounds = new ArrayList<>();
+          for (Inbound inbound : dp.getInbound()) {
+            inbounds.add(
+                Inbound.newBuilder(inbound)
+                    .setHealth(InboundHealth.newBuilder().setReady(ready).build())
+                    .build());
+          }
+          dp.setInbound(inbounds);
+          ResourceEvent update =
+              ResourceEvent.newBuilder(e)
+                  .setMesh(last)
+                  .setEventId(UUID.randomUUID().toString())
+                  .setRevision(e.getRevision() + 1 + i / dataplanes.size())
+                  .setOccurredAt(java.time.Instant.ofEpochMilli(churnStart + i - extra))
+                  .setPayload(dp)
+                  .build();
+          producer.send(
+              new ProducerRecord<>(replay.events(), last, out.serialize(replay.events(), update)));
+          written++;
+        }
         producer.flush();
+        return new Copied(written, copies, dataplanes.isEmpty() ? 0 : churn);
       }
-      return new Copied(written, copies);
     }
   }
 

@@ -30,6 +30,7 @@ class HarnessIT {
                 "--writers", "1",
                 "--write-seconds", "1",
                 "--replay-events", "100",
+                "--replay-churn", "300",
                 "--control-plane-heap", "512m",
                 "--out", out.toString());
     assertThat(exit).isZero();
@@ -55,7 +56,8 @@ class HarnessIT {
     }
     JsonNode write = run.path("writePath");
     assertThat(write.path("writes_accepted").asLong()).isPositive();
-    assertThat(write.path("replay_events").asLong()).isGreaterThanOrEqualTo(100);
+    assertThat(write.path("replay_events").asLong()).isGreaterThanOrEqualTo(400);
+    assertThat(write.path("replay_churn_events").asLong()).isEqualTo(300);
     assertThat(write.path("replay_events_per_s").asLong()).isPositive();
     assertThat(write.path("replay_catch_up_events_per_s").asLong()).isPositive();
   }
