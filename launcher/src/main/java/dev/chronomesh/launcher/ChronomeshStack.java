@@ -270,7 +270,8 @@ public final class ChronomeshStack implements AutoCloseable {
         s.writeTimeout(),
         projectorUrl,
         httpPort,
-        XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(s.requireDataplaneTokens()));
+        XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(s.requireDataplaneTokens()),
+        null);
   }
 
   static void await(String what, BooleanSupplier ready) {

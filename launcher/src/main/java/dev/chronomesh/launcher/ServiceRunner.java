@@ -86,44 +86,6 @@ public final class ServiceRunner {
       Integer httpPort,
       XdsGatewayOptions gatewayOptions,
       Duration catchUpLag) {
-    /** Settings without catch-up batches. */
-    public Settings(
-        String service,
-        Map<String, Object> kafkaProperties,
-        Topics topics,
-        URI schemaRegistryUrl,
-        String host,
-        Integer port,
-        int partitions,
-        short replication,
-        Path dataDir,
-        String applicationId,
-        Sealer sealer,
-        Path adminTokenFile,
-        Duration writeTimeout,
-        URI projectorUrl,
-        Integer httpPort,
-        XdsGatewayOptions gatewayOptions) {
-      this(
-          service,
-          kafkaProperties,
-          topics,
-          schemaRegistryUrl,
-          host,
-          port,
-          partitions,
-          replication,
-          dataDir,
-          applicationId,
-          sealer,
-          adminTokenFile,
-          writeTimeout,
-          projectorUrl,
-          httpPort,
-          gatewayOptions,
-          null);
-    }
-
     public Settings {
       Objects.requireNonNull(service, "service");
       if (!SERVICES.contains(service)) {

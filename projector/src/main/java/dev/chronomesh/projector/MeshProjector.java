@@ -124,10 +124,6 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
   /** The causes of a catch-up batch found open at start (every proxy is regenerated); or null. */
   private List<EventRef> interruptedCatchUp;
 
-  MeshProjector(Duration window) {
-    this(window, ProjectorConfig.DEFAULT_CATCH_UP_LAG);
-  }
-
   MeshProjector(Duration window, Duration catchUpLag) {
     this.windowMs = Math.max(1, window.toMillis());
     this.catchUpLagMs = Math.max(0, catchUpLag.toMillis());

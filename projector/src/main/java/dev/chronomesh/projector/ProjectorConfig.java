@@ -47,24 +47,6 @@ public record ProjectorConfig(
    */
   public static final Duration DEFAULT_CATCH_UP_LAG = Duration.ZERO;
 
-  /** Settings with the default catch-up lag. */
-  public ProjectorConfig(
-      Map<String, Object> kafkaProperties,
-      Topics topics,
-      SchemaRegistry registry,
-      String applicationId,
-      Path stateDir,
-      Duration coalesceWindow) {
-    this(
-        kafkaProperties,
-        topics,
-        registry,
-        applicationId,
-        stateDir,
-        coalesceWindow,
-        DEFAULT_CATCH_UP_LAG);
-  }
-
   /** Settings with the default coalescing window and catch-up lag. */
   public ProjectorConfig(
       Map<String, Object> kafkaProperties,
@@ -72,7 +54,14 @@ public record ProjectorConfig(
       SchemaRegistry registry,
       String applicationId,
       Path stateDir) {
-    this(kafkaProperties, topics, registry, applicationId, stateDir, DEFAULT_COALESCE_WINDOW);
+    this(
+        kafkaProperties,
+        topics,
+        registry,
+        applicationId,
+        stateDir,
+        DEFAULT_COALESCE_WINDOW,
+        DEFAULT_CATCH_UP_LAG);
   }
 
   /**

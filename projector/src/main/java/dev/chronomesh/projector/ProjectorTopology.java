@@ -44,16 +44,6 @@ public final class ProjectorTopology {
 
   private ProjectorTopology() {}
 
-  /** The topology with the default catch-up lag. */
-  public static Topology build(
-      Topics topics,
-      Serde<ResourceEvent> events,
-      Serde<ProxyConfig> configs,
-      Serde<ClusterEndpoints> endpoints,
-      Duration window) {
-    return build(topics, events, configs, endpoints, window, ProjectorConfig.DEFAULT_CATCH_UP_LAG);
-  }
-
   /**
    * @param window the coalescing window: proxies dirtied by events of one window of event time are
    *     regenerated once

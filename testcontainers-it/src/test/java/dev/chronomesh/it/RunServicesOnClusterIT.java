@@ -135,7 +135,8 @@ class RunServicesOnClusterIT {
                 null,
                 service.equals("xds-gateway")
                     ? XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(true)
-                    : null));
+                    : null,
+                null));
     started.add(running);
     return running;
   }

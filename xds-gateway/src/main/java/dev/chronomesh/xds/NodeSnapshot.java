@@ -45,17 +45,16 @@ final class NodeSnapshot extends Snapshot {
   }
 
   /**
-   * The resources of one type, each with its version from {@code versions} (by resource name); the
-   * type's version is {@code version} whatever names are asked for, as in {@code Snapshot.create}.
+   * The resources of one type, each with its version from {@code versions} (by resource name: every
+   * resource the decoder accepted has one); the type's version is {@code version} whatever names
+   * are asked for, as in {@code Snapshot.create}.
    */
   static <T extends Message> SnapshotResources<T> resources(
       List<T> resources, Function<String, String> versions, String version) {
     List<VersionedResource<T>> versioned = new ArrayList<>(resources.size());
     for (T resource : resources) {
-      String name = Resources.getResourceName(resource);
-      String v = versions.apply(name);
       versioned.add(
-          v == null ? VersionedResource.create(resource) : VersionedResource.create(resource, v));
+          VersionedResource.create(resource, versions.apply(Resources.getResourceName(resource))));
     }
     return SnapshotResources.create(versioned, names -> version);
   }

@@ -534,11 +534,9 @@ final class NodeSnapshots implements ProxyEventListener, AutoCloseable {
       String v = a.version();
       List<VersionedResource<ClusterLoadAssignment>> inline = new ArrayList<>();
       for (ClusterLoadAssignment cla : a.endpoints()) {
-        String version = a.resourceVersion(Resources.V3.ENDPOINT_TYPE_URL, cla.getClusterName());
         inline.add(
-            version == null
-                ? VersionedResource.create(cla)
-                : VersionedResource.create(cla, version));
+            VersionedResource.create(
+                cla, a.resourceVersion(Resources.V3.ENDPOINT_TYPE_URL, cla.getClusterName())));
       }
       return new NodeConfig(
           a.mesh(),
