@@ -218,7 +218,12 @@ public final class Harness implements Callable<Integer> {
     List<String> options = new ArrayList<>(List.of("-Xmx" + heap));
     if (jfr) {
       Path recording = out.toAbsolutePath().resolve(label + ".jfr");
-      options.add("-XX:StartFlightRecording=settings=profile,filename=" + recording);
+      // A sample every 2 ms of each running thread (the profile settings' 10 ms sees too little of
+      // a storm that lasts seconds), and of threads in native code.
+      options.add(
+          "-XX:StartFlightRecording=settings=profile,jdk.ExecutionSample#period=2ms,"
+              + "jdk.NativeMethodSample#period=2ms,filename="
+              + recording);
     }
     return options;
   }
