@@ -1,7 +1,9 @@
 package dev.chronomesh.benchmarks.harness;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -34,6 +37,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * simulated proxy does not NACK).
  *
  * <p>Every request carries the node, as Envoy's do by default.
+ *
+ * <p>Identical resources are parsed once for the whole fleet ({@link #unpack}): a real Envoy parses
+ * on its own machine, but here thousands of simulated proxies share the control plane's two cores
+ * and one heap, and parsing every cluster's endpoint set once per reader made the harness's heap
+ * 2–3 GB at 10,000 proxies, with young-collection pauses of 0.2–1 s (7.5 s of pauses in one
+ * reconnect storm, during which no simulated proxy acknowledged anything).
  *
  * <p>After each acknowledgement it tells its {@link Observer}, on the gRPC thread, so the harness
  * can check a condition against what the proxy now holds. Responses of one stream arrive in order;
@@ -49,6 +58,14 @@ final class SimEnvoy {
   interface Observer {
     void acked(SimEnvoy proxy, String typeUrl, long atNanos);
   }
+
+  /** Parsed resources by type and bytes, shared by every simulated proxy in this JVM. */
+  private static final Map<Interned, Message> INTERNED = new ConcurrentHashMap<>();
+
+  /** Bound of {@link #INTERNED}; it is cleared when full (what is held elsewhere stays valid). */
+  private static final int INTERNED_MAX = 100_000;
+
+  private record Interned(Class<?> type, ByteString bytes) {}
 
   private final String nodeId;
   private final boolean delta;
@@ -347,7 +364,7 @@ final class SimEnvoy {
       throws InvalidProtocolBufferException {
     Map<String, M> next = new HashMap<>(old);
     for (Resource r : response.getResourcesList()) {
-      next.put(r.getName(), r.getResource().unpack(type));
+      next.put(r.getName(), unpack(r.getResource(), type));
     }
     response.getRemovedResourcesList().forEach(next::remove);
     return Map.copyOf(next);
@@ -357,10 +374,32 @@ final class SimEnvoy {
       List<Any> resources, Class<M> type) throws InvalidProtocolBufferException {
     Map<String, M> out = new HashMap<>();
     for (Any any : resources) {
-      M m = any.unpack(type);
+      M m = unpack(any, type);
       out.put(nameOf(m), m);
     }
     return Map.copyOf(out);
+  }
+
+  /**
+   * {@code any} parsed as {@code type} (checking its type URL as {@link Any#unpack} does), the same
+   * instance for the same bytes as long as they stay interned.
+   */
+  static <M extends Message> M unpack(Any any, Class<M> type)
+      throws InvalidProtocolBufferException {
+    if (!any.is(type)) {
+      return any.unpack(type); // throws, naming the type URL
+    }
+    Interned key = new Interned(type, any.getValue());
+    Message known = INTERNED.get(key);
+    if (known != null) {
+      return type.cast(known);
+    }
+    M parsed = any.unpack(type);
+    if (INTERNED.size() >= INTERNED_MAX) {
+      INTERNED.clear();
+    }
+    Message raced = INTERNED.putIfAbsent(key, parsed);
+    return raced == null ? parsed : type.cast(raced);
   }
 
   private static String nameOf(com.google.protobuf.Message m) {
