@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
 import dev.chronomesh.xds.auth.MeshKeysFeed;
@@ -25,7 +26,6 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -196,7 +196,10 @@ public final class XdsGateway implements AutoCloseable {
       }
       callbacks.addListener(statusPublisher);
     }
-    ExecutorService grpcExecutor = Executors.newFixedThreadPool(GRPC_THREADS, grpcThreads());
+    ExecutorService grpcExecutor =
+        Executors.newFixedThreadPool(
+            GRPC_THREADS,
+            new ThreadFactoryBuilder().setNameFormat("xds-grpc-%d").setDaemon(true).build());
     Server server =
         NettyServerBuilder.forAddress(address, credentials)
             .executor(grpcExecutor)
@@ -300,16 +303,6 @@ public final class XdsGateway implements AutoCloseable {
               + ": give a TLS certificate and key");
     }
     return InsecureServerCredentials.create();
-  }
-
-  /** Daemon threads named {@code xds-grpc-<n>}. */
-  private static ThreadFactory grpcThreads() {
-    AtomicInteger next = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, "xds-grpc-" + next.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   private static void setHealth(
