@@ -61,6 +61,14 @@ public final class Harness implements Callable<Integer> {
   int changes = 20;
 
   @Option(
+      names = "--warmup-changes",
+      description =
+          "Changes per scenario made first and not measured, so that the JIT has compiled the"
+              + " paths the scenario exercises (default ${DEFAULT-VALUE}; their latencies are in"
+              + " the JSON as warmup_last_ack).")
+  int warmupChanges = 10;
+
+  @Option(
       names = "--bootstrap-servers",
       description = "An existing Kafka cluster (default: an embedded broker).")
   String bootstrapServers;
@@ -150,9 +158,18 @@ public final class Harness implements Callable<Integer> {
   private int run(PrintStream table) throws Exception {
     BenchMesh mesh = new BenchMesh("bench", services, perService, fanOut);
     int p = proxies == null ? mesh.dataplanes() : proxies;
+    List<String> problems = new ArrayList<>();
     if (p < 1 || p > mesh.dataplanes()) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this), "--proxies: 1 to " + mesh.dataplanes() + ", was " + p);
+      problems.add("--proxies: 1 to " + mesh.dataplanes() + ", was " + p);
+    }
+    if (changes < 1) {
+      problems.add("--changes: at least 1, was " + changes);
+    }
+    if (warmupChanges < 0) {
+      problems.add("--warmup-changes: at least 0, was " + warmupChanges);
+    }
+    if (!problems.isEmpty()) {
+      throw new CommandLine.ParameterException(new CommandLine(this), String.join("; ", problems));
     }
     Files.createDirectories(out);
     Stack.deleteQuietly(out.resolve("data"));
@@ -167,6 +184,7 @@ public final class Harness implements Callable<Integer> {
             "fanOut", fanOut,
             "proxies", p,
             "changesPerScenario", changes,
+            "warmupChangesPerScenario", warmupChanges,
             "broker", bootstrapServers == null ? "embedded" : bootstrapServers));
     List<Measured> planes = new ArrayList<>();
     Map<String, Object> writePath = new LinkedHashMap<>();
@@ -353,45 +371,35 @@ public final class Harness implements Callable<Integer> {
   private Map<String, Object> runScenario(
       String plane, String scenario, IntFunction<Change> changeOf, Fleet fleet, ChildJvm jvm)
       throws Exception {
+    // Warm-up changes take indices after the measured ones, so every change is a new one.
+    Histogram warmup = new Histogram(3_600_000_000L, 3);
+    Convergence warm = new Convergence(warmup, null, null, null);
+    for (int i = 0; i < warmupChanges; i++) {
+      converge(plane, scenario + " (warm-up)", changeOf.apply(changes + i), fleet, warm);
+    }
+    if (warmupChanges > 0) {
+      progress.status(
+          plane
+              + " "
+              + scenario
+              + ": "
+              + warmupChanges
+              + " warm-up changes, p50 "
+              + Measured.summary(warmup).get("p50_ms")
+              + " ms");
+    }
     Histogram lastAck = new Histogram(3_600_000_000L, 3);
     Histogram lastAckFromRequest = new Histogram(3_600_000_000L, 3);
+    // accepted → the first affected proxy's ACK: the pipeline's latency (API, events, projector,
+    // proxy-configs topic, gateway, one push) without the fan-out to the rest
+    Histogram firstAck = new Histogram(3_600_000_000L, 3);
     Histogram perProxy = new Histogram(3_600_000_000L, 3);
+    Convergence measured = new Convergence(lastAck, lastAckFromRequest, firstAck, perProxy);
     long pushes0 = fleet.responses();
     long cpu0 = jvm.cpuNanos();
-    int timeouts = 0;
     int affected = 0;
     for (int r = 0; r < changes; r++) {
-      Change change = changeOf.apply(r);
-      Probe probe = new Probe(change.affected(), change.converged());
-      affected = probe.affected();
-      fleet.setProbe(probe);
-      long requested = System.nanoTime();
-      change.apiCall().run();
-      long accepted = System.nanoTime();
-      if (!probe.await(Duration.ofSeconds(60))) {
-        timeouts++;
-        progress.status(
-            plane
-                + " "
-                + scenario
-                + " #"
-                + r
-                + ": only "
-                + probe.reached()
-                + "/"
-                + affected
-                + " proxies converged within 60 s");
-      }
-      fleet.setProbe(null);
-      long last = probe.lastNanos();
-      if (last > 0) {
-        lastAck.recordValue(Math.max(0, (last - accepted) / 1000));
-        lastAckFromRequest.recordValue(Math.max(0, (last - requested) / 1000));
-      }
-      for (long t : probe.times()) {
-        perProxy.recordValue(Math.max(0, (t - accepted) / 1000));
-      }
-      fleet.awaitQuiet(Duration.ofMillis(100), Duration.ofSeconds(30));
+      affected = converge(plane, scenario + " #" + r, changeOf.apply(r), fleet, measured);
       if ((r + 1) % 5 == 0 || r + 1 == changes) {
         progress.status(
             plane
@@ -412,12 +420,74 @@ public final class Harness implements Callable<Integer> {
     s.put("affected_per_change", affected);
     s.put("convergence_last_ack", Measured.summary(lastAck));
     s.put("convergence_last_ack_from_request", Measured.summary(lastAckFromRequest));
+    s.put("convergence_first_ack", Measured.summary(firstAck));
     s.put("convergence_per_proxy", Measured.summary(perProxy));
+    s.put("warmup_last_ack", Measured.summary(warmup));
     s.put("pushes", pushes);
     s.put("cpu_s", seconds(cpu));
     s.put("cpu_us_per_push", pushes == 0 ? 0 : Math.round(cpu / 1000.0 / pushes * 10) / 10.0);
-    s.put("timeouts", timeouts);
+    s.put("timeouts", measured.timeouts);
     return s;
+  }
+
+  /** Where one scenario's changes record their latencies (µs); null histograms are skipped. */
+  private static final class Convergence {
+    final Histogram lastAck;
+    final Histogram lastAckFromRequest;
+    final Histogram firstAck;
+    final Histogram perProxy;
+    int timeouts;
+
+    Convergence(
+        Histogram lastAck, Histogram lastAckFromRequest, Histogram firstAck, Histogram perProxy) {
+      this.lastAck = lastAck;
+      this.lastAckFromRequest = lastAckFromRequest;
+      this.firstAck = firstAck;
+      this.perProxy = perProxy;
+    }
+
+    static void record(Histogram h, long nanos) {
+      if (h != null) {
+        h.recordValue(Math.max(0, nanos / 1000));
+      }
+    }
+  }
+
+  /**
+   * Makes one change through the API and waits until every affected proxy acknowledged it (60 s at
+   * most), then until the fleet is quiet. Returns the number of affected proxies.
+   */
+  private int converge(String plane, String what, Change change, Fleet fleet, Convergence into)
+      throws Exception {
+    Probe probe = new Probe(change.affected(), change.converged());
+    fleet.setProbe(probe);
+    long requested = System.nanoTime();
+    change.apiCall().run();
+    long accepted = System.nanoTime();
+    if (!probe.await(Duration.ofSeconds(60))) {
+      into.timeouts++;
+      progress.status(
+          plane
+              + " "
+              + what
+              + ": only "
+              + probe.reached()
+              + "/"
+              + probe.affected()
+              + " proxies converged within 60 s");
+    }
+    fleet.setProbe(null);
+    long last = probe.lastNanos();
+    if (last > 0) {
+      Convergence.record(into.lastAck, last - accepted);
+      Convergence.record(into.lastAckFromRequest, last - requested);
+      Convergence.record(into.firstAck, probe.firstNanos() - accepted);
+    }
+    for (long t : probe.times()) {
+      Convergence.record(into.perProxy, t - accepted);
+    }
+    fleet.awaitQuiet(Duration.ofMillis(100), Duration.ofSeconds(30));
+    return probe.affected();
   }
 
   private void buildMesh(ApiClient api, BenchMesh mesh) throws Exception {

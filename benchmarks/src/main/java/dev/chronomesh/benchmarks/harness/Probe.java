@@ -53,6 +53,11 @@ final class Probe {
     return reachedAt.values().stream().mapToLong(Long::longValue).max().orElse(-1);
   }
 
+  /** When the first affected proxy acknowledged (System.nanoTime()), or -1 if none did. */
+  long firstNanos() {
+    return reachedAt.values().stream().mapToLong(Long::longValue).min().orElse(-1);
+  }
+
   Iterable<Long> times() {
     return reachedAt.values();
   }

@@ -25,7 +25,9 @@ final class Report {
         .append(workload.get("proxies"))
         .append(" simulated proxies (half SotW, half delta), ")
         .append(workload.get("changesPerScenario"))
-        .append(" changes per scenario, broker: ")
+        .append(" changes per scenario (after ")
+        .append(workload.get("warmupChangesPerScenario"))
+        .append(" warm-up changes, not measured), broker: ")
         .append(workload.get("broker"))
         .append(".\n");
     md.append("Machine: ")
@@ -62,6 +64,16 @@ final class Report {
                 base,
                 s,
                 "convergence_last_ack",
+                p));
+      }
+      for (String p : List.of("p50_ms", "p99_ms")) {
+        rows.add(
+            nested2(
+                s + ": first proxy " + p.replace("_ms", "") + " (ms, accepted → first ACK)",
+                ours,
+                base,
+                s,
+                "convergence_first_ack",
                 p));
       }
       rows.add(nested(s + ": pushes (all changes)", ours, base, s, "pushes"));
