@@ -220,8 +220,11 @@ public final class Projector implements AutoCloseable {
     // of the bytes (profiles of a replay: the commit's producer flush waited on the broker for half
     // the time). Kafka's clients decompress transparently.
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-    // The idle flush of a coalescing window runs between polls: poll often enough for it.
-    p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5L, config.coalesceWindow().toMillis() / 2));
+    // The idle flush of a coalescing window runs between polls: poll often enough for it (a
+    // window's configs wait at most one check period beyond the window of silence).
+    p.put(
+        StreamsConfig.POLL_MS_CONFIG,
+        Math.max(5L, config.coalesceWindow().toMillis() / MeshProjector.IDLE_CHECKS_PER_WINDOW));
     return p;
   }
 }
