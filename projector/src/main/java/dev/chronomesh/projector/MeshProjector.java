@@ -91,6 +91,13 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
    */
   static final long IDLE_CHECKS_PER_WINDOW = 5;
 
+  /**
+   * How many dirty proxies an idle flush regenerates before it commits: a window that dirtied many
+   * (a mesh-wide policy) reaches gateways in parts, so they push the first configs while the
+   * projector generates the rest, instead of after all of them.
+   */
+  static final int IDLE_FLUSH_CHUNK = 200;
+
   /** How long a catch-up batch stays open at most (wall-clock), so progress stays visible. */
   static final long CATCH_UP_BATCH_MS = 5_000;
 
@@ -475,9 +482,9 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     }
     if (now - lastEventWallClock >= windowMs) {
       flushCatchUp();
-      if (flush() > 0) {
-        // Nothing else is pending: commit now rather than at the next commit interval, so that
-        // gateways (read_committed) see the window's configs up to one interval sooner.
+      if (flush(IDLE_FLUSH_CHUNK) > 0) {
+        // Commit now rather than at the next commit interval, so that gateways (read_committed)
+        // see these configs at once; the rest of a large window follows in the next check.
         context().commit();
       }
     }
@@ -555,30 +562,47 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     LOG.info("Regenerated the meshes of an interrupted catch-up batch meshes={}", meshes.size());
   }
 
+  /** Regenerates every dirty proxy, emits the changed configs, and clears the dirty set. */
+  private void flush() {
+    flush(Integer.MAX_VALUE);
+  }
+
   /**
-   * Regenerates every dirty proxy, emits the changed configs, and clears the dirty set.
+   * Regenerates up to {@code limit} dirty proxies (in mesh and proxy order), emits the changed
+   * configs, and removes them from the dirty set.
    *
    * @return how many configs were emitted
    */
-  private int flush() {
-    if (dirty.isEmpty()) {
-      return 0;
-    }
+  private int flush(int limit) {
     int regenerated = 0;
     int emitted = 0;
-    for (var meshEntry : dirty.entrySet()) {
+    var meshes = dirty.entrySet().iterator();
+    while (meshes.hasNext() && regenerated < limit) {
+      var meshEntry = meshes.next();
       String mesh = meshEntry.getKey();
       MeshImage image = image(mesh);
-      for (var proxyEntry : meshEntry.getValue().entrySet()) {
+      var proxies = meshEntry.getValue().entrySet().iterator();
+      while (proxies.hasNext() && regenerated < limit) {
+        var proxyEntry = proxies.next();
         regenerated++;
         if (regenerate(image, proxyEntry.getKey(), proxyEntry.getValue())) {
           emitted++;
         }
         dirtyStore.delete(meshKey(mesh, proxyEntry.getKey()));
+        proxies.remove();
+      }
+      if (meshEntry.getValue().isEmpty()) {
+        meshes.remove();
       }
     }
-    dirty.clear();
-    LOG.debug("Flushed window={} regenerated={} emitted={}", openWindow, regenerated, emitted);
+    if (regenerated > 0) {
+      LOG.debug(
+          "Flushed window={} regenerated={} emitted={} meshesLeft={}",
+          openWindow,
+          regenerated,
+          emitted,
+          dirty.size());
+    }
     return emitted;
   }
 

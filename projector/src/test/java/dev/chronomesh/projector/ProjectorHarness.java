@@ -97,9 +97,24 @@ final class ProjectorHarness implements AutoCloseable {
     eventClock = eventClock.plus(d);
   }
 
-  /** Lets a window of wall-clock time pass with no event: the open window is flushed. */
+  /**
+   * Lets a window of wall-clock time pass with no event, then more idle checks until the open
+   * window is flushed (an idle flush regenerates {@link MeshProjector#IDLE_FLUSH_CHUNK} proxies per
+   * check).
+   */
   void idle() {
     driver.advanceWallClockTime(WINDOW);
+    Duration check = WINDOW.dividedBy(MeshProjector.IDLE_CHECKS_PER_WINDOW);
+    for (int i = 0; i < 10_000 && anyDirty(); i++) {
+      driver.advanceWallClockTime(check);
+    }
+  }
+
+  private boolean anyDirty() {
+    KeyValueStore<String, String> dirty = store(ProjectorTopology.DIRTY_STORE);
+    try (var it = dirty.all()) {
+      return it.hasNext();
+    }
   }
 
   /** Lets wall-clock time pass (the idle flush runs if due). */
