@@ -9,12 +9,15 @@ import dev.chronomesh.events.avro.InboundHealth;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
 import dev.chronomesh.launcher.ServiceRunner;
+import dev.chronomesh.projector.ProjectorTopology;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
@@ -28,16 +31,19 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Projector throughput: the benchmark mesh's creation events, copied as many meshes (one after
  * another, at the original pace in event time) into a topic of their own, replayed by a projector
- * with a fresh application id (new consumer group, empty state); timed from start to its committed
- * offsets reaching the end of the topic.
+ * with a fresh application id (new consumer group, empty state); timed from start until its
+ * committed offsets reach the end of the topic and its committed dirty-proxies store is empty again
+ * (nothing read is still waiting to be regenerated).
  */
 final class Replay {
   private Replay() {}
@@ -100,7 +106,10 @@ final class Replay {
               replay,
               commitIntervalMs == null ? Map.of() : Map.of("commit.interval.ms", commitIntervalMs),
               catchUpLag);
-      try {
+      try (PendingWork pending =
+          new PendingWork(
+              stack.kafkaProperties(),
+              applicationId + "-" + ProjectorTopology.DIRTY_STORE + "-changelog")) {
         long running = -1;
         long deadline = t0 + Duration.ofMinutes(30).toNanos();
         long lastPrint = t0;
@@ -114,7 +123,9 @@ final class Replay {
                     + (System.nanoTime() - t0) / 1_000_000_000
                     + " s");
           }
-          if (caughtUp(admin, applicationId, end)) {
+          // Its offsets at the end, and nothing it read still waiting to be regenerated (an open
+          // window or catch-up batch is committed as dirty-store entries before its output is).
+          if (caughtUp(admin, applicationId, end) && pending.none()) {
             break;
           }
           if (System.nanoTime() > deadline) {
@@ -302,6 +313,56 @@ final class Replay {
       }
     }
     return true;
+  }
+
+  /**
+   * The committed content of a projector's dirty-proxies changelog, read as it grows: which proxies
+   * (and whether a catch-up batch) it has read events for but not yet regenerated.
+   */
+  private static final class PendingWork implements AutoCloseable {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final String topic;
+    private final Set<String> keys = new HashSet<>();
+    private final Set<TopicPartition> assigned = new HashSet<>();
+
+    PendingWork(Map<String, Object> kafkaProperties, String topic) {
+      Map<String, Object> props = new HashMap<>(kafkaProperties);
+      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+      props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+      this.consumer = new KafkaConsumer<>(props);
+      this.topic = topic;
+    }
+
+    /** True when every committed entry has been deleted again (false until the topic exists). */
+    boolean none() {
+      if (assigned.isEmpty()) {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+        if (partitions == null || partitions.isEmpty()) {
+          return false;
+        }
+        partitions.forEach(p -> assigned.add(new TopicPartition(topic, p.partition())));
+        consumer.assign(assigned);
+        consumer.seekToBeginning(assigned);
+      }
+      Map<TopicPartition, Long> end = consumer.endOffsets(assigned);
+      while (assigned.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        for (var r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.value() == null) {
+            keys.remove(r.key());
+          } else {
+            keys.add(r.key());
+          }
+        }
+      }
+      return keys.isEmpty();
+    }
+
+    @Override
+    public void close() {
+      consumer.close(Duration.ofSeconds(5));
+    }
   }
 
   /** Calls {@code action} with each committed record value in the topic up to {@code end}. */
