@@ -186,6 +186,59 @@ class FanOutTest {
             callers.stream().map(k -> k.replace('/', '.')).toList());
   }
 
+  @Test
+  void anIdleFlushOfAMeshWideChangeCommitsInParts() throws Exception {
+    String everyone =
+        """
+        type: MeshTimeout
+        mesh: default
+        name: everyone
+        spec:
+          targetRef: {kind: Mesh}
+          to:
+            - targetRef: {kind: Mesh}
+              default:
+                connectionTimeout: 9s
+        """;
+    p.pipe(policy("MeshTimeout", "everyone", 1, everyone));
+    assertThat(dirtyCount()).isEqualTo(SERVICES * INSTANCES);
+
+    // Each idle check regenerates one part and commits it; the next check takes the next part.
+    Duration check = ProjectorHarness.WINDOW.dividedBy(MeshProjector.IDLE_CHECKS_PER_WINDOW);
+    p.wallClockPasses(ProjectorHarness.WINDOW);
+    List<Integer> dirtyAfterEachCheck = new java.util.ArrayList<>(List.of(dirtyCount()));
+    List<Integer> emittedPerCheck = new java.util.ArrayList<>(List.of(p.configs().size()));
+    while (dirtyCount() > 0 && dirtyAfterEachCheck.size() < 20) {
+      p.wallClockPasses(check);
+      dirtyAfterEachCheck.add(dirtyCount());
+      emittedPerCheck.add(p.configs().size());
+    }
+    assertThat(dirtyAfterEachCheck).containsExactly(800, 600, 400, 200, 0);
+    assertThat(emittedPerCheck)
+        .allSatisfy(n -> assertThat(n).isBetween(1, MeshProjector.IDLE_FLUSH_CHUNK));
+
+    // Leave the mesh as the other tests expect it.
+    p.pipe(
+        dev.chronomesh.events.avro.ResourceEvent.newBuilder(
+                policy("MeshTimeout", "everyone", 2, everyone))
+            .setKind(dev.chronomesh.events.avro.EventKind.DELETED)
+            .setPayload(null)
+            .build());
+    p.idle();
+    assertThat(dirtyCount()).isZero();
+  }
+
+  private int dirtyCount() {
+    int n = 0;
+    try (var all = p.<String>store(ProjectorTopology.DIRTY_STORE).all()) {
+      while (all.hasNext()) {
+        all.next();
+        n++;
+      }
+    }
+    return n;
+  }
+
   private static String timeoutOn(String service, int seconds) {
     return """
         type: MeshTimeout
