@@ -201,16 +201,16 @@ class FanOutTest {
                 connectionTimeout: 9s
         """;
     p.pipe(policy("MeshTimeout", "everyone", 1, everyone));
-    assertThat(dirtyCount()).isEqualTo(SERVICES * INSTANCES);
+    assertThat(p.dirtyCount()).isEqualTo(SERVICES * INSTANCES);
 
     // Each idle check regenerates one part and commits it; the next check takes the next part.
     Duration check = ProjectorHarness.WINDOW.dividedBy(MeshProjector.IDLE_CHECKS_PER_WINDOW);
     p.wallClockPasses(ProjectorHarness.WINDOW);
-    List<Integer> dirtyAfterEachCheck = new java.util.ArrayList<>(List.of(dirtyCount()));
+    List<Integer> dirtyAfterEachCheck = new java.util.ArrayList<>(List.of(p.dirtyCount()));
     List<Integer> emittedPerCheck = new java.util.ArrayList<>(List.of(p.configs().size()));
-    while (dirtyCount() > 0 && dirtyAfterEachCheck.size() < 20) {
+    while (p.dirtyCount() > 0 && dirtyAfterEachCheck.size() < 20) {
       p.wallClockPasses(check);
-      dirtyAfterEachCheck.add(dirtyCount());
+      dirtyAfterEachCheck.add(p.dirtyCount());
       emittedPerCheck.add(p.configs().size());
     }
     assertThat(dirtyAfterEachCheck).containsExactly(800, 600, 400, 200, 0);
@@ -225,18 +225,7 @@ class FanOutTest {
             .setPayload(null)
             .build());
     p.idle();
-    assertThat(dirtyCount()).isZero();
-  }
-
-  private int dirtyCount() {
-    int n = 0;
-    try (var all = p.<String>store(ProjectorTopology.DIRTY_STORE).all()) {
-      while (all.hasNext()) {
-        all.next();
-        n++;
-      }
-    }
-    return n;
+    assertThat(p.dirtyCount()).isZero();
   }
 
   private static String timeoutOn(String service, int seconds) {

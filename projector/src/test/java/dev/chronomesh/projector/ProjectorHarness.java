@@ -105,16 +105,22 @@ final class ProjectorHarness implements AutoCloseable {
   void idle() {
     driver.advanceWallClockTime(WINDOW);
     Duration check = WINDOW.dividedBy(MeshProjector.IDLE_CHECKS_PER_WINDOW);
-    for (int i = 0; i < 10_000 && anyDirty(); i++) {
+    for (int i = 0; i < 10_000 && dirtyCount() > 0; i++) {
       driver.advanceWallClockTime(check);
     }
   }
 
-  private boolean anyDirty() {
+  /** Entries in the dirty-proxies store: proxies waiting to be regenerated (and a catch-up key). */
+  int dirtyCount() {
     KeyValueStore<String, String> dirty = store(ProjectorTopology.DIRTY_STORE);
+    int n = 0;
     try (var it = dirty.all()) {
-      return it.hasNext();
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
     }
+    return n;
   }
 
   /** Lets wall-clock time pass (the idle flush runs if due). */
