@@ -27,6 +27,7 @@ class HarnessIT {
                 "--dataplanes-per-service", "2",
                 "--fan-out", "1",
                 "--changes", "2",
+                "--warmup-changes", "1",
                 "--writers", "1",
                 "--write-seconds", "1",
                 "--replay-events", "100",
@@ -52,6 +53,12 @@ class HarnessIT {
         assertThat(s.path("convergence_last_ack").path("count").asLong())
             .as(plane + " " + scenario)
             .isEqualTo(2);
+        assertThat(s.path("convergence_first_ack").path("count").asLong())
+            .as(plane + " " + scenario + " first ACK")
+            .isEqualTo(2);
+        assertThat(s.path("warmup_last_ack").path("count").asLong())
+            .as(plane + " " + scenario + " warm-up")
+            .isEqualTo(1);
       }
     }
     JsonNode write = run.path("writePath");
