@@ -22,6 +22,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apache.commons.io.FileUtils;
+import org.apache.commons.io.file.PathUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,19 +70,30 @@ public final class CommandApiServer implements AutoCloseable {
    * @throws IllegalStateException when a topic does not exist or Kafka cannot be reached
    */
   public static CommandApiServer start(CommandApiConfig config) {
-    Path stateDir;
     if (config.adminTokenFile() != null
         && config.adminTokenFile().toAbsolutePath().getParent() != null) {
-      stateDir = config.adminTokenFile().toAbsolutePath().getParent().resolve("decider-state");
-    } else {
-      try {
-        // A cache only: the stores are restored from their changelog topics.
-        stateDir = Files.createTempDirectory("chronomesh-decider-");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create a state directory for the decider", e);
-      }
+      return start(
+          config,
+          config.adminTokenFile().toAbsolutePath().getParent().resolve("decider-state"),
+          Clock.systemUTC());
     }
-    return start(config, stateDir, Clock.systemUTC());
+    Path stateDir;
+    try {
+      // A cache only: the stores are restored from their changelog topics.
+      stateDir = Files.createTempDirectory("chronomesh-decider-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a state directory for the decider", e);
+    }
+    CommandApiServer server;
+    try {
+      server = start(config, stateDir, Clock.systemUTC());
+    } catch (RuntimeException e) {
+      FileUtils.deleteQuietly(stateDir.toFile());
+      throw e;
+    }
+    // Deleted last on close, once the decider has released its stores.
+    server.resources.add(0, () -> PathUtils.deleteDirectory(stateDir));
+    return server;
   }
 
   /**
