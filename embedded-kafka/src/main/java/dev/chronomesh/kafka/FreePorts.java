@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.IntSupplier;
 
 /** Free loopback ports chosen at run time (tests and the embedded broker's port 0). */
 public final class FreePorts {
@@ -15,34 +16,51 @@ public final class FreePorts {
   /** How many ports handed out last are remembered, and never handed out again meanwhile. */
   private static final int REMEMBERED = 1024;
 
-  private static final int ATTEMPTS = 100;
-
-  /** The ports handed out last by this JVM, oldest first (guarded by the class). */
-  private static final Set<Integer> recent = new LinkedHashSet<>();
+  private static final Picker PICKER = new Picker(REMEMBERED, FreePorts::bindAndRelease);
 
   /**
    * A port that was free on 127.0.0.1 a moment ago, and not one of the last ports this method
    * returned: the OS may offer a just-closed port again at once, and two ports chosen one after the
    * other (a broker's listener and its controller's) must differ even before either is bound.
    */
-  public static synchronized int next() {
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      int port = bindAndRelease();
-      if (recent.add(port)) {
-        if (recent.size() > REMEMBERED) {
-          Iterator<Integer> oldest = recent.iterator();
-          oldest.next();
-          oldest.remove();
-        }
-        return port;
-      }
+  public static int next() {
+    return PICKER.next();
+  }
+
+  /** Asks {@code bind} for ports until one is not among the last {@code remembered} handed out. */
+  static final class Picker {
+    private static final int ATTEMPTS = 100;
+
+    private final int remembered;
+    private final IntSupplier bind;
+
+    /** The ports handed out last, oldest first. */
+    private final Set<Integer> recent = new LinkedHashSet<>();
+
+    Picker(int remembered, IntSupplier bind) {
+      this.remembered = remembered;
+      this.bind = bind;
     }
-    throw new IllegalStateException(
-        "no loopback port other than the last "
-            + REMEMBERED
-            + " handed out, in "
-            + ATTEMPTS
-            + " attempts");
+
+    synchronized int next() {
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        int port = bind.getAsInt();
+        if (recent.add(port)) {
+          if (recent.size() > remembered) {
+            Iterator<Integer> oldest = recent.iterator();
+            oldest.next();
+            oldest.remove();
+          }
+          return port;
+        }
+      }
+      throw new IllegalStateException(
+          "no loopback port other than the last "
+              + remembered
+              + " handed out, in "
+              + ATTEMPTS
+              + " attempts");
+    }
   }
 
   private static int bindAndRelease() {
