@@ -30,6 +30,9 @@ public final class AvroSerde<T extends SpecificRecord>
     implements Serde<T>, Serializer<T>, Deserializer<T> {
   private static final byte MAGIC = 0;
 
+  /** The magic byte and the 4-byte schema id before the Avro binary. */
+  static final int HEADER_BYTES = 5;
+
   private final SchemaRegistry registry;
   private final Schema readerSchema;
   private final boolean isKey;
@@ -83,21 +86,32 @@ public final class AvroSerde<T extends SpecificRecord>
     if (bytes == null) {
       return null;
     }
-    if (bytes.length < 5 || bytes[0] != MAGIC) {
-      throw new SerializationException(
-          "not in the Confluent wire format (magic byte 0 and a schema id): topic " + topic);
-    }
-    int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+    int id = writerSchemaId(topic, bytes);
     SpecificDatumReader<T> reader =
         readers.computeIfAbsent(
             id, i -> new SpecificDatumReader<>(registry.schemaById(i), readerSchema));
-    BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
+    BinaryDecoder decoder =
+        DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, null);
     try {
       return reader.read(null, decoder);
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
           "cannot read " + readerSchema.getFullName() + " with writer schema id " + id, e);
     }
+  }
+
+  /**
+   * The registry id of the schema {@code bytes} were written with; the Avro binary starts at offset
+   * {@value #HEADER_BYTES}.
+   *
+   * @throws SerializationException when the bytes are not in the Confluent wire format
+   */
+  static int writerSchemaId(String topic, byte[] bytes) {
+    if (bytes.length < HEADER_BYTES || bytes[0] != MAGIC) {
+      throw new SerializationException(
+          "not in the Confluent wire format (magic byte 0 and a schema id): topic " + topic);
+    }
+    return ByteBuffer.wrap(bytes, 1, 4).getInt();
   }
 
   @Override
