@@ -126,13 +126,17 @@ public class SerializationBenchmark {
         key, messages.size(), generated.edsClusters().size(), protobufBytes, wire.length);
   }
 
-  /** The record the projector writes (its own mapping): resources in order, version, a cause. */
-  private static ProxyConfig toAvro(String dataplane, GeneratedConfig config) {
+  /**
+   * The record the projector writes (its own mapping): envelope (version, flavour, EDS clusters),
+   * resources in order, a cause.
+   */
+  private ProxyConfig toAvro(String dataplane, GeneratedConfig config) {
     return ProjectorRecords.proxyConfig(
         BenchmarkMesh.MESH,
         dataplane,
         ConfigVersion.of(config.resources()),
-        config.resources(),
+        proxy,
+        config,
         List.of(
             EventRef.newBuilder()
                 .setPartition(3)

@@ -2,7 +2,7 @@ package dev.chronomesh.projector;
 
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
-import dev.chronomesh.projector.generate.GeneratedResource;
+import dev.chronomesh.projector.generate.GeneratedConfig;
 import java.util.List;
 
 /**
@@ -13,12 +13,16 @@ import java.util.List;
 public final class ProjectorRecords {
   private ProjectorRecords() {}
 
+  /**
+   * @param flavour {@code sidecar} or {@code proxyless}, what the config was generated for
+   */
   public static ProxyConfig proxyConfig(
       String mesh,
       String proxy,
       String version,
-      List<GeneratedResource> resources,
+      String flavour,
+      GeneratedConfig config,
       List<EventRef> causes) {
-    return MeshProjector.toAvro(mesh, proxy, version, resources, causes);
+    return MeshProjector.toAvro(mesh, proxy, version, flavour, config, causes);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import dev.chronomesh.events.ProxyConfigEnvelope;
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
@@ -648,7 +649,7 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
       LOG.debug("Config unchanged mesh={} proxy={} version={}", mesh, proxy, version);
       return false;
     }
-    ProxyConfig config = toAvro(mesh, proxy, version, generated.resources(), causes);
+    ProxyConfig config = toAvro(mesh, proxy, version, flavour(dp), generated, causes);
     configs.put(key, config);
     forward(ProjectorTopology.CONFIGS_SINK, key, config, causes);
     LOG.info(
@@ -745,15 +746,29 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     context().forward(new Record<String, Object>(key, value, timestamp, new RecordHeaders()), sink);
   }
 
-  /** The proxy-configs record of a generated config (package-private for the benchmarks). */
+  /**
+   * The flavour a dataplane's config was generated for, as the record's envelope names it: the
+   * value of {@link ConfigGenerator#PROXY_TYPE_LABEL} that {@link ConfigGenerator} acts on.
+   */
+  static String flavour(DataplaneResource dp) {
+    return "proxyless".equals(dp.getLabels().get(ConfigGenerator.PROXY_TYPE_LABEL))
+        ? ProxyConfigEnvelope.PROXYLESS
+        : ProxyConfigEnvelope.SIDECAR;
+  }
+
+  /**
+   * The proxy-configs record of a generated config (package-private for the benchmarks). Its
+   * envelope (version, flavour, EDS cluster names) lets a reader skip the resources.
+   */
   static ProxyConfig toAvro(
       String mesh,
       String proxy,
       String version,
-      List<GeneratedResource> generated,
+      String flavour,
+      GeneratedConfig generated,
       List<EventRef> causes) {
-    List<XdsResource> out = new ArrayList<>(generated.size());
-    for (GeneratedResource r : generated) {
+    List<XdsResource> out = new ArrayList<>(generated.resources().size());
+    for (GeneratedResource r : generated.resources()) {
       out.add(
           XdsResource.newBuilder()
               .setTypeUrl(r.typeUrl())
@@ -765,6 +780,8 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         .setMesh(mesh)
         .setProxy(proxy)
         .setVersion(version)
+        .setFlavour(flavour)
+        .setEdsClusters(List.copyOf(generated.edsClusters().keySet()))
         .setResources(out)
         .setCauses(List.copyOf(causes))
         .build();

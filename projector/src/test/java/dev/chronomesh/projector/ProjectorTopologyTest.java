@@ -17,6 +17,7 @@ import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.avro.XdsResource;
+import dev.chronomesh.projector.generate.ConfigGenerator;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,6 +101,26 @@ class ProjectorTopologyTest {
     List<KeyValue<String, ClusterEndpoints>> endpoints = p.endpoints();
     assertThat(endpoints).extracting(kv -> kv.key).containsExactly("default/backend");
     assertThat(addresses(endpoints.get(0).value)).containsExactly("10.0.0.1:8080");
+  }
+
+  @Test
+  void aConfigsEnvelopeNamesItsFlavourAndTheEndpointSetsItsClustersUse() {
+    DataplaneResource client = dataplane("default", "client-1", "10.0.0.4", inbound("client", 80));
+    client.setLabels(Map.of(ConfigGenerator.PROXY_TYPE_LABEL, "proxyless"));
+    createMeshWithTwoDataplanes();
+    p.pipe(upserted(1, client));
+    p.idle();
+
+    Map<String, ProxyConfig> latest = p.latestConfigs();
+    ProxyConfig sidecar = latest.get("default.web-1");
+    assertThat(sidecar.getFlavour()).isEqualTo("sidecar");
+    // The endpoints records its EDS clusters read are default/<each name>.
+    assertThat(sidecar.getEdsClusters()).containsExactly("backend");
+    assertThat(p.endpoints()).extracting(kv -> kv.key).contains("default/backend");
+    ProxyConfig proxyless = latest.get("default.client-1");
+    assertThat(proxyless.getFlavour()).isEqualTo("proxyless");
+    // A proxyless client gets every service of its mesh, sorted.
+    assertThat(proxyless.getEdsClusters()).containsExactly("backend", "client", "web");
   }
 
   @Test
