@@ -177,6 +177,14 @@ final class AdsCallbacks implements DiscoveryServerCallbacks {
     return d.isNegative() ? Duration.ZERO : d;
   }
 
+  /**
+   * The gateway refused {@code nodeId}'s client (see {@link ProxyEventListener#refused}): tells
+   * every listener.
+   */
+  void refused(String nodeId, String reason) {
+    tell(l -> l.refused(nodeId, reason), "refused", nodeId);
+  }
+
   private void closed(long streamId) {
     StreamState stream = streams.remove(streamId);
     if (stream != null) {

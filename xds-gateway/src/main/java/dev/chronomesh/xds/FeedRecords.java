@@ -2,6 +2,7 @@ package dev.chronomesh.xds;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.ProxyConfigEnvelope;
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
@@ -13,24 +14,25 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Decodes and checks the values of proxy-configs and endpoints records: when the feed reads them,
- * and again when a node connects and its record is loaded from the {@link NodeStore}. Thread-safe.
+ * Decodes and checks the values of proxy-configs and endpoints records. A proxy-configs record is
+ * read in one of two depths: its {@linkplain #envelope envelope}, all the feed needs of a record
+ * for a node nobody is connected for, or {@linkplain #config whole} (Avro and every resource's
+ * protobuf), once per record of a connected node and once per activation. Thread-safe.
  */
 final class FeedRecords {
   private final String configTopic;
   private final String endpointsTopic;
   private final AvroSerde<ProxyConfig> configSerde;
   private final AvroSerde<ClusterEndpoints> endpointsSerde;
+  private final ProxyConfigEnvelope.Reader envelopes;
 
   FeedRecords(SchemaRegistry registry, String configTopic, String endpointsTopic) {
     this.configTopic = Objects.requireNonNull(configTopic, "configTopic");
     this.endpointsTopic = Objects.requireNonNull(endpointsTopic, "endpointsTopic");
     this.configSerde = AvroSerde.forValues(registry, ProxyConfig.class);
     this.endpointsSerde = AvroSerde.forValues(registry, ClusterEndpoints.class);
+    this.envelopes = new ProxyConfigEnvelope.Reader(registry);
   }
-
-  /** A node's accepted config and when the newest event behind it happened (null: unknown). */
-  record Config(ProxyConfigDecoder.Accepted accepted, Instant newestCause) {}
 
   /** A cluster's endpoint set, its version and its newest cause (null: unknown). */
   record Endpoints(ClusterLoadAssignment assignment, String version, Instant newestCause) {}
@@ -50,22 +52,62 @@ final class FeedRecords {
   }
 
   /**
-   * The config in a proxy-configs record value of node {@code nodeId}.
+   * The envelope of a proxy-configs record value of node {@code nodeId}, checked ({@link
+   * ProxyConfigDecoder#envelopeViolations}); its resources are neither copied nor parsed.
    *
    * @throws Invalid when the value is not the wire format, names an unknown schema, is not Avro of
-   *     the schema, or fails {@link ProxyConfigDecoder}'s checks
+   *     the schema, or its envelope is bad
    */
-  Config config(String nodeId, byte[] value) throws Invalid {
-    ProxyConfig config;
+  ProxyConfigEnvelope envelope(String nodeId, byte[] value) throws Invalid {
+    ProxyConfigEnvelope envelope;
     try {
-      config = configSerde.deserialize(configTopic, value);
+      envelope = envelopes.read(configTopic, value);
     } catch (RuntimeException e) {
       throw new Invalid(List.of("value: undecodable: " + e));
     }
+    List<String> violations = ProxyConfigDecoder.envelopeViolations(nodeId, envelope);
+    if (!violations.isEmpty()) {
+      throw new Invalid(violations);
+    }
+    return envelope;
+  }
+
+  /**
+   * The Avro record of a proxy-configs record value, its resources not parsed yet (see {@link
+   * #config(String, ProxyConfig)}).
+   *
+   * @throws Invalid when the value is not the wire format, names an unknown schema or is not Avro
+   *     of the schema
+   */
+  ProxyConfig avro(byte[] value) throws Invalid {
+    try {
+      return configSerde.deserialize(configTopic, value);
+    } catch (RuntimeException e) {
+      throw new Invalid(List.of("value: undecodable: " + e));
+    }
+  }
+
+  /**
+   * The config in a proxy-configs record value of node {@code nodeId}, decoded whole.
+   *
+   * @throws Invalid when the value cannot be read ({@link #avro}) or fails {@link
+   *     ProxyConfigDecoder}'s checks
+   */
+  NodeConfig config(String nodeId, byte[] value) throws Invalid {
+    return config(nodeId, avro(value));
+  }
+
+  /**
+   * The config of node {@code nodeId} in a record read by {@link #avro}: every resource parsed and
+   * versioned.
+   *
+   * @throws Invalid when the record fails {@link ProxyConfigDecoder}'s checks
+   */
+  static NodeConfig config(String nodeId, ProxyConfig config) throws Invalid {
     return switch (ProxyConfigDecoder.decode(nodeId, config)) {
       case ProxyConfigDecoder.Rejected rejected -> throw new Invalid(rejected.violations());
       case ProxyConfigDecoder.Accepted accepted ->
-          new Config(accepted, newestCause(config.getCauses()));
+          NodeConfig.of(accepted, newestCause(config.getCauses()));
     };
   }
 

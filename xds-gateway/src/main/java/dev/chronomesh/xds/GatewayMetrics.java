@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gateway's Prometheus metrics, fed by ADS stream events: event → ACK convergence per xDS type
- * ({@code chronomesh_xds_convergence_seconds}), ACKs and NACKs per type, open streams per mode, and
- * the JVM and process. Thread-safe; never throws from a listener method.
+ * ({@code chronomesh_xds_convergence_seconds}), ACKs and NACKs per type, refused clients, open
+ * streams per mode, and the JVM and process. Thread-safe; never throws from a listener method.
  */
 final class GatewayMetrics implements ProxyEventListener, AutoCloseable {
   /** Micrometer name; the Prometheus registry renders it as {@code <name>_seconds_*}. */
@@ -125,6 +125,14 @@ final class GatewayMetrics implements ProxyEventListener, AutoCloseable {
     Counter.builder("chronomesh.xds.nacks")
         .description("Config versions proxies rejected")
         .tag("type", shortType(typeUrl))
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void refused(String nodeId, String reason) {
+    Counter.builder("chronomesh.xds.refusals")
+        .description("Proxy clients refused because they cannot use their node's config")
         .register(registry)
         .increment();
   }

@@ -4,6 +4,7 @@ import com.google.common.hash.Hashing;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.chronomesh.events.ProxyConfigEnvelope;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.XdsResource;
 import io.envoyproxy.controlplane.cache.Resources;
@@ -15,22 +16,26 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Turns one proxy-configs record into the resources of a java-control-plane snapshot, checking it
  * on the way. Pure: no I/O, no config logic; the resources are relayed exactly as the projector
  * wrote them.
  *
- * <p>A record is rejected as a whole (every problem named with its path) when its key does not
- * match its mesh and proxy, its version is blank, or a resource cannot be parsed, has a name other
- * than the one its message carries, or appears twice. A resource of a type this gateway does not
- * know is skipped with a warning, so a newer projector does not stop an older gateway.
+ * <p>A record is rejected as a whole (every problem named with its path) when its envelope is bad
+ * ({@link #envelopeViolations}), a resource cannot be parsed, has a name other than the one its
+ * message carries, or appears twice, or the envelope's EDS cluster names are not those of its
+ * clusters. A resource of a type this gateway does not know is skipped with a warning, so a newer
+ * projector does not stop an older gateway.
  */
 final class ProxyConfigDecoder {
   private ProxyConfigDecoder() {}
@@ -41,6 +46,10 @@ final class ProxyConfigDecoder {
   /**
    * A record that becomes the node's snapshot.
    *
+   * @param flavour what the config was generated for ({@link ProxyConfigEnvelope#SIDECAR} or {@link
+   *     ProxyConfigEnvelope#PROXYLESS}); null when the record does not say
+   * @param edsClusters the names under which its EDS clusters ask for endpoints, sorted: the
+   *     envelope's, or for a record without one, those its clusters name
    * @param resourceVersions {@code <typeUrl>\n<name>} → a digest of the resource's bytes as the
    *     projector serialized them (deterministically): its version for delta xDS, computed without
    *     re-serializing or hashing the parsed message
@@ -50,6 +59,8 @@ final class ProxyConfigDecoder {
       String nodeId,
       String mesh,
       String version,
+      String flavour,
+      SortedSet<String> edsClusters,
       List<Cluster> clusters,
       List<ClusterLoadAssignment> endpoints,
       List<Listener> listeners,
@@ -62,6 +73,7 @@ final class ProxyConfigDecoder {
       Objects.requireNonNull(nodeId, "nodeId");
       Objects.requireNonNull(mesh, "mesh");
       Objects.requireNonNull(version, "version");
+      edsClusters = Collections.unmodifiableSortedSet(new TreeSet<>(edsClusters));
       clusters = List.copyOf(clusters);
       endpoints = List.copyOf(endpoints);
       listeners = List.copyOf(listeners);
@@ -95,17 +107,18 @@ final class ProxyConfigDecoder {
     return dot > 0 && dot < key.length() - 1 && key.strip().equals(key);
   }
 
-  static Decoded decode(String key, ProxyConfig config) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(config, "config");
+  /**
+   * What is wrong with a record's envelope, read without its resources: its key must be its {@code
+   * <mesh>.<proxy>}, its version must not be blank. Empty when nothing is.
+   */
+  static List<String> envelopeViolations(String key, ProxyConfigEnvelope envelope) {
     List<String> violations = new ArrayList<>();
-    List<String> warnings = new ArrayList<>();
-    String mesh = config.getMesh();
-    String proxy = config.getProxy();
-    if (mesh == null || mesh.isBlank()) {
+    String mesh = envelope.mesh();
+    String proxy = envelope.proxy();
+    if (mesh.isBlank()) {
       violations.add("mesh: must not be blank");
     }
-    if (proxy == null || proxy.isBlank()) {
+    if (proxy.isBlank()) {
       violations.add("proxy: must not be blank");
     }
     String expectedKey = mesh + "." + proxy;
@@ -113,10 +126,20 @@ final class ProxyConfigDecoder {
       violations.add(
           "key: '" + key + "' does not match mesh.proxy of the value '" + expectedKey + "'");
     }
-    String version = config.getVersion();
-    if (version == null || version.isBlank()) {
+    if (envelope.version().isBlank()) {
       violations.add("version: must not be blank");
     }
+    return violations;
+  }
+
+  static Decoded decode(String key, ProxyConfig config) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(config, "config");
+    ProxyConfigEnvelope envelope = ProxyConfigEnvelope.of(config);
+    List<String> violations = new ArrayList<>(envelopeViolations(key, envelope));
+    List<String> warnings = new ArrayList<>();
+    String mesh = envelope.mesh();
+    String version = envelope.version();
 
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
@@ -156,11 +179,46 @@ final class ProxyConfigDecoder {
       }
       versions.put(resourceKey(typeUrl, name), resourceVersion(bytes));
     }
+    SortedSet<String> edsClusters = edsClusters(clusters);
+    if (envelope.edsClusters() != null
+        && !new TreeSet<>(envelope.edsClusters()).equals(edsClusters)) {
+      violations.add(
+          "edsClusters: "
+              + envelope.edsClusters()
+              + " are not the EDS clusters of the resources "
+              + edsClusters);
+    }
     if (!violations.isEmpty()) {
       return new Rejected(violations);
     }
     return new Accepted(
-        key, mesh, version, clusters, endpoints, listeners, routes, secrets, versions, warnings);
+        key,
+        mesh,
+        version,
+        envelope.flavour(),
+        edsClusters,
+        clusters,
+        endpoints,
+        listeners,
+        routes,
+        secrets,
+        versions,
+        warnings);
+  }
+
+  /**
+   * The names under which EDS clusters ask for endpoints (their {@code service_name}, else their
+   * name): the cluster part of the endpoints records' keys. Sorted.
+   */
+  static SortedSet<String> edsClusters(List<Cluster> clusters) {
+    SortedSet<String> out = new TreeSet<>();
+    for (Cluster c : clusters) {
+      if (c.getType() == Cluster.DiscoveryType.EDS) {
+        String service = c.getEdsClusterConfig().getServiceName();
+        out.add(service.isEmpty() ? c.getName() : service);
+      }
+    }
+    return out;
   }
 
   private static <M extends Message> void parse(

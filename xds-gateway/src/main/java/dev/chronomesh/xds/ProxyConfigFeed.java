@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.events.ProxyConfigEnvelope;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Reads the whole proxy-configs topic from the beginning, without a consumer group, and keeps the
  * node snapshots in step with it: a record replaces its node's snapshot, a tombstone removes it. A
  * record that cannot be read or fails validation is logged with its position and skipped; it never
- * stops the feed.
+ * stops the feed. Of a record for a node nobody is connected for, only the envelope is read and
+ * checked here; its resources are checked when a proxy of the node connects.
  *
  * <p>Ready once every partition has been read up to the end offset (the last stable offset, since
  * the projector writes transactionally and the feed reads committed records only) seen when the
@@ -104,13 +106,18 @@ final class ProxyConfigFeed implements AutoCloseable {
         }
         return;
       }
-      FeedRecords.Config config = records.config(key, record.value());
-      for (String warning : config.accepted().warnings()) {
-        LOG.warn("Proxy config node={} {}: {}", key, where, warning);
+      // The envelope is all a node nobody is connected for needs: its resources are decoded once,
+      // when a proxy of it connects. A connected node's record is decoded here, off the lock.
+      ProxyConfigEnvelope envelope = records.envelope(key, record.value());
+      NodeConfig decoded = null;
+      if (snapshots.isActive(key)) {
+        decoded = records.config(key, record.value());
+        for (String warning : decoded.warnings()) {
+          LOG.warn("Proxy config node={} {}: {}", key, where, warning);
+        }
       }
-      snapshots.put(config, record.value());
-      LOG.debug(
-          "Updated proxy config node={} version={} {}", key, config.accepted().version(), where);
+      snapshots.put(key, record.value(), decoded);
+      LOG.debug("Updated proxy config node={} version={} {}", key, envelope.version(), where);
     } catch (FeedRecords.Invalid e) {
       LOG.warn("Skipped invalid proxy config {} violations={}", where, e.problems());
     } catch (RuntimeException e) {

@@ -26,4 +26,12 @@ public interface ProxyEventListener {
 
   /** The proxy rejected {@code version} of {@code typeUrl} with {@code error}. */
   default void nacked(String nodeId, String typeUrl, String version, String error) {}
+
+  /**
+   * The gateway refused {@code nodeId}'s client: it cannot use the node's config (a proxyless gRPC
+   * client for an Envoy sidecar's config, or the reverse); {@code reason} says what to change. A
+   * stream refused when it opened is told neither connected nor disconnected; streams refused when
+   * the config arrived while they waited were told connected, and are told disconnected next.
+   */
+  default void refused(String nodeId, String reason) {}
 }

@@ -45,6 +45,9 @@ final class ProxyStatusPublisher implements ProxyEventListener, AutoCloseable {
   static final String ACK = "ACK";
   static final String NACK = "NACK";
 
+  /** The gateway refused the proxy's client: it cannot use the config (error says why). */
+  static final String REFUSED = "REFUSED";
+
   private final String topic;
   private final Supplier<String> gateway;
   private final Clock clock;
@@ -146,6 +149,11 @@ final class ProxyStatusPublisher implements ProxyEventListener, AutoCloseable {
     publish(nodeId, NACK, typeUrl, version, error, null, null, protocols.get(nodeId));
   }
 
+  @Override
+  public void refused(String nodeId, String reason) {
+    publish(nodeId, REFUSED, null, null, reason, null, null, null);
+  }
+
   private void publish(
       String nodeId,
       String kind,
@@ -183,12 +191,13 @@ final class ProxyStatusPublisher implements ProxyEventListener, AutoCloseable {
 
   /**
    * The record key: one per node and fact, so that compaction keeps the last stream event, the last
-   * ACK of each type and the last NACK of a proxy, not only its very last event.
+   * ACK of each type, the last NACK and the last refusal of a proxy, not only its very last event.
    */
   static String key(String nodeId, ProxyStatusEvent event) {
     return switch (event.getKind()) {
-      case "ACK" -> nodeId + "/ack/" + event.getTypeUrl();
-      case "NACK" -> nodeId + "/nack";
+      case ACK -> nodeId + "/ack/" + event.getTypeUrl();
+      case NACK -> nodeId + "/nack";
+      case REFUSED -> nodeId + "/refused";
       default -> nodeId + "/stream";
     };
   }

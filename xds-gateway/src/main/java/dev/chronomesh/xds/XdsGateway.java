@@ -134,8 +134,6 @@ public final class XdsGateway implements AutoCloseable {
 
     AdsCallbacks callbacks =
         new AdsCallbacks(snapshots::causedAt, snapshots::currentVersion, Clock.systemUTC());
-    // First: a connecting node's snapshot is loaded before its stream's first watch is created.
-    callbacks.addListener(snapshots);
     allListeners.forEach(callbacks::addListener);
     V3DiscoveryServer discovery =
         new V3DiscoveryServer(
@@ -152,7 +150,11 @@ public final class XdsGateway implements AutoCloseable {
           }
         };
     MeshKeysFeed meshKeys = null;
-    List<ServerInterceptor> adsInterceptors = List.of();
+    // First in the list, so innermost: a connecting node's snapshot is loaded (or its stream
+    // refused) before java-control-plane handles the stream's first request.
+    NodeStreams nodeStreams = new NodeStreams(snapshots, callbacks::refused);
+    snapshots.refuseWith(nodeStreams::refuse);
+    List<ServerInterceptor> adsInterceptors = List.of(nodeStreams);
     if (config.options().requireDataplaneTokens()) {
       feedsNotReady.incrementAndGet();
       meshKeys =
@@ -162,7 +164,8 @@ public final class XdsGateway implements AutoCloseable {
               config.registry(),
               feedReady,
               () -> setHealth(health, adsService, ServingStatus.NOT_SERVING));
-      adsInterceptors = List.of(new DataplaneTokenInterceptor(meshKeys.keys(), Clock.systemUTC()));
+      adsInterceptors =
+          List.of(nodeStreams, new DataplaneTokenInterceptor(meshKeys.keys(), Clock.systemUTC()));
     }
     if (config.options().admissionPerSecond() > 0) {
       // Last in the list, so it runs first: a refused stream costs no token check.

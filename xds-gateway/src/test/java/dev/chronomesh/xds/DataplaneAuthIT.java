@@ -26,7 +26,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -37,7 +36,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.grpc.xds.XdsNameResolverProvider;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -233,27 +231,14 @@ class DataplaneAuthIT {
 
   /** A grpc-xds channel whose bootstrap sends the token file's token on the ADS stream. */
   private static ManagedChannel xdsChannel(int gatewayPort, String nodeId, Path tokenFile) {
-    Map<String, Object> bootstrap =
+    return GrpcXdsChannels.toService(
+        gatewayPort,
+        nodeId,
         Map.of(
-            "xds_servers",
-            List.of(
-                Map.of(
-                    "server_uri", "127.0.0.1:" + gatewayPort,
-                    "channel_creds",
-                        List.of(
-                            Map.of(
-                                "type",
-                                TokenFileXdsCredentialsProvider.NAME,
-                                "config",
-                                Map.of("token_file", tokenFile.toString()))),
-                    "server_features", List.of("xds_v3"))),
-            "node",
-            Map.of("id", nodeId));
-    NameResolverRegistry resolvers = new NameResolverRegistry();
-    resolvers.register(XdsNameResolverProvider.createForTest("xds", bootstrap));
-    return Grpc.newChannelBuilder(
-            "xds:///" + ProxylessConfigs.SERVICE, InsecureChannelCredentials.create(), resolvers)
-        .build();
+            "type",
+            TokenFileXdsCredentialsProvider.NAME,
+            "config",
+            Map.of("token_file", tokenFile.toString())));
   }
 
   /** One SotW ADS stream with an authorization header; what it receives goes to a queue. */

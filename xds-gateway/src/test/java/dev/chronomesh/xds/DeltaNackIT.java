@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Status;
-import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ProxyStatusEvent;
@@ -27,11 +26,9 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +59,6 @@ class DeltaNackIT {
   /** How long after the NACK the gateway must stay silent towards the NACKing node. */
   private static final Duration QUIET = Duration.ofSeconds(2);
 
-  private static final AtomicInteger PREFIXES = new AtomicInteger();
   private static final InMemorySchemaRegistry REGISTRY = new InMemorySchemaRegistry();
 
   private static EmbeddedKafka kafka;
@@ -233,20 +229,11 @@ class DeltaNackIT {
   }
 
   private static Topics newTopics() {
-    Topics topics = new Topics("deltanack" + PREFIXES.incrementAndGet() + ".");
-    TopicSetup.ensureTopics(
-        Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 2, (short) 1);
-    return topics;
+    return TestGateways.newTopics(kafka, "deltanack");
   }
 
   private static XdsGateway startGateway(Topics topics) {
-    return XdsGateway.start(
-        new XdsGatewayConfig(
-            "127.0.0.1",
-            0,
-            Map.of("bootstrap.servers", kafka.bootstrapServers()),
-            topics,
-            REGISTRY));
+    return TestGateways.start(kafka, topics, REGISTRY);
   }
 
   private static ManagedChannel plainChannel(int port) {

@@ -75,6 +75,16 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void countsRefusedClients() {
+    try (GatewayMetrics metrics = new GatewayMetrics()) {
+      metrics.refused("default.web-1", "add the label");
+      metrics.refused("default.web-2", "add the label");
+
+      assertThat(metrics.scrape()).contains("chronomesh_xds_refusals_total 2.0");
+    }
+  }
+
+  @Test
   void gaugesOpenStreamsByModeIgnoringUnknownDisconnects() {
     try (GatewayMetrics metrics = new GatewayMetrics()) {
       metrics.connected("default.web-1", 1, false);

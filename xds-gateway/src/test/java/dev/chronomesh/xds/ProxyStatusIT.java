@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.rpc.Status;
-import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
@@ -24,12 +23,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +39,6 @@ class ProxyStatusIT {
   private static final String NODE = "default.web-1";
   private static final String CDS = Resources.V3.CLUSTER_TYPE_URL;
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final AtomicInteger PREFIXES = new AtomicInteger();
   private static final InMemorySchemaRegistry REGISTRY = new InMemorySchemaRegistry();
 
   private static EmbeddedKafka kafka;
@@ -254,20 +250,11 @@ class ProxyStatusIT {
   }
 
   private static Topics newTopics() {
-    Topics topics = new Topics("status" + PREFIXES.incrementAndGet() + ".");
-    TopicSetup.ensureTopics(
-        Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 2, (short) 1);
-    return topics;
+    return TestGateways.newTopics(kafka, "status");
   }
 
   private static XdsGateway startGateway(Topics topics) {
-    return XdsGateway.start(
-        new XdsGatewayConfig(
-            "127.0.0.1",
-            0,
-            Map.of("bootstrap.servers", kafka.bootstrapServers()),
-            topics,
-            REGISTRY));
+    return TestGateways.start(kafka, topics, REGISTRY);
   }
 
   private static ManagedChannel plainChannel(int port) {

@@ -18,6 +18,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
@@ -43,7 +44,7 @@ class ProxyStatusNackGuardIT {
   @Test
   void withoutTheGuardANackedVersionIsSentInALoop() throws Exception {
     try (NodeSnapshots snapshots = snapshots();
-        Ads ads = Ads.start(callbacks(snapshots), snapshots.cache())) {
+        Ads ads = Ads.start(snapshots, callbacks(snapshots), snapshots.cache())) {
       put(snapshots, config(7));
       DiscoveryResponse a = ads.first();
       // Each NACK of A is answered with A again at once; NACK three times, expect three more.
@@ -67,7 +68,8 @@ class ProxyStatusNackGuardIT {
     try (NodeSnapshots snapshots = snapshots()) {
       AdsCallbacks callbacks = callbacks(snapshots);
       put(snapshots, config(7));
-      try (Ads ads = Ads.start(callbacks, new ProxyStatusNackGuard(snapshots.cache(), callbacks))) {
+      try (Ads ads =
+          Ads.start(snapshots, callbacks, new ProxyStatusNackGuard(snapshots.cache(), callbacks))) {
         DiscoveryResponse a = ads.first();
         ads.nack(a, "");
         // Bounded wait: without the guard A comes back within milliseconds (see above).
@@ -90,12 +92,9 @@ class ProxyStatusNackGuardIT {
     return new NodeSnapshots(NodeStore.open(cacheDir), records);
   }
 
-  /** The gateway's callbacks, with the snapshots activating a node when its stream opens. */
+  /** The gateway's callbacks. */
   private static AdsCallbacks callbacks(NodeSnapshots snapshots) {
-    AdsCallbacks callbacks =
-        new AdsCallbacks(snapshots::causedAt, snapshots::currentVersion, Clock.systemUTC());
-    callbacks.addListener(snapshots);
-    return callbacks;
+    return new AdsCallbacks(snapshots::causedAt, snapshots::currentVersion, Clock.systemUTC());
   }
 
   private static ProxyConfig config(int timeoutSeconds) {
@@ -116,7 +115,7 @@ class ProxyStatusNackGuardIT {
   private void put(NodeSnapshots snapshots, ProxyConfig config) throws FeedRecords.Invalid {
     byte[] record =
         AvroSerde.forValues(registry, ProxyConfig.class).serialize("proxy-configs", config);
-    snapshots.put(records.config(NODE, record), record);
+    snapshots.put(NODE, record, null);
   }
 
   /** A loopback ADS server and one raw state-of-the-world stream to it. */
@@ -152,12 +151,17 @@ class ProxyStatusNackGuardIT {
                   });
     }
 
-    static Ads start(AdsCallbacks callbacks, ConfigWatcher watcher) throws Exception {
+    /** The gateway's ADS service: the snapshots activate a node when its stream opens. */
+    static Ads start(NodeSnapshots snapshots, AdsCallbacks callbacks, ConfigWatcher watcher)
+        throws Exception {
       V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(callbacks), watcher);
       Server server =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
-              .addService(discovery.getAggregatedDiscoveryServiceImpl())
+              .addService(
+                  ServerInterceptors.intercept(
+                      discovery.getAggregatedDiscoveryServiceImpl(),
+                      new NodeStreams(snapshots, callbacks::refused)))
               .build()
               .start();
       return new Ads(server);

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chronomesh.events.AvroSerde;
-import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
@@ -24,26 +23,14 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.NameResolverRegistry;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
-import io.grpc.xds.XdsNameResolverProvider;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +38,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -68,7 +54,6 @@ import org.junit.jupiter.api.Test;
 class XdsGatewayIT {
   private static final String NODE = "default.web-1";
   private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(30);
-  private static final AtomicInteger PREFIXES = new AtomicInteger();
 
   private static EmbeddedKafka kafka;
   private static final InMemorySchemaRegistry REGISTRY = new InMemorySchemaRegistry();
@@ -88,8 +73,8 @@ class XdsGatewayIT {
   @Test
   void grpcXdsClientFollowsConfigChangesAndRemoval() throws Exception {
     Topics topics = newTopics();
-    try (Backend first = Backend.start();
-        Backend second = Backend.start();
+    try (HealthBackend first = HealthBackend.start();
+        HealthBackend second = HealthBackend.start();
         XdsGateway gateway = startGateway(topics);
         ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics)) {
       await().atMost(WAIT).until(gateway::isReady);
@@ -153,7 +138,7 @@ class XdsGatewayIT {
   @Test
   void aClientAskingForAListenerBeforeItsNodeHasItGetsItWhenItComes() throws Exception {
     Topics topics = newTopics();
-    try (Backend backend = Backend.start();
+    try (HealthBackend backend = HealthBackend.start();
         XdsGateway gateway = startGateway(topics);
         ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics)) {
       await().atMost(WAIT).until(gateway::isReady);
@@ -404,13 +389,8 @@ class XdsGatewayIT {
       raw.send(new ProducerRecord<>(topic, bytes("default.other"), serde.serialize(topic, web1)))
           .get();
       // A resource that is not a serialized RouteConfiguration.
-      raw.send(
-              new ProducerRecord<>(
-                  topic,
-                  bytes(NODE),
-                  serde.serialize(
-                      topic, ProxylessConfigs.proxyConfig("default", "web-1", badBytes))))
-          .get();
+      ProxyConfig broken = ProxylessConfigs.proxyConfig("default", "web-1", badBytes);
+      raw.send(new ProducerRecord<>(topic, bytes(NODE), serde.serialize(topic, broken))).get();
       // A key that is no node id.
       raw.send(new ProducerRecord<>(topic, bytes("no-dot"), serde.serialize(topic, web1))).get();
       producer.send("default.web-2", ProxylessConfigs.proxyConfig("default", "web-2", 10002));
@@ -420,8 +400,10 @@ class XdsGatewayIT {
         assertThat(gateway.snapshots().storedVersion("default.web-2")).isNotNull();
         assertThat(gateway.snapshots().storedVersion("default.bad")).isNull();
         assertThat(gateway.snapshots().storedVersion("default.other")).isNull();
-        assertThat(gateway.snapshots().storedVersion(NODE)).isNull();
         assertThat(gateway.snapshots().storedVersion("no-dot")).isNull();
+        // Nobody is connected for web-1: only the envelope of its record is read, and it is fine.
+        // Its resources are checked when a proxy of it connects (below).
+        assertThat(gateway.snapshots().storedVersion(NODE)).isEqualTo(broken.getVersion());
 
         // Garbage arriving while serving is skipped too; later records still apply.
         raw.send(new ProducerRecord<>(topic, bytes("default.web-3"), new byte[] {0, 0, 0, 0, 9}))
@@ -459,6 +441,18 @@ class XdsGatewayIT {
               ((DiscoveryResponse) response).getResources(0).unpack(ClusterLoadAssignment.class);
           assertThat(cla).isEqualTo(ProxylessConfigs.endpoints(10003));
           requests.onCompleted();
+
+          // web-1's record does not decode: its proxy is served nothing (as if it had no config)
+          // until a record that decodes comes.
+          StreamObserver<DiscoveryRequest> web1Stream =
+              AggregatedDiscoveryServiceGrpc.newStub(channel)
+                  .streamAggregatedResources(collectInto(new LinkedBlockingQueue<>()));
+          web1Stream.onNext(edsRequest(Node.newBuilder().setId(NODE).build()));
+          await().atMost(WAIT).until(() -> gateway.snapshots().isActive(NODE));
+          assertThat(gateway.snapshots().get(NODE)).isNull();
+          producer.send(NODE, ProxylessConfigs.proxyConfig("default", "web-1", 10001));
+          await().atMost(WAIT).until(() -> gateway.snapshots().get(NODE) != null);
+          web1Stream.onCompleted();
         } finally {
           channel.shutdownNow();
           channel.awaitTermination(10, TimeUnit.SECONDS);
@@ -470,8 +464,8 @@ class XdsGatewayIT {
   @Test
   void sharedEndpointSetsReachTheProxiesWhoseClustersUseThem() throws Exception {
     Topics topics = newTopics();
-    try (Backend first = Backend.start();
-        Backend second = Backend.start();
+    try (HealthBackend first = HealthBackend.start();
+        HealthBackend second = HealthBackend.start();
         XdsGateway gateway = startGateway(topics);
         ConfigProducer producer = new ConfigProducer(kafka, REGISTRY, topics);
         EndpointsProducer endpoints = new EndpointsProducer(topics)) {
@@ -525,40 +519,15 @@ class XdsGatewayIT {
   // ---- helpers ----
 
   private static Topics newTopics() {
-    Topics topics = new Topics("it" + PREFIXES.incrementAndGet() + ".");
-    TopicSetup.ensureTopics(
-        Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 2, (short) 1);
-    return topics;
+    return TestGateways.newTopics(kafka, "it");
   }
 
   private static XdsGateway startGateway(Topics topics) {
-    return XdsGateway.start(
-        new XdsGatewayConfig(
-            "127.0.0.1",
-            0,
-            Map.of("bootstrap.servers", kafka.bootstrapServers()),
-            topics,
-            REGISTRY));
+    return TestGateways.start(kafka, topics, REGISTRY);
   }
 
   private static ManagedChannel xdsChannel(int gatewayPort, String nodeId) {
-    Map<String, Object> bootstrap =
-        Map.of(
-            "xds_servers",
-            List.of(
-                Map.of(
-                    "server_uri", "127.0.0.1:" + gatewayPort,
-                    "channel_creds", List.of(Map.of("type", "insecure")),
-                    "server_features", List.of("xds_v3"))),
-            "node",
-            Map.of("id", nodeId));
-    // A registry of its own, so that this channel's xds resolver uses this bootstrap (the JVM
-    // has none, and each test has its own gateway).
-    NameResolverRegistry resolvers = new NameResolverRegistry();
-    resolvers.register(XdsNameResolverProvider.createForTest("xds", bootstrap));
-    return Grpc.newChannelBuilder(
-            "xds:///" + ProxylessConfigs.SERVICE, InsecureChannelCredentials.create(), resolvers)
-        .build();
+    return GrpcXdsChannels.toService(gatewayPort, nodeId);
   }
 
   private static ManagedChannel plainChannel(int port) {
@@ -686,57 +655,6 @@ class XdsGatewayIT {
     @Override
     public void close() {
       producer.close();
-    }
-  }
-
-  /** A plain gRPC server (the health service) that counts the calls it receives. */
-  private static final class Backend implements AutoCloseable {
-    private final Server server;
-    private final AtomicInteger calls;
-
-    private Backend(Server server, AtomicInteger calls) {
-      this.server = server;
-      this.calls = calls;
-    }
-
-    static Backend start() throws IOException {
-      AtomicInteger calls = new AtomicInteger();
-      ServerInterceptor counting =
-          new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                ServerCall<Q, R> call, io.grpc.Metadata headers, ServerCallHandler<Q, R> next) {
-              calls.incrementAndGet();
-              return next.startCall(call, headers);
-            }
-          };
-      Server server =
-          NettyServerBuilder.forAddress(
-                  new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
-              .addService(
-                  ServerInterceptors.intercept(
-                      new HealthStatusManager().getHealthService(), counting))
-              .build()
-              .start();
-      return new Backend(server, calls);
-    }
-
-    int port() {
-      return server.getPort();
-    }
-
-    int calls() {
-      return calls.get();
-    }
-
-    @Override
-    public void close() {
-      server.shutdownNow();
-      try {
-        server.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }
