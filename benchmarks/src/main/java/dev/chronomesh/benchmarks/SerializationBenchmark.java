@@ -81,6 +81,7 @@ public class SerializationBenchmark {
   private List<Message> messages;
   private ProxyConfig record;
   private byte[] wire;
+  private GatewayDecoding decoding;
 
   /**
    * Generates the config, builds its record and its wire bytes, and checks that the bytes read back
@@ -110,13 +111,15 @@ public class SerializationBenchmark {
     }
     topic = Topics.defaults().proxyConfigs();
     key = BenchmarkMesh.MESH + "." + dataplane;
-    serde = AvroSerde.forValues(new InMemorySchemaRegistry(), ProxyConfig.class);
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    serde = AvroSerde.forValues(registry, ProxyConfig.class);
     record = toAvro(dataplane, generated);
     wire = serde.serialize(topic, record);
     if (!serde.deserialize(topic, wire).equals(record)) {
       throw new IllegalStateException("the record does not read back equal");
     }
-    int decoded = GatewayDecoding.messages(GatewayDecoding.decode(key, record));
+    decoding = new GatewayDecoding(registry, Topics.defaults());
+    int decoded = decoding.decode(key, wire).messages();
     if (decoded != messages.size()) {
       throw new IllegalStateException(
           "the gateway decoded " + decoded + " of " + messages.size() + " resources");
@@ -183,9 +186,21 @@ public class SerializationBenchmark {
     return GatewayDecoding.decode(key, record);
   }
 
-  /** The gateway's whole per-record work: wire bytes → record → Envoy messages. */
+  /**
+   * The gateway's work for a connected node's record or an activation: wire bytes → record → Envoy
+   * messages.
+   */
   @Benchmark
   public Object gatewayRead() {
-    return GatewayDecoding.decode(key, serde.deserialize(topic, wire));
+    return decoding.decode(key, wire);
+  }
+
+  /**
+   * The gateway's work for the record of a node nobody is connected for: wire bytes → the
+   * envelope's version, the resources skipped.
+   */
+  @Benchmark
+  public String gatewayEnvelope() {
+    return decoding.envelopeVersion(key, wire);
   }
 }
