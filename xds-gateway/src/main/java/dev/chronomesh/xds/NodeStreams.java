@@ -10,9 +10,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +58,11 @@ final class NodeStreams implements ServerInterceptor {
   private final Gate gate;
   private final Refused refused;
 
-  /** Node id → its open streams (from their first request naming it until they end). */
-  private final Map<String, Set<NodeStream<?, ?>>> byNode = new ConcurrentHashMap<>();
+  /**
+   * Node id → its open streams (from their first request naming it until they end); immutable
+   * lists, replaced on change: a node has one stream but for a moment.
+   */
+  private final Map<String, List<NodeStream<?, ?>>> byNode = new ConcurrentHashMap<>();
 
   NodeStreams(Gate gate, Refused refused) {
     this.gate = Objects.requireNonNull(gate, "gate");
@@ -77,14 +81,14 @@ final class NodeStreams implements ServerInterceptor {
    * FAILED_PRECONDITION and {@code reason}. Returns how many there were.
    */
   int refuse(String nodeId, String reason) {
-    Set<NodeStream<?, ?>> streams = byNode.get(nodeId);
-    if (streams == null || streams.isEmpty()) {
+    List<NodeStream<?, ?>> streams = byNode.get(nodeId);
+    if (streams == null) {
       return 0;
     }
     LOG.warn("Refusing the streams of node={}: {}", nodeId, reason);
     refused.refused(nodeId, reason);
     int closed = 0;
-    for (NodeStream<?, ?> stream : Set.copyOf(streams)) {
+    for (NodeStream<?, ?> stream : streams) {
       if (stream.refuse(Status.FAILED_PRECONDITION.withDescription(reason))) {
         closed++;
       }
@@ -94,8 +98,22 @@ final class NodeStreams implements ServerInterceptor {
 
   /** How many open streams of the node there are. */
   int open(String nodeId) {
-    Set<NodeStream<?, ?>> streams = byNode.get(nodeId);
+    List<NodeStream<?, ?>> streams = byNode.get(nodeId);
     return streams == null ? 0 : streams.size();
+  }
+
+  private static List<NodeStream<?, ?>> concat(List<NodeStream<?, ?>> a, List<NodeStream<?, ?>> b) {
+    List<NodeStream<?, ?>> both = new ArrayList<>(a);
+    both.addAll(b);
+    return List.copyOf(both);
+  }
+
+  /** The list without {@code stream}; null (no entry) when nothing is left. */
+  private static List<NodeStream<?, ?>> without(
+      List<NodeStream<?, ?>> streams, NodeStream<?, ?> stream) {
+    List<NodeStream<?, ?>> rest = new ArrayList<>(streams);
+    rest.remove(stream);
+    return rest.isEmpty() ? null : List.copyOf(rest);
   }
 
   private static Node node(Object request) {
@@ -203,7 +221,7 @@ final class NodeStreams implements ServerInterceptor {
         return false;
       }
       nodeId = id;
-      byNode.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(this);
+      byNode.merge(id, List.of(this), NodeStreams::concat);
       return true;
     }
 
@@ -223,12 +241,7 @@ final class NodeStreams implements ServerInterceptor {
         }
       }
       if (opened != null) {
-        byNode.computeIfPresent(
-            opened,
-            (k, streams) -> {
-              streams.remove(this);
-              return streams.isEmpty() ? null : streams;
-            });
+        byNode.computeIfPresent(opened, (k, streams) -> without(streams, this));
         gate.closed(opened);
       }
     }

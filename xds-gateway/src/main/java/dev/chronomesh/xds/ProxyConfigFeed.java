@@ -1,6 +1,5 @@
 package dev.chronomesh.xds;
 
-import dev.chronomesh.events.ProxyConfigEnvelope;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -106,18 +105,21 @@ final class ProxyConfigFeed implements AutoCloseable {
         }
         return;
       }
-      // The envelope is all a node nobody is connected for needs: its resources are decoded once,
-      // when a proxy of it connects. A connected node's record is decoded here, off the lock.
-      ProxyConfigEnvelope envelope = records.envelope(key, record.value());
+      // A connected node's record is decoded whole here, off the lock; of any other record only
+      // the envelope is read: its resources are decoded once, when a proxy of the node connects.
       NodeConfig decoded = null;
+      String version;
       if (snapshots.isActive(key)) {
         decoded = records.config(key, record.value());
+        version = decoded.version();
         for (String warning : decoded.warnings()) {
           LOG.warn("Proxy config node={} {}: {}", key, where, warning);
         }
+      } else {
+        version = records.envelope(key, record.value()).version();
       }
       snapshots.put(key, record.value(), decoded);
-      LOG.debug("Updated proxy config node={} version={} {}", key, envelope.version(), where);
+      LOG.debug("Updated proxy config node={} version={} {}", key, version, where);
     } catch (FeedRecords.Invalid e) {
       LOG.warn("Skipped invalid proxy config {} violations={}", where, e.problems());
     } catch (RuntimeException e) {
