@@ -61,8 +61,11 @@ record ProxyClient(Kind kind, String description) {
         || node.getClientFeaturesList().stream().anyMatch(GRPC_FEATURES::contains)) {
       return new ProxyClient(Kind.GRPC, description.isEmpty() ? "gRPC" : description);
     }
-    return new ProxyClient(Kind.UNKNOWN, description);
+    return description.isEmpty() ? SILENT : new ProxyClient(Kind.UNKNOWN, description);
   }
+
+  /** A node that says nothing of itself (raw ADS clients, the benchmarks' simulated proxies). */
+  private static final ProxyClient SILENT = new ProxyClient(Kind.UNKNOWN, "");
 
   /**
    * Why this client cannot use node {@code nodeId}'s config of {@code flavour}, with what to

@@ -195,7 +195,7 @@ final class ProxyConfigDecoder {
         key,
         mesh,
         version,
-        envelope.flavour(),
+        flavour(envelope.flavour()),
         edsClusters,
         clusters,
         endpoints,
@@ -204,6 +204,14 @@ final class ProxyConfigDecoder {
         secrets,
         versions,
         warnings);
+  }
+
+  /** The flavour as one of the shared constants when it is one (a connected node keeps it). */
+  private static String flavour(String flavour) {
+    if (ProxyConfigEnvelope.SIDECAR.equals(flavour)) {
+      return ProxyConfigEnvelope.SIDECAR;
+    }
+    return ProxyConfigEnvelope.PROXYLESS.equals(flavour) ? ProxyConfigEnvelope.PROXYLESS : flavour;
   }
 
   /**
