@@ -159,7 +159,8 @@ final class ProxyConfigDecoder {
       } else if (!seen.add(resourceKey(typeUrl, name))) {
         violations.add(path + ": duplicate resource " + typeUrl + " '" + name + "'");
       }
-      byte[] bytes = bytes(resource.getValue());
+      // Parsed and hashed where Avro read them: no copy per resource.
+      ByteBuffer bytes = resource.getValue();
       switch (typeUrl) {
         case Resources.V3.CLUSTER_TYPE_URL ->
             parse(Cluster.parser(), bytes, name, path, violations, clusters);
@@ -177,7 +178,7 @@ final class ProxyConfigDecoder {
           continue;
         }
       }
-      versions.put(resourceKey(typeUrl, name), resourceVersion(bytes));
+      versions.put(resourceKey(typeUrl, name), resourceVersion(bytes.duplicate()));
     }
     SortedSet<String> edsClusters = edsClusters(clusters);
     if (envelope.edsClusters() != null
@@ -231,14 +232,14 @@ final class ProxyConfigDecoder {
 
   private static <M extends Message> void parse(
       Parser<M> parser,
-      byte[] bytes,
+      ByteBuffer bytes,
       String name,
       String path,
       List<String> violations,
       List<M> into) {
     M message;
     try {
-      message = parser.parseFrom(bytes);
+      message = parser.parseFrom(bytes.duplicate());
     } catch (InvalidProtocolBufferException e) {
       violations.add(path + ".value: not a serialized message of its type: " + e.getMessage());
       return;
@@ -256,15 +257,11 @@ final class ProxyConfigDecoder {
     return typeUrl + "\n" + name;
   }
 
-  /** 64 bits of a fast digest of a resource's bytes: only has to change when they do. */
-  static String resourceVersion(byte[] bytes) {
+  /**
+   * 64 bits of a fast digest of a resource's bytes (those {@code bytes} has remaining; it is
+   * consumed): only has to change when they do.
+   */
+  static String resourceVersion(ByteBuffer bytes) {
     return Long.toHexString(Hashing.murmur3_128().hashBytes(bytes).asLong());
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer copy = buffer.duplicate();
-    byte[] bytes = new byte[copy.remaining()];
-    copy.get(bytes);
-    return bytes;
   }
 }
