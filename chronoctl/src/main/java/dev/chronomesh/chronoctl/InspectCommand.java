@@ -121,6 +121,15 @@ final class InspectCommand implements Callable<Integer> {
                 + text(nack.path("error"))
             : "-";
     summary.add(List.of("LAST NACK", lastNack));
+    JsonNode refusal = status.path("lastRefusal");
+    if (refusal.isObject()) {
+      // Only when a gateway ever refused its client (e.g. a proxyless gRPC client of a Dataplane
+      // without the proxyless label): the error says what to change.
+      summary.add(
+          List.of(
+              "LAST REFUSAL",
+              "at " + text(refusal.path("at")) + ": " + text(refusal.path("error"))));
+    }
 
     StringBuilder out = new StringBuilder();
     int width = summary.stream().mapToInt(r -> r.get(0).length()).max().orElse(0);

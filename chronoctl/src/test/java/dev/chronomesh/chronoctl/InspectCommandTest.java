@@ -136,6 +136,29 @@ class InspectCommandTest {
   }
 
   @Test
+  void aClientTheGatewayRefusedShowsWhatToChange() {
+    server.answer(
+        "GET /meshes/default/dataplanes/web-2/_overview",
+        Answer.json(
+            200,
+            """
+            {"dataplane": {"mesh": "default", "name": "web-2"},
+             "status": {"connected": false, "acked": {}, "lastNack": null,
+                        "lastRefusal": {"gateway": "gw-1", "at": "2026-03-01T10:00:03Z",
+                                        "error": "add the label chronomesh.io/proxy-type"},
+                        "projectedVersion": "v1", "inSync": false, "behind": []}}
+            """));
+
+    Result r = run("inspect", "dataplane", "web-2");
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains(
+            "LAST REFUSAL        at 2026-03-01T10:00:03Z: add the label"
+                + " chronomesh.io/proxy-type\n");
+  }
+
+  @Test
   void anUnknownDataplaneIsRefusedAndAnotherTypeIsAUsageError() {
     Result missing = run("inspect", "dataplane", "nope", "-m", "demo");
     assertThat(missing.code()).isEqualTo(Chronoctl.EXIT_REFUSED);

@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * {@code GET /meshes/{mesh}/dataplanes/{name}/_overview}: the dataplane and what the xDS gateways
- * report of its proxy (connected, on which gateway, the versions it acknowledged, its last NACK),
- * compared with the version the projection has for it. Authenticated like every read.
+ * report of its proxy (connected, on which gateway, the versions it acknowledged, its last NACK,
+ * the last refusal of its client, e.g. a proxyless gRPC client of a Dataplane without the proxyless
+ * label), compared with the version the projection has for it. Authenticated like every read.
  */
 final class DataplaneOverviewRoute {
   static final String PATH = "/meshes/{mesh}/dataplanes/{name}/_overview";
@@ -84,6 +85,14 @@ final class DataplaneOverviewRoute {
       n.put("version", s.lastNack().version());
       n.put("error", s.lastNack().error());
       n.put("at", text(s.lastNack().at()));
+    }
+    if (s.lastRefusal() == null) {
+      out.putNull("lastRefusal");
+    } else {
+      ObjectNode r = out.putObject("lastRefusal");
+      r.put("gateway", s.lastRefusal().gateway());
+      r.put("error", s.lastRefusal().error());
+      r.put("at", text(s.lastRefusal().at()));
     }
     out.put("projectedVersion", projectedVersion);
     List<String> behind =

@@ -1,8 +1,8 @@
 package dev.chronomesh.commandapi;
 
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.ProxyConfigEnvelope;
 import dev.chronomesh.events.Topics;
-import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ProxyStatusEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import java.time.Duration;
@@ -27,11 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the xDS gateways report of each proxy, and the version the projection has for it: one thread
- * reads the proxy-status topic (connect, disconnect, ACK, NACK; key {@code <mesh>.<proxy>/<fact>})
- * and the proxy-configs topic (only each record's version is kept) from the beginning, without a
- * group, as {@link EventView} reads the events topic. Keeps per proxy the last connection, the last
- * ACK of each type and the last NACK. A topic that does not exist yet is looked for again every
- * second.
+ * reads the proxy-status topic (connect, disconnect, ACK, NACK, refusal; key {@code
+ * <mesh>.<proxy>/<fact>}) and the proxy-configs topic (only each record's envelope is read, for its
+ * version) from the beginning, without a group, as {@link EventView} reads the events topic. Keeps
+ * per proxy the last connection, the last ACK of each type, the last NACK and the last refusal. A
+ * topic that does not exist yet is looked for again every second.
  */
 final class ProxyStatusView implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyStatusView.class);
@@ -43,11 +43,18 @@ final class ProxyStatusView implements AutoCloseable {
   record Nack(String typeUrl, String version, String error, Instant at) {}
 
   /**
+   * The gateway's last refusal of the proxy's client: it cannot use the config (a proxyless gRPC
+   * client for a sidecar's config, or the reverse); {@code error} says what to change.
+   */
+  record Refusal(String gateway, String error, Instant at) {}
+
+  /**
    * What the gateways last said of one proxy.
    *
    * @param streamId the stream of the last connect (a disconnect of another stream is an older
    *     one's)
    * @param acked type URL → last ACK, sorted by type URL
+   * @param lastRefusal the gateway's last refusal of the proxy's client, kept like the last NACK
    */
   record Status(
       boolean connected,
@@ -57,22 +64,33 @@ final class ProxyStatusView implements AutoCloseable {
       Instant disconnectedAt,
       Long streamId,
       Map<String, Ack> acked,
-      Nack lastNack) {
-    static final Status NONE = new Status(false, null, null, null, null, null, Map.of(), null);
+      Nack lastNack,
+      Refusal lastRefusal) {
+    static final Status NONE =
+        new Status(false, null, null, null, null, null, Map.of(), null, null);
 
     Status apply(ProxyStatusEvent e) {
       String gw = e.getGateway();
       String protocol = e.getProtocol() != null ? e.getProtocol() : this.protocol;
       return switch (e.getKind()) {
         case "CONNECTED" ->
-            new Status(true, gw, protocol, e.getAt(), null, e.getStreamId(), acked, lastNack);
+            new Status(
+                true, gw, protocol, e.getAt(), null, e.getStreamId(), acked, lastNack, lastRefusal);
         case "DISCONNECTED" -> {
           boolean current =
               Objects.equals(gw, gateway)
                   && (e.getStreamId() == null || Objects.equals(e.getStreamId(), streamId));
           yield current
               ? new Status(
-                  false, gateway, this.protocol, connectedAt, e.getAt(), streamId, acked, lastNack)
+                  false,
+                  gateway,
+                  this.protocol,
+                  connectedAt,
+                  e.getAt(),
+                  streamId,
+                  acked,
+                  lastNack,
+                  lastRefusal)
               : this;
         }
         case "ACK" -> {
@@ -89,7 +107,8 @@ final class ProxyStatusView implements AutoCloseable {
               disconnectedAt,
               streamId,
               Map.copyOf(next),
-              lastNack);
+              lastNack,
+              lastRefusal);
         }
         case "NACK" ->
             new Status(
@@ -100,7 +119,20 @@ final class ProxyStatusView implements AutoCloseable {
                 disconnectedAt,
                 streamId,
                 acked,
-                new Nack(e.getTypeUrl(), e.getVersion(), e.getError(), e.getAt()));
+                new Nack(e.getTypeUrl(), e.getVersion(), e.getError(), e.getAt()),
+                lastRefusal);
+        // A refused client never connected: the connection state stays as it was.
+        case "REFUSED" ->
+            new Status(
+                connected,
+                gateway,
+                this.protocol,
+                connectedAt,
+                disconnectedAt,
+                streamId,
+                acked,
+                lastNack,
+                new Refusal(gw, e.getError(), e.getAt()));
         default -> this;
       };
     }
@@ -109,7 +141,7 @@ final class ProxyStatusView implements AutoCloseable {
   private final String statusTopic;
   private final String configsTopic;
   private final AvroSerde<ProxyStatusEvent> statusSerde;
-  private final AvroSerde<ProxyConfig> configSerde;
+  private final ProxyConfigEnvelope.Reader configEnvelopes;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Map<String, Status> statuses = new ConcurrentHashMap<>();
   private final Map<String, String> projected = new ConcurrentHashMap<>();
@@ -122,7 +154,7 @@ final class ProxyStatusView implements AutoCloseable {
     this.statusTopic = topics.proxyStatus();
     this.configsTopic = topics.proxyConfigs();
     this.statusSerde = AvroSerde.forValues(registry, ProxyStatusEvent.class);
-    this.configSerde = AvroSerde.forValues(registry, ProxyConfig.class);
+    this.configEnvelopes = new ProxyConfigEnvelope.Reader(registry);
     Map<String, Object> props = new HashMap<>(kafkaProperties);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -200,7 +232,7 @@ final class ProxyStatusView implements AutoCloseable {
         if (record.value() == null) {
           projected.remove(key);
         } else {
-          projected.put(key, configSerde.deserialize(record.topic(), record.value()).getVersion());
+          projected.put(key, configEnvelopes.read(record.topic(), record.value()).version());
         }
         return;
       }

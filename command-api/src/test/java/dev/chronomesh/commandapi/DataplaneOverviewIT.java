@@ -100,6 +100,7 @@ class DataplaneOverviewIT {
     assertThat(none.json().at("/status/connected").asBoolean()).isFalse();
     assertThat(none.json().at("/status/acked").size()).isZero();
     assertThat(none.json().at("/status/lastNack").isNull()).isTrue();
+    assertThat(none.json().at("/status/lastRefusal").isNull()).isTrue();
     assertThat(none.json().at("/status/inSync").asBoolean()).isFalse();
 
     Instant t0 = Instant.parse("2026-03-01T10:00:00Z");
@@ -153,6 +154,51 @@ class DataplaneOverviewIT {
                 j -> !j.at("/status/connected").asBoolean());
     assertThat(gone.at("/status/disconnectedAt").asText()).isEqualTo("2026-03-01T10:00:05Z");
     assertThat(gone.at("/status/inSync").asBoolean()).isFalse();
+  }
+
+  @Test
+  void showsTheRefusalOfAClientThatCannotUseTheDataplanesConfig() throws Exception {
+    put("/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
+    put("/meshes/default/dataplanes/web-2", dataplane("web-2"));
+    String error =
+        "dataplane default.web-2 is configured as an Envoy sidecar but a proxyless gRPC client"
+            + " (gRPC Java 1.85.1) connected: add the label chronomesh.io/proxy-type: proxyless"
+            + " to the Dataplane";
+    Instant t0 = Instant.parse("2026-03-01T11:00:00Z");
+    config("default.web-2", "v1");
+
+    status("default.web-2", "REFUSED", null, null, error, null, t0, null);
+
+    JsonNode refused =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> get("/meshes/default/dataplanes/web-2/_overview").json(),
+                j ->
+                    !j.at("/status/lastRefusal").isMissingNode()
+                        && !j.at("/status/lastRefusal").isNull());
+    JsonNode s = refused.get("status");
+    assertThat(s.at("/lastRefusal/error").asText()).isEqualTo(error);
+    assertThat(s.at("/lastRefusal/gateway").asText()).isEqualTo("gw-1");
+    assertThat(s.at("/lastRefusal/at").asText()).isEqualTo("2026-03-01T11:00:00Z");
+    // The client never connected: nothing acknowledged, not in sync.
+    assertThat(s.get("connected").asBoolean()).isFalse();
+    assertThat(s.get("acked").size()).isZero();
+    assertThat(s.get("inSync").asBoolean()).isFalse();
+    assertThat(s.get("projectedVersion").asText()).isEqualTo("v1");
+
+    // The label added, a client connects and acknowledges: the refusal stays as history.
+    config("default.web-2", "v2");
+    status("default.web-2", "CONNECTED", null, null, null, null, t0.plusSeconds(5), 9L);
+    status("default.web-2", "ACK", CDS, "v2", null, 40L, t0.plusSeconds(6), null);
+    status("default.web-2", "ACK", LDS, "v2", null, 41L, t0.plusSeconds(6), null);
+    JsonNode synced =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> get("/meshes/default/dataplanes/web-2/_overview").json(),
+                j -> j.at("/status/inSync").asBoolean());
+    assertThat(synced.at("/status/lastRefusal/at").asText()).isEqualTo("2026-03-01T11:00:00Z");
   }
 
   @Test
