@@ -1,6 +1,7 @@
 package dev.chronomesh.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +11,10 @@ import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
 import dev.chronomesh.launcher.ChronomeshStack;
+import dev.chronomesh.projector.generate.ConfigGenerator;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,6 +111,76 @@ class WalkingSkeletonIT {
         XdsClients.close(channel);
       }
     }
+  }
+
+  /**
+   * The issue's check: a proxyless client of a Dataplane without the proxyless label fails within 2
+   * s, naming the label (it used to wait 15 s for "Timed out waiting for resource backend"), {@code
+   * _overview} shows why, and the client works once the label is added.
+   */
+  @Test
+  void aProxylessClientOfADataplaneWithoutTheLabelFailsAtOnceNamingIt() throws Exception {
+    try (WhoAmIServer backend = new WhoAmIServer("backend-9")) {
+      assertThat(rest.putYaml("/meshes/mismatch", "type: Mesh\nname: mismatch\n").statusCode())
+          .isEqualTo(201);
+      assertThat(
+              rest.putYaml(
+                      "/meshes/mismatch/dataplanes/backend-9",
+                      dataplane(backend).replace("mesh: default", "mesh: mismatch"))
+                  .statusCode())
+          .isEqualTo(201);
+      String sidecar =
+          webDataplane()
+              .replace("mesh: default", "mesh: mismatch")
+              .replace("labels:\n  chronomesh.io/proxy-type: proxyless\n", "");
+      assertThat(rest.putYaml("/meshes/mismatch/dataplanes/web-1", sidecar).statusCode())
+          .isEqualTo(201);
+      await("web-1's sidecar config is projected")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> !overview().at("/status/projectedVersion").isNull());
+
+      Path token = XdsClients.dataplaneTokenFile(rest, "mismatch", "web-1", "web", dataDir);
+      ManagedChannel channel =
+          XdsClients.channel(stack.xdsAddress(), "mismatch.web-1", "backend", token);
+      try {
+        long start = System.nanoTime();
+        StatusRuntimeException failed =
+            catchThrowableOfType(StatusRuntimeException.class, () -> XdsClients.who(channel));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(failed).as("the call fails").isNotNull();
+        assertThat(failed.getStatus().getDescription())
+            .contains("add the label " + ConfigGenerator.PROXY_TYPE_LABEL + ": proxyless");
+        assertThat(took).isLessThan(Duration.ofSeconds(2));
+        JsonNode refused =
+            await("_overview shows the refusal")
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                    WalkingSkeletonIT::overview,
+                    o -> o.at("/status/lastRefusal/error").isTextual());
+        assertThat(refused.at("/status/lastRefusal/error").asText())
+            .contains("configured as an Envoy sidecar")
+            .contains(ConfigGenerator.PROXY_TYPE_LABEL + ": proxyless");
+
+        // The label added: the projector writes the proxyless flavour, the client's retry works.
+        assertThat(
+                rest.putYaml(
+                        "/meshes/mismatch/dataplanes/web-1",
+                        webDataplane().replace("mesh: default", "mesh: mismatch"))
+                    .statusCode())
+            .isEqualTo(200);
+        await("the client reaches backend-9")
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(() -> XdsClients.who(channel).equals("backend-9"));
+      } finally {
+        XdsClients.close(channel);
+      }
+    }
+  }
+
+  private static JsonNode overview() throws Exception {
+    return JSON.readTree(rest.get("/meshes/mismatch/dataplanes/web-1/_overview").body());
   }
 
   private static int xdsPort() {
