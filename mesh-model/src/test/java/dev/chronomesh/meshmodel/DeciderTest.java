@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.meshmodel.policies.meshtimeout.MeshTimeout;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -339,7 +340,11 @@ class DeciderTest {
             + name
             + "\nspec:\n  to:\n  - targetRef: {kind: Mesh}\n    default: {idleTimeout: 10s}\n";
     return new Command.Upsert(
-        ResourceType.MESH_TIMEOUT, mesh, name, parse(ResourceType.MESH_TIMEOUT, yaml), meta());
+        ResourceType.forPolicy(MeshTimeout.TYPE),
+        mesh,
+        name,
+        parse(ResourceType.forPolicy(MeshTimeout.TYPE), yaml),
+        meta());
   }
 
   private Command conditional(Command command, Command.Conditions conditions) {

@@ -60,6 +60,9 @@ public final class PolicyEngine {
     if (ref.kind() == TargetRef.Kind.DATAPLANE && !dataplaneMatches(ref, proxy)) {
       return out;
     }
+    if (!ref.selectsProxyType(proxy.gateway())) {
+      return out;
+    }
     for (ProxyView.Inbound in : proxy.inbounds()) {
       if (inboundMatches(ref, in)
           && (ref.sectionName() == null || in.isSection(ref.sectionName()))) {
@@ -71,8 +74,8 @@ public final class PolicyEngine {
 
   /**
    * Whether the policy applies to {@code proxy} at all: same mesh, and the top-level targetRef is
-   * Mesh, a Dataplane ref matching the proxy (with its section if one is named), or selects at
-   * least one inbound.
+   * Mesh (of the proxy's type, when it names {@code proxyTypes}), a Dataplane ref matching the
+   * proxy (with its section if one is named), or selects at least one inbound.
    */
   public static boolean selects(Policy policy, ProxyView proxy) {
     if (!policy.mesh().equals(proxy.mesh())) {
@@ -80,7 +83,7 @@ public final class PolicyEngine {
     }
     TargetRef ref = policy.targetRef();
     return switch (ref.kind()) {
-      case MESH -> true;
+      case MESH -> ref.selectsProxyType(proxy.gateway());
       case DATAPLANE ->
           dataplaneMatches(ref, proxy)
               && (ref.sectionName() == null || !selectedInbounds(ref, proxy).isEmpty());
@@ -154,12 +157,15 @@ public final class PolicyEngine {
   }
 
   /**
-   * The single merged {@code rules[].default} of every policy that selects the proxy (Kuma's
-   * single-item rules), or empty when none has rules.
+   * The single merged top-level {@code default} (and {@code rules[].default}) of every policy that
+   * selects the proxy (Kuma's single-item rules), or empty when none has one.
    */
   public java.util.Optional<ObjectNode> singleItem(ProxyView proxy, List<Policy> policies) {
     List<ObjectNode> confs = new ArrayList<>();
     for (Policy p : matching(proxy, policies)) {
+      if (p.defaultConf() != null) {
+        confs.add(p.defaultConf());
+      }
       p.rules().forEach(r -> confs.add(r.conf()));
     }
     return confs.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(merge.merge(confs));

@@ -4,6 +4,8 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Locality;
@@ -61,14 +63,16 @@ final class ProxylessGrpcGenerator {
     Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
     MeshServices services = mesh.services();
     PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
-    MeshRoutes routes = MeshRoutes.of(mesh, dataplane);
     List<GeneratedResource> out = new ArrayList<>(services.names().size() * 3);
     SortedMap<String, EndpointSelector> clusters = new TreeMap<>();
     for (String service : services.names()) {
       Place place = new Place(service, "grpc", true);
-      MeshRoutes.HttpRoutes http =
-          MeshRoutes.httpRoutes(
-              service, routes.http(service), true, a -> hooks.outboundRoute(place, a));
+      MeshHTTPRouteConfigurer.HttpRoutes http =
+          MeshHTTPRouteConfigurer.routes(
+              service,
+              SidecarGenerator.httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)),
+              true,
+              a -> hooks.outboundRoute(place, a));
       out.add(Protos.resource(service, listener(service)));
       out.add(Protos.resource(service, routeConfiguration(service, http.routes())));
       clusters.put(service, EndpointSelector.of(service));

@@ -1,6 +1,5 @@
 package dev.chronomesh.projector.generate;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
@@ -9,7 +8,12 @@ import com.google.protobuf.Value;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
+import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
+import dev.chronomesh.projector.generate.policies.meshtcproute.MeshTCPRouteConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
+import dev.chronomesh.projector.generate.policy.RouteBackend;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
@@ -56,9 +60,9 @@ import java.util.regex.Pattern;
  *       (defaults: the inbound's address and port, as Kuma);
  *   <li>per outbound: a listener {@code outbound:<address>:<port>} (address default 127.0.0.1),
  *       HTTP or TCP by the common protocol of the service's inbounds, routing to the EDS cluster
- *       named as the service (or as MeshHTTPRoute/MeshTCPRoute rules say, see {@link MeshRoutes});
- *       per cluster used one EDS cluster (its ClusterLoadAssignment is shared, see {@link
- *       MeshContext#loadAssignment});
+ *       named as the service (or as MeshHTTPRoute/MeshTCPRoute rules say, see {@link
+ *       MeshHTTPRouteConfigurer}); per cluster used one EDS cluster (its ClusterLoadAssignment is
+ *       shared, see {@link MeshContext#loadAssignment});
  *   <li>readiness and admin as Kuma generates them over xDS: the STATIC clusters {@code
  *       kuma:envoy:admin} (127.0.0.1:9901) and {@code kuma:readiness} (127.0.0.1:9902, kuma-dp's
  *       readiness reporter), and a listener {@code kuma:envoy:admin} on the dataplane's address and
@@ -66,8 +70,8 @@ import java.util.regex.Pattern;
  *       address Envoy's admin itself binds.
  * </ul>
  *
- * <p>Policy plugins ({@link dev.chronomesh.projector.generate.policy.PolicyPlugins}) decorate these
- * resources through {@link PolicyHooks}.
+ * <p>Policy configurers ({@link dev.chronomesh.projector.generate.policy.PolicyConfigurers})
+ * decorate these resources through {@link PolicyHooks}.
  *
  * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying's passthrough and
  * {@code bind_to_port: false} (a dataplane with transparentProxying gets the same config as
@@ -109,7 +113,6 @@ final class SidecarGenerator {
     Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
     MeshServices services = mesh.services();
     PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
-    MeshRoutes routes = MeshRoutes.of(mesh, dataplane);
     // name -> resource per type; a later resource of the same name replaces an earlier one, as in
     // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
     SortedMap<String, Message> clusters = new TreeMap<>();
@@ -164,14 +167,19 @@ final class SidecarGenerator {
       String name = "outbound:" + joinHostPort(address, outbound.getPort());
       MeshServices.Protocol protocol = services.protocol(service);
       Place place = new Place(service, services.placeProtocol(service), false);
-      ObjectNode httpRoute = protocol.isHttp() ? routes.http(service) : null;
+      MeshHTTPRoute.Conf httpRoute =
+          protocol.isHttp() ? httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)) : null;
       // As Kuma: a MeshHTTPRoute wins over a MeshTCPRoute on an HTTP service; a MeshTCPRoute alone
       // makes the outbound a TCP proxy whatever the protocol.
-      List<MeshRoutes.Backend> tcpRoute = httpRoute == null ? routes.tcp(service) : null;
+      List<RouteBackend> tcpRoute =
+          httpRoute == null
+              ? MeshTCPRouteConfigurer.backends(hooks.toConf(MeshTCPRoute.TYPE, service))
+              : null;
       Filter filter;
       if (protocol.isHttp() && tcpRoute == null) {
-        MeshRoutes.HttpRoutes http =
-            MeshRoutes.httpRoutes(service, httpRoute, false, a -> hooks.outboundRoute(place, a));
+        MeshHTTPRouteConfigurer.HttpRoutes http =
+            MeshHTTPRouteConfigurer.routes(
+                service, httpRoute, false, a -> hooks.outboundRoute(place, a));
         edsClusters.putAll(http.clusters());
         filter =
             hcm(
@@ -181,16 +189,14 @@ final class SidecarGenerator {
                 http.routes(),
                 b -> hooks.outboundHttp(place, b));
       } else {
-        List<MeshRoutes.Backend> backends =
-            tcpRoute != null
-                ? tcpRoute
-                : List.of(new MeshRoutes.Backend(EndpointSelector.of(service), 1));
+        List<RouteBackend> backends =
+            tcpRoute != null ? tcpRoute : List.of(RouteBackend.of(service));
         backends.forEach(b -> edsClusters.put(b.selector().clusterName(), b.selector()));
         filter =
             tcpProxy(
                 statName(service),
                 t -> {
-                  MeshRoutes.tcpTarget(backends, t);
+                  MeshTCPRouteConfigurer.target(backends, t);
                   hooks.outboundTcp(place, t);
                 });
       }
@@ -217,6 +223,11 @@ final class SidecarGenerator {
       byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
     }
     return new GeneratedConfig(out, edsClusters);
+  }
+
+  /** A merged MeshHTTPRoute conf with at least one rule, or null. */
+  static MeshHTTPRoute.Conf httpRoute(MeshHTTPRoute.Conf conf) {
+    return conf != null && !conf.rules().isEmpty() ? conf : null;
   }
 
   private static String placeName(MeshServices.Protocol protocol) {
