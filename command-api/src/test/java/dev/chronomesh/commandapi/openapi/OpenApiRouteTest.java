@@ -3,6 +3,8 @@ package dev.chronomesh.commandapi.openapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.chronomesh.meshmodel.policy.Policies;
+import dev.chronomesh.meshmodel.policy.PolicyType;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -164,6 +166,27 @@ class OpenApiRouteTest {
             "POST /schema-registry/*",
             "PUT /schema-registry/*",
             "DELETE /schema-registry/*");
+  }
+
+  @Test
+  void everyRegisteredPolicyTypeIsDescribedFromItsRegistration() {
+    JsonNode doc = OpenApiRoute.parse();
+    for (PolicyType<?> type : Policies.all()) {
+      String plural = type.plural();
+      assertThat(OpenApiRoute.describedRoutes())
+          .contains(
+              "GET /meshes/{mesh}/" + plural,
+              "PUT /meshes/{mesh}/" + plural + "/{name}",
+              "DELETE /meshes/{mesh}/" + plural + "/{name}",
+              "GET /meshes/{mesh}/" + plural + "/{name}/_resources/dataplanes",
+              "GET /" + plural);
+      JsonNode spec = doc.path("components").path("schemas").path(type.name() + "Spec");
+      assertThat(spec.path("properties").has("targetRef")).as(type.name()).isTrue();
+      assertThat(doc.path("components").path("schemas").path(type.name()).path("properties"))
+          .as(type.name())
+          .isNotEmpty();
+    }
+    assertThat(doc.has(OpenApiRoute.POLICY_PATHS)).isFalse();
   }
 
   @Test

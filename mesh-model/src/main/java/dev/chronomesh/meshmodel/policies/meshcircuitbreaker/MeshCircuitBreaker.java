@@ -18,7 +18,7 @@ public final class MeshCircuitBreaker {
       PolicyType.builder("MeshCircuitBreaker", Conf.class)
           .plural("meshcircuitbreakers")
           .displayNames("Mesh Circuit Breaker", "Mesh Circuit Breakers")
-          .summary("Connection limits and outlier detection (sections to, from).")
+          .summary("Connection limits and outlier detection.")
           .order(1300)
           .sections(Section.TO, Section.FROM)
           .validator(MeshCircuitBreaker::validate)

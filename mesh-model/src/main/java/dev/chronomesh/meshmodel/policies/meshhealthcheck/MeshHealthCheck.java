@@ -20,7 +20,7 @@ public final class MeshHealthCheck {
       PolicyType.builder("MeshHealthCheck", Conf.class)
           .plural("meshhealthchecks")
           .displayNames("Mesh Health Check", "Mesh Health Checks")
-          .summary("Active TCP, HTTP and gRPC health checks of outbound clusters (section to).")
+          .summary("Active TCP, HTTP and gRPC health checks of outbound clusters.")
           .order(1200)
           .sections(Section.TO)
           .validator(MeshHealthCheck::validate)

@@ -27,7 +27,7 @@ public final class MeshHTTPRoute {
       PolicyType.builder("MeshHTTPRoute", Conf.class)
           .plural("meshhttproutes")
           .displayNames("Mesh HTTP Route", "Mesh HTTP Routes")
-          .summary("HTTP routing: matches, filters, weighted backends (section to).")
+          .summary("HTTP routing: matches, filters, weighted backends.")
           .order(100)
           .sections(Section.TO)
           .inlineTo()

@@ -22,7 +22,7 @@ public final class MeshLoadBalancingStrategy {
       PolicyType.builder("MeshLoadBalancingStrategy", Conf.class)
           .plural("meshloadbalancingstrategies")
           .displayNames("Mesh Load Balancing Strategy", "Mesh Load Balancing Strategies")
-          .summary("The load balancer of outbound clusters and its hash policies (section to).")
+          .summary("The load balancer of outbound clusters and its hash policies.")
           .order(400)
           .sections(Section.TO)
           .validator(MeshLoadBalancingStrategy::validate)

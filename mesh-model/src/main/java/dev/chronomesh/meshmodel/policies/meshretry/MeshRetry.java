@@ -20,8 +20,7 @@ public final class MeshRetry {
       PolicyType.builder("MeshRetry", Conf.class)
           .plural("meshretries")
           .displayNames("Mesh Retry", "Mesh Retries")
-          .summary(
-              "Retries of outbound TCP connections, HTTP requests and gRPC calls (section to).")
+          .summary("Retries of outbound TCP connections, HTTP requests and gRPC calls.")
           .order(1400)
           .sections(Section.TO)
           .validator(MeshRetry::validate)

@@ -20,7 +20,7 @@ public final class MeshTCPRoute {
       PolicyType.builder("MeshTCPRoute", Conf.class)
           .plural("meshtcproutes")
           .displayNames("Mesh TCP Route", "Mesh TCP Routes")
-          .summary("TCP routing: weighted backends of a service (section to).")
+          .summary("TCP routing: weighted backends of a service.")
           .order(200)
           .sections(Section.TO)
           .inlineTo()

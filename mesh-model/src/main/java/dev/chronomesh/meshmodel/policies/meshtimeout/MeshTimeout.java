@@ -14,7 +14,7 @@ public final class MeshTimeout {
       PolicyType.builder("MeshTimeout", Conf.class)
           .plural("meshtimeouts")
           .displayNames("Mesh Timeout", "Mesh Timeouts")
-          .summary("Timeouts of connections, requests and streams (sections to, from, rules).")
+          .summary("Timeouts of connections, requests and streams.")
           .order(1000)
           .sections(Section.TO, Section.FROM, Section.RULES)
           .build();
