@@ -90,7 +90,9 @@ final class Requests {
     if (!violations.isEmpty()) {
       throw new ApiProblem(400, "invalid precondition header", violations);
     }
-    return new Command.Conditions(expected, createOnly);
+    return new Command.Conditions(
+        expected == null ? null : new Command.EntityTags.Revisions(List.of(expected)),
+        createOnly ? new Command.EntityTags.Any() : null);
   }
 
   /** The Idempotency-Key header: 1 to 255 printable characters, or null when absent. */

@@ -108,6 +108,29 @@ class DeciderTopologyTest {
   }
 
   @Test
+  void entityTagListsAndStarAreDecidedFromTheCommandRecord() {
+    send(upsertMesh("default").build());
+    send(upsertMesh("default").build());
+    eventsOut.readValuesToList();
+    resultsOut.readValuesToList();
+
+    send(upsertMesh("default").setExpectedRevisions(List.of(1L, 3L)).build());
+    send(upsertMesh("default").setExpectedRevisions(List.of()).build());
+    send(upsertMesh("default").setUnexpectedRevisions(List.of(2L)).build());
+    send(upsertMesh("other").setMustExist(true).build());
+    assertThat(eventsOut.isEmpty()).isTrue();
+    send(upsertMesh("default").setExpectedRevisions(List.of(1L, 2L)).build());
+    send(upsertMesh("default").setMustExist(true).setIdempotencyKey("star").build());
+
+    assertThat(resultsOut.readValuesToList())
+        .extracting(CommandResult::getStatus)
+        .containsExactly(412, 412, 412, 412, 200, 200);
+    assertThat(eventsOut.readValuesToList())
+        .extracting(ResourceEvent::getRevision)
+        .containsExactly(3L, 4L);
+  }
+
+  @Test
   void sameIdempotencyKeyGetsTheFirstOutcomeAndNoNewEvent() {
     send(upsertMesh("default").setIdempotencyKey("k1").build());
     send(upsertMesh("default").setIdempotencyKey("k1").build());
