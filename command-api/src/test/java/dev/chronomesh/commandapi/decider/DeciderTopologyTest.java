@@ -94,10 +94,7 @@ class DeciderTopologyTest {
 
   @Test
   void staleExpectedRevisionIsRejectedWith412AndNoEvent() {
-    send(upsertMesh("default").build());
-    send(upsertMesh("default").build());
-    eventsOut.readValuesToList();
-    resultsOut.readValuesToList();
+    givenMeshDefaultAtRevisionTwo();
 
     send(upsertMesh("default").setExpectedRevision(1L).build());
 
@@ -109,10 +106,7 @@ class DeciderTopologyTest {
 
   @Test
   void entityTagListsAndStarAreDecidedFromTheCommandRecord() {
-    send(upsertMesh("default").build());
-    send(upsertMesh("default").build());
-    eventsOut.readValuesToList();
-    resultsOut.readValuesToList();
+    givenMeshDefaultAtRevisionTwo();
 
     send(upsertMesh("default").setExpectedRevisions(List.of(1L, 3L)).build());
     send(upsertMesh("default").setExpectedRevisions(List.of()).build());
@@ -246,6 +240,14 @@ class DeciderTopologyTest {
   }
 
   // --- helpers ---
+
+  /** Two upserts of mesh "default", their events and results already read. */
+  private void givenMeshDefaultAtRevisionTwo() {
+    send(upsertMesh("default").build());
+    send(upsertMesh("default").build());
+    eventsOut.readValuesToList();
+    resultsOut.readValuesToList();
+  }
 
   private void send(Command command) {
     in.pipeInput(command.getMesh(), commands.serialize(TOPICS.commands(), command));
