@@ -16,9 +16,11 @@ import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.avro.XdsResource;
 import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.policy.Policies;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
+import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.ConfigVersion;
@@ -407,8 +409,41 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     for (String service : delta.changedServices(after)) {
       affected.addAll(index.readers(mesh, service));
     }
+    affected.addAll(callerSideReaders(delta.base(), after, Set.of(name)));
     rewriteEndpoints(after, delta.touchedServices(after), List.of(cause));
     return affected;
+  }
+
+  /**
+   * The readers of the services of {@code dataplanes} (before and after), when the mesh has a
+   * policy applied on the callers' side ({@link PolicyType#callerSide()}): whether such a policy
+   * reaches a caller depends on the labels and tags of every instance of the destination, so a
+   * change of an instance concerns its callers.
+   */
+  private SortedSet<String> callerSideReaders(
+      MeshImage before, MeshImage after, Set<String> dataplanes) {
+    SortedSet<String> readers = new TreeSet<>();
+    boolean any =
+        Policies.all().stream()
+            .filter(PolicyType::callerSide)
+            .anyMatch(t -> hasPolicies(before, t) || hasPolicies(after, t));
+    if (!any) {
+      return readers;
+    }
+    for (String dp : dataplanes) {
+      Set<String> services = new TreeSet<>(MeshImage.services(before.dataplane(dp)));
+      services.addAll(MeshImage.services(after.dataplane(dp)));
+      for (String service : services) {
+        readers.addAll(index.readers(after.name(), service));
+      }
+    }
+    return readers;
+  }
+
+  private static boolean hasPolicies(MeshImage image, PolicyType<?> type) {
+    String prefix = type.name() + "/";
+    String next = image.policies().ceilingKey(prefix);
+    return next != null && next.startsWith(prefix);
   }
 
   /**
@@ -438,6 +473,14 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
       if ((before != null && PolicyEngine.selects(before, view))
           || (now != null && PolicyEngine.selects(now, view))) {
         affected.add(dp.getName());
+      }
+    }
+    if (Policies.byName(type).map(PolicyType::callerSide).orElse(false)) {
+      // Its inbound confs also shape the configs of the selected proxies' callers.
+      for (String dp : List.copyOf(affected)) {
+        for (String service : MeshImage.services(after.dataplane(dp))) {
+          affected.addAll(index.readers(after.name(), service));
+        }
       }
     }
     return affected;
@@ -520,6 +563,7 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         for (String service : delta.changedServices(after)) {
           affected.addAll(index.readers(mesh, service));
         }
+        affected.addAll(callerSideReaders(before, after, delta.dataplaneNames()));
         for (String key : delta.policyKeys()) {
           int slash = key.indexOf('/');
           String type = key.substring(0, slash);

@@ -112,15 +112,7 @@ class OpenApiRouteTest {
   @Test
   void describedRoutesAreTheRoutesOfDocsApiMd() {
     List<String> policyRoutes = new ArrayList<>();
-    for (String plural :
-        List.of(
-            "meshtimeouts",
-            "meshretries",
-            "meshcircuitbreakers",
-            "meshhealthchecks",
-            "meshloadbalancingstrategies",
-            "meshhttproutes",
-            "meshtcproutes")) {
+    for (String plural : Policies.all().stream().map(PolicyType::plural).toList()) {
       String item = "/meshes/{mesh}/" + plural + "/{name}";
       policyRoutes.addAll(
           List.of(

@@ -181,8 +181,66 @@ public final class PolicyEngine {
           .thenComparing(Entry::policy, Specificity.BY_NAME)
           .thenComparingInt(Entry::index);
 
+  /**
+   * The {@code from} items of the matching policies per inbound (keyed by {@link
+   * ProxyView.Inbound#key()}), each list in merge order (least specific first), not merged: for
+   * types whose sources may be subsets (MeshSubset, MeshServiceSubset), where which items apply
+   * depends on the caller's tags.
+   */
+  public SortedMap<String, List<FromItem>> fromItems(ProxyView proxy, List<Policy> policies) {
+    SortedMap<String, List<FromItem>> out = new TreeMap<>();
+    List<Policy> matched = matching(proxy, policies);
+    for (ProxyView.Inbound in : proxy.inbounds()) {
+      List<Entry> entries = new ArrayList<>();
+      for (Policy p : matched) {
+        if (!selectedInbounds(p.targetRef(), proxy).contains(in)) continue;
+        for (int i = 0; i < p.from().size(); i++) {
+          entries.add(new Entry(p, i, p.from().get(i).targetRef(), p.from().get(i).conf()));
+        }
+      }
+      if (!entries.isEmpty()) {
+        out.put(
+            in.key(),
+            entries.stream()
+                .sorted(ENTRY_ORDER)
+                .map(e -> new FromItem(e.ref(), e.conf()))
+                .toList());
+      }
+    }
+    return Collections.unmodifiableSortedMap(out);
+  }
+
+  /** Whether a source targetRef selects a caller with these inbound tags (Mesh: every caller). */
+  public static boolean selectsCaller(TargetRef source, List<Map<String, String>> callerTags) {
+    if (source.kind() == TargetRef.Kind.MESH) {
+      return true;
+    }
+    for (Map<String, String> tags : callerTags) {
+      boolean service =
+          source.name() == null || source.name().equals(tags.get(TargetRef.SERVICE_TAG));
+      boolean subset = containsAll(tags, source.tags());
+      if (service && subset) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Merges confs with this engine's rules, the last taking precedence. */
+  public ObjectNode merge(List<ObjectNode> confs) {
+    return merge.merge(confs);
+  }
+
   private SortedMap<String, ObjectNode> byDestination(List<Entry> entries) {
-    List<Entry> sorted = entries.stream().sorted(ENTRY_ORDER).toList();
+    // Subset sources (types that allow them read fromItems) have no destination key.
+    List<Entry> sorted =
+        entries.stream()
+            .filter(
+                e ->
+                    e.ref().kind() == TargetRef.Kind.MESH
+                        || e.ref().kind() == TargetRef.Kind.MESH_SERVICE)
+            .sorted(ENTRY_ORDER)
+            .toList();
     Set<String> keys = new TreeSet<>();
     for (Entry e : sorted) {
       keys.add(destinationKey(e.ref()));

@@ -226,10 +226,12 @@ public record TargetRef(
           out.add(new Violation(path + ".sectionName", "is only supported with kind MeshService"));
       }
       case FROM -> {
-        if (kind != Kind.MESH && kind != Kind.MESH_SERVICE)
+        if (kind == Kind.DATAPLANE)
           out.add(
               new Violation(
-                  path + ".kind", "must be Mesh or MeshService in 'from', got " + kind.wireName()));
+                  path + ".kind",
+                  "must be Mesh, MeshSubset, MeshService or MeshServiceSubset in 'from', got "
+                      + kind.wireName()));
         if (sectionName != null)
           out.add(new Violation(path + ".sectionName", "is not supported in 'from'"));
       }

@@ -1,7 +1,10 @@
 package dev.chronomesh.projector.generate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policy.FromItem;
 import dev.chronomesh.meshmodel.policy.JsonBinding;
 import dev.chronomesh.meshmodel.policy.Policies;
 import dev.chronomesh.meshmodel.policy.Policy;
@@ -10,12 +13,12 @@ import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.ProxyView;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -36,8 +39,8 @@ public final class MeshContext {
    */
   private final Map<String, List<Policy>> validPolicies;
 
-  /** {@code <type>\n<service>} → {@link #callerConfs}, filled on first use. */
-  private final Map<String, SortedMap<String, ObjectNode>> callerConfs = new ConcurrentHashMap<>();
+  /** {@code <type>\n<service>} → {@link #callerItems}, filled on first use. */
+  private final Map<String, List<FromItem>> callerItems = new ConcurrentHashMap<>();
 
   private MeshContext(MeshResources resources) {
     this.resources = resources;
@@ -100,32 +103,49 @@ public final class MeshContext {
   }
 
   /**
-   * The merged {@code from} confs of {@code type} for the inbounds of {@code service} as a whole,
-   * by source ({@link PolicyEngine#MESH_KEY} or a caller's service), for types applied on the
-   * callers' side ({@link PolicyType#callerSide()}): the policies whose top-level targetRef selects
-   * an inbound tagged only with the service (kind Mesh, MeshService, or a subset naming nothing but
-   * the service). Policies that select some instances of the service only cannot be applied by a
-   * caller, which does not know which instance it will reach. Computed once per mesh state.
+   * The {@code from} items of {@code type} that apply to every instance of {@code service}, in
+   * merge order, for types applied on the callers' side ({@link PolicyType#callerSide()}): those of
+   * the policies whose top-level targetRef selects the service's inbound on every one of its
+   * dataplanes. A policy that selects some instances only cannot be applied by a caller, which does
+   * not know which instance it will reach. Computed once per mesh state.
    */
-  SortedMap<String, ObjectNode> callerConfs(PolicyType<?> type, String service) {
-    return callerConfs.computeIfAbsent(
+  List<FromItem> callerItems(PolicyType<?> type, String service) {
+    return callerItems.computeIfAbsent(
         type.name() + "\n" + service,
         k -> {
           List<Policy> policies = policies(type.name());
           if (policies.isEmpty()) {
-            return Collections.emptySortedMap();
+            return List.of();
           }
-          ProxyView whole =
-              new ProxyView(
-                  resources.name(),
-                  "",
-                  Map.of(),
-                  List.of(new ProxyView.Inbound(null, 1, Map.of(TargetRef.SERVICE_TAG, service))));
-          SortedMap<String, ObjectNode> byInbound =
-              type.engine()
-                  .fromRules(whole, policies)
-                  .getOrDefault("1", Collections.emptySortedMap());
-          return Collections.unmodifiableSortedMap(new TreeMap<>(byInbound));
+          List<ProxyView> instances = new ArrayList<>();
+          for (DataplaneResource dp : resources.dataplanes()) {
+            ProxyView view = ProxyViews.of(dp);
+            List<ProxyView.Inbound> own =
+                view.inbounds().stream()
+                    .filter(in -> service.equals(in.tags().get(TargetRef.SERVICE_TAG)))
+                    .toList();
+            if (!own.isEmpty()) {
+              instances.add(
+                  new ProxyView(view.mesh(), view.name(), view.labels(), own, view.gateway()));
+            }
+          }
+          if (instances.isEmpty()) {
+            return List.of();
+          }
+          List<Policy> everywhere =
+              policies.stream()
+                  .filter(
+                      p ->
+                          instances.stream()
+                              .allMatch(
+                                  i ->
+                                      PolicyEngine.selectedInbounds(p.targetRef(), i)
+                                          .containsAll(i.inbounds())))
+                  .toList();
+          ProxyView first = instances.get(0);
+          return type.engine()
+              .fromItems(first, everywhere)
+              .getOrDefault(first.inbounds().get(0).key(), List.of());
         });
   }
 }

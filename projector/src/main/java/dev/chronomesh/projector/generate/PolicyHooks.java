@@ -3,11 +3,13 @@ package dev.chronomesh.projector.generate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.policy.FromItem;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.ProxyView;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
@@ -43,6 +45,9 @@ final class PolicyHooks {
     final SortedMap<String, ObjectNode> rules;
     final Optional<ObjectNode> single;
 
+    /** Inbound key → the from items in merge order, for configurers by source (else empty). */
+    final SortedMap<String, List<FromItem>> fromItems;
+
     /** Merged conf → its binding: a conf is bound once however many places it reaches. */
     private final Map<ObjectNode, C> bound = new IdentityHashMap<>();
 
@@ -67,6 +72,10 @@ final class PolicyHooks {
           type.sections().contains(Section.DEFAULT)
               ? engine.singleItem(proxy, policies)
               : Optional.empty();
+      this.fromItems =
+          configurer.bySource() && type.sections().contains(Section.FROM)
+              ? engine.fromItems(proxy, policies)
+              : Collections.emptySortedMap();
     }
 
     C bind(ObjectNode conf) {
@@ -80,6 +89,17 @@ final class PolicyHooks {
         conf = to.get(PolicyEngine.MESH_KEY);
       }
       return conf == null ? null : bind(conf);
+    }
+
+    /** The inbound's sources: its merged rules as one Mesh source, else its from items. */
+    List<PolicyConfigurer.Source<C>> sources(String inboundKey) {
+      ObjectNode rule = rules.get(inboundKey);
+      if (rule != null) {
+        return List.of(new PolicyConfigurer.Source<>(TargetRef.mesh(), bind(rule)));
+      }
+      return fromItems.getOrDefault(inboundKey, List.of()).stream()
+          .map(i -> new PolicyConfigurer.Source<>(i.targetRef(), bind(i.conf())))
+          .toList();
     }
 
     C inbound(String inboundKey) {
@@ -163,9 +183,6 @@ final class PolicyHooks {
 
   void outboundRoute(Place place, RouteAction.Builder route) {
     outbound(place.service(), (c, conf) -> c.outboundRoute(place, conf, route));
-    if (place.proxyless()) {
-      callerRoute(place, route);
-    }
   }
 
   void outboundHttp(Place place, HttpConnectionManager.Builder hcm) {
@@ -186,6 +203,19 @@ final class PolicyHooks {
 
   void inboundHttp(String inboundKey, Place place, HttpConnectionManager.Builder hcm) {
     inbound(inboundKey, (c, conf) -> c.inboundHttp(place, conf, hcm));
+    for (Applied<?> a : applied) {
+      if (a.configurer.bySource()) {
+        inboundBySource(a, inboundKey, place, hcm);
+      }
+    }
+  }
+
+  private static <C extends Record> void inboundBySource(
+      Applied<C> a, String inboundKey, Place place, HttpConnectionManager.Builder hcm) {
+    List<PolicyConfigurer.Source<C>> sources = a.sources(inboundKey);
+    if (!sources.isEmpty()) {
+      a.configurer.inboundHttpBySource(place, sources, hcm);
+    }
   }
 
   void inboundTcp(String inboundKey, Place place, TcpProxy.Builder tcp) {
@@ -197,36 +227,34 @@ final class PolicyHooks {
   }
 
   /**
-   * The caller-side hooks of a proxyless client's route towards {@code place}'s service: for each
-   * type applied on the caller's side, the destination service's merged {@code from} conf for this
-   * caller (its own service's key, else the Mesh key).
+   * The caller-side hooks of a proxyless client's listener towards {@code place}'s service: for
+   * each type applied on the caller's side, the destination's {@code from} items that apply to
+   * every instance of it and select this caller (by its inbounds' tags), merged in order.
    */
-  private void callerRoute(Place place, RouteAction.Builder route) {
+  void callerHttp(Place place, HttpConnectionManager.Builder hcm) {
     for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
       if (configurer.type().callerSide()) {
-        callerRoute(configurer, place, route);
+        callerHttp(configurer, place, hcm);
       }
     }
   }
 
-  private <C extends Record> void callerRoute(
-      PolicyConfigurer<C> configurer, Place place, RouteAction.Builder route) {
-    SortedMap<String, ObjectNode> sources = mesh.callerConfs(configurer.type(), place.service());
-    if (sources.isEmpty()) {
+  private <C extends Record> void callerHttp(
+      PolicyConfigurer<C> configurer, Place place, HttpConnectionManager.Builder hcm) {
+    List<FromItem> items = mesh.callerItems(configurer.type(), place.service());
+    if (items.isEmpty()) {
       return;
     }
-    ObjectNode conf = null;
-    for (String own : proxy.services()) {
-      conf = sources.get(own);
-      if (conf != null) {
-        break;
-      }
-    }
-    if (conf == null) {
-      conf = sources.get(PolicyEngine.MESH_KEY);
-    }
-    if (conf != null) {
-      configurer.callerRoute(place, configurer.type().bind(conf), route);
+    List<Map<String, String>> callerTags =
+        proxy.inbounds().stream().map(ProxyView.Inbound::tags).toList();
+    List<ObjectNode> confs =
+        items.stream()
+            .filter(i -> PolicyEngine.selectsCaller(i.targetRef(), callerTags))
+            .map(FromItem::conf)
+            .toList();
+    if (!confs.isEmpty()) {
+      ObjectNode merged = configurer.type().engine().merge(confs);
+      configurer.callerHttp(place, configurer.type().bind(merged), hcm);
     }
   }
 

@@ -13,9 +13,13 @@ import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
 import dev.chronomesh.projector.generate.policies.meshtcproute.MeshTCPRouteConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
+import dev.chronomesh.projector.generate.policy.ProxyPlace;
+import dev.chronomesh.projector.generate.policy.ProxyResources;
 import dev.chronomesh.projector.generate.policy.RouteBackend;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
@@ -42,8 +46,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -99,6 +106,10 @@ final class SidecarGenerator {
   private static final Duration ADMIN_CONNECT_TIMEOUT = seconds(5);
   private static final Duration IDLE_TIMEOUT = seconds(7200);
   private static final Duration NO_TIMEOUT = seconds(0);
+
+  /** Kuma's header of the calling proxy's tags ({@code tags.TagsHeaderName}). */
+  static final String TAGS_HEADER = "x-kuma-tags";
+
   private static final Pattern ILLEGAL_STAT_CHARS = Pattern.compile("[^a-zA-Z_\\-0-9]");
 
   private SidecarGenerator() {}
@@ -148,6 +159,8 @@ final class SidecarGenerator {
                   "inbound:" + service,
                   service,
                   List.of(inboundRoute(localCluster, a -> hooks.inboundRoute(key, place, a))),
+                  // As Kuma: the caller's tags reach the inbound's filters, not the application.
+                  r -> r.addRequestHeadersToRemove(TAGS_HEADER),
                   b -> hooks.inboundHttp(key, place, b))
               : tcpProxy(
                   statName(localCluster),
@@ -155,9 +168,15 @@ final class SidecarGenerator {
                     t.setCluster(localCluster);
                     hooks.inboundTcp(key, place, t);
                   });
-      listeners.put(name, inboundListener(name, address, inbound, filter));
+      List<Filter> filters = new ArrayList<>();
+      hooks.inboundNetworkFilters(key, place, filters);
+      filters.add(filter);
+      listeners.put(name, inboundListener(name, address, inbound, filters));
     }
 
+    // As Kuma: every outbound HTTP request says which proxy sent it (x-kuma-tags), so that a
+    // destination's policies can tell callers apart (MeshFaultInjection's source subsets).
+    Optional<HeaderValueOption> tagsHeader = tagsHeader(dataplane);
     for (Outbound outbound : dataplane.getOutbound()) {
       String service = outbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
       if (service == null || service.isEmpty()) {
@@ -187,6 +206,7 @@ final class SidecarGenerator {
                 "outbound:" + service,
                 service,
                 http.routes(),
+                r -> tagsHeader.ifPresent(r::addRequestHeadersToAdd),
                 b -> hooks.outboundHttp(place, b));
       } else {
         List<RouteBackend> backends =
@@ -217,6 +237,11 @@ final class SidecarGenerator {
     if (!dataplane.getAddress().equals(ADMIN_ADDRESS)) {
       listeners.put(ADMIN_NAME, adminListener(dataplane.getAddress()));
     }
+    // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
+    hooks.proxy(
+        new ProxyPlace(dataplane.getMesh(), dataplane.getName(), false),
+        new ProxyResources(clusters, listeners, new TreeMap<>()));
+    edsClusters.keySet().retainAll(clusters.keySet());
 
     List<GeneratedResource> out = new ArrayList<>();
     for (SortedMap<String, Message> byName : List.of(clusters, listeners)) {
@@ -320,14 +345,36 @@ final class SidecarGenerator {
   }
 
   private static Listener inboundListener(
-      String name, String address, Inbound inbound, Filter filter) {
+      String name, String address, Inbound inbound, List<Filter> filters) {
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, inbound.getPort()))
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setMetadata(tagsMetadata(inbound.getTags()))
-        .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+        .addFilterChains(FilterChain.newBuilder().addAllFilters(filters))
         .build();
+  }
+
+  /**
+   * Kuma's {@code x-kuma-tags} request header of a proxy's outbound requests: the tags of all its
+   * inbounds, each key once with its values joined by commas, as {@code &key=v1,v2&} in key order
+   * ({@code tags.Serialize} in Kuma); none for a proxy without inbound tags.
+   */
+  static Optional<HeaderValueOption> tagsHeader(DataplaneResource dataplane) {
+    SortedMap<String, SortedSet<String>> tags = new TreeMap<>();
+    for (Inbound in : dataplane.getInbound()) {
+      in.getTags().forEach((k, v) -> tags.computeIfAbsent(k, x -> new TreeSet<>()).add(v));
+    }
+    if (tags.isEmpty()) {
+      return Optional.empty();
+    }
+    StringBuilder value = new StringBuilder();
+    tags.forEach(
+        (k, v) -> value.append('&').append(k).append('=').append(String.join(",", v)).append('&'));
+    return Optional.of(
+        HeaderValueOption.newBuilder()
+            .setHeader(HeaderValue.newBuilder().setKey(TAGS_HEADER).setValue(value.toString()))
+            .build());
   }
 
   private static Listener outboundListener(
@@ -395,14 +442,15 @@ final class SidecarGenerator {
       String routeName,
       String virtualHost,
       List<Route> routes,
+      Consumer<RouteConfiguration.Builder> routeConfig,
       Consumer<HttpConnectionManager.Builder> hook) {
-    RouteConfiguration config =
+    RouteConfiguration.Builder config =
         RouteConfiguration.newBuilder()
             .setName(routeName)
             .setValidateClusters(BoolValue.of(false))
             .addVirtualHosts(
-                VirtualHost.newBuilder().setName(virtualHost).addDomains("*").addAllRoutes(routes))
-            .build();
+                VirtualHost.newBuilder().setName(virtualHost).addDomains("*").addAllRoutes(routes));
+    routeConfig.accept(config);
     HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(statPrefix)

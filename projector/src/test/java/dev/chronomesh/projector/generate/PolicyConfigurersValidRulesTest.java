@@ -7,9 +7,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
 import dev.chronomesh.meshmodel.Violations;
 import dev.chronomesh.meshmodel.policy.JsonBinding;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -38,7 +39,6 @@ import org.junit.jupiter.api.Test;
  * refuses them) never reach a configurer and are skipped here.
  */
 class PolicyConfigurersValidRulesTest {
-  private static final JsonFormat.TypeRegistry REGISTRY = Protos.jsonTypes();
 
   private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -209,7 +209,7 @@ class PolicyConfigurersValidRulesTest {
         for (Message message : apply(configurer, place, conf)) {
           checked++;
           for (EnvoyValidateRules.Violation violation :
-              EnvoyValidateRules.check(message, REGISTRY)) {
+              EnvoyValidateRules.check(message, Protos.jsonTypes(message))) {
             problems.add(
                 configurer.type()
                     + " "
@@ -236,8 +236,14 @@ class PolicyConfigurersValidRulesTest {
       RouteAction.Builder route = RouteAction.newBuilder().setCluster(place.service());
       plugin.outboundRoute(place, conf, route);
       out.add(routeConfiguration(route));
+      out.add(
+          ProxylessGrpcGenerator.listener(place.service(), h -> plugin.callerHttp(place, conf, h)));
+      proxy(plugin, place, conf, out);
       return out;
     }
+    List<Filter> filters = new ArrayList<>();
+    plugin.inboundNetworkFilters(place, conf, filters);
+    out.addAll(filters);
     Cluster.Builder outbound = sidecarEdsCluster(place.service());
     plugin.outboundCluster(place, conf, outbound);
     out.add(outbound.build());
@@ -255,6 +261,16 @@ class PolicyConfigurersValidRulesTest {
       plugin.inboundRoute(place, conf, inboundRoute);
       HttpConnectionManager.Builder inboundHcm = hcm(inboundRoute);
       plugin.inboundHttp(place, conf, inboundHcm);
+      if (plugin.bySource()) {
+        plugin.inboundHttpBySource(
+            place,
+            List.of(
+                new PolicyConfigurer.Source<>(TargetRef.mesh(), conf),
+                new PolicyConfigurer.Source<>(
+                    TargetRef.meshSubset(Map.of("kuma.io/service", "web", "version", "v1.2")),
+                    conf)),
+            inboundHcm);
+      }
       out.add(inboundHcm.build());
     } else {
       TcpProxy.Builder tcp = tcpProxy(place.service());
@@ -264,7 +280,33 @@ class PolicyConfigurersValidRulesTest {
       plugin.inboundTcp(place, conf, inboundTcp);
       out.add(inboundTcp.build());
     }
+    proxy(plugin, place, conf, out);
     return out;
+  }
+
+  /** The whole-config hook over a proxy made of the resources built so far. */
+  private static <C extends Record> void proxy(
+      PolicyConfigurer<C> plugin, Place place, C conf, List<Message> out) {
+    var clusters = new java.util.TreeMap<String, Message>();
+    var listeners = new java.util.TreeMap<String, Message>();
+    var routes = new java.util.TreeMap<String, Message>();
+    for (Message m : out) {
+      if (m instanceof Cluster c) {
+        clusters.put(c.getName(), c);
+      } else if (m instanceof io.envoyproxy.envoy.config.listener.v3.Listener l) {
+        listeners.put(l.getName(), l);
+      } else if (m instanceof RouteConfiguration r) {
+        routes.put(r.getName(), r);
+      }
+    }
+    plugin.proxy(
+        new dev.chronomesh.projector.generate.policy.ProxyPlace("default", "p", place.proxyless()),
+        conf,
+        new dev.chronomesh.projector.generate.policy.ProxyResources(clusters, listeners, routes));
+    out.clear();
+    out.addAll(clusters.values());
+    out.addAll(listeners.values());
+    out.addAll(routes.values());
   }
 
   private static Cluster.Builder sidecarEdsCluster(String service) {

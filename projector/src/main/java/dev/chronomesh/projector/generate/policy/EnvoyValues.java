@@ -9,6 +9,9 @@ import dev.chronomesh.meshmodel.policy.GoDuration;
 import dev.chronomesh.projector.generate.Protos;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Optional;
 
 /** Conversions from typed policy values to Envoy's, shared by the configurers. */
@@ -56,6 +59,29 @@ public final class EnvoyValues {
     } catch (InvalidProtocolBufferException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * A percentage (0-100) as Envoy's fraction: per hundred, per ten thousand, or per million
+   * (rounded), by how many decimals it has.
+   */
+  public static FractionalPercent percent(BigDecimal value) {
+    BigDecimal percent =
+        value.max(BigDecimal.ZERO).min(BigDecimal.valueOf(100)).stripTrailingZeros();
+    FractionalPercent.Builder out = FractionalPercent.newBuilder();
+    if (percent.scale() <= 0) {
+      return out.setNumerator(percent.intValue())
+          .setDenominator(FractionalPercent.DenominatorType.HUNDRED)
+          .build();
+    }
+    if (percent.scale() <= 2) {
+      return out.setNumerator(percent.movePointRight(2).intValueExact())
+          .setDenominator(FractionalPercent.DenominatorType.TEN_THOUSAND)
+          .build();
+    }
+    return out.setNumerator(percent.movePointRight(4).setScale(0, RoundingMode.HALF_UP).intValue())
+        .setDenominator(FractionalPercent.DenominatorType.MILLION)
+        .build();
   }
 
   /** Adds {@code filter} just before the router filter (at the end when there is none). */

@@ -1,6 +1,7 @@
 package dev.chronomesh.projector.generate.policy;
 
 import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -52,17 +53,45 @@ public interface PolicyConfigurer<C extends Record> {
   default void inboundTcp(Place place, C conf, TcpProxy.Builder tcp) {}
 
   /**
+   * A source of an inbound's traffic and its conf: the callers {@code selector} selects (kind Mesh:
+   * every caller; MeshService, MeshSubset, MeshServiceSubset: those whose inbound tags match), for
+   * types whose confs depend on the caller ({@link #bySource()}).
+   */
+  record Source<C>(TargetRef selector, C conf) {}
+
+  /**
+   * Whether this type's inbound confs depend on who calls: then {@link #inboundHttpBySource} gets
+   * the sources in merge order instead of one merged conf.
+   */
+  default boolean bySource() {
+    return false;
+  }
+
+  /**
+   * The HTTP connection manager of an inbound listener (sidecar only), with the inbound's sources
+   * in merge order (least specific first; for a conf the later sources that also select a caller
+   * win): its {@code from} items, or its merged {@code rules} as one source of kind Mesh.
+   */
+  default void inboundHttpBySource(
+      Place place, List<Source<C>> sources, HttpConnectionManager.Builder hcm) {}
+
+  /**
    * The network filters of an inbound listener (sidecar only), in order, before the terminal one
    * (the HTTP connection manager or TCP proxy, which is not in the list): add to it.
    */
   default void inboundNetworkFilters(Place place, C conf, List<Filter> filters) {}
 
   /**
-   * The routes towards {@code place}'s service from a proxyless client, with the conf of the
-   * destination's inbound that applies to this caller (types whose model says {@link
-   * PolicyType#callerSide()}).
+   * The HTTP connection manager of a proxyless client's listener towards {@code place}'s service,
+   * with the merged conf of the destination's inbound that applies to this caller (types whose
+   * model says {@link PolicyType#callerSide()}).
    */
-  default void callerRoute(Place place, C conf, RouteAction.Builder route) {}
+  default void callerHttp(Place place, C conf, HttpConnectionManager.Builder hcm) {}
+
+  /** The protobuf messages this configurer packs into typed configs, for printing configs. */
+  default List<com.google.protobuf.Descriptors.Descriptor> typedConfigs() {
+    return List.of();
+  }
 
   /**
    * Every resource of the proxy's config, after all other configurers (Kuma's MeshProxyPatch), with

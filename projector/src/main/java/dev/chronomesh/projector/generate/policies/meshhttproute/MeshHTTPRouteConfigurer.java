@@ -16,6 +16,7 @@ import dev.chronomesh.meshmodel.policy.IntOrString;
 import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderMatch;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.projector.generate.EndpointSelector;
+import dev.chronomesh.projector.generate.policy.EnvoyValues;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.RouteBackend;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -31,9 +32,7 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
-import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -307,31 +306,8 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
     value.ifPresent(
         v ->
             policy.setRuntimeFraction(
-                RuntimeFractionalPercent.newBuilder()
-                    .setDefaultValue(
-                        fraction(
-                            v.max(BigDecimal.ZERO)
-                                .min(BigDecimal.valueOf(100))
-                                .stripTrailingZeros()))));
+                RuntimeFractionalPercent.newBuilder().setDefaultValue(EnvoyValues.percent(v))));
     return policy.build();
-  }
-
-  /** A percentage as Envoy's fraction: per hundred, per ten thousand, or per million (rounded). */
-  public static FractionalPercent fraction(BigDecimal percent) {
-    FractionalPercent.Builder out = FractionalPercent.newBuilder();
-    if (percent.scale() <= 0) {
-      return out.setNumerator(percent.intValue())
-          .setDenominator(FractionalPercent.DenominatorType.HUNDRED)
-          .build();
-    }
-    if (percent.scale() <= 2) {
-      return out.setNumerator(percent.movePointRight(2).intValueExact())
-          .setDenominator(FractionalPercent.DenominatorType.TEN_THOUSAND)
-          .build();
-    }
-    return out.setNumerator(percent.movePointRight(4).setScale(0, RoundingMode.HALF_UP).intValue())
-        .setDenominator(FractionalPercent.DenominatorType.MILLION)
-        .build();
   }
 
   private static String orEmpty(String s) {
