@@ -4,6 +4,7 @@ import dev.chronomesh.meshmodel.policies.meshcircuitbreaker.MeshCircuitBreaker;
 import dev.chronomesh.meshmodel.policies.meshhealthcheck.MeshHealthCheck;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
+import dev.chronomesh.meshmodel.policies.meshratelimit.MeshRateLimit;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.meshmodel.policies.meshtimeout.MeshTimeout;
@@ -26,7 +27,8 @@ public final class Policies {
           MeshHealthCheck.TYPE,
           MeshLoadBalancingStrategy.TYPE,
           MeshHTTPRoute.TYPE,
-          MeshTCPRoute.TYPE);
+          MeshTCPRoute.TYPE,
+          MeshRateLimit.TYPE);
 
   private Policies() {}
 

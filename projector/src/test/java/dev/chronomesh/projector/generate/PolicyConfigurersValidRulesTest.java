@@ -171,7 +171,23 @@ class PolicyConfigurersValidRulesTest {
               "loadBalancer: {type: Maglev, maglev: {tableSize: 99999999, hashPolicies:"
                   + " [{type: SourceIP}]}}",
               "loadBalancer: {type: Random}",
-              "loadBalancer: {type: RoundRobin}\nlocalityAwareness: {disabled: true}"));
+              "loadBalancer: {type: RoundRobin}\nlocalityAwareness: {disabled: true}"),
+          "MeshRateLimit",
+          List.of(
+              """
+              local:
+                http:
+                  requestRate: {num: 5, interval: 10s}
+                  onRateLimit:
+                    status: 429
+                    headers:
+                      set: [{name: x-limited, value: "a,b"}]
+                      add: [{name: x-more, value: "1"}]
+                tcp:
+                  connectionRate: {num: 4294967295, interval: 51ms}
+              """,
+              "local: {http: {disabled: true}, tcp: {disabled: true}}",
+              "local: {http: {onRateLimit: {status: 503}}}"));
 
   private static final List<Place> PLACES =
       List.of(
