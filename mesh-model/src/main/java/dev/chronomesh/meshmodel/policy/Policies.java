@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel.policy;
 
 import dev.chronomesh.meshmodel.policies.meshcircuitbreaker.MeshCircuitBreaker;
+import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection;
 import dev.chronomesh.meshmodel.policies.meshhealthcheck.MeshHealthCheck;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
@@ -28,7 +29,8 @@ public final class Policies {
           MeshLoadBalancingStrategy.TYPE,
           MeshHTTPRoute.TYPE,
           MeshTCPRoute.TYPE,
-          MeshRateLimit.TYPE);
+          MeshRateLimit.TYPE,
+          MeshFaultInjection.TYPE);
 
   private Policies() {}
 

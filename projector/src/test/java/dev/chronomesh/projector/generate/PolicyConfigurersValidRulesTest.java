@@ -187,7 +187,18 @@ class PolicyConfigurersValidRulesTest {
                   connectionRate: {num: 4294967295, interval: 51ms}
               """,
               "local: {http: {disabled: true}, tcp: {disabled: true}}",
-              "local: {http: {onRateLimit: {status: 503}}}"));
+              "local: {http: {onRateLimit: {status: 503}}}"),
+          "MeshFaultInjection",
+          List.of(
+              """
+              http:
+                - abort: {httpStatus: 503, percentage: "2.5"}
+                  delay: {value: 1m30s, percentage: "0.0001"}
+                  responseBandwidth: {limit: 100 Gbps, percentage: 100}
+                - abort: {httpStatus: 200, percentage: 0}
+              """,
+              "http: [{}]",
+              "http: []"));
 
   private static final List<Place> PLACES =
       List.of(
