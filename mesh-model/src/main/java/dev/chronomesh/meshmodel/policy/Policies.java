@@ -5,6 +5,7 @@ import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection;
 import dev.chronomesh.meshmodel.policies.meshhealthcheck.MeshHealthCheck;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
+import dev.chronomesh.meshmodel.policies.meshproxypatch.MeshProxyPatch;
 import dev.chronomesh.meshmodel.policies.meshratelimit.MeshRateLimit;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
@@ -30,7 +31,8 @@ public final class Policies {
           MeshHTTPRoute.TYPE,
           MeshTCPRoute.TYPE,
           MeshRateLimit.TYPE,
-          MeshFaultInjection.TYPE);
+          MeshFaultInjection.TYPE,
+          MeshProxyPatch.TYPE);
 
   private Policies() {}
 

@@ -198,7 +198,34 @@ class PolicyConfigurersValidRulesTest {
                 - abort: {httpStatus: 200, percentage: 0}
               """,
               "http: [{}]",
-              "http: []"));
+              "http: []"),
+          "MeshProxyPatch",
+          List.of(
+              """
+              appendModifications:
+                - cluster:
+                    operation: Patch
+                    jsonPatches: [{op: replace, path: /connectTimeout, value: 2s}]
+                - networkFilter:
+                    operation: AddLast
+                    value: |
+                      name: envoy.filters.network.local_ratelimit
+                      typedConfig:
+                        '@type': type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit
+                        statPrefix: x
+                        tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                - httpFilter:
+                    operation: AddBefore
+                    match: {name: envoy.filters.http.router}
+                    value: |
+                      name: envoy.filters.http.buffer
+                      typedConfig:
+                        '@type': type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
+                        maxRequestBytes: 1024
+                - virtualHost:
+                    operation: Remove
+                    match: {name: nothing}
+              """));
 
   private static final List<Place> PLACES =
       List.of(
