@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
@@ -109,7 +110,7 @@ public class SerializationBenchmark {
       protobufBytes += r.value().size();
     }
     topic = Topics.defaults().proxyConfigs();
-    key = BenchmarkMesh.MESH + "." + dataplane;
+    key = Keys.proxy(BenchmarkMesh.MESH, dataplane);
     serde = AvroSerde.forValues(new InMemorySchemaRegistry(), ProxyConfig.class);
     record = toAvro(dataplane, generated);
     wire = serde.serialize(topic, record);

@@ -27,17 +27,10 @@ public final class Decider {
 
   private static Decision upsert(Command.Upsert command, MeshState state) {
     ResourceType type = command.type();
-    List<Violation> identity = new ArrayList<>();
-    if (type.scope() == Scope.GLOBAL && !command.name().equals(command.mesh())) {
-      identity.add(new Violation("mesh", "a " + type + " is its own mesh: " + command.mesh()));
-    }
-    if (!type.nameOf(command.payload()).equals(command.name())) {
-      identity.add(new Violation("name", "the payload names " + type.nameOf(command.payload())));
-    }
-    if (!type.meshOf(command.payload()).equals(command.mesh())) {
-      identity.add(
-          new Violation("mesh", "the payload's mesh is " + type.meshOf(command.payload())));
-    }
+    List<Violation> identity =
+        ResourceIdentity.violations(
+            new ResourceIdentity.Envelope(
+                command.mesh(), type.name(), command.name(), true, command.payload()));
     if (!identity.isEmpty()) {
       return new Decision.Rejected(
           Decision.Reason.INVALID, "the command does not match its payload", identity);

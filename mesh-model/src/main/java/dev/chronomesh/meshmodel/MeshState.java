@@ -86,10 +86,12 @@ public final class MeshState {
       throw new IllegalArgumentException(
           "event of mesh " + event.getMesh() + " applied to mesh " + mesh);
     }
-    ResourceType type =
-        InternalTypes.anyByName(event.getResourceType())
-            .orElseThrow(
-                () -> new IllegalArgumentException("unknown type " + event.getResourceType()));
+    List<Violation> problems = ResourceIdentity.violations(ResourceIdentity.Envelope.of(event));
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "inconsistent event: " + String.join("; ", ResourceIdentity.describe(problems)));
+    }
+    ResourceType type = InternalTypes.anyByName(event.getResourceType()).orElseThrow();
     ResourceKey key = new ResourceKey(type, event.getName());
     TreeMap<ResourceKey, Resource> nextResources = new TreeMap<>(resources);
     TreeMap<ResourceKey, Long> nextRevisions = new TreeMap<>(revisions);
@@ -97,10 +99,7 @@ public final class MeshState {
     if (event.getKind() == EventKind.DELETED) {
       nextResources.remove(key);
     } else {
-      if (!(event.getPayload() instanceof SpecificRecord payload) || !type.accepts(payload)) {
-        throw new IllegalArgumentException(
-            "upsert of " + type + " " + event.getName() + " without a " + type + " payload");
-      }
+      SpecificRecord payload = (SpecificRecord) event.getPayload();
       Resource previous = resources.get(key);
       nextResources.put(
           key,

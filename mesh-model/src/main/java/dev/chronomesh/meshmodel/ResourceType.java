@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.meshmodel.policy.Policies;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import java.time.Instant;
@@ -88,15 +89,6 @@ public record ResourceType(
 
   private static final Set<String> COMMON =
       Set.of("type", "name", "mesh", "labels", "creationTime", "modificationTime");
-
-  /** The label naming a mesh-scoped resource's mesh (Kuma: metadata.KumaMeshLabel). */
-  public static final String MESH_LABEL = "kuma.io/mesh";
-
-  /** The label naming where a resource was created (Kuma: mesh_proto.ResourceOriginLabel). */
-  public static final String ORIGIN_LABEL = "kuma.io/origin";
-
-  /** The label naming the environment of the control plane (Kuma: mesh_proto.EnvTag). */
-  public static final String ENV_LABEL = "kuma.io/env";
 
   public ResourceType {
     Objects.requireNonNull(name, "name");
@@ -275,10 +267,10 @@ public record ResourceType(
     Map<String, String> computed = new LinkedHashMap<>();
     if (scope == Scope.MESH) {
       if (mesh != null) {
-        computed.put(MESH_LABEL, mesh);
+        computed.put(KumaTags.MESH_LABEL, mesh);
       }
-      computed.put(ORIGIN_LABEL, "zone");
-      computed.put(ENV_LABEL, "universal");
+      computed.put(KumaTags.ORIGIN_LABEL, "zone");
+      computed.put(KumaTags.ENV_LABEL, "universal");
     }
     Map<String, String> labels = new TreeMap<>(sent);
     computed.forEach(

@@ -410,7 +410,7 @@ class DeciderTest {
 
     assertThat(((Decision.Rejected) decision).violations())
         .extracting(Violation::field)
-        .containsExactly("name");
+        .containsExactly("payload.name");
   }
 
   @Test

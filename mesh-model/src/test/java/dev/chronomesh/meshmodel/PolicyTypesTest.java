@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.PolicyResource;
 import dev.chronomesh.meshmodel.policies.meshcircuitbreaker.MeshCircuitBreaker;
 import dev.chronomesh.meshmodel.policies.meshhealthcheck.MeshHealthCheck;
@@ -317,7 +318,7 @@ class PolicyTypesTest {
         ResourceType.forPolicy(MeshTCPRoute.TYPE)
             .parse(resource("MeshTCPRoute.yaml"), Format.YAML, "default", null);
     Optional<Policy> policy = PolicyResources.toEngine(record);
-    assertThat(policy.orElseThrow().labels()).containsEntry(Policy.ORIGIN_LABEL, "zone");
+    assertThat(policy.orElseThrow().labels()).containsEntry(KumaTags.ORIGIN_LABEL, "zone");
     assertThat(policy.get().targetRef()).isEqualTo(TargetRef.meshSubset(Map.of("app", "web")));
   }
 }

@@ -2,6 +2,7 @@ package dev.chronomesh.projector;
 
 import com.google.common.collect.ImmutableSortedMap;
 import com.google.common.collect.ImmutableSortedSet;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.MeshResource;
@@ -62,7 +63,7 @@ final class MeshDelta {
               upsert ? Optional.of((DataplaneResource) event.getPayload()) : Optional.empty());
       default ->
           policies.put(
-              type + "/" + event.getName(),
+              Keys.typed(type, event.getName()),
               upsert ? Optional.of(event.getPayload()) : Optional.empty());
     }
   }
@@ -75,7 +76,7 @@ final class MeshDelta {
       dataplanes.put(d.getName(), Optional.of(d));
     } else {
       PolicyResources.toEngine(payload)
-          .ifPresent(p -> policies.put(p.type() + "/" + p.name(), Optional.of(payload)));
+          .ifPresent(p -> policies.put(Keys.typed(p.type(), p.name()), Optional.of(payload)));
     }
   }
 

@@ -3,6 +3,8 @@ package dev.chronomesh.projector;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedMap;
 import com.google.common.collect.ImmutableSortedSet;
+import dev.chronomesh.events.Keys;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
@@ -25,10 +27,6 @@ import java.util.TreeSet;
  * computed once per image, on first use.
  */
 final class MeshImage {
-  /** The inbound tag naming the service. */
-  static final String SERVICE_TAG = "kuma.io/service";
-
-  static final String PROTOCOL_TAG = "kuma.io/protocol";
 
   private final String name;
   private final MeshResource mesh;
@@ -120,7 +118,7 @@ final class MeshImage {
   }
 
   Policy policy(String type, String policyName) {
-    return policies.get(type + "/" + policyName);
+    return policies.get(Keys.typed(type, policyName));
   }
 
   ImmutableSortedMap<String, Policy> policies() {
@@ -140,7 +138,7 @@ final class MeshImage {
     SortedSet<String> out = new TreeSet<>();
     if (dp != null) {
       for (Inbound in : dp.getInbound()) {
-        String s = in.getTags().get(SERVICE_TAG);
+        String s = in.getTags().get(KumaTags.SERVICE);
         if (s != null && !s.isEmpty()) {
           out.add(s);
         }
@@ -161,8 +159,8 @@ final class MeshImage {
     SortedSet<String> protocols = new TreeSet<>();
     for (String dp : dps) {
       for (Inbound in : dataplanes.get(dp).getInbound()) {
-        if (service.equals(in.getTags().get(SERVICE_TAG))) {
-          protocols.add(Objects.requireNonNullElse(in.getTags().get(PROTOCOL_TAG), ""));
+        if (service.equals(in.getTags().get(KumaTags.SERVICE))) {
+          protocols.add(Objects.requireNonNullElse(in.getTags().get(KumaTags.PROTOCOL), ""));
         }
       }
     }

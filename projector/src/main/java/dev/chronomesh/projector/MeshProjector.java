@@ -6,16 +6,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import dev.chronomesh.events.DeadLetters;
+import dev.chronomesh.events.Keys;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.EventRef;
-import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.avro.XdsResource;
 import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.ResourceIdentity;
 import dev.chronomesh.meshmodel.policy.Policies;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
@@ -36,7 +39,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -209,12 +211,13 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
           position.offset(),
           problems);
       if (event != null) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(header("topic", position.topic()));
-        headers.add(header("partition", Integer.toString(position.partition())));
-        headers.add(header("offset", Long.toString(position.offset())));
-        headers.add(header("exception", "InvalidEvent"));
-        headers.add(header("message", String.join("; ", problems)));
+        var headers =
+            DeadLetters.headers(
+                position.topic(),
+                position.partition(),
+                position.offset(),
+                "InvalidEvent",
+                String.join("; ", problems));
         context()
             .forward(
                 new Record<String, Object>(record.key(), event, record.timestamp(), headers),
@@ -277,12 +280,6 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     markDirty(event.getMesh(), affected, cause);
   }
 
-  /** A dead-letter header named as Kafka Streams names its own ({@code __streams.errors.*}). */
-  private static org.apache.kafka.common.header.Header header(String name, String value) {
-    return new org.apache.kafka.common.header.internals.RecordHeader(
-        "__streams.errors." + name, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-  }
-
   /** Every problem that makes this event unusable, empty when it is valid. */
   static List<String> problems(String key, ResourceEvent event) {
     List<String> problems = new ArrayList<>();
@@ -290,68 +287,12 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
       problems.add("value: null (the events topic has no tombstones)");
       return problems;
     }
-    String mesh = event.getMesh();
-    if (mesh.isEmpty() || mesh.contains("/")) {
-      problems.add("mesh: must be non-empty and contain no '/': " + mesh);
+    if (!event.getMesh().equals(key)) {
+      problems.add("key: must be the mesh " + event.getMesh() + " but is " + key);
     }
-    if (!mesh.equals(key)) {
-      problems.add("key: must be the mesh " + mesh + " but is " + key);
-    }
-    if (event.getName().isEmpty()) {
-      problems.add("name: must be non-empty");
-    }
-    if (event.getResourceType().equals(MESH) && !event.getName().equals(mesh)) {
-      problems.add("name: a Mesh event's name must equal its mesh " + mesh);
-    }
-    Object payload = event.getPayload();
-    if (event.getKind() == EventKind.DELETED) {
-      if (payload != null) {
-        problems.add("payload: must be null when kind is DELETED");
-      }
-      return problems;
-    }
-    switch (event.getResourceType()) {
-      case MESH -> {
-        if (!(payload instanceof MeshResource m)) {
-          problems.add("payload: must be a MeshResource when kind is UPSERTED");
-        } else if (!m.getName().equals(event.getName())) {
-          problems.add("payload.name: must be " + event.getName() + " but is " + m.getName());
-        }
-      }
-      case DATAPLANE -> {
-        if (!(payload instanceof DataplaneResource d)) {
-          problems.add("payload: must be a DataplaneResource when kind is UPSERTED");
-        } else {
-          if (!d.getName().equals(event.getName())) {
-            problems.add("payload.name: must be " + event.getName() + " but is " + d.getName());
-          }
-          if (!d.getMesh().equals(mesh)) {
-            problems.add("payload.mesh: must be " + mesh + " but is " + d.getMesh());
-          }
-        }
-      }
-      default -> {
-        if (PolicyResources.isPolicyType(event.getResourceType())) {
-          Optional<Policy> p = PolicyResources.toEngine(payload);
-          if (p.isEmpty()) {
-            problems.add(
-                "payload: must be a " + event.getResourceType() + " when kind is UPSERTED");
-          } else {
-            if (!p.get().type().equals(event.getResourceType())) {
-              problems.add(
-                  "payload: must be a " + event.getResourceType() + " but is " + p.get().type());
-            }
-            if (!p.get().name().equals(event.getName())) {
-              problems.add(
-                  "payload.name: must be " + event.getName() + " but is " + p.get().name());
-            }
-            if (!p.get().mesh().equals(mesh)) {
-              problems.add("payload.mesh: must be " + mesh + " but is " + p.get().mesh());
-            }
-          }
-        }
-      }
-    }
+    problems.addAll(
+        ResourceIdentity.describe(
+            ResourceIdentity.violations(ResourceIdentity.Envelope.of(event))));
     return problems;
   }
 
@@ -441,7 +382,7 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
   }
 
   private static boolean hasPolicies(MeshImage image, PolicyType<?> type) {
-    String prefix = type.name() + "/";
+    String prefix = Keys.typed(type.name(), "");
     String next = image.policies().ceilingKey(prefix);
     return next != null && next.startsWith(prefix);
   }
@@ -565,10 +506,10 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
         }
         affected.addAll(callerSideReaders(before, after, delta.dataplaneNames()));
         for (String key : delta.policyKeys()) {
-          int slash = key.indexOf('/');
-          String type = key.substring(0, slash);
-          String name = key.substring(slash + 1);
-          affected.addAll(affectedByPolicy(before.policy(type, name), after, type, name));
+          Keys.Typed typed = Keys.parseTyped(key).orElseThrow();
+          affected.addAll(
+              affectedByPolicy(
+                  before.policy(typed.type(), typed.name()), after, typed.type(), typed.name()));
         }
       }
       for (String proxy : affected) {
@@ -771,10 +712,10 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
 
   /** What a proxy's config reads: see {@link ProxyDeps}. */
   private static ProxyDeps depsOf(DataplaneResource dp, GeneratedConfig generated) {
-    boolean proxyless = "proxyless".equals(dp.getLabels().get(ConfigGenerator.PROXY_TYPE_LABEL));
+    boolean proxyless = KumaTags.PROXYLESS.equals(dp.getLabels().get(KumaTags.PROXY_TYPE_LABEL));
     SortedSet<String> services = new TreeSet<>();
     for (Outbound out : dp.getOutbound()) {
-      String s = out.getTags().get(MeshImage.SERVICE_TAG);
+      String s = out.getTags().get(KumaTags.SERVICE);
       if (s != null && !s.isEmpty()) {
         services.add(s);
       }
@@ -856,30 +797,32 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
   }
 
   static String meshPrefix(String mesh) {
-    return mesh + "/";
+    return Keys.meshPrefix(mesh);
   }
 
   static String resourceKey(String mesh, String type, String name) {
-    return meshPrefix(mesh) + type + "/" + name;
+    return Keys.resource(mesh, type, name);
   }
 
   /** Key of the internal per-proxy stores: {@code <mesh>/<proxy>} (a mesh name has no '/'). */
   static String meshKey(String mesh, String proxy) {
-    return meshPrefix(mesh) + proxy;
+    return Keys.meshScoped(mesh, proxy);
   }
 
   static String[] splitMeshKey(String key) {
-    int slash = key.indexOf('/');
-    return new String[] {key.substring(0, slash), key.substring(slash + 1)};
+    Keys.MeshAnd split =
+        Keys.parseMeshScoped(key)
+            .orElseThrow(() -> new IllegalStateException("not a <mesh>/<name> key: " + key));
+    return new String[] {split.mesh(), split.rest()};
   }
 
   /** The record key and xDS node id of a proxy. */
   static String proxyKey(String mesh, String dataplane) {
-    return mesh + "." + dataplane;
+    return Keys.proxy(mesh, dataplane);
   }
 
   /** The key of a cluster's endpoint set in the endpoints topic and store. */
   static String endpointsKey(String mesh, String cluster) {
-    return meshPrefix(mesh) + cluster;
+    return Keys.cluster(mesh, cluster);
   }
 }

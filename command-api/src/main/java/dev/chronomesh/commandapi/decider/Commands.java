@@ -5,8 +5,8 @@ import dev.chronomesh.events.avro.CommandKind;
 import dev.chronomesh.meshmodel.Command.Conditions;
 import dev.chronomesh.meshmodel.Command.EntityTags;
 import dev.chronomesh.meshmodel.InternalTypes;
+import dev.chronomesh.meshmodel.ResourceIdentity;
 import dev.chronomesh.meshmodel.ResourceType;
-import dev.chronomesh.meshmodel.Scope;
 import dev.chronomesh.meshmodel.Violation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,12 +42,6 @@ public final class Commands {
     if (command.getRequestId() == null || command.getRequestId().isEmpty()) {
       violations.add(new Violation("requestId", "cannot be empty"));
     }
-    if (command.getMesh() == null || command.getMesh().isEmpty()) {
-      violations.add(new Violation("mesh", "cannot be empty"));
-    }
-    if (command.getName() == null || command.getName().isEmpty()) {
-      violations.add(new Violation("name", "cannot be empty"));
-    }
     if (command.getActor() == null || command.getActor().isEmpty()) {
       violations.add(new Violation("actor", "cannot be empty"));
     }
@@ -58,28 +52,18 @@ public final class Commands {
         command.getResourceType() == null
             ? Optional.empty()
             : InternalTypes.anyByName(command.getResourceType());
-    if (type.isEmpty()) {
-      violations.add(
-          new Violation("resourceType", "unknown type \"" + command.getResourceType() + "\""));
-    } else if (type.get().scope() == Scope.GLOBAL
-        && command.getName() != null
-        && !command.getName().equals(command.getMesh())) {
-      violations.add(new Violation("mesh", "a " + type.get() + " is its own mesh"));
-    }
     Object payload = command.getPayload();
     if (command.getKind() == null) {
       violations.add(new Violation("kind", "cannot be empty"));
-    } else if (command.getKind() == CommandKind.UPSERT) {
-      if (!(payload instanceof SpecificRecord record)) {
-        violations.add(new Violation("payload", "an upsert needs a payload"));
-      } else if (type.isPresent() && !type.get().accepts(record)) {
-        violations.add(
-            new Violation(
-                "payload",
-                "a " + type.get() + " cannot hold a " + record.getSchema().getName() + " payload"));
-      }
-    } else if (payload != null) {
-      violations.add(new Violation("payload", "a delete carries no payload"));
+    } else {
+      violations.addAll(
+          ResourceIdentity.violations(
+              new ResourceIdentity.Envelope(
+                  command.getMesh(),
+                  command.getResourceType(),
+                  command.getName(),
+                  command.getKind() == CommandKind.UPSERT,
+                  payload)));
     }
     violations.addAll(conditionViolations(command));
     String key = command.getIdempotencyKey();

@@ -26,12 +26,6 @@ public record Policy(
     List<RuleItem> rules,
     ObjectNode defaultConf) {
 
-  /** Kuma's label for where a policy was created: {@code global} or {@code zone}. */
-  public static final String ORIGIN_LABEL = "kuma.io/origin";
-
-  /** Kuma's label for the policy role: system, producer, consumer, workload-owner. */
-  public static final String POLICY_ROLE_LABEL = "kuma.io/policy-role";
-
   public Policy {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(name, "name");

@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel.policy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.meshmodel.Violation;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -216,8 +217,7 @@ public final class PolicyEngine {
       return true;
     }
     for (Map<String, String> tags : callerTags) {
-      boolean service =
-          source.name() == null || source.name().equals(tags.get(TargetRef.SERVICE_TAG));
+      boolean service = source.name() == null || source.name().equals(tags.get(KumaTags.SERVICE));
       boolean subset = containsAll(tags, source.tags());
       if (service && subset) {
         return true;
@@ -276,10 +276,9 @@ public final class PolicyEngine {
     return switch (ref.kind()) {
       case MESH, DATAPLANE -> true;
       case MESH_SUBSET -> containsAll(in.tags(), ref.tags());
-      case MESH_SERVICE -> ref.name().equals(in.tags().get(TargetRef.SERVICE_TAG));
+      case MESH_SERVICE -> ref.name().equals(in.tags().get(KumaTags.SERVICE));
       case MESH_SERVICE_SUBSET ->
-          ref.name().equals(in.tags().get(TargetRef.SERVICE_TAG))
-              && containsAll(in.tags(), ref.tags());
+          ref.name().equals(in.tags().get(KumaTags.SERVICE)) && containsAll(in.tags(), ref.tags());
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.chronomesh.meshmodel.policy;
 
+import dev.chronomesh.events.KumaTags;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,7 @@ public record ProxyView(
   public SortedSet<String> services() {
     SortedSet<String> out = new TreeSet<>();
     for (Inbound in : inbounds) {
-      String s = in.tags().get(TargetRef.SERVICE_TAG);
+      String s = in.tags().get(KumaTags.SERVICE);
       if (s != null) out.add(s);
     }
     return Collections.unmodifiableSortedSet(out);

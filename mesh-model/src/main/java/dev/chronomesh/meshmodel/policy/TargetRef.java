@@ -20,9 +20,6 @@ public record TargetRef(
     String sectionName,
     List<ProxyType> proxyTypes) {
 
-  /** Kuma's service tag, the identity a MeshService/MeshServiceSubset name is compared with. */
-  public static final String SERVICE_TAG = "kuma.io/service";
-
   /**
    * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:
    * Mesh 1, Dataplane 2, MeshSubset 3, MeshService 5, MeshServiceSubset 8): a higher rank is more

@@ -1,6 +1,7 @@
 package dev.chronomesh.projector.generate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.Violations;
@@ -11,7 +12,6 @@ import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.ProxyView;
-import dev.chronomesh.meshmodel.policy.TargetRef;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -122,7 +122,7 @@ public final class MeshContext {
             ProxyView view = ProxyViews.of(dp);
             List<ProxyView.Inbound> own =
                 view.inbounds().stream()
-                    .filter(in -> service.equals(in.tags().get(TargetRef.SERVICE_TAG)))
+                    .filter(in -> service.equals(in.tags().get(KumaTags.SERVICE)))
                     .toList();
             if (!own.isEmpty()) {
               instances.add(

@@ -41,11 +41,6 @@ import java.util.function.Consumer;
  * proxy itself only has to belong to the mesh.
  */
 final class ProxylessGrpcGenerator {
-  /** The inbound tag naming the service an inbound belongs to. */
-  static final String SERVICE_TAG = "kuma.io/service";
-
-  /** The inbound tag naming the zone (the locality of its endpoints). */
-  static final String ZONE_TAG = "kuma.io/zone";
 
   static final String ROUTER_FILTER = "envoy.filters.http.router";
   static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();

@@ -5,6 +5,7 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
@@ -96,7 +97,6 @@ final class SidecarGenerator {
   static final String ADMIN_NAME = "kuma:envoy:admin";
   static final String READINESS_CLUSTER = "kuma:readiness";
   static final String DEFAULT_OUTBOUND_ADDRESS = "127.0.0.1";
-  static final String TAGS_METADATA = "io.kuma.tags";
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
   static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -106,9 +106,6 @@ final class SidecarGenerator {
   private static final Duration ADMIN_CONNECT_TIMEOUT = seconds(5);
   private static final Duration IDLE_TIMEOUT = seconds(7200);
   private static final Duration NO_TIMEOUT = seconds(0);
-
-  /** Kuma's header of the calling proxy's tags ({@code tags.TagsHeaderName}). */
-  static final String TAGS_HEADER = "x-kuma-tags";
 
   private static final Pattern ILLEGAL_STAT_CHARS = Pattern.compile("[^a-zA-Z_\\-0-9]");
 
@@ -131,12 +128,12 @@ final class SidecarGenerator {
     SortedMap<String, EndpointSelector> edsClusters = new TreeMap<>();
 
     for (Inbound inbound : dataplane.getInbound()) {
-      String service = inbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
+      String service = inbound.getTags().get(KumaTags.SERVICE);
       if (service == null || service.isEmpty()) {
         continue;
       }
       MeshServices.Protocol protocol =
-          MeshServices.Protocol.parse(inbound.getTags().get(MeshServices.PROTOCOL_TAG));
+          MeshServices.Protocol.parse(inbound.getTags().get(KumaTags.PROTOCOL));
       String address = MeshServices.firstPresent(inbound.getAddress(), dataplane.getAddress());
       String workloadAddress = MeshServices.firstPresent(inbound.getServiceAddress(), address);
       int workloadPort =
@@ -160,7 +157,7 @@ final class SidecarGenerator {
                   service,
                   List.of(inboundRoute(localCluster, a -> hooks.inboundRoute(key, place, a))),
                   // As Kuma: the caller's tags reach the inbound's filters, not the application.
-                  r -> r.addRequestHeadersToRemove(TAGS_HEADER),
+                  r -> r.addRequestHeadersToRemove(KumaTags.TAGS_HEADER),
                   b -> hooks.inboundHttp(key, place, b))
               : tcpProxy(
                   statName(localCluster),
@@ -178,7 +175,7 @@ final class SidecarGenerator {
     // destination's policies can tell callers apart (MeshFaultInjection's source subsets).
     Optional<HeaderValueOption> tagsHeader = tagsHeader(dataplane);
     for (Outbound outbound : dataplane.getOutbound()) {
-      String service = outbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
+      String service = outbound.getTags().get(KumaTags.SERVICE);
       if (service == null || service.isEmpty()) {
         continue;
       }
@@ -373,7 +370,8 @@ final class SidecarGenerator {
         (k, v) -> value.append('&').append(k).append('=').append(String.join(",", v)).append('&'));
     return Optional.of(
         HeaderValueOption.newBuilder()
-            .setHeader(HeaderValue.newBuilder().setKey(TAGS_HEADER).setValue(value.toString()))
+            .setHeader(
+                HeaderValue.newBuilder().setKey(KumaTags.TAGS_HEADER).setValue(value.toString()))
             .build());
   }
 
@@ -483,7 +481,7 @@ final class SidecarGenerator {
     Struct.Builder struct = Struct.newBuilder();
     new TreeMap<>(tags)
         .forEach((k, v) -> struct.putFields(k, Value.newBuilder().setStringValue(v).build()));
-    return Metadata.newBuilder().putFilterMetadata(TAGS_METADATA, struct.build()).build();
+    return Metadata.newBuilder().putFilterMetadata(KumaTags.TAGS_METADATA, struct.build()).build();
   }
 
   private static Duration seconds(long s) {

@@ -1,6 +1,7 @@
 package dev.chronomesh.projector.generate.policies.meshfaultinjection;
 
 import com.google.protobuf.Descriptors.Descriptor;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection;
 import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection.Conf;
 import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection.Fault;
@@ -39,9 +40,6 @@ import java.util.TreeMap;
 public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf> {
   /** The HTTP fault filter's name (and, numbered, its further instances for grpc-xds). */
   static final String FAULT_FILTER = "envoy.filters.http.fault";
-
-  /** Kuma's header of the calling proxy's tags. */
-  static final String TAGS_HEADER = "x-kuma-tags";
 
   @Override
   public PolicyType<Conf> type() {
@@ -149,7 +147,7 @@ public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf
   private static Map<String, String> tags(TargetRef selector) {
     Map<String, String> tags = new TreeMap<>(selector.tags());
     if (selector.name() != null) {
-      tags.put(TargetRef.SERVICE_TAG, selector.name());
+      tags.put(KumaTags.SERVICE, selector.name());
     }
     return tags;
   }
@@ -175,7 +173,7 @@ public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf
                     .append("(,[^&]*)?&.*"));
     return java.util.Optional.of(
         HeaderMatcher.newBuilder()
-            .setName(TAGS_HEADER)
+            .setName(KumaTags.TAGS_HEADER)
             .setStringMatch(
                 StringMatcher.newBuilder()
                     .setSafeRegex(RegexMatcher.newBuilder().setRegex(regex.toString())))

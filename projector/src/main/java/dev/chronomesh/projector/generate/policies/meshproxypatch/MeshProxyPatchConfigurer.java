@@ -7,6 +7,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Value;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.meshmodel.envoy.EnvoyJson;
 import dev.chronomesh.meshmodel.policies.meshproxypatch.MeshProxyPatch;
 import dev.chronomesh.meshmodel.policies.meshproxypatch.MeshProxyPatch.Conf;
@@ -45,7 +46,6 @@ import java.util.function.UnaryOperator;
  */
 public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
   static final String HCM = "envoy.filters.network.http_connection_manager";
-  static final String TAGS_METADATA = "io.kuma.tags";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
@@ -160,7 +160,7 @@ public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
           listener
               .getMetadata()
               .getFilterMetadataOrDefault(
-                  TAGS_METADATA, com.google.protobuf.Struct.getDefaultInstance());
+                  KumaTags.TAGS_METADATA, com.google.protobuf.Struct.getDefaultInstance());
       for (var tag : tags.entrySet()) {
         Value v = fields.getFieldsMap().get(tag.getKey());
         if (v == null || !v.getStringValue().equals(tag.getValue())) {
