@@ -85,6 +85,22 @@ public final class ResourceIdentity {
     return out;
   }
 
+  /**
+   * Every problem of a record of the events topic, as {@code field: reason} lines: its value is an
+   * event (the topic has no tombstones), keyed by its mesh, with a consistent envelope.
+   */
+  public static List<String> ofEventRecord(String key, ResourceEvent event) {
+    if (event == null) {
+      return List.of("value: null (the events topic has no tombstones)");
+    }
+    List<String> problems = new ArrayList<>();
+    if (!event.getMesh().equals(key)) {
+      problems.add("key: must be the mesh " + event.getMesh() + " but is " + key);
+    }
+    problems.addAll(describe(violations(Envelope.of(event))));
+    return problems;
+  }
+
   /** The violations as {@code field: reason} lines. */
   public static List<String> describe(List<Violation> violations) {
     return violations.stream().map(v -> v.field() + ": " + v.reason()).toList();

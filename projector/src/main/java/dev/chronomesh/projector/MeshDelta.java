@@ -41,7 +41,10 @@ final class MeshDelta {
     this.base = Objects.requireNonNull(base);
   }
 
-  /** Records one valid event of this mesh (see {@code MeshProjector.problems}). */
+  /**
+   * Records one valid event of this mesh (see {@link
+   * dev.chronomesh.meshmodel.ResourceIdentity#ofEventRecord}).
+   */
   void replay(ResourceEvent event) {
     String type = event.getResourceType();
     boolean upsert = event.getKind() == EventKind.UPSERTED;

@@ -202,7 +202,7 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
       regenerateAfterInterruptedCatchUp();
     }
     ResourceEvent event = record.value();
-    List<String> problems = problems(record.key(), event);
+    List<String> problems = ResourceIdentity.ofEventRecord(record.key(), event);
     if (!problems.isEmpty()) {
       LOG.warn(
           "Dead-lettering invalid event topic={} partition={} offset={} problems={}",
@@ -278,22 +278,6 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
               affectedByPolicy(before.policy(type, event.getName()), after, type, event.getName());
         };
     markDirty(event.getMesh(), affected, cause);
-  }
-
-  /** Every problem that makes this event unusable, empty when it is valid. */
-  static List<String> problems(String key, ResourceEvent event) {
-    List<String> problems = new ArrayList<>();
-    if (event == null) {
-      problems.add("value: null (the events topic has no tombstones)");
-      return problems;
-    }
-    if (!event.getMesh().equals(key)) {
-      problems.add("key: must be the mesh " + event.getMesh() + " but is " + key);
-    }
-    problems.addAll(
-        ResourceIdentity.describe(
-            ResourceIdentity.violations(ResourceIdentity.Envelope.of(event))));
-    return problems;
   }
 
   private MeshImage image(String mesh) {

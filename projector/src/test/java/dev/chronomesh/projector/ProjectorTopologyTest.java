@@ -310,7 +310,7 @@ class ProjectorTopologyTest {
                 dead.get(0).headers().lastHeader("__streams.errors.offset").value(),
                 java.nio.charset.StandardCharsets.UTF_8))
         .isEqualTo("1");
-    assertThat(MeshProjector.problems("other", payloadMismatch))
+    assertThat(dev.chronomesh.meshmodel.ResourceIdentity.ofEventRecord("other", payloadMismatch))
         .containsExactly(
             "key: must be the mesh default but is other",
             "payload.name: must be backend-9 but is backend-1");

@@ -2,7 +2,7 @@ package dev.chronomesh.benchmarks.baseline;
 
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.avro.ResourceEvent;
-import dev.chronomesh.projector.BaselineEvents;
+import dev.chronomesh.meshmodel.ResourceIdentity;
 import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.servicehttp.ServiceMetrics;
 import dev.chronomesh.xds.NodeCache;
@@ -214,7 +214,7 @@ public final class BaselineControlPlane implements AutoCloseable {
       skip(record, List.of("value: unreadable: " + e.getMessage()));
       return;
     }
-    List<String> problems = BaselineEvents.problems(key, event);
+    List<String> problems = ResourceIdentity.ofEventRecord(key, event);
     if (!problems.isEmpty()) {
       skip(record, problems);
       return;
