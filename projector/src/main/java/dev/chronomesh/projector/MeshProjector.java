@@ -16,7 +16,6 @@ import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
-import dev.chronomesh.events.avro.XdsResource;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.ResourceIdentity;
 import dev.chronomesh.meshmodel.policy.Policies;
@@ -617,7 +616,7 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
       LOG.debug("Config unchanged mesh={} proxy={} version={}", mesh, proxy, version);
       return false;
     }
-    ProxyConfig config = toAvro(mesh, proxy, version, generated.resources(), causes);
+    ProxyConfig config = ProxyConfigRecords.of(mesh, proxy, version, generated.resources(), causes);
     configs.put(key, config);
     forward(ProjectorTopology.CONFIGS_SINK, key, config, causes);
     LOG.info(
@@ -712,31 +711,6 @@ final class MeshProjector extends ContextualProcessor<String, ResourceEvent, Str
     long timestamp =
         causes.stream().mapToLong(c -> c.getOccurredAt().toEpochMilli()).max().orElse(0L);
     context().forward(new Record<String, Object>(key, value, timestamp, new RecordHeaders()), sink);
-  }
-
-  /** The proxy-configs record of a generated config (package-private for the benchmarks). */
-  static ProxyConfig toAvro(
-      String mesh,
-      String proxy,
-      String version,
-      List<GeneratedResource> generated,
-      List<EventRef> causes) {
-    List<XdsResource> out = new ArrayList<>(generated.size());
-    for (GeneratedResource r : generated) {
-      out.add(
-          XdsResource.newBuilder()
-              .setTypeUrl(r.typeUrl())
-              .setName(r.name())
-              .setValue(ByteBuffer.wrap(r.value().toByteArray()))
-              .build());
-    }
-    return ProxyConfig.newBuilder()
-        .setMesh(mesh)
-        .setProxy(proxy)
-        .setVersion(version)
-        .setResources(out)
-        .setCauses(List.copyOf(causes))
-        .build();
   }
 
   /** One mesh's changes in the open catch-up batch. */
