@@ -257,7 +257,7 @@ class CatchUpTest {
       stopped.process(new Record<>("default", event, ProjectorHarness.START.toEpochMilli()));
     }
     assertThat(before.forwarded()).isEmpty();
-    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(MeshProjector.CATCH_UP_KEY))
+    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(DirtyProxies.CATCH_UP_KEY))
         .isNotNull();
 
     // The task stops here (its stores are what it committed) and starts again.
@@ -270,7 +270,7 @@ class CatchUpTest {
         .filteredOn(f -> ProjectorTopology.CONFIGS_SINK.equals(f.childName().orElse(null)))
         .<String>extracting(f -> f.record().key())
         .containsExactlyInAnyOrder("default.svc-0-0", "default.svc-1-0");
-    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(MeshProjector.CATCH_UP_KEY))
+    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(DirtyProxies.CATCH_UP_KEY))
         .isNull();
   }
 
