@@ -256,7 +256,7 @@ class CatchUpTest {
    * (as a restarted task finds its committed state) after.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static MockProcessorContext<String, Object> context(
+  static MockProcessorContext<String, Object> context(
       Map<String, KeyValueStore<String, Object>> committed, long wallClock) {
     MockProcessorContext<String, Object> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(wallClock);
