@@ -65,7 +65,7 @@ final class ConfigPublisher {
     try (KeyValueIterator<String, String> it = deps.all()) {
       it.forEachRemaining(
           kv -> {
-            Keys.MeshAnd key = meshScoped(kv.key);
+            Keys.MeshAnd key = ProjectorTopology.meshScoped(kv.key);
             index.put(key.mesh(), key.rest(), ProxyDeps.fromJson(kv.value));
           });
     }
@@ -246,14 +246,5 @@ final class ConfigPublisher {
     }
     generated.edsClusters().values().forEach(sel -> services.add(sel.service()));
     return new ProxyDeps(proxyless, services, generated.edsClusters());
-  }
-
-  /**
-   * A {@code <mesh>/<name>} key of the task's own stores; the stores are ours, so a bad one is a
-   * bug.
-   */
-  static Keys.MeshAnd meshScoped(String key) {
-    return Keys.parseMeshScoped(key)
-        .orElseThrow(() -> new IllegalStateException("not a <mesh>/<name> key: " + key));
   }
 }

@@ -70,7 +70,7 @@ final class DirtyProxies {
               interruptedCatchUp = causes;
               return;
             }
-            Keys.MeshAnd key = ConfigPublisher.meshScoped(kv.key);
+            Keys.MeshAnd key = ProjectorTopology.meshScoped(kv.key);
             dirty.computeIfAbsent(key.mesh(), m -> new TreeMap<>()).put(key.rest(), causes);
           });
     }

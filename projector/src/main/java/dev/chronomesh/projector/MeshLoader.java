@@ -130,7 +130,7 @@ final class MeshLoader {
   SortedSet<String> storedMeshes() {
     SortedSet<String> meshes = new TreeSet<>();
     try (KeyValueIterator<String, ResourceEvent> it = resources.all()) {
-      it.forEachRemaining(kv -> meshes.add(ConfigPublisher.meshScoped(kv.key).mesh()));
+      it.forEachRemaining(kv -> meshes.add(ProjectorTopology.meshScoped(kv.key).mesh()));
     }
     return meshes;
   }
