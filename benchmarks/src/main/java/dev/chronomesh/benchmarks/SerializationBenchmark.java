@@ -9,7 +9,7 @@ import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
-import dev.chronomesh.projector.ProjectorRecords;
+import dev.chronomesh.projector.ProxyConfigRecords;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.ConfigVersion;
 import dev.chronomesh.projector.generate.GeneratedConfig;
@@ -129,7 +129,7 @@ public class SerializationBenchmark {
 
   /** The record the projector writes (its own mapping): resources in order, version, a cause. */
   private static ProxyConfig toAvro(String dataplane, GeneratedConfig config) {
-    return ProjectorRecords.proxyConfig(
+    return ProxyConfigRecords.of(
         BenchmarkMesh.MESH,
         dataplane,
         ConfigVersion.of(config.resources()),

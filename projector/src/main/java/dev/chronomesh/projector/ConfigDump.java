@@ -61,7 +61,7 @@ public final class ConfigDump {
               routes.add(json(RouteConfiguration.parseFrom(bytes)));
           case "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret" ->
               secrets.addObject().put("name", r.getName());
-          case MeshProjector.CLA_TYPE_URL ->
+          case ConfigPublisher.CLA_TYPE_URL ->
               loadAssignments.add(json(ClusterLoadAssignment.parseFrom(bytes)));
           default ->
               resources

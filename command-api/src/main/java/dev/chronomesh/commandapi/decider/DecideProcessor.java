@@ -260,11 +260,7 @@ final class DecideProcessor implements Processor<String, byte[], String, Object>
         last.add(own);
       }
     }
-    MeshState state = MeshState.empty(mesh);
-    for (ResourceEvent event : last) {
-      state = state.evolve(event);
-    }
-    return state;
+    return MeshState.fromLastEvents(mesh, last);
   }
 
   static String storeKey(String mesh, String type, String name) {

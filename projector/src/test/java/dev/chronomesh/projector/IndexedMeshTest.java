@@ -6,16 +6,24 @@ import static dev.chronomesh.projector.generate.Fixtures.inbound;
 import static dev.chronomesh.projector.generate.Fixtures.mesh;
 import static dev.chronomesh.projector.generate.Fixtures.upserted;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.meshmodel.MeshDelta;
+import dev.chronomesh.meshmodel.MeshState;
+import dev.chronomesh.meshmodel.policy.Policy;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** The image/delta contract, checked on every prefix of a history (as Kafka's image tests do). */
-class MeshImageTest {
+/**
+ * The projector's indexes over the shared mesh image, advanced delta by delta, checked on every
+ * prefix of a history (as Kafka's image tests do) against the ones built from the resources alone.
+ */
+class IndexedMeshTest {
   private static List<ResourceEvent> history() throws Exception {
     return List.of(
         upserted(1, mesh("default")),
@@ -57,81 +65,110 @@ class MeshImageTest {
   }
 
   @Test
-  void everyPrefixAppliedEventByEventEqualsTheImageOfItsResources() throws Exception {
+  void everyPrefixAppliedEventByEventEqualsTheMeshLoadedFromItsStoredEvents() throws Exception {
     List<ResourceEvent> events = history();
     for (int n = 0; n <= events.size(); n++) {
-      MeshImage image = MeshImage.empty("default");
-      Map<String, Object> stored = new TreeMap<>();
+      IndexedMesh image = IndexedMesh.empty("default");
+      Map<String, ResourceEvent> stored = new TreeMap<>();
       for (int i = 0; i < n; i++) {
-        ResourceEvent e = events.get(i);
-        MeshDelta delta = new MeshDelta(image);
-        delta.replay(e);
-        image = delta.apply(i);
-        apply(stored, e);
+        image = next(image, events.get(i), i);
+        apply(stored, events.get(i));
       }
-      MeshImage fromResources = MeshImage.of("default", stored.values(), n - 1);
-      assertThat(image).as("prefix of %d events", n).isEqualTo(fromResources);
+      IndexedMesh loaded =
+          IndexedMesh.of(MeshState.fromLastEvents("default", stored.values()), n - 1);
+      assertThat(view(image)).as("prefix of %d events", n).isEqualTo(view(loaded));
       // image → resources → image
-      assertThat(MeshImage.of("default", image.payloads(), image.offset())).isEqualTo(image);
+      assertThat(view(IndexedMesh.of(image.state(), image.offset()))).isEqualTo(view(image));
     }
   }
 
   @Test
-  void oneDeltaForManyEventsGivesTheSameImageAsOneDeltaEach() throws Exception {
+  void oneDeltaForManyEventsGivesTheSameMeshAsOneDeltaEach() throws Exception {
     List<ResourceEvent> events = history();
-    MeshImage stepwise = MeshImage.empty("default");
-    MeshDelta batch = new MeshDelta(MeshImage.empty("default"));
+    IndexedMesh stepwise = IndexedMesh.empty("default");
+    IndexedMesh empty = IndexedMesh.empty("default");
+    MeshDelta batch = new MeshDelta(empty.state());
     for (int i = 0; i < events.size(); i++) {
-      MeshDelta delta = new MeshDelta(stepwise);
-      delta.replay(events.get(i));
-      stepwise = delta.apply(i);
+      stepwise = next(stepwise, events.get(i), i);
       batch.replay(events.get(i));
     }
-    assertThat(batch.apply(events.size() - 1)).isEqualTo(stepwise);
+    assertThat(view(empty.next(batch, events.size() - 1))).isEqualTo(view(stepwise));
+    assertThat(stepwise.state()).isEqualTo(batch.apply());
   }
 
   @Test
   void aDeltaSharesWhatItDidNotTouchAndIndexesServiceInstances() throws Exception {
-    MeshImage image = afterFirst(5);
+    IndexedMesh image = afterFirst(5);
     assertThat(image.instances().get("backend")).containsExactly("backend-1", "backend-2");
 
-    MeshDelta delta = new MeshDelta(image);
-    delta.replay(upserted(3, dataplane("default", "backend-2", "10.0.0.2", inbound("db", 5432))));
-    MeshImage next = delta.apply(5);
+    IndexedMesh next =
+        next(
+            image,
+            upserted(3, dataplane("default", "backend-2", "10.0.0.2", inbound("db", 5432))),
+            5);
 
     assertThat(next.policies()).isSameAs(image.policies());
     assertThat(next.instances().get("web")).isSameAs(image.instances().get("web"));
     assertThat(next.instances().get("backend")).containsExactly("backend-1");
     assertThat(next.instances().get("db")).containsExactly("backend-2");
-    assertThat(delta.changedServices(next)).containsExactly("db");
-    assertThat(delta.touchedServices(next)).containsExactly("backend", "db");
+    assertThat(next.offset()).isEqualTo(5);
+  }
+
+  @Test
+  void refusesADeltaOfAnotherImage() throws Exception {
+    IndexedMesh image = afterFirst(3);
+    MeshDelta ofAnother = new MeshDelta(afterFirst(2).state());
+    assertThatThrownBy(() -> image.next(ofAnother, 3)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void aServiceSignatureIsItsExistenceAndDeclaredProtocols() throws Exception {
-    MeshImage image = afterFirst(6);
+    IndexedMesh image = afterFirst(6);
     assertThat(image.signature("backend")).containsExactly("", "http");
     assertThat(image.signature("admin")).containsExactly("");
     assertThat(image.signature("nope")).isNull();
   }
 
-  /** The image after the first {@code n} events of the history, one delta each. */
-  private static MeshImage afterFirst(int n) throws Exception {
+  /** What generation reads of a mesh, and where it is: comparable by value. */
+  private record View(
+      boolean exists,
+      Map<String, Object> payloads,
+      Map<String, ? extends Set<String>> instances,
+      Map<String, Policy> policies,
+      long offset) {}
+
+  private static View view(IndexedMesh image) {
+    Map<String, Object> payloads = new TreeMap<>();
+    image.state().all().forEach(r -> payloads.put(r.type().name() + "/" + r.name(), r.payload()));
+    return new View(
+        image.exists(),
+        payloads,
+        new TreeMap<>(image.instances()),
+        new TreeMap<>(image.policies()),
+        image.offset());
+  }
+
+  private static IndexedMesh next(IndexedMesh image, ResourceEvent event, long offset) {
+    MeshDelta delta = new MeshDelta(image.state());
+    delta.replay(event);
+    return image.next(delta, offset);
+  }
+
+  /** The mesh after the first {@code n} events of the history, one delta each. */
+  private static IndexedMesh afterFirst(int n) throws Exception {
     List<ResourceEvent> events = history();
-    MeshImage image = MeshImage.empty("default");
+    IndexedMesh image = IndexedMesh.empty("default");
     for (int i = 0; i < n; i++) {
-      MeshDelta delta = new MeshDelta(image);
-      delta.replay(events.get(i));
-      image = delta.apply(i);
+      image = next(image, events.get(i), i);
     }
     return image;
   }
 
-  /** The naive model: the last upsert of each resource, all gone with their mesh. */
-  private static void apply(Map<String, Object> stored, ResourceEvent e) {
+  /** The resources store's model: the last upsert of each resource, all gone with their mesh. */
+  private static void apply(Map<String, ResourceEvent> stored, ResourceEvent e) {
     String key = e.getResourceType() + "/" + e.getName();
     if (e.getKind() == EventKind.UPSERTED) {
-      stored.put(key, e.getPayload());
+      stored.put(key, e);
     } else if (e.getResourceType().equals("Mesh")) {
       stored.clear();
     } else {
