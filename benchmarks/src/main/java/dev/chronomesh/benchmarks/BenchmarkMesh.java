@@ -3,6 +3,7 @@ package dev.chronomesh.benchmarks;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
@@ -10,7 +11,6 @@ import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.meshmodel.Violation;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyJson;
-import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.MeshResources;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -132,7 +132,7 @@ final class BenchmarkMesh {
         tags.put("kuma.io/protocol", s % 2 == 0 ? "http" : "grpc");
         tags.put("version", i % 2 == 0 ? "v1" : "v2");
         Map<String, String> labels =
-            i == INSTANCES - 1 ? Map.of(ConfigGenerator.PROXY_TYPE_LABEL, "proxyless") : Map.of();
+            i == INSTANCES - 1 ? Map.of(KumaTags.PROXY_TYPE_LABEL, KumaTags.PROXYLESS) : Map.of();
         dataplanes.add(
             DataplaneResource.newBuilder()
                 .setMesh(MESH)

@@ -4,11 +4,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
-import dev.chronomesh.projector.ProjectorRecords;
+import dev.chronomesh.projector.ProxyConfigRecords;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.ConfigVersion;
 import dev.chronomesh.projector.generate.GeneratedConfig;
@@ -110,7 +111,7 @@ public class SerializationBenchmark {
       protobufBytes += r.value().size();
     }
     topic = Topics.defaults().proxyConfigs();
-    key = BenchmarkMesh.MESH + "." + dataplane;
+    key = Keys.proxy(BenchmarkMesh.MESH, dataplane);
     InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     serde = AvroSerde.forValues(registry, ProxyConfig.class);
     record = toAvro(dataplane, generated);
@@ -134,7 +135,7 @@ public class SerializationBenchmark {
    * resources in order, a cause.
    */
   private ProxyConfig toAvro(String dataplane, GeneratedConfig config) {
-    return ProjectorRecords.proxyConfig(
+    return ProxyConfigRecords.of(
         BenchmarkMesh.MESH,
         dataplane,
         ConfigVersion.of(config.resources()),

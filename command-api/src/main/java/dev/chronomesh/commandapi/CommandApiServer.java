@@ -123,7 +123,6 @@ public final class CommandApiServer implements AutoCloseable {
     try {
       EventView view = new EventView(config.kafkaProperties(), topic, serde, config.writeTimeout());
       opened.add(view);
-      view.start();
       ProxyStatusView proxyStatus =
           new ProxyStatusView(config.kafkaProperties(), topics, config.registry());
       opened.add(proxyStatus);

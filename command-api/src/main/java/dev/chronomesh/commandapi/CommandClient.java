@@ -1,30 +1,24 @@
 package dev.chronomesh.commandapi;
 
+import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.CommandResult;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,17 +41,14 @@ final class CommandClient implements AutoCloseable {
 
   private final String commandsTopic;
   private final KafkaProducer<String, Command> producer;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final TopicTail results;
   private final Deserializer<CommandResult> resultDeserializer;
-  private final Thread thread;
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private volatile boolean running = true;
 
   /** Guarded by itself; oldest first. */
   private final Map<String, CompletableFuture<CommandResult>> pending = bounded();
 
   /** Guarded by itself; oldest first. */
-  private final Map<String, CommandResult> results = bounded();
+  private final Map<String, CommandResult> decided = bounded();
 
   CommandClient(
       Map<String, Object> kafkaProperties,
@@ -80,36 +71,26 @@ final class CommandClient implements AutoCloseable {
     this.producer = new KafkaProducer<>(p, new StringSerializer(), commandSerializer);
 
     Map<String, Object> c = new HashMap<>(kafkaProperties);
-    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-    c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api-results");
-    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api");
+    this.results =
+        TopicTail.reading("results", List.of(resultsTopic))
+            .kafka(c)
+            .from(TopicTail.From.END)
+            .onRecord(this::accept)
+            .start();
+    boolean ready;
     try {
-      List<PartitionInfo> infos = consumer.partitionsFor(resultsTopic, timeout);
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalStateException("topic " + resultsTopic + " does not exist");
-      }
-      List<TopicPartition> tps = new ArrayList<>();
-      for (PartitionInfo info : infos) {
-        tps.add(new TopicPartition(resultsTopic, info.partition()));
-      }
-      consumer.assign(tps);
-      consumer.seekToEnd(tps);
-      // Resolve the positions now: a result of a command sent from here on is never missed.
-      for (TopicPartition tp : tps) {
-        consumer.position(tp, timeout);
-      }
-    } catch (RuntimeException e) {
-      consumer.close();
-      producer.close(Duration.ZERO);
-      throw e;
+      // Positioned at the end before any command is sent: no result of one is ever missed.
+      ready = results.awaitReady(timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ready = false;
     }
-    this.thread = new Thread(this::run, "chronomesh-command-results");
-    this.thread.setDaemon(true);
-    this.thread.start();
+    if (!ready) {
+      results.close();
+      producer.close(Duration.ZERO);
+      throw new IllegalStateException("topic " + resultsTopic + " does not exist");
+    }
   }
 
   private static <V> Map<String, V> bounded() {
@@ -152,8 +133,8 @@ final class CommandClient implements AutoCloseable {
 
   /** The outcome of a request id, whether it is still awaited, or empty when unknown. */
   Optional<Status> status(String requestId) {
-    synchronized (results) {
-      CommandResult r = results.get(requestId);
+    synchronized (decided) {
+      CommandResult r = decided.get(requestId);
       if (r != null) {
         return Optional.of(new Status.Decided(r));
       }
@@ -163,20 +144,7 @@ final class CommandClient implements AutoCloseable {
     }
   }
 
-  private void run() {
-    try {
-      PollLoop.run(
-          LOG,
-          "Command-results reader",
-          () -> running,
-          stopped,
-          () -> consumer.poll(Duration.ofMillis(200)).forEach(this::accept));
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void accept(ConsumerRecord<String, byte[]> record) {
+  private void accept(ConsumerRecord<byte[], byte[]> record) {
     CommandResult result;
     try {
       result = resultDeserializer.deserialize(record.topic(), record.value());
@@ -191,8 +159,8 @@ final class CommandClient implements AutoCloseable {
     if (result == null) {
       return;
     }
-    synchronized (results) {
-      results.put(result.getRequestId(), result);
+    synchronized (decided) {
+      decided.put(result.getRequestId(), result);
     }
     CompletableFuture<CommandResult> waiting;
     synchronized (pending) {
@@ -205,14 +173,7 @@ final class CommandClient implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
-    stopped.countDown();
-    consumer.wakeup();
-    try {
-      thread.join(Duration.ofSeconds(10));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    results.close();
     producer.close(Duration.ofSeconds(5));
   }
 }

@@ -1,6 +1,7 @@
 package dev.chronomesh.commandapi;
 
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.ProxyConfigEnvelope;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ProxyStatusEvent;
@@ -174,12 +175,12 @@ final class ProxyStatusView implements AutoCloseable {
 
   /** What the gateways last said of the proxy ({@link Status#NONE} when nothing). */
   Status status(String mesh, String proxy) {
-    return statuses.getOrDefault(mesh + "." + proxy, Status.NONE);
+    return statuses.getOrDefault(Keys.proxy(mesh, proxy), Status.NONE);
   }
 
   /** The version of the proxy's config in proxy-configs, null when it has none (yet). */
   String projectedVersion(String mesh, String proxy) {
-    return projected.get(mesh + "." + proxy);
+    return projected.get(Keys.proxy(mesh, proxy));
   }
 
   private void run() {
@@ -242,7 +243,7 @@ final class ProxyStatusView implements AutoCloseable {
       }
       ProxyStatusEvent event = statusSerde.deserialize(record.topic(), record.value());
       statuses.compute(
-          event.getMesh() + "." + event.getProxy(),
+          Keys.proxy(event.getMesh(), event.getProxy()),
           (k, old) -> (old == null ? Status.NONE : old).apply(event));
     } catch (RuntimeException e) {
       LOG.warn(

@@ -8,10 +8,9 @@ import dev.chronomesh.meshmodel.Violation;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Request helpers: request ids, bounded bodies, media types, paging parameters. */
@@ -41,8 +40,6 @@ final class Requests {
   }
 
   static final String PRINCIPAL = CommandApiServer.PRINCIPAL_ATTRIBUTE;
-  private static final Pattern REVISION =
-      Pattern.compile("\"([1-9][0-9]{0,17})\"|([1-9][0-9]{0,17})");
 
   /** The authenticated caller; every route that needs one runs after the authentication gate. */
   static Principal principal(Context ctx) {
@@ -59,38 +56,18 @@ final class Requests {
   }
 
   /**
-   * The If-Match / If-None-Match preconditions: {@code If-Match: "3"} (or bare {@code 3}), {@code
-   * If-None-Match: *}; anything else is a 400 naming the header.
+   * The If-Match / If-None-Match preconditions, as {@link Preconditions} reads them; a 400 naming
+   * the header when one is not an entity-tag list.
    */
   static Command.Conditions conditions(Context ctx) {
-    List<Violation> violations = new ArrayList<>();
-    Long expected = null;
-    String ifMatch = ctx.header("If-Match");
-    if (ifMatch != null) {
-      Matcher m = REVISION.matcher(ifMatch.trim());
-      if (m.matches()) {
-        expected = Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2));
-      } else {
-        violations.add(
-            new Violation(
-                "If-Match",
-                "must be one revision, \"<n>\" or <n> with n >= 1, got " + quote(ifMatch)));
-      }
-    }
-    boolean createOnly = false;
-    String ifNoneMatch = ctx.header("If-None-Match");
-    if (ifNoneMatch != null) {
-      if (ifNoneMatch.trim().equals("*")) {
-        createOnly = true;
-      } else {
-        violations.add(
-            new Violation("If-None-Match", "only * is supported, got " + quote(ifNoneMatch)));
-      }
-    }
-    if (!violations.isEmpty()) {
-      throw new ApiProblem(400, "invalid precondition header", violations);
-    }
-    return new Command.Conditions(expected, createOnly);
+    return Preconditions.parse(
+        header(ctx, Preconditions.IF_MATCH), header(ctx, Preconditions.IF_NONE_MATCH));
+  }
+
+  /** A list header's field lines joined as one value (RFC 9110 §5.3), or null when absent. */
+  private static String header(Context ctx, String name) {
+    List<String> lines = Collections.list(ctx.req().getHeaders(name));
+    return lines.isEmpty() ? null : String.join(", ", lines);
   }
 
   /** The Idempotency-Key header: 1 to 255 printable characters, or null when absent. */
@@ -128,7 +105,7 @@ final class Requests {
         List.of(new Violation(name, "must be true or false, got " + quote(raw))));
   }
 
-  private static String quote(String raw) {
+  static String quote(String raw) {
     String shown = raw.length() > 64 ? raw.substring(0, 64) + "..." : raw;
     return "\"" + shown.replaceAll("[^\\x20-\\x7e]", "?") + "\"";
   }

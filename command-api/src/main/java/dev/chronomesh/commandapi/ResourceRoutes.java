@@ -195,18 +195,18 @@ final class ResourceRoutes {
       SpecificRecord payload,
       Command.Conditions conditions,
       boolean cascade) {
-    return dev.chronomesh.events.avro.Command.newBuilder()
-        .setRequestId(Requests.requestId(ctx))
-        .setMesh(mesh)
-        .setResourceType(type.name())
-        .setName(name)
-        .setKind(kind)
-        .setPayload(payload)
-        .setExpectedRevision(conditions.expectedRevision())
-        .setCreateOnly(conditions.createOnly())
-        .setCascade(cascade)
-        .setActor(Requests.actor(ctx))
-        .setRequestedAt(clock.instant());
+    return Commands.withConditions(
+        dev.chronomesh.events.avro.Command.newBuilder()
+            .setRequestId(Requests.requestId(ctx))
+            .setMesh(mesh)
+            .setResourceType(type.name())
+            .setName(name)
+            .setKind(kind)
+            .setPayload(payload)
+            .setCascade(cascade)
+            .setActor(Requests.actor(ctx))
+            .setRequestedAt(clock.instant()),
+        conditions);
   }
 
   /** Decides against the view as the decider would, and answers without writing. */

@@ -14,6 +14,7 @@ import dev.chronomesh.commandapi.decider.DeciderService;
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.InMemorySchemaRegistry;
@@ -278,12 +279,14 @@ class WriteSemanticsIT {
     assertThat(second.status()).isEqualTo(412);
 
     Response stale =
-        put("/meshes/a/dataplanes/once", dataplane("a", "once", 2), Map.of("If-Match", "7"));
+        put("/meshes/a/dataplanes/once", dataplane("a", "once", 2), Map.of("If-Match", "\"7\""));
     assertThat(stale.status()).isEqualTo(412);
-    Response malformed =
-        put("/meshes/a/dataplanes/once", dataplane("a", "once", 2), Map.of("If-Match", "abc"));
-    assertThat(malformed.status()).isEqualTo(400);
-    assertThat(malformed.json().at("/invalid_parameters/0/field").asText()).isEqualTo("If-Match");
+    for (String notATag : List.of("abc", "1", "\"1")) {
+      Response malformed =
+          put("/meshes/a/dataplanes/once", dataplane("a", "once", 2), Map.of("If-Match", notATag));
+      assertThat(malformed.status()).as(notATag).isEqualTo(400);
+      assertThat(malformed.json().at("/invalid_parameters/0/field").asText()).isEqualTo("If-Match");
+    }
     Response badKey =
         put(
             "/meshes/a/dataplanes/once",
@@ -297,6 +300,46 @@ class WriteSemanticsIT {
 
     Response got = send("GET", "/meshes/a/dataplanes/once", null, null, admin());
     assertThat(got.headers().firstValue("ETag")).contains("\"1\"");
+  }
+
+  @Test
+  void entityTagsAreComparedAsRfc9110Says() throws Exception {
+    String path = "/meshes/a/dataplanes/tagged";
+    Response missing = put(path, dataplane("a", "tagged", 0), Map.of("If-Match", "*"));
+    assertThat(missing.status()).as(missing.body()).isEqualTo(412);
+    assertThat(missing.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
+    assertThat(put(path, dataplane("a", "tagged", 1), Map.of()).status()).isEqualTo(201);
+    Response any = put(path, dataplane("a", "tagged", 2), Map.of("If-Match", "*"));
+    assertThat(any.status()).as(any.body()).isEqualTo(200);
+    String current = any.headers().firstValue("ETag").orElseThrow();
+    assertThat(current).isEqualTo("\"2\"");
+
+    for (String failing :
+        List.of("\"anything-else\"", "\"bogus-revision\"", "W/" + current, "W/\"x\", \"1\"")) {
+      Response r = put(path, dataplane("a", "tagged", 9), Map.of("If-Match", failing));
+      assertThat(r.status()).as("If-Match: %s, %s", failing, r.body()).isEqualTo(412);
+    }
+    Response notNone = put(path, dataplane("a", "tagged", 9), Map.of("If-None-Match", current));
+    assertThat(notNone.status()).as(notNone.body()).isEqualTo(412);
+    Response notWeak =
+        put(path, dataplane("a", "tagged", 9), Map.of("If-None-Match", "W/" + current));
+    assertThat(notWeak.status()).isEqualTo(412);
+    Response deleteBogus =
+        send("DELETE", path, null, null, with(admin(), "If-Match", "\"bogus-revision\""));
+    assertThat(deleteBogus.status()).isEqualTo(412);
+
+    Response listed =
+        put(path, dataplane("a", "tagged", 3), Map.of("If-Match", "\"1\", W/\"x\" ," + current));
+    assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+    Response otherRevisions =
+        put(path, dataplane("a", "tagged", 4), Map.of("If-None-Match", "\"1\", " + current));
+    assertThat(otherRevisions.status()).as(otherRevisions.body()).isEqualTo(200);
+    assertThat(otherRevisions.headers().firstValue("ETag")).contains("\"4\"");
+
+    assertThat(events("a", "Dataplane", "tagged"))
+        .extracting(e -> ((DataplaneResource) e.getPayload()).getLabels().get("counter"))
+        .containsExactly("1", "2", "3", "4");
   }
 
   @Test

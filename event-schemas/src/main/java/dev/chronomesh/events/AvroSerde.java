@@ -24,7 +24,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * Serializes generated Avro records in the Confluent wire format: byte 0 (magic), the writer
  * schema's registry id as a 4-byte big-endian int, then Avro binary. Subjects follow the
  * TopicNameStrategy ({@code <topic>-value} or {@code <topic>-key}). Reads resolve the writer's
- * schema (fetched by id, cached) against this class's schema, so old and new events both read.
+ * schema (fetched by id, cached) against this class's schema, so old and new events both read;
+ * records written in a form today's code no longer uses are upcast ({@link LegacyPolicyPayloads}).
  */
 public final class AvroSerde<T extends SpecificRecord>
     implements Serde<T>, Serializer<T>, Deserializer<T> {
@@ -93,7 +94,7 @@ public final class AvroSerde<T extends SpecificRecord>
     BinaryDecoder decoder =
         DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, null);
     try {
-      return reader.read(null, decoder);
+      return LegacyPolicyPayloads.upcast(reader.read(null, decoder));
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
           "cannot read " + readerSchema.getFullName() + " with writer schema id " + id, e);

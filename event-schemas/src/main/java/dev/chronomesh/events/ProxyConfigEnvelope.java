@@ -29,8 +29,8 @@ public record ProxyConfigEnvelope(
   /** The flavour of an Envoy sidecar's config (a Dataplane without the proxy-type label). */
   public static final String SIDECAR = "sidecar";
 
-  /** The flavour of a proxyless gRPC client's config. */
-  public static final String PROXYLESS = "proxyless";
+  /** The flavour of a proxyless gRPC client's config: the proxy-type label's value. */
+  public static final String PROXYLESS = KumaTags.PROXYLESS;
 
   public ProxyConfigEnvelope {
     Objects.requireNonNull(mesh, "mesh");

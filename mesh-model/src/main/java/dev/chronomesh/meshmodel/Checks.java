@@ -7,7 +7,6 @@ import java.util.regex.Pattern;
 /** Value checks shared by the resource mappers; each returns null when valid, else a reason. */
 final class Checks {
   static final int MAX_NAME_LENGTH = 253;
-  static final String SERVICE_TAG = "kuma.io/service";
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]*[a-z0-9])?");
   private static final Pattern TAG_KEY = Pattern.compile("[a-zA-Z0-9.\\-_:/]+");

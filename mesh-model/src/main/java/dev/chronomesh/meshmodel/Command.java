@@ -1,7 +1,10 @@
 package dev.chronomesh.meshmodel;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -77,17 +80,67 @@ public sealed interface Command {
   }
 
   /**
-   * Preconditions on the current state (HTTP If-Match / If-None-Match).
+   * Preconditions on the current state: HTTP If-Match and If-None-Match (RFC 9110 §13.1.1,
+   * §13.1.2), their entity tags already reduced to the revisions they can match. The decider
+   * evaluates them against the state it holds, If-Match first (§13.2.2); both must hold.
    *
-   * @param expectedRevision the revision the resource must have now; null: any
-   * @param createOnly the resource must not exist now
+   * @param ifMatch the resource must match this now; null: no If-Match
+   * @param ifNoneMatch the resource must not match this now; null: no If-None-Match, which is also
+   *     what a list naming no revision becomes, since nothing can match it
    */
-  record Conditions(Long expectedRevision, boolean createOnly) {
-    public static final Conditions NONE = new Conditions(null, false);
+  record Conditions(EntityTags ifMatch, EntityTags ifNoneMatch) {
+    public static final Conditions NONE = new Conditions(null, null);
 
     public Conditions {
-      if (expectedRevision != null && expectedRevision < 1) {
-        throw new IllegalArgumentException("expectedRevision must be >= 1: " + expectedRevision);
+      if (ifNoneMatch instanceof EntityTags.Revisions r && r.revisions().isEmpty()) {
+        ifNoneMatch = null;
+      }
+    }
+
+    /** {@code If-Match: "<revision>"}: the resource must be at that revision. */
+    public static Conditions ifMatch(long revision) {
+      return new Conditions(new EntityTags.Revisions(List.of(revision)), null);
+    }
+
+    /** {@code If-None-Match: *}: the resource must not exist. */
+    public static Conditions createOnly() {
+      return new Conditions(null, new EntityTags.Any());
+    }
+  }
+
+  /**
+   * What the entity tags of an If-Match or If-None-Match header match. ETags are {@code
+   * "<revision>"}, so a list of tags comes down to the revisions they name.
+   */
+  sealed interface EntityTags {
+    /** Whether {@code current} (empty: the resource does not exist) matches. */
+    boolean matches(Optional<Resource> current);
+
+    /** {@code *}: any existing resource. */
+    record Any() implements EntityTags {
+      @Override
+      public boolean matches(Optional<Resource> current) {
+        return current.isPresent();
+      }
+    }
+
+    /**
+     * A list of entity tags, as the revisions of those that can match under the header's comparison
+     * (If-Match's strong one skips weak tags). Empty when none can: it matches nothing.
+     *
+     * @param revisions sorted, distinct, each at least 1
+     */
+    record Revisions(List<Long> revisions) implements EntityTags {
+      public Revisions {
+        revisions = List.copyOf(new TreeSet<>(revisions));
+        if (!revisions.isEmpty() && revisions.get(0) < 1) {
+          throw new IllegalArgumentException("revisions must be >= 1: " + revisions);
+        }
+      }
+
+      @Override
+      public boolean matches(Optional<Resource> current) {
+        return current.isPresent() && revisions.contains(current.get().revision());
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.chronomesh.meshmodel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Gateway;
 import dev.chronomesh.events.avro.Inbound;
@@ -274,8 +275,8 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
           }
         });
     boolean tagsAreAnObject = raw == null || raw.isObject();
-    if (tagsAreAnObject && (raw == null || !raw.has(Checks.SERVICE_TAG))) {
-      owner.violations().add(Violations.key(tagsPath, Checks.SERVICE_TAG), "tag has to exist");
+    if (tagsAreAnObject && (raw == null || !raw.has(KumaTags.SERVICE))) {
+      owner.violations().add(Violations.key(tagsPath, KumaTags.SERVICE), "tag has to exist");
     }
     return new HashMap<>(valid);
   }

@@ -27,17 +27,10 @@ public final class Decider {
 
   private static Decision upsert(Command.Upsert command, MeshState state) {
     ResourceType type = command.type();
-    List<Violation> identity = new ArrayList<>();
-    if (type.scope() == Scope.GLOBAL && !command.name().equals(command.mesh())) {
-      identity.add(new Violation("mesh", "a " + type + " is its own mesh: " + command.mesh()));
-    }
-    if (!type.nameOf(command.payload()).equals(command.name())) {
-      identity.add(new Violation("name", "the payload names " + type.nameOf(command.payload())));
-    }
-    if (!type.meshOf(command.payload()).equals(command.mesh())) {
-      identity.add(
-          new Violation("mesh", "the payload's mesh is " + type.meshOf(command.payload())));
-    }
+    List<Violation> identity =
+        ResourceIdentity.violations(
+            new ResourceIdentity.Envelope(
+                command.mesh(), type.name(), command.name(), true, command.payload()));
     if (!identity.isEmpty()) {
       return new Decision.Rejected(
           Decision.Reason.INVALID, "the command does not match its payload", identity);
@@ -94,32 +87,51 @@ public final class Decider {
     return new Decision.Accepted(events, false);
   }
 
-  /** The rejection when If-Match / If-None-Match do not hold, else null. */
+  /**
+   * The rejection when If-Match / If-None-Match do not hold, else null. Decided here, against the
+   * state the single writer holds, never by the API against a read that may be stale.
+   */
   private static Decision.Rejected preconditions(Command command, Optional<Resource> existing) {
     Command.Conditions conditions = command.conditions();
-    if (conditions.createOnly() && existing.isPresent()) {
-      return new Decision.Rejected(
-          Decision.Reason.PRECONDITION_FAILED,
-          describe(command) + " already exists (If-None-Match: *)",
-          List.of());
+    String failed = null;
+    if (conditions.ifMatch() != null && !conditions.ifMatch().matches(existing)) {
+      failed = ifMatchFailed(describe(command), conditions.ifMatch(), existing);
+    } else if (conditions.ifNoneMatch() != null && conditions.ifNoneMatch().matches(existing)) {
+      failed =
+          switch (conditions.ifNoneMatch()) {
+            case Command.EntityTags.Any any ->
+                describe(command) + " already exists (If-None-Match: *)";
+            case Command.EntityTags.Revisions r ->
+                describe(command)
+                    + " is at revision "
+                    + existing.orElseThrow().revision()
+                    + ", which If-None-Match names";
+          };
     }
-    Long expected = conditions.expectedRevision();
-    if (expected != null) {
-      if (existing.isEmpty()) {
-        return new Decision.Rejected(
-            Decision.Reason.PRECONDITION_FAILED,
-            describe(command) + " does not exist, expected revision " + expected,
-            List.of());
+    return failed == null
+        ? null
+        : new Decision.Rejected(Decision.Reason.PRECONDITION_FAILED, failed, List.of());
+  }
+
+  private static String ifMatchFailed(
+      String what, Command.EntityTags ifMatch, Optional<Resource> existing) {
+    return switch (ifMatch) {
+      case Command.EntityTags.Any any -> what + " does not exist (If-Match: *)";
+      case Command.EntityTags.Revisions r when r.revisions().isEmpty() ->
+          "If-Match names no revision of "
+              + what
+              + ": weak entity tags never match it, and its other tags are not revisions";
+      case Command.EntityTags.Revisions r -> {
+        String expected =
+            r.revisions().size() == 1
+                ? r.revisions().get(0).toString()
+                : "one of "
+                    + String.join(", ", r.revisions().stream().map(String::valueOf).toList());
+        yield existing
+            .map(e -> what + " is at revision " + e.revision() + ", expected " + expected)
+            .orElse(what + " does not exist, expected revision " + expected);
       }
-      long actual = existing.get().revision();
-      if (actual != expected) {
-        return new Decision.Rejected(
-            Decision.Reason.PRECONDITION_FAILED,
-            describe(command) + " is at revision " + actual + ", expected " + expected,
-            List.of());
-      }
-    }
-    return null;
+    };
   }
 
   private static String describe(Command command) {

@@ -48,7 +48,7 @@ public sealed interface Decision {
     NOT_FOUND(404),
     /** 409: the command conflicts with other resources (e.g. a mesh that still has dataplanes). */
     CONFLICT(409),
-    /** 412: a precondition (expected revision, create-only) does not hold. */
+    /** 412: a precondition (If-Match, If-None-Match) does not hold. */
     PRECONDITION_FAILED(412);
 
     private final int status;

@@ -2,28 +2,36 @@ package dev.chronomesh.meshmodel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.avro.PolicyResource;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
+import dev.chronomesh.meshmodel.policy.PolicyType;
 import java.util.Map;
 import java.util.Set;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
- * One targetRef policy type (Kuma universal format: {@code type, name, mesh, labels, spec}) ⇄ its
- * Avro resource record; reading and validation are {@link PolicyResources#read}'s.
+ * One targetRef policy type (Kuma universal format: {@code type, name, mesh, labels, spec}) ⇄ the
+ * policy envelope {@link PolicyResource}; reading and validation are {@link PolicyResources#read}'s
+ * with the type's own binding and validator.
  */
-final class PolicyMapper<T extends SpecificRecord> implements ResourceMapper<T> {
-  private final String type;
-  private final Class<T> recordClass;
+final class PolicyMapper implements ResourceMapper<PolicyResource> {
+  private final PolicyType<?> type;
 
-  @SuppressWarnings("unchecked")
-  PolicyMapper(String type) {
+  PolicyMapper(PolicyType<?> type) {
     this.type = type;
-    this.recordClass = (Class<T>) PolicyResources.recordClass(type);
+  }
+
+  PolicyType<?> policyType() {
+    return type;
   }
 
   @Override
-  public Class<T> recordClass() {
-    return recordClass;
+  public Class<PolicyResource> recordClass() {
+    return PolicyResource.class;
+  }
+
+  @Override
+  public boolean accepts(Object payload) {
+    return payload instanceof PolicyResource r && r.getType().equals(type.name());
   }
 
   @Override
@@ -37,10 +45,10 @@ final class PolicyMapper<T extends SpecificRecord> implements ResourceMapper<T> 
   }
 
   @Override
-  public T read(
+  public PolicyResource read(
       JsonNode document, ResourceMetadata metadata, Violations violations, Sealer sealer) {
     boolean identityValid = violations.isEmpty();
-    SpecificRecord record =
+    PolicyResource record =
         PolicyResources.read(
             type,
             document,
@@ -48,26 +56,26 @@ final class PolicyMapper<T extends SpecificRecord> implements ResourceMapper<T> 
             metadata.mesh().isEmpty() ? null : metadata.mesh(),
             metadata.labels(),
             violations);
-    return identityValid && record != null ? recordClass.cast(record) : null;
+    return identityValid ? record : null;
   }
 
   @Override
-  public void write(T resource, ObjectNode document, Sealer opener) {
+  public void write(PolicyResource resource, ObjectNode document, Sealer opener) {
     document.set("spec", PolicyResources.spec(resource));
   }
 
   @Override
-  public String name(T resource) {
-    return PolicyResources.name(resource);
+  public String name(PolicyResource resource) {
+    return resource.getName();
   }
 
   @Override
-  public String mesh(T resource) {
-    return PolicyResources.mesh(resource);
+  public String mesh(PolicyResource resource) {
+    return resource.getMesh();
   }
 
   @Override
-  public Map<String, String> labels(T resource) {
-    return PolicyResources.labels(resource);
+  public Map<String, String> labels(PolicyResource resource) {
+    return resource.getLabels();
   }
 }

@@ -16,6 +16,11 @@ public final class ProxyViews {
     for (Inbound in : dataplane.getInbound()) {
       inbounds.add(new ProxyView.Inbound(null, in.getPort(), in.getTags()));
     }
-    return new ProxyView(dataplane.getMesh(), dataplane.getName(), dataplane.getLabels(), inbounds);
+    return new ProxyView(
+        dataplane.getMesh(),
+        dataplane.getName(),
+        dataplane.getLabels(),
+        inbounds,
+        dataplane.getGateway() != null);
   }
 }

@@ -14,6 +14,11 @@ public interface ResourceMapper<T extends SpecificRecord> {
 
   Class<T> recordClass();
 
+  /** Whether {@code payload} is a record of this type (several types may share a record class). */
+  default boolean accepts(Object payload) {
+    return recordClass().isInstance(payload);
+  }
+
   /** Top-level fields of the document beyond the common ones. */
   Set<String> specFields();
 

@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.meshmodel.policy.Policies;
+import dev.chronomesh.meshmodel.policy.PolicyType;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +25,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * The descriptor of one resource type: its Kuma type name, REST plural, scope, display names, CLI
  * names, and the mapper that parses, validates and renders it (whose Avro record is the type's
- * schema). Adding a type means adding a descriptor here and a mapper.
+ * schema). The core types (Mesh, Dataplane, Secret) are declared here; a policy type is derived
+ * from its {@link PolicyType} in {@link Policies}, the one list of policy types.
  *
  * @param name the Kuma type name (Mesh, Dataplane, Secret)
  * @param plural the REST path segment (meshes, dataplanes, secrets)
@@ -63,97 +68,27 @@ public record ResourceType(
           List.of("secret", "secrets"),
           new SecretMapper());
 
-  public static final ResourceType MESH_TIMEOUT =
-      policy(
-          "MeshTimeout",
-          "meshtimeouts",
-          "Mesh Timeout",
-          "Mesh Timeouts",
-          "meshtimeout",
-          "meshtimeouts");
-  public static final ResourceType MESH_RETRY =
-      policy("MeshRetry", "meshretries", "Mesh Retry", "Mesh Retries", "meshretry", "meshretries");
-  public static final ResourceType MESH_CIRCUIT_BREAKER =
-      policy(
-          "MeshCircuitBreaker",
-          "meshcircuitbreakers",
-          "Mesh Circuit Breaker",
-          "Mesh Circuit Breakers",
-          "meshcircuitbreaker",
-          "meshcircuitbreakers");
-  public static final ResourceType MESH_HEALTH_CHECK =
-      policy(
-          "MeshHealthCheck",
-          "meshhealthchecks",
-          "Mesh Health Check",
-          "Mesh Health Checks",
-          "meshhealthcheck",
-          "meshhealthchecks");
-  public static final ResourceType MESH_LOAD_BALANCING_STRATEGY =
-      policy(
-          "MeshLoadBalancingStrategy",
-          "meshloadbalancingstrategies",
-          "Mesh Load Balancing Strategy",
-          "Mesh Load Balancing Strategies",
-          "meshloadbalancingstrategy",
-          "meshloadbalancingstrategies");
-  public static final ResourceType MESH_HTTP_ROUTE =
-      policy(
-          "MeshHTTPRoute",
-          "meshhttproutes",
-          "Mesh HTTP Route",
-          "Mesh HTTP Routes",
-          "meshhttproute",
-          "meshhttproutes");
-  public static final ResourceType MESH_TCP_ROUTE =
-      policy(
-          "MeshTCPRoute",
-          "meshtcproutes",
-          "Mesh TCP Route",
-          "Mesh TCP Routes",
-          "meshtcproute",
-          "meshtcproutes");
+  /** The core types, then one per registered policy type ({@link Policies#all()}). */
+  private static final List<ResourceType> ALL = types();
 
-  private static final List<ResourceType> ALL =
-      List.of(
-          MESH,
-          DATAPLANE,
-          SECRET,
-          MESH_TIMEOUT,
-          MESH_RETRY,
-          MESH_CIRCUIT_BREAKER,
-          MESH_HEALTH_CHECK,
-          MESH_LOAD_BALANCING_STRATEGY,
-          MESH_HTTP_ROUTE,
-          MESH_TCP_ROUTE);
-
-  /**
-   * A mesh-scoped targetRef policy type (see {@link
-   * dev.chronomesh.meshmodel.policy.PolicyResources}).
-   */
-  private static ResourceType policy(
-      String name, String plural, String singular, String pluralDisplay, String... cliNames) {
-    return new ResourceType(
-        name,
-        plural,
-        Scope.MESH,
-        singular,
-        pluralDisplay,
-        List.of(cliNames),
-        new PolicyMapper<>(name));
+  private static List<ResourceType> types() {
+    List<ResourceType> all = new ArrayList<>(List.of(MESH, DATAPLANE, SECRET));
+    for (PolicyType<?> policy : Policies.all()) {
+      all.add(
+          new ResourceType(
+              policy.name(),
+              policy.plural(),
+              Scope.MESH,
+              policy.singularDisplayName(),
+              policy.pluralDisplayName(),
+              policy.cliNames(),
+              new PolicyMapper(policy)));
+    }
+    return List.copyOf(all);
   }
 
   private static final Set<String> COMMON =
       Set.of("type", "name", "mesh", "labels", "creationTime", "modificationTime");
-
-  /** The label naming a mesh-scoped resource's mesh (Kuma: metadata.KumaMeshLabel). */
-  public static final String MESH_LABEL = "kuma.io/mesh";
-
-  /** The label naming where a resource was created (Kuma: mesh_proto.ResourceOriginLabel). */
-  public static final String ORIGIN_LABEL = "kuma.io/origin";
-
-  /** The label naming the environment of the control plane (Kuma: mesh_proto.EnvTag). */
-  public static final String ENV_LABEL = "kuma.io/env";
 
   public ResourceType {
     Objects.requireNonNull(name, "name");
@@ -175,6 +110,12 @@ public record ResourceType(
   /** The type with this Kuma name (Mesh, Dataplane, Secret). */
   public static Optional<ResourceType> byName(String name) {
     return ALL.stream().filter(t -> t.name.equals(name)).findFirst();
+  }
+
+  /** The resource type of a registered policy type. */
+  public static ResourceType forPolicy(PolicyType<?> policy) {
+    return byName(policy.name())
+        .orElseThrow(() -> new IllegalArgumentException("not registered: " + policy.name()));
   }
 
   /** The type with this REST plural (meshes, dataplanes, secrets). */
@@ -326,10 +267,10 @@ public record ResourceType(
     Map<String, String> computed = new LinkedHashMap<>();
     if (scope == Scope.MESH) {
       if (mesh != null) {
-        computed.put(MESH_LABEL, mesh);
+        computed.put(KumaTags.MESH_LABEL, mesh);
       }
-      computed.put(ORIGIN_LABEL, "zone");
-      computed.put(ENV_LABEL, "universal");
+      computed.put(KumaTags.ORIGIN_LABEL, "zone");
+      computed.put(KumaTags.ENV_LABEL, "universal");
     }
     Map<String, String> labels = new TreeMap<>(sent);
     computed.forEach(
@@ -441,7 +382,17 @@ public record ResourceType(
 
   /** Whether {@code payload} is this type's record. */
   public boolean accepts(SpecificRecord payload) {
-    return mapper.recordClass().isInstance(payload);
+    return mapper.accepts(payload);
+  }
+
+  /** Whether this is a targetRef policy type. */
+  public boolean isPolicy() {
+    return mapper instanceof PolicyMapper;
+  }
+
+  /** The policy type of this resource type, when it is one. */
+  public Optional<PolicyType<?>> policyType() {
+    return mapper instanceof PolicyMapper p ? Optional.of(p.policyType()) : Optional.empty();
   }
 
   public String nameOf(SpecificRecord payload) {

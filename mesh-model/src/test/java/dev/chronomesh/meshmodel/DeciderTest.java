@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.meshmodel.policies.meshtimeout.MeshTimeout;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,7 +156,7 @@ class DeciderTest {
   void rejectsUpsertWhoseExpectedRevisionDiffers() {
     given(upsertMesh("default"), upsertMesh("default"));
 
-    Decision decision = when(conditional(upsertMesh("default"), new Command.Conditions(1L, false)));
+    Decision decision = when(conditional(upsertMesh("default"), Command.Conditions.ifMatch(1)));
 
     assertThat(((Decision.Rejected) decision).reason())
         .isEqualTo(Decision.Reason.PRECONDITION_FAILED);
@@ -167,8 +168,7 @@ class DeciderTest {
     given(upsertMesh("default"), upsertMesh("default"));
 
     Decision.Accepted accepted =
-        (Decision.Accepted)
-            when(conditional(upsertMesh("default"), new Command.Conditions(2L, false)));
+        (Decision.Accepted) when(conditional(upsertMesh("default"), Command.Conditions.ifMatch(2)));
 
     assertThat(accepted.events().get(0).getRevision()).isEqualTo(3);
   }
@@ -178,7 +178,7 @@ class DeciderTest {
     given(upsertMesh("default"));
 
     Decision decision =
-        when(conditional(upsertDataplane("default", "web-1"), new Command.Conditions(1L, false)));
+        when(conditional(upsertDataplane("default", "web-1"), Command.Conditions.ifMatch(1)));
 
     assertThat(((Decision.Rejected) decision).reason())
         .isEqualTo(Decision.Reason.PRECONDITION_FAILED);
@@ -189,7 +189,7 @@ class DeciderTest {
     given(upsertMesh("default"), upsertDataplane("default", "web-1"));
 
     Decision decision =
-        when(conditional(upsertDataplane("default", "web-1"), new Command.Conditions(null, true)));
+        when(conditional(upsertDataplane("default", "web-1"), Command.Conditions.createOnly()));
 
     assertThat(((Decision.Rejected) decision).status()).isEqualTo(412);
   }
@@ -199,7 +199,7 @@ class DeciderTest {
     given(upsertMesh("default"));
 
     Decision decision =
-        when(conditional(upsertDataplane("default", "web-1"), new Command.Conditions(null, true)));
+        when(conditional(upsertDataplane("default", "web-1"), Command.Conditions.createOnly()));
 
     assertThat(((Decision.Accepted) decision).created()).isTrue();
   }
@@ -214,11 +214,130 @@ class DeciderTest {
                 ResourceType.DATAPLANE,
                 "default",
                 "web-1",
-                new Command.Conditions(7L, false),
+                Command.Conditions.ifMatch(7),
                 false,
                 meta()));
 
     assertThat(((Decision.Rejected) decision).status()).isEqualTo(412);
+  }
+
+  @Test
+  void acceptsIfMatchListNamingTheCurrentRevision() {
+    given(upsertMesh("default"), upsertMesh("default"));
+
+    Decision.Accepted accepted =
+        (Decision.Accepted) when(conditional(upsertMesh("default"), ifMatch(1L, 2L, 7L)));
+
+    assertThat(accepted.events().get(0).getRevision()).isEqualTo(3);
+  }
+
+  @Test
+  void rejectsIfMatchListWithoutTheCurrentRevision() {
+    given(upsertMesh("default"), upsertMesh("default"));
+
+    Decision decision = when(conditional(upsertMesh("default"), ifMatch(1L, 3L)));
+
+    assertThat(decision)
+        .isEqualTo(
+            new Decision.Rejected(
+                Decision.Reason.PRECONDITION_FAILED,
+                "Mesh \"default\" is at revision 2, expected one of 1, 3",
+                List.of()));
+  }
+
+  @Test
+  void rejectsIfMatchNamingNoRevisionWhateverTheState() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+    Command.Conditions unmatchable = ifMatch();
+
+    Decision existing = when(conditional(upsertDataplane("default", "web-1"), unmatchable));
+    Decision missing = when(conditional(upsertDataplane("default", "web-2"), unmatchable));
+    Decision delete = when(deleteWith(ResourceType.DATAPLANE, "web-1", unmatchable));
+
+    assertThat(List.of(existing, missing, delete))
+        .allSatisfy(
+            d ->
+                assertThat(((Decision.Rejected) d).reason())
+                    .isEqualTo(Decision.Reason.PRECONDITION_FAILED));
+    assertThat(((Decision.Rejected) existing).detail()).startsWith("If-Match names no revision");
+  }
+
+  @Test
+  void ifMatchAnyNeedsTheResourceToExist() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+    Command.Conditions any = new Command.Conditions(new Command.EntityTags.Any(), null);
+
+    Decision missing = when(conditional(upsertDataplane("default", "web-2"), any));
+    Decision.Accepted updated =
+        (Decision.Accepted) when(conditional(upsertDataplane("default", "web-1"), any));
+    Decision.Accepted deleted =
+        (Decision.Accepted) when(deleteWith(ResourceType.DATAPLANE, "web-1", any));
+
+    assertThat(missing)
+        .isEqualTo(
+            new Decision.Rejected(
+                Decision.Reason.PRECONDITION_FAILED,
+                "Dataplane \"web-2\" in mesh \"default\" does not exist (If-Match: *)",
+                List.of()));
+    assertThat(updated.created()).isFalse();
+    assertThat(deleted.events().get(0).getKind()).isEqualTo(EventKind.DELETED);
+  }
+
+  @Test
+  void rejectsIfNoneMatchNamingTheCurrentRevision() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+
+    Decision decision = when(conditional(upsertDataplane("default", "web-1"), ifNoneMatch(1L, 5L)));
+
+    assertThat(decision)
+        .isEqualTo(
+            new Decision.Rejected(
+                Decision.Reason.PRECONDITION_FAILED,
+                "Dataplane \"web-1\" in mesh \"default\" is at revision 1, which If-None-Match"
+                    + " names",
+                List.of()));
+  }
+
+  @Test
+  void acceptsIfNoneMatchNamingOtherRevisionsOrAMissingResource() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+
+    Decision.Accepted updated =
+        (Decision.Accepted)
+            when(conditional(upsertDataplane("default", "web-1"), ifNoneMatch(2L, 3L)));
+    Decision.Accepted created =
+        (Decision.Accepted) when(conditional(upsertDataplane("default", "web-2"), ifNoneMatch(1L)));
+
+    assertThat(updated.events().get(0).getRevision()).isEqualTo(2);
+    assertThat(created.created()).isTrue();
+  }
+
+  @Test
+  void ifNoneMatchNamingNoRevisionIsNoCondition() {
+    assertThat(new Command.Conditions(null, new Command.EntityTags.Revisions(List.of())))
+        .isEqualTo(Command.Conditions.NONE);
+  }
+
+  @Test
+  void checksIfMatchBeforeIfNoneMatch() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+    Command.Conditions both =
+        new Command.Conditions(
+            new Command.EntityTags.Revisions(List.of(4L)), new Command.EntityTags.Any());
+
+    Decision decision = when(conditional(upsertDataplane("default", "web-1"), both));
+
+    assertThat(((Decision.Rejected) decision).detail()).endsWith("is at revision 1, expected 4");
+  }
+
+  @Test
+  void deleteHonoursIfNoneMatch() {
+    given(upsertMesh("default"), upsertDataplane("default", "web-1"));
+
+    Decision decision = when(deleteWith(ResourceType.DATAPLANE, "web-1", ifNoneMatch(1L)));
+
+    assertThat(((Decision.Rejected) decision).status()).isEqualTo(412);
+    assertThat(state.get(ResourceType.DATAPLANE, "web-1")).isPresent();
   }
 
   @Test
@@ -261,7 +380,7 @@ class DeciderTest {
         when(
             conditional(
                 signingKey(InternalTypes.GLOBAL_MESH, "user-token-key"),
-                new Command.Conditions(null, true)));
+                Command.Conditions.createOnly()));
 
     assertThat(((Decision.Rejected) again).status()).isEqualTo(412);
     assertThat(state.get(InternalTypes.SIGNING_KEY, "user-token-key")).isPresent();
@@ -291,7 +410,7 @@ class DeciderTest {
 
     assertThat(((Decision.Rejected) decision).violations())
         .extracting(Violation::field)
-        .containsExactly("name");
+        .containsExactly("payload.name");
   }
 
   @Test
@@ -339,12 +458,28 @@ class DeciderTest {
             + name
             + "\nspec:\n  to:\n  - targetRef: {kind: Mesh}\n    default: {idleTimeout: 10s}\n";
     return new Command.Upsert(
-        ResourceType.MESH_TIMEOUT, mesh, name, parse(ResourceType.MESH_TIMEOUT, yaml), meta());
+        ResourceType.forPolicy(MeshTimeout.TYPE),
+        mesh,
+        name,
+        parse(ResourceType.forPolicy(MeshTimeout.TYPE), yaml),
+        meta());
   }
 
   private Command conditional(Command command, Command.Conditions conditions) {
     Command.Upsert u = (Command.Upsert) command;
     return new Command.Upsert(u.type(), u.mesh(), u.name(), u.payload(), conditions, u.metadata());
+  }
+
+  private static Command.Conditions ifMatch(Long... revisions) {
+    return new Command.Conditions(new Command.EntityTags.Revisions(List.of(revisions)), null);
+  }
+
+  private static Command.Conditions ifNoneMatch(Long... revisions) {
+    return new Command.Conditions(null, new Command.EntityTags.Revisions(List.of(revisions)));
+  }
+
+  private Command deleteWith(ResourceType type, String name, Command.Conditions conditions) {
+    return new Command.Delete(type, "default", name, conditions, false, meta());
   }
 
   private Command signingKey(String mesh, String name) {

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.events.avro.SecretResource;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
+import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry;
+import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
+import dev.chronomesh.meshmodel.policies.meshtimeout.MeshTimeout;
 import org.junit.jupiter.api.Test;
 
 class DescriptorTest {
@@ -54,15 +59,19 @@ class DescriptorTest {
                 + "\"singularDisplayName\":\"Secret\",\"pluralDisplayName\":\"Secrets\","
                 + "\"cliNames\":[\"secret\",\"secrets\"]},");
     assertThat(ResourceType.resourcesDocument().get("resources"))
-        .contains(ResourceType.MESH_TIMEOUT.describe(), ResourceType.MESH_HTTP_ROUTE.describe());
-    assertThat(ResourceType.MESH_LOAD_BALANCING_STRATEGY.describe().toString())
+        .contains(
+            ResourceType.forPolicy(MeshTimeout.TYPE).describe(),
+            ResourceType.forPolicy(MeshHTTPRoute.TYPE).describe());
+    assertThat(ResourceType.forPolicy(MeshLoadBalancingStrategy.TYPE).describe().toString())
         .isEqualTo(
             "{\"name\":\"MeshLoadBalancingStrategy\",\"scope\":\"Mesh\","
                 + "\"path\":\"meshloadbalancingstrategies\","
                 + "\"singularDisplayName\":\"Mesh Load Balancing Strategy\","
                 + "\"pluralDisplayName\":\"Mesh Load Balancing Strategies\","
                 + "\"cliNames\":[\"meshloadbalancingstrategy\",\"meshloadbalancingstrategies\"]}");
-    assertThat(ResourceType.byCliName("MeshRetries")).contains(ResourceType.MESH_RETRY);
-    assertThat(ResourceType.byPlural("meshtcproutes")).contains(ResourceType.MESH_TCP_ROUTE);
+    assertThat(ResourceType.byCliName("MeshRetries"))
+        .contains(ResourceType.forPolicy(MeshRetry.TYPE));
+    assertThat(ResourceType.byPlural("meshtcproutes"))
+        .contains(ResourceType.forPolicy(MeshTCPRoute.TYPE));
   }
 }

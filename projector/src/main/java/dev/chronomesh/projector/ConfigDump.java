@@ -27,11 +27,6 @@ import java.util.Map;
 public final class ConfigDump {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static final JsonFormat.TypeRegistry TYPES = Protos.jsonTypes();
-
-  private static final JsonFormat.Printer PRINTER =
-      JsonFormat.printer().usingTypeRegistry(TYPES).omittingInsignificantWhitespace();
-
   private ConfigDump() {}
 
   /** The dump of {@code config}, with {@code endpoints} by cluster name (missing ones skipped). */
@@ -66,7 +61,7 @@ public final class ConfigDump {
               routes.add(json(RouteConfiguration.parseFrom(bytes)));
           case "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret" ->
               secrets.addObject().put("name", r.getName());
-          case MeshProjector.CLA_TYPE_URL ->
+          case ConfigPublisher.CLA_TYPE_URL ->
               loadAssignments.add(json(ClusterLoadAssignment.parseFrom(bytes)));
           default ->
               resources
@@ -97,7 +92,13 @@ public final class ConfigDump {
 
   private static ObjectNode json(Message message) {
     try {
-      JsonNode node = JSON.readTree(PRINTER.print(message));
+      // The types packed in the message too: a MeshProxyPatch may add any Envoy extension.
+      JsonNode node =
+          JSON.readTree(
+              JsonFormat.printer()
+                  .usingTypeRegistry(Protos.jsonTypes(message))
+                  .omittingInsignificantWhitespace()
+                  .print(message));
       return (ObjectNode) node;
     } catch (InvalidProtocolBufferException | JsonProcessingException e) {
       throw new IllegalStateException("cannot render " + message.getDescriptorForType(), e);

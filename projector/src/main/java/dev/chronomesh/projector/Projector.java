@@ -2,6 +2,7 @@ package dev.chronomesh.projector;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
@@ -107,7 +108,7 @@ public final class Projector implements AutoCloseable {
             StoreQueryParameters.fromNameAndType(
                 ProjectorTopology.PROXY_CONFIGS_STORE,
                 QueryableStoreTypes.<String, ProxyConfig>keyValueStore()));
-    ProxyConfig config = configs.get(MeshProjector.proxyKey(mesh, dataplane));
+    ProxyConfig config = configs.get(Keys.proxy(mesh, dataplane));
     if (config == null || !config.getMesh().equals(mesh)) {
       return Optional.empty();
     }
@@ -128,7 +129,7 @@ public final class Projector implements AutoCloseable {
               c.getEdsClusterConfig().getServiceName().isEmpty()
                   ? c.getName()
                   : c.getEdsClusterConfig().getServiceName();
-          ClusterEndpoints e = endpoints.get(MeshProjector.endpointsKey(mesh, name));
+          ClusterEndpoints e = endpoints.get(Keys.cluster(mesh, name));
           if (e != null) {
             used.put(name, e);
           }

@@ -1,5 +1,6 @@
 package dev.chronomesh.projector;
 
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.ProxyConfig;
@@ -43,6 +44,16 @@ public final class ProjectorTopology {
   private static final String PROCESSOR = "mesh-projector";
 
   private ProjectorTopology() {}
+
+  /**
+   * A {@code <mesh>/<name>} key of the stores above ({@link Keys#meshScoped}, and the resources'
+   * {@code <mesh>/<Type>/<name>}); they are this topology's own, so a key of another shape is a
+   * bug.
+   */
+  static Keys.MeshAnd meshScoped(String key) {
+    return Keys.parseMeshScoped(key)
+        .orElseThrow(() -> new IllegalStateException("not a <mesh>/<name> key: " + key));
+  }
 
   /**
    * @param window the coalescing window: proxies dirtied by events of one window of event time are

@@ -26,7 +26,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
@@ -129,30 +128,8 @@ class CatchUpTest {
     p.idle();
     configs.addAll(p.configs());
     endpoints.addAll(p.endpoints());
-    Map<String, String> state = new TreeMap<>();
+    Map<String, String> state = p.storeContents();
     KeyValueStore<String, ProxyConfig> configStore = p.store(ProjectorTopology.PROXY_CONFIGS_STORE);
-    try (KeyValueIterator<String, ProxyConfig> it = configStore.all()) {
-      it.forEachRemaining(
-          kv -> state.put("config " + kv.key, kv.value.getVersion() + kv.value.getResources()));
-    }
-    KeyValueStore<String, ClusterEndpoints> endpointStore =
-        p.store(ProjectorTopology.ENDPOINTS_STORE);
-    try (KeyValueIterator<String, ClusterEndpoints> it = endpointStore.all()) {
-      it.forEachRemaining(
-          kv ->
-              state.put(
-                  "endpoints " + kv.key, kv.value.getVersion() + kv.value.getLoadAssignment()));
-    }
-    for (String name :
-        List.of(
-            ProjectorTopology.RESOURCES_STORE,
-            ProjectorTopology.PROXY_DEPS_STORE,
-            ProjectorTopology.DIRTY_STORE)) {
-      KeyValueStore<String, Object> store = p.store(name);
-      try (KeyValueIterator<String, Object> it = store.all()) {
-        it.forEachRemaining(kv -> state.put(name + " " + kv.key, String.valueOf(kv.value)));
-      }
-    }
     // The last record of each key is what the store holds.
     Map<String, ProxyConfig> lastConfig = new HashMap<>();
     configs.forEach(kv -> lastConfig.put(kv.key, kv.value));
@@ -257,7 +234,7 @@ class CatchUpTest {
       stopped.process(new Record<>("default", event, ProjectorHarness.START.toEpochMilli()));
     }
     assertThat(before.forwarded()).isEmpty();
-    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(MeshProjector.CATCH_UP_KEY))
+    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(DirtyProxies.CATCH_UP_KEY))
         .isNotNull();
 
     // The task stops here (its stores are what it committed) and starts again.
@@ -270,7 +247,7 @@ class CatchUpTest {
         .filteredOn(f -> ProjectorTopology.CONFIGS_SINK.equals(f.childName().orElse(null)))
         .<String>extracting(f -> f.record().key())
         .containsExactlyInAnyOrder("default.svc-0-0", "default.svc-1-0");
-    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(MeshProjector.CATCH_UP_KEY))
+    assertThat(committed.get(ProjectorTopology.DIRTY_STORE).get(DirtyProxies.CATCH_UP_KEY))
         .isNull();
   }
 
@@ -279,7 +256,7 @@ class CatchUpTest {
    * (as a restarted task finds its committed state) after.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static MockProcessorContext<String, Object> context(
+  static MockProcessorContext<String, Object> context(
       Map<String, KeyValueStore<String, Object>> committed, long wallClock) {
     MockProcessorContext<String, Object> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(wallClock);

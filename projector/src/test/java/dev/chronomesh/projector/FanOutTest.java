@@ -256,7 +256,12 @@ class FanOutTest {
     var violations = new dev.chronomesh.meshmodel.Violations();
     var payload =
         dev.chronomesh.meshmodel.policy.PolicyResources.read(
-            type, document, name, "default", java.util.Map.of(), violations);
+            dev.chronomesh.meshmodel.policy.Policies.byName(type).orElseThrow(),
+            document,
+            name,
+            "default",
+            java.util.Map.of(),
+            violations);
     assertThat(violations.list()).isEmpty();
     return dev.chronomesh.events.avro.ResourceEvent.newBuilder()
         .setEventId("default/" + type + "/" + name + "@" + revision)

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -18,6 +19,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -150,6 +152,43 @@ final class ProjectorHarness implements AutoCloseable {
 
   <V> KeyValueStore<String, V> store(String name) {
     return driver.getKeyValueStore(name);
+  }
+
+  /**
+   * What the stores hold, as {@code <store> <key>} → content: configs and endpoint sets by version
+   * and content, without their causes (which differ by design between window-by-window and catch-up
+   * projection of the same events).
+   */
+  Map<String, String> storeContents() {
+    Map<String, String> contents = new TreeMap<>();
+    KeyValueStore<String, ProxyConfig> configStore = store(ProjectorTopology.PROXY_CONFIGS_STORE);
+    try (KeyValueIterator<String, ProxyConfig> it = configStore.all()) {
+      it.forEachRemaining(
+          kv ->
+              contents.put(
+                  ProjectorTopology.PROXY_CONFIGS_STORE + " " + kv.key,
+                  kv.value.getVersion() + kv.value.getResources()));
+    }
+    KeyValueStore<String, ClusterEndpoints> endpointStore =
+        store(ProjectorTopology.ENDPOINTS_STORE);
+    try (KeyValueIterator<String, ClusterEndpoints> it = endpointStore.all()) {
+      it.forEachRemaining(
+          kv ->
+              contents.put(
+                  ProjectorTopology.ENDPOINTS_STORE + " " + kv.key,
+                  kv.value.getVersion() + kv.value.getLoadAssignment()));
+    }
+    for (String name :
+        List.of(
+            ProjectorTopology.RESOURCES_STORE,
+            ProjectorTopology.PROXY_DEPS_STORE,
+            ProjectorTopology.DIRTY_STORE)) {
+      KeyValueStore<String, Object> other = store(name);
+      try (KeyValueIterator<String, Object> it = other.all()) {
+        it.forEachRemaining(kv -> contents.put(name + " " + kv.key, String.valueOf(kv.value)));
+      }
+    }
+    return contents;
   }
 
   @Override

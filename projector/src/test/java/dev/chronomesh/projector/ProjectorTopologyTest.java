@@ -9,6 +9,7 @@ import static dev.chronomesh.projector.generate.Fixtures.withHealth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.ClusterEndpoints;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventRef;
@@ -17,7 +18,6 @@ import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.avro.XdsResource;
-import dev.chronomesh.projector.generate.ConfigGenerator;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,7 +106,7 @@ class ProjectorTopologyTest {
   @Test
   void aConfigsEnvelopeNamesItsFlavourAndTheEndpointSetsItsClustersUse() {
     DataplaneResource client = dataplane("default", "client-1", "10.0.0.4", inbound("client", 80));
-    client.setLabels(Map.of(ConfigGenerator.PROXY_TYPE_LABEL, "proxyless"));
+    client.setLabels(Map.of(KumaTags.PROXY_TYPE_LABEL, "proxyless"));
     createMeshWithTwoDataplanes();
     p.pipe(upserted(1, client));
     p.idle();
@@ -331,7 +331,7 @@ class ProjectorTopologyTest {
                 dead.get(0).headers().lastHeader("__streams.errors.offset").value(),
                 java.nio.charset.StandardCharsets.UTF_8))
         .isEqualTo("1");
-    assertThat(MeshProjector.problems("other", payloadMismatch))
+    assertThat(dev.chronomesh.meshmodel.ResourceIdentity.ofEventRecord("other", payloadMismatch))
         .containsExactly(
             "key: must be the mesh default but is other",
             "payload.name: must be backend-9 but is backend-1");

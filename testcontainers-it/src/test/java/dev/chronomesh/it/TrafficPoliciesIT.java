@@ -13,8 +13,13 @@ import io.grpc.stub.ClientCalls;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Traffic policies as a real proxyless gRPC client (grpc-xds) lives them: a MeshHTTPRoute split, a
- * MeshTimeout and a MeshRetry applied over REST reach the client through Kafka, the projector and
- * the xDS gateway, and change where and how its calls go. Each test uses services of its own in one
- * mesh; the client is the proxyless dataplane web-1.
+ * MeshTimeout, a MeshRetry and a MeshFaultInjection applied over REST reach the client through
+ * Kafka, the projector and the xDS gateway, and change where and how its calls go. Each test uses
+ * services of its own in one mesh; the client is the proxyless dataplane web-1.
  */
 class TrafficPoliciesIT {
   @TempDir static Path dataDir;
@@ -214,6 +219,80 @@ class TrafficPoliciesIT {
         // Each call took three attempts: the retries did the work, not luck.
         assertThat(flaky.calls() - attemptsBefore).isEqualTo(300);
       } finally {
+        XdsClients.close(channel);
+      }
+    }
+  }
+
+  @Test
+  void meshFaultInjectionAbortsAndDelaysTheConfiguredShareOfCalls() throws Exception {
+    try (WhoAmIServer faulty = new WhoAmIServer("faulty-1")) {
+      register(faulty, "faulty", "");
+      ManagedChannel channel =
+          XdsClients.channel(stack.xdsAddress(), "default.web-1", "faulty", webToken);
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        await("the client reaches the faulty backend")
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(() -> XdsClients.who(channel).equals("faulty-1"));
+
+        // The destination's faults, from every caller; grpc-xds applies them on its own side.
+        applied(
+            rest.putYaml(
+                "/meshes/default/meshfaultinjections/faulty",
+                """
+                type: MeshFaultInjection
+                mesh: default
+                name: faulty
+                spec:
+                  targetRef:
+                    kind: MeshService
+                    name: faulty
+                  from:
+                    - targetRef:
+                        kind: Mesh
+                      default:
+                        http:
+                          - abort:
+                              httpStatus: 503
+                              percentage: 50
+                            delay:
+                              value: 200ms
+                              percentage: "50.0"
+                """));
+        await("the first call is aborted")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> status(channel) == Status.Code.UNAVAILABLE);
+
+        List<Future<long[]>> results = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+          results.add(
+              pool.submit(
+                  () -> {
+                    long start = System.nanoTime();
+                    Status.Code code = status(channel);
+                    long millis = (System.nanoTime() - start) / 1_000_000;
+                    return new long[] {code == Status.Code.UNAVAILABLE ? 1 : 0, millis};
+                  }));
+        }
+        int aborted = 0;
+        int delayed = 0;
+        for (Future<long[]> r : results) {
+          long[] outcome = r.get(60, TimeUnit.SECONDS);
+          aborted += (int) outcome[0];
+          delayed += outcome[1] >= 190 ? 1 : 0;
+        }
+        System.out.println(
+            "MeshFaultInjection 50% abort, 50% delay over 400 calls: aborted="
+                + aborted
+                + " delayed="
+                + delayed);
+        // Binomial(400, 0.5) has a standard deviation of 10 calls: +-40 (10 points) is four.
+        assertThat(aborted).isBetween(160, 240);
+        assertThat(delayed).isBetween(160, 240);
+      } finally {
+        pool.shutdownNow();
         XdsClients.close(channel);
       }
     }

@@ -7,11 +7,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
 import dev.chronomesh.launcher.ChronomeshStack;
-import dev.chronomesh.projector.generate.ConfigGenerator;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -150,7 +150,7 @@ class WalkingSkeletonIT {
 
         assertThat(failed).as("the call fails").isNotNull();
         assertThat(failed.getStatus().getDescription())
-            .contains("add the label " + ConfigGenerator.PROXY_TYPE_LABEL + ": proxyless");
+            .contains("add the label " + KumaTags.PROXY_TYPE_LABEL + ": proxyless");
         assertThat(took).isLessThan(Duration.ofSeconds(2));
         JsonNode refused =
             await("_overview shows the refusal")
@@ -160,7 +160,7 @@ class WalkingSkeletonIT {
                     o -> o.at("/status/lastRefusal/error").isTextual());
         assertThat(refused.at("/status/lastRefusal/error").asText())
             .contains("configured as an Envoy sidecar")
-            .contains(ConfigGenerator.PROXY_TYPE_LABEL + ": proxyless");
+            .contains(KumaTags.PROXY_TYPE_LABEL + ": proxyless");
 
         // The label added: the projector writes the proxyless flavour, the client's retry works.
         assertThat(

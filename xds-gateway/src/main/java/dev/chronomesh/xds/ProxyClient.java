@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.ProxyConfigEnvelope;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.util.Locale;
@@ -15,12 +16,8 @@ import java.util.Set;
  * @param description the client's own name and version, for messages ("gRPC Java 1.85.1")
  */
 record ProxyClient(Kind kind, String description) {
-  /**
-   * The Dataplane label choosing the flavour; the projector's {@code
-   * ConfigGenerator.PROXY_TYPE_LABEL} (the gateway does not depend on the projector; the end-to-end
-   * tests check the two agree).
-   */
-  static final String PROXY_TYPE_LABEL = "chronomesh.io/proxy-type";
+  /** The Dataplane label choosing the flavour (defined once, in event-schemas). */
+  static final String PROXY_TYPE_LABEL = KumaTags.PROXY_TYPE_LABEL;
 
   /** What a node says it is. */
   enum Kind {

@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.events.TopicTail;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -54,14 +55,14 @@ final class ProxyConfigFeed implements AutoCloseable {
         new ProxyConfigFeed(
             Objects.requireNonNull(endpointsTopic, "endpointsTopic"), records, snapshots);
     feed.tail =
-        TopicTail.start(
-            FEED_NAME,
-            List.of(Objects.requireNonNull(topic, "topic"), endpointsTopic),
-            kafkaProperties,
-            feed::apply,
-            snapshots::retryClears,
-            onReady,
-            onFailure);
+        TopicTail.reading(
+                FEED_NAME, List.of(Objects.requireNonNull(topic, "topic"), endpointsTopic))
+            .kafka(XdsGateway.clientProperties(kafkaProperties))
+            .onRecord(feed::apply)
+            .afterPoll(positions -> snapshots.retryClears())
+            .onReady(onReady)
+            .onFailure(onFailure)
+            .start();
     return feed;
   }
 
@@ -71,7 +72,7 @@ final class ProxyConfigFeed implements AutoCloseable {
   }
 
   static Map<String, Object> consumerProperties(Map<String, Object> kafkaProperties) {
-    return TopicTail.consumerProperties(kafkaProperties, FEED_NAME);
+    return TopicTail.consumerProperties(XdsGateway.clientProperties(kafkaProperties), FEED_NAME);
   }
 
   /** Applies one record to the snapshots, or logs why it was skipped. Never throws. */

@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.events.Keys;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -29,9 +30,9 @@ final class SharedEndpoints {
     this.loader = Objects.requireNonNull(loader, "loader");
   }
 
-  /** The endpoints topic's key of a cluster: {@code <mesh>/<cluster>} (a mesh name has no '/'). */
+  /** The endpoints topic's key of a cluster: {@code <mesh>/<cluster>}. */
   static String key(String mesh, String cluster) {
-    return mesh + "/" + cluster;
+    return Keys.cluster(mesh, cluster);
   }
 
   /**

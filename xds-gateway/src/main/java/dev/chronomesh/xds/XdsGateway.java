@@ -21,7 +21,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +99,13 @@ public final class XdsGateway implements AutoCloseable {
     this.health = health;
     this.metrics = metrics;
     this.listeners = listeners;
+  }
+
+  /** The caller's Kafka settings, the client id defaulting to the gateway's. */
+  public static Map<String, Object> clientProperties(Map<String, Object> kafkaProperties) {
+    Map<String, Object> props = new HashMap<>(kafkaProperties);
+    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-xds-gateway");
+    return props;
   }
 
   /**

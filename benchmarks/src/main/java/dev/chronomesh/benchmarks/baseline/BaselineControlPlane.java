@@ -1,12 +1,12 @@
 package dev.chronomesh.benchmarks.baseline;
 
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.avro.ResourceEvent;
-import dev.chronomesh.projector.BaselineEvents;
+import dev.chronomesh.meshmodel.ResourceIdentity;
 import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.servicehttp.ServiceMetrics;
 import dev.chronomesh.xds.NodeCache;
-import dev.chronomesh.xds.TopicTail;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -138,14 +138,13 @@ public final class BaselineControlPlane implements AutoCloseable {
     Map<String, Object> kafka = new HashMap<>(config.kafkaProperties());
     kafka.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-baseline");
     tail =
-        TopicTail.start(
-            "baseline-events",
-            List.of(config.eventsTopic()),
-            kafka,
-            this::apply,
-            this::afterPoll,
-            this::caughtUp,
-            this::readingFailed);
+        TopicTail.reading("baseline-events", List.of(config.eventsTopic()))
+            .kafka(kafka)
+            .onRecord(this::apply)
+            .afterPoll(positions -> afterPoll())
+            .onReady(this::caughtUp)
+            .onFailure(this::readingFailed)
+            .start();
     LOG.info(
         "Baseline control plane listening host={} port={} topic={}",
         config.host(),
@@ -214,7 +213,7 @@ public final class BaselineControlPlane implements AutoCloseable {
       skip(record, List.of("value: unreadable: " + e.getMessage()));
       return;
     }
-    List<String> problems = BaselineEvents.problems(key, event);
+    List<String> problems = ResourceIdentity.ofEventRecord(key, event);
     if (!problems.isEmpty()) {
       skip(record, problems);
       return;

@@ -3,6 +3,7 @@ package dev.chronomesh.benchmarks.baseline;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.ConfigVersion;
@@ -98,7 +99,7 @@ final class ProxySnapshots {
 
   /** The node id of a proxy: {@code <mesh>.<dataplane>}, as Chronomesh names it. */
   static String nodeId(String mesh, String dataplane) {
-    return mesh + "." + dataplane;
+    return Keys.proxy(mesh, dataplane);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.chronomesh.benchmarks.harness;
 
+import dev.chronomesh.events.Keys;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,7 +45,7 @@ record BenchMesh(String mesh, int services, int perService, int fanOut) {
   }
 
   String nodeId(int k) {
-    return mesh + "." + dataplaneName(k);
+    return Keys.proxy(mesh, dataplaneName(k));
   }
 
   /** The services whose dataplanes have an outbound to {@code target}. */

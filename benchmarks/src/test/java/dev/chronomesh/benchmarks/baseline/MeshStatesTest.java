@@ -8,7 +8,7 @@ import static dev.chronomesh.benchmarks.baseline.TestEvents.upserted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.events.avro.ResourceEvent;
-import dev.chronomesh.projector.BaselineEvents;
+import dev.chronomesh.meshmodel.ResourceIdentity;
 import dev.chronomesh.projector.generate.MeshResources;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -80,10 +80,10 @@ class MeshStatesTest {
   void usesTheProjectorsChecksForInvalidEvents() {
     ResourceEvent wrongKey = upserted(mesh("m"));
 
-    assertThat(BaselineEvents.problems("other", wrongKey))
+    assertThat(ResourceIdentity.ofEventRecord("other", wrongKey))
         .singleElement()
         .asString()
         .contains("key: must be the mesh m");
-    assertThat(BaselineEvents.problems("m", wrongKey)).isEmpty();
+    assertThat(ResourceIdentity.ofEventRecord("m", wrongKey)).isEmpty();
   }
 }

@@ -1,16 +1,17 @@
 package dev.chronomesh.benchmarks.baseline;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
-import dev.chronomesh.events.avro.MeshTimeoutConf;
-import dev.chronomesh.events.avro.MeshTimeoutItem;
-import dev.chronomesh.events.avro.MeshTimeoutResource;
-import dev.chronomesh.events.avro.MeshTimeoutSpec;
 import dev.chronomesh.events.avro.Outbound;
-import dev.chronomesh.events.avro.PolicyTargetRef;
+import dev.chronomesh.events.avro.PolicyResource;
 import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policies.meshtimeout.MeshTimeout;
+import dev.chronomesh.meshmodel.policy.PolicyResources;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -53,34 +54,24 @@ final class TestEvents {
   }
 
   /** A MeshTimeout for every proxy of the mesh: {@code connectionTimeout} to {@code service}. */
-  static MeshTimeoutResource meshTimeout(
+  static PolicyResource meshTimeout(
       String mesh, String name, String service, String connectionTimeout) {
-    return MeshTimeoutResource.newBuilder()
-        .setMesh(mesh)
-        .setName(name)
-        .setSpec(
-            MeshTimeoutSpec.newBuilder()
-                .setTargetRef(PolicyTargetRef.newBuilder().setKind("Mesh").build())
-                .setTo(
-                    List.of(
-                        MeshTimeoutItem.newBuilder()
-                            .setTargetRef(
-                                PolicyTargetRef.newBuilder()
-                                    .setKind("MeshService")
-                                    .setName(service)
-                                    .build())
-                            .setDefault$(
-                                MeshTimeoutConf.newBuilder()
-                                    .setConnectionTimeout(connectionTimeout)
-                                    .build())
-                            .build()))
-                .build())
-        .build();
+    ObjectNode document = JsonNodeFactory.instance.objectNode();
+    ObjectNode item = document.putObject("spec").putArray("to").addObject();
+    item.putObject("targetRef").put("kind", "MeshService").put("name", service);
+    item.putObject("default").put("connectionTimeout", connectionTimeout);
+    Violations violations = new Violations();
+    PolicyResource resource =
+        PolicyResources.read(MeshTimeout.TYPE, document, name, mesh, Map.of(), violations);
+    if (resource == null) {
+      throw new IllegalArgumentException("invalid MeshTimeout: " + violations.list());
+    }
+    return resource;
   }
 
   static ResourceEvent upserted(Object payload) {
-    if (payload instanceof MeshTimeoutResource t) {
-      return event(t.getMesh(), "MeshTimeout", t.getName(), EventKind.UPSERTED, t);
+    if (payload instanceof PolicyResource p) {
+      return event(p.getMesh(), p.getType(), p.getName(), EventKind.UPSERTED, p);
     }
     if (payload instanceof MeshResource m) {
       return event(m.getName(), "Mesh", m.getName(), EventKind.UPSERTED, m);

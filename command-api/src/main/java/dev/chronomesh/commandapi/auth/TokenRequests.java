@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.auth.KumaDuration;
 import dev.chronomesh.auth.UserRole;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.meshmodel.Violation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,6 @@ import java.util.regex.Pattern;
  */
 final class TokenRequests {
   static final Duration DEFAULT_VALIDITY = Duration.ofHours(24);
-  static final String SERVICE_TAG = "kuma.io/service";
   static final int MAX_NAME_LENGTH = 253;
   static final int MAX_ITEMS = 100;
 
@@ -285,7 +285,7 @@ final class TokenRequests {
     Map<String, List<String>> tags(String field) {
       JsonNode value = node.get(field);
       if (value == null || value.isNull()) {
-        problem(field, "is required, with at least " + SERVICE_TAG);
+        problem(field, "is required, with at least " + KumaTags.SERVICE);
         return null;
       }
       if (!value.isObject()) {
@@ -331,8 +331,8 @@ final class TokenRequests {
         }
         tags.put(key, list);
       }
-      if (!value.has(SERVICE_TAG)) {
-        problem(field + "[\"" + SERVICE_TAG + "\"]", "is required");
+      if (!value.has(KumaTags.SERVICE)) {
+        problem(field + "[\"" + KumaTags.SERVICE + "\"]", "is required");
       }
       return tags;
     }

@@ -2,9 +2,11 @@ package dev.chronomesh.commandapi.decider;
 
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.CommandKind;
+import dev.chronomesh.meshmodel.Command.Conditions;
+import dev.chronomesh.meshmodel.Command.EntityTags;
 import dev.chronomesh.meshmodel.InternalTypes;
+import dev.chronomesh.meshmodel.ResourceIdentity;
 import dev.chronomesh.meshmodel.ResourceType;
-import dev.chronomesh.meshmodel.Scope;
 import dev.chronomesh.meshmodel.Violation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -40,12 +42,6 @@ public final class Commands {
     if (command.getRequestId() == null || command.getRequestId().isEmpty()) {
       violations.add(new Violation("requestId", "cannot be empty"));
     }
-    if (command.getMesh() == null || command.getMesh().isEmpty()) {
-      violations.add(new Violation("mesh", "cannot be empty"));
-    }
-    if (command.getName() == null || command.getName().isEmpty()) {
-      violations.add(new Violation("name", "cannot be empty"));
-    }
     if (command.getActor() == null || command.getActor().isEmpty()) {
       violations.add(new Violation("actor", "cannot be empty"));
     }
@@ -56,33 +52,20 @@ public final class Commands {
         command.getResourceType() == null
             ? Optional.empty()
             : InternalTypes.anyByName(command.getResourceType());
-    if (type.isEmpty()) {
-      violations.add(
-          new Violation("resourceType", "unknown type \"" + command.getResourceType() + "\""));
-    } else if (type.get().scope() == Scope.GLOBAL
-        && command.getName() != null
-        && !command.getName().equals(command.getMesh())) {
-      violations.add(new Violation("mesh", "a " + type.get() + " is its own mesh"));
-    }
     Object payload = command.getPayload();
     if (command.getKind() == null) {
       violations.add(new Violation("kind", "cannot be empty"));
-    } else if (command.getKind() == CommandKind.UPSERT) {
-      if (!(payload instanceof SpecificRecord record)) {
-        violations.add(new Violation("payload", "an upsert needs a payload"));
-      } else if (type.isPresent() && !type.get().accepts(record)) {
-        violations.add(
-            new Violation(
-                "payload",
-                "a " + type.get() + " cannot hold a " + record.getSchema().getName() + " payload"));
-      }
-    } else if (payload != null) {
-      violations.add(new Violation("payload", "a delete carries no payload"));
+    } else {
+      violations.addAll(
+          ResourceIdentity.violations(
+              new ResourceIdentity.Envelope(
+                  command.getMesh(),
+                  command.getResourceType(),
+                  command.getName(),
+                  command.getKind() == CommandKind.UPSERT,
+                  payload)));
     }
-    Long expected = command.getExpectedRevision();
-    if (expected != null && expected < 1) {
-      violations.add(new Violation("expectedRevision", "must be at least 1, got " + expected));
-    }
+    violations.addAll(conditionViolations(command));
     String key = command.getIdempotencyKey();
     if (key != null && (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY)) {
       violations.add(
@@ -96,8 +79,7 @@ public final class Commands {
     if (!violations.isEmpty()) {
       return new Translation(null, violations);
     }
-    var conditions =
-        new dev.chronomesh.meshmodel.Command.Conditions(expected, command.getCreateOnly());
+    Conditions conditions = conditions(command);
     var metadata =
         new dev.chronomesh.meshmodel.Command.Metadata(
             eventId(command.getRequestId()),
@@ -121,6 +103,70 @@ public final class Commands {
                 command.getCascade(),
                 metadata);
     return new Translation(model, List.of());
+  }
+
+  /**
+   * Writes {@code conditions} into a command: one revision in {@code expectedRevision}, as deciders
+   * from before entity-tag lists read it, anything else in the fields added for lists.
+   */
+  public static Command.Builder withConditions(Command.Builder command, Conditions conditions) {
+    switch (conditions.ifMatch()) {
+      case null -> {}
+      case EntityTags.Any any -> command.setMustExist(true);
+      case EntityTags.Revisions r when r.revisions().size() == 1 ->
+          command.setExpectedRevision(r.revisions().get(0));
+      case EntityTags.Revisions r -> command.setExpectedRevisions(r.revisions());
+    }
+    switch (conditions.ifNoneMatch()) {
+      case null -> {}
+      case EntityTags.Any any -> command.setCreateOnly(true);
+      case EntityTags.Revisions r -> command.setUnexpectedRevisions(r.revisions());
+    }
+    return command;
+  }
+
+  /** The inverse of {@link #withConditions}, for a command without {@link #conditionViolations}. */
+  private static Conditions conditions(Command command) {
+    EntityTags ifMatch = null;
+    if (command.getMustExist()) {
+      ifMatch = new EntityTags.Any();
+    } else if (command.getExpectedRevision() != null) {
+      ifMatch = new EntityTags.Revisions(List.of(command.getExpectedRevision()));
+    } else if (command.getExpectedRevisions() != null) {
+      ifMatch = new EntityTags.Revisions(command.getExpectedRevisions());
+    }
+    EntityTags ifNoneMatch =
+        command.getCreateOnly()
+            ? new EntityTags.Any()
+            : new EntityTags.Revisions(command.getUnexpectedRevisions());
+    return new Conditions(ifMatch, ifNoneMatch);
+  }
+
+  private static List<Violation> conditionViolations(Command command) {
+    List<Violation> violations = new ArrayList<>();
+    Long expected = command.getExpectedRevision();
+    if (expected != null && expected < 1) {
+      violations.add(new Violation("expectedRevision", "must be at least 1, got " + expected));
+    }
+    List<Long> expectedRevisions = command.getExpectedRevisions();
+    if (expectedRevisions != null && expectedRevisions.stream().anyMatch(r -> r == null || r < 1)) {
+      violations.add(new Violation("expectedRevisions", "must all be at least 1"));
+    }
+    if ((expected != null ? 1 : 0)
+            + (expectedRevisions != null ? 1 : 0)
+            + (command.getMustExist() ? 1 : 0)
+        > 1) {
+      violations.add(
+          new Violation(
+              "mustExist", "expectedRevision, expectedRevisions and mustExist exclude each other"));
+    }
+    List<Long> unexpected = command.getUnexpectedRevisions();
+    if (unexpected.stream().anyMatch(r -> r == null || r < 1)) {
+      violations.add(new Violation("unexpectedRevisions", "must all be at least 1"));
+    } else if (command.getCreateOnly() && !unexpected.isEmpty()) {
+      violations.add(new Violation("unexpectedRevisions", "cannot go with createOnly"));
+    }
+    return violations;
   }
 
   /** A stable event id for the first event of a request. */

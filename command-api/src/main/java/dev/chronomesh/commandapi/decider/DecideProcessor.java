@@ -1,5 +1,7 @@
 package dev.chronomesh.commandapi.decider;
 
+import dev.chronomesh.events.DeadLetters;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.CommandResult;
 import dev.chronomesh.events.avro.ResourceChange;
@@ -104,20 +106,12 @@ final class DecideProcessor implements Processor<String, byte[], String, Object>
         partition,
         offset,
         e.toString());
-    org.apache.kafka.common.header.internals.RecordHeaders headers =
-        new org.apache.kafka.common.header.internals.RecordHeaders();
-    headers.add("__streams.errors.exception", utf8(e.getClass().getName()));
-    headers.add("__streams.errors.message", utf8(String.valueOf(e.getMessage())));
-    headers.add("__streams.errors.topic", utf8(source));
-    headers.add("__streams.errors.partition", utf8(partition));
-    headers.add("__streams.errors.offset", utf8(offset));
+    var headers =
+        DeadLetters.headers(
+            source, partition, offset, e.getClass().getName(), String.valueOf(e.getMessage()));
     context.forward(
         new Record<String, Object>(record.key(), record.value(), record.timestamp(), headers),
         DeciderTopology.DEAD_LETTERS_SINK);
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Override
@@ -136,7 +130,7 @@ final class DecideProcessor implements Processor<String, byte[], String, Object>
     String idempotencyKey =
         command.getIdempotencyKey() == null
             ? null
-            : command.getMesh() + "/" + command.getIdempotencyKey();
+            : Keys.meshScoped(command.getMesh(), command.getIdempotencyKey());
     if (idempotencyKey != null) {
       CommandResult first = idempotency.get(idempotencyKey);
       if (first != null) {
@@ -250,7 +244,7 @@ final class DecideProcessor implements Processor<String, byte[], String, Object>
     List<ResourceEvent> last = new ArrayList<>();
     if (command.type().equals(ResourceType.MESH)) {
       try (KeyValueIterator<String, ResourceEvent> it =
-          resources.prefixScan(mesh + "/", new StringSerializer())) {
+          resources.prefixScan(Keys.meshPrefix(mesh), new StringSerializer())) {
         while (it.hasNext()) {
           KeyValue<String, ResourceEvent> kv = it.next();
           last.add(kv.value);
@@ -266,15 +260,11 @@ final class DecideProcessor implements Processor<String, byte[], String, Object>
         last.add(own);
       }
     }
-    MeshState state = MeshState.empty(mesh);
-    for (ResourceEvent event : last) {
-      state = state.evolve(event);
-    }
-    return state;
+    return MeshState.fromLastEvents(mesh, last);
   }
 
   static String storeKey(String mesh, String type, String name) {
-    return mesh + "/" + type + "/" + name;
+    return Keys.resource(mesh, type, name);
   }
 
   private static CommandResult rejected(

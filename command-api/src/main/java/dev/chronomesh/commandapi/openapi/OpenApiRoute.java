@@ -1,7 +1,13 @@
 package dev.chronomesh.commandapi.openapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.chronomesh.meshmodel.policy.Policies;
+import dev.chronomesh.meshmodel.policy.PolicyType;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,8 +20,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Serves this API's OpenAPI 3.1 description ({@code openapi.yaml} on the classpath) at {@code GET
- * /openapi.yaml}, and lists the routes it describes so a test can compare them with the routes the
+ * Serves this API's OpenAPI 3.1 description at {@code GET /openapi.yaml}: {@code openapi.yaml} on
+ * the classpath with the policy types' path items and schemas derived from the registered types
+ * ({@link #expand}). Lists the routes it describes so a test can compare them with the routes the
  * server registers.
  */
 public final class OpenApiRoute {
@@ -33,8 +40,7 @@ public final class OpenApiRoute {
 
   /** Adds {@code GET /openapi.yaml} (application/yaml) to the app. */
   public static void install(Javalin app) {
-    byte[] document = document();
-    app.get(PATH, ctx -> ctx.contentType("application/yaml").result(document));
+    app.get(PATH, ctx -> ctx.contentType("application/yaml").result(DOCUMENT));
   }
 
   /**
@@ -57,24 +63,118 @@ public final class OpenApiRoute {
     return Collections.unmodifiableSet(routes);
   }
 
-  /** The description, parsed. */
+  /** The description, parsed, with the policy types' path items and schemas. */
   static JsonNode parse() {
-    try {
-      return new YAMLMapper().readTree(document());
-    } catch (IOException e) {
-      throw new IllegalStateException("openapi.yaml on the classpath is not valid YAML", e);
-    }
+    return DESCRIPTION;
   }
 
-  /** The description's bytes, read from the classpath. */
+  /** The description's bytes as served: YAML with every policy type expanded. */
   static byte[] document() {
+    return DOCUMENT.clone();
+  }
+
+  private static final JsonNode DESCRIPTION = expand(readSource());
+  private static final byte[] DOCUMENT = write(DESCRIPTION);
+
+  /** The extension holding the path items of a policy type, with {@code {{...}}} placeholders. */
+  static final String POLICY_PATHS = "x-chronomesh-policy-paths";
+
+  /** The path item after which the policy types' items are inserted. */
+  private static final String POLICIES_AFTER = "/secrets";
+
+  /**
+   * The source with {@value #POLICY_PATHS} expanded once per registered policy type ({@link
+   * Policies#all()}): its four path items after {@value #POLICIES_AFTER}, a schema {@code <Type>}
+   * (the resource) and {@code <Type>Spec} (derived from the type's typed records), and the {@code
+   * Policy} schema's type enum. A new policy type is described by its registration alone.
+   */
+  static JsonNode expand(ObjectNode source) {
+    ObjectNode doc = source.deepCopy();
+    JsonNode template = doc.remove(POLICY_PATHS);
+    if (template == null || !template.isObject()) {
+      throw new IllegalStateException("openapi.yaml has no " + POLICY_PATHS);
+    }
+    ObjectNode paths = (ObjectNode) doc.get("paths");
+    ObjectNode expanded = JsonNodeFactory.instance.objectNode();
+    for (Map.Entry<String, JsonNode> item : paths.properties()) {
+      expanded.set(item.getKey(), item.getValue());
+      if (item.getKey().equals(POLICIES_AFTER)) {
+        for (PolicyType<?> type : Policies.all()) {
+          Map<String, String> values =
+              Map.of(
+                  "{{type}}", type.name(),
+                  "{{plural}}", type.plural(),
+                  "{{summary}}", type.summary());
+          for (Map.Entry<String, JsonNode> t : template.properties()) {
+            expanded.set(substitute(t.getKey(), values), substitute(t.getValue(), values));
+          }
+        }
+      }
+    }
+    doc.set("paths", expanded);
+    ObjectNode schemas = (ObjectNode) doc.path("components").path("schemas");
+    ObjectNode policy = (ObjectNode) schemas.get("Policy");
+    ArrayNode names = ((ObjectNode) policy.path("properties").path("type")).putArray("enum");
+    for (PolicyType<?> type : Policies.all()) {
+      names.add(type.name());
+      ObjectNode resource = policy.deepCopy();
+      resource.put("description", type.name() + ": " + type.summary());
+      ((ObjectNode) resource.get("properties")).putObject("type").putArray("enum").add(type.name());
+      ((ObjectNode) resource.get("properties"))
+          .putObject("spec")
+          .put("$ref", "#/components/schemas/" + type.name() + "Spec");
+      schemas.set(type.name(), resource);
+      schemas.set(type.name() + "Spec", type.specSchema());
+    }
+    return doc;
+  }
+
+  private static JsonNode substitute(JsonNode node, Map<String, String> values) {
+    if (node.isTextual()) {
+      return JsonNodeFactory.instance.textNode(substitute(node.textValue(), values));
+    }
+    if (node.isObject()) {
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      node.properties()
+          .forEach(e -> out.set(substitute(e.getKey(), values), substitute(e.getValue(), values)));
+      return out;
+    }
+    if (node.isArray()) {
+      ArrayNode out = JsonNodeFactory.instance.arrayNode();
+      node.forEach(e -> out.add(substitute(e, values)));
+      return out;
+    }
+    return node.deepCopy();
+  }
+
+  private static String substitute(String text, Map<String, String> values) {
+    String out = text;
+    for (Map.Entry<String, String> v : values.entrySet()) {
+      out = out.replace(v.getKey(), v.getValue());
+    }
+    return out;
+  }
+
+  /** The source description ({@code openapi.yaml} on the classpath), parsed. */
+  private static ObjectNode readSource() {
     try (InputStream in = OpenApiRoute.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("openapi.yaml is missing from the classpath");
       }
-      return in.readAllBytes();
+      return (ObjectNode) new YAMLMapper().readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read openapi.yaml from the classpath", e);
+    }
+  }
+
+  private static byte[] write(JsonNode doc) {
+    try {
+      return new YAMLMapper()
+          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          .writeValueAsBytes(doc);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the OpenAPI description", e);
     }
   }
 }

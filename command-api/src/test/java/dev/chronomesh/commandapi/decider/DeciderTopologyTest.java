@@ -94,10 +94,7 @@ class DeciderTopologyTest {
 
   @Test
   void staleExpectedRevisionIsRejectedWith412AndNoEvent() {
-    send(upsertMesh("default").build());
-    send(upsertMesh("default").build());
-    eventsOut.readValuesToList();
-    resultsOut.readValuesToList();
+    givenMeshDefaultAtRevisionTwo();
 
     send(upsertMesh("default").setExpectedRevision(1L).build());
 
@@ -105,6 +102,26 @@ class DeciderTopologyTest {
     CommandResult result = resultsOut.readValue();
     assertThat(result.getStatus()).isEqualTo(412);
     assertThat(result.getDetail()).contains("revision 2, expected 1");
+  }
+
+  @Test
+  void entityTagListsAndStarAreDecidedFromTheCommandRecord() {
+    givenMeshDefaultAtRevisionTwo();
+
+    send(upsertMesh("default").setExpectedRevisions(List.of(1L, 3L)).build());
+    send(upsertMesh("default").setExpectedRevisions(List.of()).build());
+    send(upsertMesh("default").setUnexpectedRevisions(List.of(2L)).build());
+    send(upsertMesh("other").setMustExist(true).build());
+    assertThat(eventsOut.isEmpty()).isTrue();
+    send(upsertMesh("default").setExpectedRevisions(List.of(1L, 2L)).build());
+    send(upsertMesh("default").setMustExist(true).setIdempotencyKey("star").build());
+
+    assertThat(resultsOut.readValuesToList())
+        .extracting(CommandResult::getStatus)
+        .containsExactly(412, 412, 412, 412, 200, 200);
+    assertThat(eventsOut.readValuesToList())
+        .extracting(ResourceEvent::getRevision)
+        .containsExactly(3L, 4L);
   }
 
   @Test
@@ -223,6 +240,14 @@ class DeciderTopologyTest {
   }
 
   // --- helpers ---
+
+  /** Two upserts of mesh "default", their events and results already read. */
+  private void givenMeshDefaultAtRevisionTwo() {
+    send(upsertMesh("default").build());
+    send(upsertMesh("default").build());
+    eventsOut.readValuesToList();
+    resultsOut.readValuesToList();
+  }
 
   private void send(Command command) {
     in.pipeInput(command.getMesh(), commands.serialize(TOPICS.commands(), command));

@@ -3,6 +3,8 @@ package dev.chronomesh.commandapi.openapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.chronomesh.meshmodel.policy.Policies;
+import dev.chronomesh.meshmodel.policy.PolicyType;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,15 +112,7 @@ class OpenApiRouteTest {
   @Test
   void describedRoutesAreTheRoutesOfDocsApiMd() {
     List<String> policyRoutes = new ArrayList<>();
-    for (String plural :
-        List.of(
-            "meshtimeouts",
-            "meshretries",
-            "meshcircuitbreakers",
-            "meshhealthchecks",
-            "meshloadbalancingstrategies",
-            "meshhttproutes",
-            "meshtcproutes")) {
+    for (String plural : Policies.all().stream().map(PolicyType::plural).toList()) {
       String item = "/meshes/{mesh}/" + plural + "/{name}";
       policyRoutes.addAll(
           List.of(
@@ -164,6 +158,27 @@ class OpenApiRouteTest {
             "POST /schema-registry/*",
             "PUT /schema-registry/*",
             "DELETE /schema-registry/*");
+  }
+
+  @Test
+  void everyRegisteredPolicyTypeIsDescribedFromItsRegistration() {
+    JsonNode doc = OpenApiRoute.parse();
+    for (PolicyType<?> type : Policies.all()) {
+      String plural = type.plural();
+      assertThat(OpenApiRoute.describedRoutes())
+          .contains(
+              "GET /meshes/{mesh}/" + plural,
+              "PUT /meshes/{mesh}/" + plural + "/{name}",
+              "DELETE /meshes/{mesh}/" + plural + "/{name}",
+              "GET /meshes/{mesh}/" + plural + "/{name}/_resources/dataplanes",
+              "GET /" + plural);
+      JsonNode spec = doc.path("components").path("schemas").path(type.name() + "Spec");
+      assertThat(spec.path("properties").has("targetRef")).as(type.name()).isTrue();
+      assertThat(doc.path("components").path("schemas").path(type.name()).path("properties"))
+          .as(type.name())
+          .isNotEmpty();
+    }
+    assertThat(doc.has(OpenApiRoute.POLICY_PATHS)).isFalse();
   }
 
   @Test

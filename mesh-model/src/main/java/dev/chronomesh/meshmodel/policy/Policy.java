@@ -1,5 +1,6 @@
 package dev.chronomesh.meshmodel.policy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
 import java.util.ArrayList;
@@ -22,13 +23,8 @@ public record Policy(
     TargetRef targetRef,
     List<ToItem> to,
     List<FromItem> from,
-    List<RuleItem> rules) {
-
-  /** Kuma's label for where a policy was created: {@code global} or {@code zone}. */
-  public static final String ORIGIN_LABEL = "kuma.io/origin";
-
-  /** Kuma's label for the policy role: system, producer, consumer, workload-owner. */
-  public static final String POLICY_ROLE_LABEL = "kuma.io/policy-role";
+    List<RuleItem> rules,
+    ObjectNode defaultConf) {
 
   public Policy {
     Objects.requireNonNull(type, "type");
@@ -39,6 +35,26 @@ public record Policy(
     to = to == null ? List.of() : List.copyOf(to);
     from = from == null ? List.of() : List.copyOf(from);
     rules = rules == null ? List.of() : List.copyOf(rules);
+    defaultConf = defaultConf == null ? null : defaultConf.deepCopy();
+  }
+
+  /** A policy without a top-level {@code default}. */
+  public Policy(
+      String type,
+      String name,
+      String mesh,
+      Map<String, String> labels,
+      TargetRef targetRef,
+      List<ToItem> to,
+      List<FromItem> from,
+      List<RuleItem> rules) {
+    this(type, name, mesh, labels, targetRef, to, from, rules, null);
+  }
+
+  /** The top-level {@code spec.default} (a copy), or null when the policy has none. */
+  @Override
+  public ObjectNode defaultConf() {
+    return defaultConf == null ? null : defaultConf.deepCopy();
   }
 
   /** Every problem with this policy's targetRefs and sections, each with its path. */
@@ -61,7 +77,7 @@ public record Policy(
     if (!rules.isEmpty() && (!to.isEmpty() || !from.isEmpty())) {
       out.add(new Violation("spec.rules", "must not be combined with 'to' or 'from'"));
     }
-    if (to.isEmpty() && from.isEmpty() && rules.isEmpty()) {
+    if (to.isEmpty() && from.isEmpty() && rules.isEmpty() && defaultConf == null) {
       out.add(new Violation("spec", "must have at least one of 'to', 'from' or 'rules'"));
     }
     return out;

@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel.policy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.meshmodel.Violation;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,6 +61,9 @@ public final class PolicyEngine {
     if (ref.kind() == TargetRef.Kind.DATAPLANE && !dataplaneMatches(ref, proxy)) {
       return out;
     }
+    if (!ref.selectsProxyType(proxy.gateway())) {
+      return out;
+    }
     for (ProxyView.Inbound in : proxy.inbounds()) {
       if (inboundMatches(ref, in)
           && (ref.sectionName() == null || in.isSection(ref.sectionName()))) {
@@ -71,8 +75,8 @@ public final class PolicyEngine {
 
   /**
    * Whether the policy applies to {@code proxy} at all: same mesh, and the top-level targetRef is
-   * Mesh, a Dataplane ref matching the proxy (with its section if one is named), or selects at
-   * least one inbound.
+   * Mesh (of the proxy's type, when it names {@code proxyTypes}), a Dataplane ref matching the
+   * proxy (with its section if one is named), or selects at least one inbound.
    */
   public static boolean selects(Policy policy, ProxyView proxy) {
     if (!policy.mesh().equals(proxy.mesh())) {
@@ -80,7 +84,7 @@ public final class PolicyEngine {
     }
     TargetRef ref = policy.targetRef();
     return switch (ref.kind()) {
-      case MESH -> true;
+      case MESH -> ref.selectsProxyType(proxy.gateway());
       case DATAPLANE ->
           dataplaneMatches(ref, proxy)
               && (ref.sectionName() == null || !selectedInbounds(ref, proxy).isEmpty());
@@ -154,12 +158,15 @@ public final class PolicyEngine {
   }
 
   /**
-   * The single merged {@code rules[].default} of every policy that selects the proxy (Kuma's
-   * single-item rules), or empty when none has rules.
+   * The single merged top-level {@code default} (and {@code rules[].default}) of every policy that
+   * selects the proxy (Kuma's single-item rules), or empty when none has one.
    */
   public java.util.Optional<ObjectNode> singleItem(ProxyView proxy, List<Policy> policies) {
     List<ObjectNode> confs = new ArrayList<>();
     for (Policy p : matching(proxy, policies)) {
+      if (p.defaultConf() != null) {
+        confs.add(p.defaultConf());
+      }
       p.rules().forEach(r -> confs.add(r.conf()));
     }
     return confs.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(merge.merge(confs));
@@ -175,8 +182,65 @@ public final class PolicyEngine {
           .thenComparing(Entry::policy, Specificity.BY_NAME)
           .thenComparingInt(Entry::index);
 
+  /**
+   * The {@code from} items of the matching policies per inbound (keyed by {@link
+   * ProxyView.Inbound#key()}), each list in merge order (least specific first), not merged: for
+   * types whose sources may be subsets (MeshSubset, MeshServiceSubset), where which items apply
+   * depends on the caller's tags.
+   */
+  public SortedMap<String, List<FromItem>> fromItems(ProxyView proxy, List<Policy> policies) {
+    SortedMap<String, List<FromItem>> out = new TreeMap<>();
+    List<Policy> matched = matching(proxy, policies);
+    for (ProxyView.Inbound in : proxy.inbounds()) {
+      List<Entry> entries = new ArrayList<>();
+      for (Policy p : matched) {
+        if (!selectedInbounds(p.targetRef(), proxy).contains(in)) continue;
+        for (int i = 0; i < p.from().size(); i++) {
+          entries.add(new Entry(p, i, p.from().get(i).targetRef(), p.from().get(i).conf()));
+        }
+      }
+      if (!entries.isEmpty()) {
+        out.put(
+            in.key(),
+            entries.stream()
+                .sorted(ENTRY_ORDER)
+                .map(e -> new FromItem(e.ref(), e.conf()))
+                .toList());
+      }
+    }
+    return Collections.unmodifiableSortedMap(out);
+  }
+
+  /** Whether a source targetRef selects a caller with these inbound tags (Mesh: every caller). */
+  public static boolean selectsCaller(TargetRef source, List<Map<String, String>> callerTags) {
+    if (source.kind() == TargetRef.Kind.MESH) {
+      return true;
+    }
+    for (Map<String, String> tags : callerTags) {
+      boolean service = source.name() == null || source.name().equals(tags.get(KumaTags.SERVICE));
+      boolean subset = containsAll(tags, source.tags());
+      if (service && subset) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Merges confs with this engine's rules, the last taking precedence. */
+  public ObjectNode merge(List<ObjectNode> confs) {
+    return merge.merge(confs);
+  }
+
   private SortedMap<String, ObjectNode> byDestination(List<Entry> entries) {
-    List<Entry> sorted = entries.stream().sorted(ENTRY_ORDER).toList();
+    // Subset sources (types that allow them read fromItems) have no destination key.
+    List<Entry> sorted =
+        entries.stream()
+            .filter(
+                e ->
+                    e.ref().kind() == TargetRef.Kind.MESH
+                        || e.ref().kind() == TargetRef.Kind.MESH_SERVICE)
+            .sorted(ENTRY_ORDER)
+            .toList();
     Set<String> keys = new TreeSet<>();
     for (Entry e : sorted) {
       keys.add(destinationKey(e.ref()));
@@ -212,10 +276,9 @@ public final class PolicyEngine {
     return switch (ref.kind()) {
       case MESH, DATAPLANE -> true;
       case MESH_SUBSET -> containsAll(in.tags(), ref.tags());
-      case MESH_SERVICE -> ref.name().equals(in.tags().get(TargetRef.SERVICE_TAG));
+      case MESH_SERVICE -> ref.name().equals(in.tags().get(KumaTags.SERVICE));
       case MESH_SERVICE_SUBSET ->
-          ref.name().equals(in.tags().get(TargetRef.SERVICE_TAG))
-              && containsAll(in.tags(), ref.tags());
+          ref.name().equals(in.tags().get(KumaTags.SERVICE)) && containsAll(in.tags(), ref.tags());
     };
   }
 

@@ -5,50 +5,83 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.meshmodel.Violation;
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads a Kuma universal policy document ({@code type, name, mesh, labels, spec}) into the engine's
- * {@link Policy}. Only the targetRef structure is checked here; the confs ({@code default}, route
- * {@code rules}) are copied as they are and checked by each type's validator.
+ * Reads a Kuma universal policy document ({@code type, name, mesh, labels, spec}) for its {@link
+ * PolicyType}: the targetRef structure, the sections the type has, and each conf bound to the
+ * type's record ({@link JsonBinding}). The result is both the engine's {@link Policy} (confs as
+ * canonical JSON, ready to merge) and the {@link TypedSpec} the type's validator checks.
  */
 public final class PolicyJson {
-  /** Types whose {@code to[]} items carry {@code rules} (and {@code hostnames}), not a default. */
-  static final Set<String> ROUTE_TYPES = Set.of("MeshHTTPRoute", "MeshTCPRoute");
-
   private static final Set<String> TOP_FIELDS =
       Set.of("type", "name", "mesh", "labels", "spec", "creationTime", "modificationTime");
-  private static final Set<String> SPEC_FIELDS = Set.of("targetRef", "to", "from", "rules");
   private static final Set<String> TARGET_REF_FIELDS =
-      Set.of("kind", "name", "labels", "tags", "sectionName");
+      Set.of("kind", "name", "labels", "tags", "sectionName", "proxyTypes");
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  /** Kuma's targetRef kinds Chronomesh cannot select yet, with the reason. */
+  private static final Map<String, String> NOT_SUPPORTED_KINDS =
+      Map.of(
+          "MeshGateway", "kind MeshGateway (Chronomesh has no gateways yet)",
+          "MeshHTTPRoute", "kind MeshHTTPRoute as a targetRef",
+          "MeshExternalService", "kind MeshExternalService",
+          "MeshMultiZoneService", "kind MeshMultiZoneService (Chronomesh has no zones yet)");
 
   private PolicyJson() {}
 
   /**
+   * A policy read from its document: the engine's view (null when anything is wrong) and the typed
+   * spec of whatever bound, which the type's validator checks even when other parts failed, so
+   * every problem is reported at once.
+   */
+  record Parsed<C extends Record>(Policy policy, TypedSpec<C> spec, boolean targetRefGiven) {}
+
+  /**
    * The policy the document describes, or null when it has problems; every problem is added to
    * {@code violations} with its path ({@code spec.to[0].targetRef.kind}). A missing top-level
-   * targetRef means {@code kind: Mesh}. For MeshHTTPRoute and MeshTCPRoute a {@code to[]} item's
-   * conf is {@code {rules: [...], hostnames: [...]}} (hostnames only when given).
+   * targetRef means {@code kind: Mesh}. The type's validator is not run (see {@link
+   * PolicyResources#read}).
    */
   public static Policy parse(JsonNode document, List<Violation> violations) {
     Violations v = new Violations();
-    Policy policy = parse(document, v);
+    Parsed<?> parsed = parse(document, v);
     violations.addAll(v.list());
-    return v.isEmpty() ? policy : null;
+    return parsed == null ? null : parsed.policy();
   }
 
-  private static Policy parse(JsonNode document, Violations v) {
+  /** The document read for the type its {@code type} field names; null with violations. */
+  static Parsed<?> parse(JsonNode document, Violations v) {
     if (document == null || !document.isObject()) {
       v.add("", "must be an object");
       return null;
     }
-    unknown(document, "", TOP_FIELDS, v);
-    String type = string(document, "", "type", true, v);
+    String typeName = string(document, "", "type", true, v);
+    Optional<PolicyType<?>> type = typeName == null ? Optional.empty() : Policies.byName(typeName);
+    if (typeName != null && type.isEmpty()) {
+      v.add("type", "not a policy type: " + typeName);
+    }
+    if (type.isEmpty()) {
+      return null;
+    }
+    return parse(type.get(), document, v);
+  }
+
+  /** The document read as {@code type}; null with violations. */
+  static <C extends Record> Parsed<C> parse(PolicyType<C> type, JsonNode document, Violations v) {
+    if (document == null || !document.isObject()) {
+      v.add("", "must be an object");
+      return null;
+    }
+    int before = v.size();
+    unknown(document, "", TOP_FIELDS, Map.of(), v);
     String name = string(document, "", "name", true, v);
     String mesh = string(document, "", "mesh", true, v);
     Map<String, String> labels = stringMap(document, "", "labels", v);
@@ -57,103 +90,198 @@ public final class PolicyJson {
       v.add("spec", spec == null ? "cannot be empty" : "must be an object");
       return null;
     }
-    unknown(spec, "spec", SPEC_FIELDS, v);
+    Set<String> specFields = new HashSet<>(List.of("targetRef"));
+    Map<String, String> refused = new LinkedHashMap<>();
+    type.sections().forEach(s -> specFields.add(s.field()));
+    type.notSupportedYet().forEach((s, reason) -> refused.put(s.field(), reason));
+    unknown(spec, "spec", specFields, refused, v);
+
     TargetRef top = TargetRef.mesh();
     JsonNode topRef = raw(spec, "targetRef");
     if (topRef != null) {
       top = targetRef(topRef, "spec.targetRef", v);
+      if (top != null) {
+        addAll(top.violations("spec.targetRef", TargetRef.Position.TOP), v);
+      }
     }
-    boolean route = type != null && ROUTE_TYPES.contains(type);
     List<ToItem> to = new ArrayList<>();
-    List<JsonNode> toNodes = array(spec, "spec", "to", v);
-    for (int i = 0; i < toNodes.size(); i++) {
-      String path = "spec.to[" + i + "]";
-      JsonNode item = toNodes.get(i);
-      if (!item.isObject()) {
-        v.add(path, "must be an object");
+    List<FromItem> from = new ArrayList<>();
+    List<RuleItem> rules = new ArrayList<>();
+    List<TypedSpec.Item<C>> typedTo = new ArrayList<>();
+    List<TypedSpec.Item<C>> typedFrom = new ArrayList<>();
+    List<TypedSpec.Item<C>> typedRules = new ArrayList<>();
+    for (Section section : List.of(Section.TO, Section.FROM, Section.RULES)) {
+      if (!type.sections().contains(section)) {
         continue;
       }
-      TargetRef ref = requiredTargetRef(item, path, v);
-      ObjectNode conf;
-      if (route) {
-        unknown(item, path, Set.of("targetRef", "rules", "hostnames"), v);
-        conf = JsonNodeFactory.instance.objectNode();
-        JsonNode rules = raw(item, "rules");
-        if (rules == null) {
-          v.add(path + ".rules", "cannot be empty");
-        } else if (!rules.isArray()) {
-          v.add(path + ".rules", "must be an array");
-        } else {
-          conf.set("rules", rules.deepCopy());
+      List<JsonNode> nodes = array(spec, "spec", section.field(), v);
+      for (int i = 0; i < nodes.size(); i++) {
+        String path = "spec." + section.field() + "[" + i + "]";
+        JsonNode item = nodes.get(i);
+        if (!item.isObject()) {
+          v.add(path, "must be an object");
+          continue;
         }
-        JsonNode hostnames = raw(item, "hostnames");
-        if (hostnames != null) {
-          if (!hostnames.isArray()) {
-            v.add(path + ".hostnames", "must be an array");
-          } else {
-            conf.set("hostnames", hostnames.deepCopy());
+        TargetRef ref = null;
+        if (section != Section.RULES) {
+          ref = requiredTargetRef(item, path, v);
+          if (ref != null) {
+            checkItemRef(type, section, ref, path + ".targetRef", v);
           }
         }
-      } else {
-        unknown(item, path, Set.of("targetRef", "default"), v);
-        conf = defaultConf(item, path, v);
-      }
-      if (ref != null && conf != null) {
-        to.add(new ToItem(ref, conf));
-      }
-    }
-    List<FromItem> from = new ArrayList<>();
-    List<JsonNode> fromNodes = array(spec, "spec", "from", v);
-    for (int i = 0; i < fromNodes.size(); i++) {
-      String path = "spec.from[" + i + "]";
-      JsonNode item = fromNodes.get(i);
-      if (!item.isObject()) {
-        v.add(path, "must be an object");
-        continue;
-      }
-      unknown(item, path, Set.of("targetRef", "default"), v);
-      TargetRef ref = requiredTargetRef(item, path, v);
-      ObjectNode conf = defaultConf(item, path, v);
-      if (ref != null && conf != null) {
-        from.add(new FromItem(ref, conf));
+        C conf = itemConf(type, section, item, path, v);
+        if (conf == null) {
+          continue;
+        }
+        TypedSpec.Item<C> typedItem = new TypedSpec.Item<>(section, i, ref, conf);
+        switch (section) {
+          case TO -> typedTo.add(typedItem);
+          case FROM -> typedFrom.add(typedItem);
+          default -> typedRules.add(typedItem);
+        }
+        if (section != Section.RULES && ref == null) {
+          continue;
+        }
+        ObjectNode json = type.write(conf);
+        switch (section) {
+          case TO -> to.add(new ToItem(ref, json));
+          case FROM -> from.add(new FromItem(ref, json));
+          default -> rules.add(new RuleItem(json));
+        }
       }
     }
-    List<RuleItem> rules = new ArrayList<>();
-    List<JsonNode> ruleNodes = array(spec, "spec", "rules", v);
-    for (int i = 0; i < ruleNodes.size(); i++) {
-      String path = "spec.rules[" + i + "]";
-      JsonNode item = ruleNodes.get(i);
-      if (!item.isObject()) {
-        v.add(path, "must be an object");
-        continue;
-      }
-      unknown(item, path, Set.of("default"), v);
-      ObjectNode conf = defaultConf(item, path, v);
-      if (conf != null) {
-        rules.add(new RuleItem(conf));
+    C defaultConf = null;
+    if (type.sections().contains(Section.DEFAULT)) {
+      JsonNode node = raw(spec, "default");
+      if (node != null) {
+        defaultConf = JsonBinding.read(type.confClass(), node, "spec.default", v);
       }
     }
-    if (!v.isEmpty() || top == null) {
-      return null;
+    TypedSpec<C> typed =
+        new TypedSpec<>(
+            top == null ? TargetRef.mesh() : top, typedTo, typedFrom, typedRules, defaultConf);
+    if (v.size() == before
+        && to.isEmpty()
+        && from.isEmpty()
+        && rules.isEmpty()
+        && defaultConf == null) {
+      List<String> names =
+          List.of(Section.values()).stream()
+              .filter(type.sections()::contains)
+              .map(s -> "'" + s.field() + "'")
+              .toList();
+      v.add(
+          "spec",
+          names.size() == 1
+              ? "must have " + names.get(0)
+              : "must have at least one of " + String.join(", ", names));
     }
-    Policy policy = new Policy(type, name, mesh, labels, top, to, from, rules);
-    for (Violation violation : policy.violations()) {
-      v.add(violation.field(), violation.reason());
+    if (v.size() != before || top == null) {
+      return new Parsed<>(null, typed, topRef != null);
     }
-    return v.isEmpty() ? policy : null;
+    Policy policy =
+        new Policy(
+            type.name(),
+            name,
+            mesh,
+            labels,
+            top,
+            to,
+            from,
+            rules,
+            defaultConf == null ? null : type.write(defaultConf));
+    // The section rules (the targetRefs were checked as they were read).
+    addAll(policy.violations(), v);
+    return new Parsed<>(v.size() == before ? policy : null, typed, topRef != null);
   }
 
-  private static ObjectNode defaultConf(JsonNode item, String path, Violations v) {
+  /**
+   * An item's targetRef: the engine's rules for its position ({@link TargetRef#violations}), then
+   * the type's own kinds, which are narrower, reported only for kinds the engine accepts so that a
+   * kind is never reported twice.
+   */
+  private static void checkItemRef(
+      PolicyType<?> type, Section section, TargetRef ref, String path, Violations v) {
+    boolean to = section == Section.TO;
+    int before = v.size();
+    addAll(ref.violations(path, to ? TargetRef.Position.TO : TargetRef.Position.FROM), v);
+    Set<TargetRef.Kind> allowed = to ? type.toKinds() : type.fromKinds();
+    if (v.size() == before && !allowed.contains(ref.kind())) {
+      List<String> names = allowed.stream().map(TargetRef.Kind::wireName).sorted().toList();
+      v.add(
+          path + ".kind",
+          "must be "
+              + String.join(" or ", names)
+              + " in '"
+              + section.field()
+              + "', got "
+              + ref.kind().wireName());
+    }
+  }
+
+  private static void addAll(List<Violation> found, Violations v) {
+    found.forEach(x -> v.add(x.field(), x.reason()));
+  }
+
+  /**
+   * An item's conf: its {@code default}, or (inline {@code to} items) the item beside targetRef.
+   */
+  private static <C extends Record> C itemConf(
+      PolicyType<C> type, Section section, JsonNode item, String path, Violations v) {
+    if (section == Section.TO && type.inlineTo()) {
+      ObjectNode conf = ((ObjectNode) item).deepCopy();
+      conf.remove("targetRef");
+      return JsonBinding.read(type.confClass(), conf, path, v);
+    }
+    Set<String> fields =
+        section == Section.RULES ? Set.of("default") : Set.of("targetRef", "default");
+    Map<String, String> refused =
+        section == Section.RULES && type.ruleMatchesNotSupportedYet() != null
+            ? Map.of("matches", type.ruleMatchesNotSupportedYet())
+            : Map.of();
+    unknown(item, path, fields, refused, v);
     JsonNode conf = raw(item, "default");
     if (conf == null) {
       v.add(path + ".default", "cannot be empty");
       return null;
     }
-    if (!conf.isObject()) {
-      v.add(path + ".default", "must be an object");
-      return null;
+    return JsonBinding.read(type.confClass(), conf, path + ".default", v);
+  }
+
+  /** The canonical spec of a parsed policy: what is stored and rendered. */
+  static ObjectNode canonicalSpec(Policy policy, boolean targetRefGiven, boolean inlineTo) {
+    ObjectNode spec = F.objectNode();
+    if (targetRefGiven) {
+      spec.set("targetRef", policy.targetRef().toJson());
     }
-    return (ObjectNode) conf.deepCopy();
+    if (!policy.to().isEmpty()) {
+      var list = spec.putArray("to");
+      for (ToItem item : policy.to()) {
+        ObjectNode o = list.addObject();
+        o.set("targetRef", item.targetRef().toJson());
+        if (inlineTo) {
+          o.setAll(item.conf());
+        } else {
+          o.set("default", item.conf());
+        }
+      }
+    }
+    if (!policy.from().isEmpty()) {
+      var list = spec.putArray("from");
+      for (FromItem item : policy.from()) {
+        ObjectNode o = list.addObject();
+        o.set("targetRef", item.targetRef().toJson());
+        o.set("default", item.conf());
+      }
+    }
+    if (!policy.rules().isEmpty()) {
+      var list = spec.putArray("rules");
+      policy.rules().forEach(r -> list.addObject().set("default", r.conf()));
+    }
+    if (policy.defaultConf() != null) {
+      spec.set("default", policy.defaultConf());
+    }
+    return spec;
   }
 
   private static TargetRef requiredTargetRef(JsonNode item, String path, Violations v) {
@@ -172,14 +300,18 @@ public final class PolicyJson {
       return null;
     }
     int before = v.size();
-    unknown(node, path, TARGET_REF_FIELDS, v);
+    unknown(node, path, TARGET_REF_FIELDS, Map.of(), v);
     String kindName = string(node, path, "kind", true, v);
     TargetRef.Kind kind = null;
     if (kindName != null) {
-      try {
-        kind = TargetRef.Kind.fromWireName(kindName);
-      } catch (IllegalArgumentException e) {
-        v.add(path + ".kind", e.getMessage());
+      if (NOT_SUPPORTED_KINDS.containsKey(kindName)) {
+        v.add(path + ".kind", "not supported yet: " + NOT_SUPPORTED_KINDS.get(kindName));
+      } else {
+        try {
+          kind = TargetRef.Kind.fromWireName(kindName);
+        } catch (IllegalArgumentException e) {
+          v.add(path + ".kind", e.getMessage());
+        }
       }
     }
     String name = string(node, path, "name", false, v);
@@ -194,10 +326,29 @@ public final class PolicyJson {
         v.add(path + ".sectionName", "must be a string");
       }
     }
+    List<TargetRef.ProxyType> proxyTypes = null;
+    JsonNode types = raw(node, "proxyTypes");
+    if (types != null) {
+      if (!types.isArray()) {
+        v.add(path + ".proxyTypes", "must be an array");
+      } else {
+        proxyTypes = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) {
+          JsonNode t = types.get(i);
+          Optional<TargetRef.ProxyType> parsed =
+              t.isTextual() ? TargetRef.ProxyType.fromWireName(t.textValue()) : Optional.empty();
+          if (parsed.isEmpty()) {
+            v.add(path + ".proxyTypes[" + i + "]", "must be one of Sidecar, Gateway");
+          } else {
+            proxyTypes.add(parsed.get());
+          }
+        }
+      }
+    }
     if (v.size() != before || kind == null) {
       return null;
     }
-    return new TargetRef(kind, name, labels, tags, sectionName);
+    return new TargetRef(kind, name, labels, tags, sectionName, proxyTypes);
   }
 
   private static JsonNode raw(JsonNode node, String field) {
@@ -205,11 +356,13 @@ public final class PolicyJson {
     return value == null || value.isNull() ? null : value;
   }
 
-  private static void unknown(JsonNode node, String path, Set<String> known, Violations v) {
-    Iterator<String> names = node.fieldNames();
-    while (names.hasNext()) {
-      String name = names.next();
-      if (!known.contains(name)) {
+  private static void unknown(
+      JsonNode node, String path, Set<String> known, Map<String, String> refused, Violations v) {
+    for (String name : (Iterable<String>) node::fieldNames) {
+      String reason = refused.get(name);
+      if (reason != null) {
+        v.add(Violations.field(path, name), "not supported yet: " + reason);
+      } else if (!known.contains(name)) {
         v.add(Violations.field(path, name), "unknown field");
       }
     }

@@ -1,5 +1,6 @@
 package dev.chronomesh.meshmodel.policy;
 
+import dev.chronomesh.events.KumaTags;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +11,21 @@ import java.util.TreeSet;
 
 /**
  * The few facts about a data plane proxy that targetRef matching needs, filled in by the caller
- * (independent of the Avro types): mesh, name, labels and its inbounds with their tags.
+ * (independent of the Avro types): mesh, name, labels, its inbounds with their tags, and whether it
+ * is a gateway.
  */
 public record ProxyView(
-    String mesh, String name, Map<String, String> labels, List<Inbound> inbounds) {
+    String mesh, String name, Map<String, String> labels, List<Inbound> inbounds, boolean gateway) {
 
+  /** A sidecar's view (not a gateway). */
+  public ProxyView(String mesh, String name, Map<String, String> labels, List<Inbound> inbounds) {
+    this(mesh, name, labels, inbounds, false);
+  }
+
+  /**
+   * @param gateway whether the proxy is a gateway (Kuma: a Dataplane with {@code
+   *     networking.gateway}), for targetRef {@code proxyTypes}
+   */
   public ProxyView {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(name, "name");
@@ -49,7 +60,7 @@ public record ProxyView(
   public SortedSet<String> services() {
     SortedSet<String> out = new TreeSet<>();
     for (Inbound in : inbounds) {
-      String s = in.tags().get(TargetRef.SERVICE_TAG);
+      String s = in.tags().get(KumaTags.SERVICE);
       if (s != null) out.add(s);
     }
     return Collections.unmodifiableSortedSet(out);

@@ -1,5 +1,6 @@
 package dev.chronomesh.meshmodel.policy;
 
+import dev.chronomesh.events.KumaTags;
 import java.util.Comparator;
 import java.util.Map;
 
@@ -45,12 +46,12 @@ final class Specificity {
   }
 
   static int origin(Policy p) {
-    String o = p.labels().get(Policy.ORIGIN_LABEL);
+    String o = p.labels().get(KumaTags.ORIGIN_LABEL);
     return o == null ? UNKNOWN_ORIGIN : ORIGIN_ORDER.getOrDefault(o, UNKNOWN_ORIGIN);
   }
 
   static int role(Policy p) {
-    String r = p.labels().get(Policy.POLICY_ROLE_LABEL);
+    String r = p.labels().get(KumaTags.POLICY_ROLE_LABEL);
     return r == null ? 0 : ROLE_ORDER.getOrDefault(r, 0);
   }
 }

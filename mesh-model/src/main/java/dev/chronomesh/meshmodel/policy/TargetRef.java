@@ -17,10 +17,8 @@ public record TargetRef(
     String name,
     Map<String, String> labels,
     Map<String, String> tags,
-    String sectionName) {
-
-  /** Kuma's service tag, the identity a MeshService/MeshServiceSubset name is compared with. */
-  public static final String SERVICE_TAG = "kuma.io/service";
+    String sectionName,
+    List<ProxyType> proxyTypes) {
 
   /**
    * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:
@@ -66,10 +64,73 @@ public record TargetRef(
     }
   }
 
+  /**
+   * Kuma's {@code proxyTypes} of a Mesh or MeshSubset targetRef: which data plane proxies it
+   * selects. A Dataplane with {@code networking.gateway} is a Gateway, any other a Sidecar.
+   */
+  public enum ProxyType {
+    SIDECAR("Sidecar"),
+    GATEWAY("Gateway");
+
+    private final String wireName;
+
+    ProxyType(String wireName) {
+      this.wireName = wireName;
+    }
+
+    public String wireName() {
+      return wireName;
+    }
+
+    static java.util.Optional<ProxyType> fromWireName(String wireName) {
+      for (ProxyType t : values()) {
+        if (t.wireName.equals(wireName)) {
+          return java.util.Optional.of(t);
+        }
+      }
+      return java.util.Optional.empty();
+    }
+  }
+
+  /**
+   * @param proxyTypes null when not given (every proxy type); an empty list is invalid
+   */
   public TargetRef {
     Objects.requireNonNull(kind, "kind");
     labels = labels == null ? Map.of() : sortedCopy(labels);
     tags = tags == null ? Map.of() : sortedCopy(tags);
+    proxyTypes = proxyTypes == null ? null : List.copyOf(proxyTypes);
+  }
+
+  /** A reference without proxyTypes. */
+  public TargetRef(
+      Kind kind,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> tags,
+      String sectionName) {
+    this(kind, name, labels, tags, sectionName, null);
+  }
+
+  /** Whether a proxy of this type is selected (no proxyTypes: every type). */
+  public boolean selectsProxyType(boolean gateway) {
+    return proxyTypes == null
+        || proxyTypes.contains(gateway ? ProxyType.GATEWAY : ProxyType.SIDECAR);
+  }
+
+  /** The reference as its document has it. */
+  public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+    var o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    o.put("kind", kind.wireName());
+    if (name != null) o.put("name", name);
+    if (!labels.isEmpty()) labels.forEach(o.putObject("labels")::put);
+    if (!tags.isEmpty()) tags.forEach(o.putObject("tags")::put);
+    if (sectionName != null) o.put("sectionName", sectionName);
+    if (proxyTypes != null) {
+      var types = o.putArray("proxyTypes");
+      proxyTypes.forEach(t -> types.add(t.wireName()));
+    }
+    return o;
   }
 
   public static TargetRef mesh() {
@@ -98,7 +159,7 @@ public record TargetRef(
 
   /** The same reference narrowed to one section (an inbound's name or port, a service port). */
   public TargetRef withSectionName(String section) {
-    return new TargetRef(kind, name, labels, tags, section);
+    return new TargetRef(kind, name, labels, tags, section, proxyTypes);
   }
 
   /**
@@ -137,6 +198,17 @@ public record TargetRef(
           out.add(new Violation(path + ".tags", "must not be set with kind Dataplane"));
       }
     }
+    if (proxyTypes != null) {
+      if (position != Position.TOP || (kind != Kind.MESH && kind != Kind.MESH_SUBSET)) {
+        out.add(
+            new Violation(
+                path + ".proxyTypes",
+                "is only supported in the top-level targetRef with kind Mesh or MeshSubset"));
+      } else if (proxyTypes.isEmpty()) {
+        out.add(
+            new Violation(path + ".proxyTypes", "must be undefined or have at least one element"));
+      }
+    }
     switch (position) {
       case TOP -> {
         if (sectionName != null && kind != Kind.DATAPLANE)
@@ -151,10 +223,12 @@ public record TargetRef(
           out.add(new Violation(path + ".sectionName", "is only supported with kind MeshService"));
       }
       case FROM -> {
-        if (kind != Kind.MESH && kind != Kind.MESH_SERVICE)
+        if (kind == Kind.DATAPLANE)
           out.add(
               new Violation(
-                  path + ".kind", "must be Mesh or MeshService in 'from', got " + kind.wireName()));
+                  path + ".kind",
+                  "must be Mesh, MeshSubset, MeshService or MeshServiceSubset in 'from', got "
+                      + kind.wireName()));
         if (sectionName != null)
           out.add(new Violation(path + ".sectionName", "is not supported in 'from'"));
       }

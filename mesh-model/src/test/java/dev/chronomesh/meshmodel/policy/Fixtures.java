@@ -3,6 +3,7 @@ package dev.chronomesh.meshmodel.policy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chronomesh.events.KumaTags;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,7 @@ final class Fixtures {
 
   static ProxyView.Inbound inbound(String name, int port, String service, String... kv) {
     Map<String, String> tags = new java.util.TreeMap<>();
-    tags.put(TargetRef.SERVICE_TAG, service);
+    tags.put(KumaTags.SERVICE, service);
     for (int i = 0; i < kv.length; i += 2) tags.put(kv[i], kv[i + 1]);
     return new ProxyView.Inbound(name, port, tags);
   }

@@ -89,9 +89,9 @@ class PolicyJsonTest {
     assertThat(v).isEmpty();
     assertThat(Fixtures.json(p.to().get(0).conf()))
         .isEqualTo(
-            "{\"rules\":[{\"matches\":[{\"path\":{\"type\":\"PathPrefix\",\"value\":\"/v2\"}}],"
-                + "\"default\":{\"backendRefs\":[{\"kind\":\"MeshService\",\"name\":\"backend-v2\"}]}}],"
-                + "\"hostnames\":[\"a.example\"]}");
+            "{\"hostnames\":[\"a.example\"],"
+                + "\"rules\":[{\"matches\":[{\"path\":{\"type\":\"PathPrefix\",\"value\":\"/v2\"}}],"
+                + "\"default\":{\"backendRefs\":[{\"kind\":\"MeshService\",\"name\":\"backend-v2\"}]}}]}");
     PolicyEngine engine = new PolicyEngine(java.util.Set.of(), Map.of("rules", "matches"));
     ProxyView proxy = new ProxyView("default", "dp", Map.of(), List.of());
     assertThat(engine.toRules(proxy, List.of(p))).containsKey("backend");

@@ -1,19 +1,16 @@
 package dev.chronomesh.projector.generate;
 
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import java.util.Objects;
 
 /**
- * Generates one proxy's config, choosing its flavour by the dataplane's {@link #PROXY_TYPE_LABEL}:
- * an Envoy sidecar ({@link SidecarGenerator}) or a proxyless gRPC client ({@link
- * ProxylessGrpcGenerator}). Pure: the same mesh context and dataplane give byte-equal output.
+ * Generates one proxy's config, choosing its flavour by the dataplane's {@link
+ * #KumaTags.PROXY_TYPE_LABEL}: an Envoy sidecar ({@link SidecarGenerator}) or a proxyless gRPC
+ * client ({@link ProxylessGrpcGenerator}). Pure: the same mesh context and dataplane give
+ * byte-equal output.
  */
 public final class ConfigGenerator {
-  /**
-   * Label on a Dataplane choosing its flavour: value {@code proxyless} → proxyless gRPC client;
-   * absent or {@code sidecar} → Envoy sidecar.
-   */
-  public static final String PROXY_TYPE_LABEL = "chronomesh.io/proxy-type";
 
   private ConfigGenerator() {}
 
@@ -27,7 +24,7 @@ public final class ConfigGenerator {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(dataplane, "dataplane");
     java.util.Map<String, String> labels = dataplane.getLabels();
-    return labels != null && "proxyless".equals(labels.get(PROXY_TYPE_LABEL))
+    return labels != null && KumaTags.PROXYLESS.equals(labels.get(KumaTags.PROXY_TYPE_LABEL))
         ? ProxylessGrpcGenerator.generate(mesh, dataplane)
         : SidecarGenerator.generate(mesh, dataplane);
   }

@@ -21,7 +21,7 @@ public record EndpointSelector(String service, SortedMap<String, String> tags) {
   }
 
   /** All endpoints of {@code service}. */
-  static EndpointSelector of(String service) {
+  public static EndpointSelector of(String service) {
     return new EndpointSelector(service, new TreeMap<>());
   }
 

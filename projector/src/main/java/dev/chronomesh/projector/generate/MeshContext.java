@@ -1,12 +1,26 @@
 package dev.chronomesh.projector.generate;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policy.FromItem;
+import dev.chronomesh.meshmodel.policy.JsonBinding;
+import dev.chronomesh.meshmodel.policy.Policies;
 import dev.chronomesh.meshmodel.policy.Policy;
+import dev.chronomesh.meshmodel.policy.PolicyEngine;
+import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.meshmodel.policy.ProxyView;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -19,10 +33,14 @@ public final class MeshContext {
   private final MeshServices services;
 
   /**
-   * type → the policies of that type that pass {@link Policy#violations()}, sorted by name. Invalid
-   * ones are left out here rather than failing generation: the REST API rejects them already.
+   * type → the policies of that type that pass {@link Policy#violations()} and whose confs bind to
+   * their type's record, sorted by name. Invalid ones are left out here rather than failing
+   * generation: the REST API rejects them already.
    */
   private final Map<String, List<Policy>> validPolicies;
+
+  /** {@code <type>\n<service>} → {@link #callerItems}, filled on first use. */
+  private final Map<String, List<FromItem>> callerItems = new ConcurrentHashMap<>();
 
   private MeshContext(MeshResources resources) {
     this.resources = resources;
@@ -30,10 +48,30 @@ public final class MeshContext {
     this.validPolicies =
         Collections.unmodifiableMap(
             resources.policies().stream()
-                .filter(p -> p.violations().isEmpty())
+                .filter(MeshContext::usable)
                 .collect(
                     Collectors.groupingBy(
                         Policy::type, TreeMap::new, Collectors.toUnmodifiableList())));
+  }
+
+  private static boolean usable(Policy policy) {
+    if (!policy.violations().isEmpty()) {
+      return false;
+    }
+    Optional<PolicyType<?>> type = Policies.byName(policy.type());
+    if (type.isEmpty()) {
+      return false;
+    }
+    List<ObjectNode> confs = new java.util.ArrayList<>();
+    policy.to().forEach(i -> confs.add(i.conf()));
+    policy.from().forEach(i -> confs.add(i.conf()));
+    policy.rules().forEach(i -> confs.add(i.conf()));
+    if (policy.defaultConf() != null) {
+      confs.add(policy.defaultConf());
+    }
+    Violations v = new Violations();
+    confs.forEach(conf -> JsonBinding.read(type.get().confClass(), conf, "", v));
+    return v.isEmpty();
   }
 
   public static MeshContext of(MeshResources mesh) {
@@ -62,5 +100,52 @@ public final class MeshContext {
   /** The valid policies of {@code type}, sorted by name. */
   List<Policy> policies(String type) {
     return validPolicies.getOrDefault(type, List.of());
+  }
+
+  /**
+   * The {@code from} items of {@code type} that apply to every instance of {@code service}, in
+   * merge order, for types applied on the callers' side ({@link PolicyType#callerSide()}): those of
+   * the policies whose top-level targetRef selects the service's inbound on every one of its
+   * dataplanes. A policy that selects some instances only cannot be applied by a caller, which does
+   * not know which instance it will reach. Computed once per mesh state.
+   */
+  List<FromItem> callerItems(PolicyType<?> type, String service) {
+    return callerItems.computeIfAbsent(
+        type.name() + "\n" + service,
+        k -> {
+          List<Policy> policies = policies(type.name());
+          if (policies.isEmpty()) {
+            return List.of();
+          }
+          List<ProxyView> instances = new ArrayList<>();
+          for (DataplaneResource dp : resources.dataplanes()) {
+            ProxyView view = ProxyViews.of(dp);
+            List<ProxyView.Inbound> own =
+                view.inbounds().stream()
+                    .filter(in -> service.equals(in.tags().get(KumaTags.SERVICE)))
+                    .toList();
+            if (!own.isEmpty()) {
+              instances.add(
+                  new ProxyView(view.mesh(), view.name(), view.labels(), own, view.gateway()));
+            }
+          }
+          if (instances.isEmpty()) {
+            return List.of();
+          }
+          List<Policy> everywhere =
+              policies.stream()
+                  .filter(
+                      p ->
+                          instances.stream()
+                              .allMatch(
+                                  i ->
+                                      PolicyEngine.selectedInbounds(p.targetRef(), i)
+                                          .containsAll(i.inbounds())))
+                  .toList();
+          ProxyView first = instances.get(0);
+          return type.engine()
+              .fromItems(first, everywhere)
+              .getOrDefault(first.inbounds().get(0).key(), List.of());
+        });
   }
 }

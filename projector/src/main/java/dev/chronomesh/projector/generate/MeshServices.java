@@ -1,5 +1,6 @@
 package dev.chronomesh.projector.generate;
 
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -21,8 +22,6 @@ import java.util.TreeMap;
  * endpoints.
  */
 final class MeshServices {
-  /** The inbound tag naming the protocol of a service. */
-  static final String PROTOCOL_TAG = "kuma.io/protocol";
 
   /** service → its ready endpoints with their zone and inbound tags, in dataplane order. */
   private final SortedMap<String, List<Tagged>> endpoints;
@@ -45,15 +44,15 @@ final class MeshServices {
     for (DataplaneResource dp : mesh.dataplanes()) {
       for (Inbound inbound : dp.getInbound()) {
         Map<String, String> tags = inbound.getTags();
-        String service = tags.get(ProxylessGrpcGenerator.SERVICE_TAG);
+        String service = tags.get(KumaTags.SERVICE);
         if (service == null || service.isEmpty()) {
           continue;
         }
-        Protocol protocol = Protocol.parse(tags.get(PROTOCOL_TAG));
+        Protocol protocol = Protocol.parse(tags.get(KumaTags.PROTOCOL));
         protocols.merge(service, protocol, Protocol::common);
         List<Tagged> ready = endpoints.computeIfAbsent(service, s -> new ArrayList<>());
         if (ProxylessGrpcGenerator.isReady(inbound)) {
-          String zone = Objects.requireNonNullElse(tags.get(ProxylessGrpcGenerator.ZONE_TAG), "");
+          String zone = Objects.requireNonNullElse(tags.get(KumaTags.ZONE), "");
           ready.add(new Tagged(zone, endpoint(dp, inbound), Map.copyOf(tags)));
         }
       }

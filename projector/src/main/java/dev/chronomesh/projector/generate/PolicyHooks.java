@@ -3,142 +3,270 @@ package dev.chronomesh.projector.generate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.policy.FromItem;
+import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
+import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.ProxyView;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.projector.generate.policy.Place;
-import dev.chronomesh.projector.generate.policy.PolicyPlugin;
-import dev.chronomesh.projector.generate.policy.PolicyPlugins;
+import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
+import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
+import dev.chronomesh.projector.generate.policy.ProxyPlace;
+import dev.chronomesh.projector.generate.policy.ProxyResources;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
-import java.util.function.Consumer;
 
 /**
- * The merged confs of every {@link PolicyPlugins#all() plugin} for one proxy, and the calls of its
- * hooks at each place. Outbound hooks get the {@code to} conf of the place's service (else the
- * {@link PolicyEngine#MESH_KEY} conf); inbound hooks get the {@code from} conf of the inbound with
- * source {@link PolicyEngine#MESH_KEY}. A hook is called only when a conf applies, with its own
- * copy.
+ * The merged confs of every {@link PolicyConfigurers#all() configurer} for one proxy, bound to
+ * their types' records, and the calls of its hooks at each place. Outbound hooks get the {@code to}
+ * conf of the place's service (else the {@link PolicyEngine#MESH_KEY} conf); inbound hooks get the
+ * merged {@code rules} of the inbound (Kuma 2.10's inbound style) when there are any, else its
+ * {@code from} conf of source {@link PolicyEngine#MESH_KEY}; the whole-config hook gets the merged
+ * top-level {@code default}. A hook is called only when a conf applies.
  */
 final class PolicyHooks {
-  private record Applied(
-      PolicyPlugin plugin,
-      SortedMap<String, ObjectNode> to,
-      SortedMap<String, SortedMap<String, ObjectNode>> from,
-      SortedMap<String, ObjectNode> rules) {}
+  /** One configurer with its merged confs for this proxy. */
+  private static final class Applied<C extends Record> {
+    final PolicyConfigurer<C> configurer;
+    final SortedMap<String, ObjectNode> to;
+    final SortedMap<String, SortedMap<String, ObjectNode>> from;
+    final SortedMap<String, ObjectNode> rules;
+    final Optional<ObjectNode> single;
 
-  private final List<Applied> applied;
+    /** Inbound key → the from items in merge order, for configurers by source (else empty). */
+    final SortedMap<String, List<FromItem>> fromItems;
 
-  private PolicyHooks(List<Applied> applied) {
+    /** Merged conf → its binding: a conf is bound once however many places it reaches. */
+    private final Map<ObjectNode, C> bound = new IdentityHashMap<>();
+
+    Applied(PolicyConfigurer<C> configurer, ProxyView proxy, List<Policy> policies) {
+      this.configurer = configurer;
+      PolicyType<C> type = configurer.type();
+      PolicyEngine engine = type.engine();
+      // Only the sections the type has: each one is a pass over the matching policies.
+      this.to =
+          type.sections().contains(Section.TO)
+              ? engine.toRules(proxy, policies)
+              : Collections.emptySortedMap();
+      this.from =
+          type.sections().contains(Section.FROM)
+              ? engine.fromRules(proxy, policies)
+              : Collections.emptySortedMap();
+      this.rules =
+          type.sections().contains(Section.RULES)
+              ? engine.inboundRules(proxy, policies)
+              : Collections.emptySortedMap();
+      this.single =
+          type.sections().contains(Section.DEFAULT)
+              ? engine.singleItem(proxy, policies)
+              : Optional.empty();
+      this.fromItems =
+          configurer.bySource() && type.sections().contains(Section.FROM)
+              ? engine.fromItems(proxy, policies)
+              : Collections.emptySortedMap();
+    }
+
+    C bind(ObjectNode conf) {
+      return bound.computeIfAbsent(conf, configurer.type()::bind);
+    }
+
+    /** The {@code to} conf for {@code service}: its own key, else the Mesh key, else null. */
+    C to(String service) {
+      ObjectNode conf = to.get(service);
+      if (conf == null) {
+        conf = to.get(PolicyEngine.MESH_KEY);
+      }
+      return conf == null ? null : bind(conf);
+    }
+
+    /** The inbound's sources: its merged rules as one Mesh source, else its from items. */
+    List<PolicyConfigurer.Source<C>> sources(String inboundKey) {
+      ObjectNode rule = rules.get(inboundKey);
+      if (rule != null) {
+        return List.of(new PolicyConfigurer.Source<>(TargetRef.mesh(), bind(rule)));
+      }
+      return fromItems.getOrDefault(inboundKey, List.of()).stream()
+          .map(i -> new PolicyConfigurer.Source<>(i.targetRef(), bind(i.conf())))
+          .toList();
+    }
+
+    C inbound(String inboundKey) {
+      ObjectNode conf = rules.get(inboundKey);
+      if (conf == null) {
+        SortedMap<String, ObjectNode> sources = from.get(inboundKey);
+        conf = sources == null ? null : sources.get(PolicyEngine.MESH_KEY);
+      }
+      return conf == null ? null : bind(conf);
+    }
+  }
+
+  private final MeshContext mesh;
+  private final ProxyView proxy;
+  private final List<Applied<?>> applied;
+
+  private PolicyHooks(MeshContext mesh, ProxyView proxy, List<Applied<?>> applied) {
+    this.mesh = mesh;
+    this.proxy = proxy;
     this.applied = applied;
   }
 
   static PolicyHooks of(MeshContext mesh, DataplaneResource dataplane) {
     ProxyView proxy = ProxyViews.of(dataplane);
-    List<Applied> applied = new ArrayList<>();
-    for (PolicyPlugin plugin : PolicyPlugins.all()) {
-      var policies = mesh.policies(plugin.type());
-      if (policies.isEmpty()) {
-        continue;
-      }
-      PolicyEngine engine = plugin.engine();
-      applied.add(
-          new Applied(
-              plugin,
-              engine.toRules(proxy, policies),
-              engine.fromRules(proxy, policies),
-              engine.inboundRules(proxy, policies)));
-    }
-    return new PolicyHooks(List.copyOf(applied));
-  }
-
-  /** The {@code to} conf for {@code service}: its own key, else the Mesh key, else null. */
-  static ObjectNode toConf(Map<String, ObjectNode> to, String service) {
-    ObjectNode conf = to.get(service);
-    if (conf == null) {
-      conf = to.get(PolicyEngine.MESH_KEY);
-    }
-    return conf == null ? null : conf.deepCopy();
-  }
-
-  private void outbound(Place place, Consumer<Call> call) {
-    for (Applied a : applied) {
-      ObjectNode conf = toConf(a.to(), place.service());
-      if (conf != null) {
-        call.accept(new Call(a.plugin(), conf));
+    List<Applied<?>> applied = new ArrayList<>();
+    for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
+      List<Policy> policies = mesh.policies(configurer.type().name());
+      if (!policies.isEmpty()) {
+        applied.add(new Applied<>(configurer, proxy, policies));
       }
     }
+    return new PolicyHooks(mesh, proxy, List.copyOf(applied));
+  }
+
+  /** The merged {@code to} conf of {@code type} towards {@code service}, or null. */
+  <C extends Record> C toConf(PolicyType<C> type, String service) {
+    for (Applied<?> a : applied) {
+      if (a.configurer.type() == type) {
+        @SuppressWarnings("unchecked")
+        Applied<C> typed = (Applied<C>) a;
+        return typed.to(service);
+      }
+    }
+    return null;
   }
 
   /**
-   * The inbound conf: the merged {@code rules} of the policies selecting the inbound (Kuma 2.10's
-   * inbound style) when there are any, else the merged {@code from} conf of source Mesh.
+   * A hook of one configurer with its conf. Configurers are typed by their conf record; a hook is
+   * only ever called with a conf bound by the configurer's own type, so the erased call is safe.
    */
-  private void inbound(String inboundKey, Consumer<Call> call) {
-    for (Applied a : applied) {
-      SortedMap<String, ObjectNode> sources = a.from().get(inboundKey);
-      ObjectNode conf = a.rules().get(inboundKey);
-      if (conf == null) {
-        conf = sources == null ? null : sources.get(PolicyEngine.MESH_KEY);
-      }
+  private interface Hook {
+    void call(PolicyConfigurer<Record> configurer, Record conf);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static PolicyConfigurer<Record> erased(PolicyConfigurer<?> configurer) {
+    return (PolicyConfigurer<Record>) configurer;
+  }
+
+  private void outbound(String service, Hook hook) {
+    for (Applied<?> a : applied) {
+      Record conf = a.to(service);
       if (conf != null) {
-        call.accept(new Call(a.plugin(), conf.deepCopy()));
+        hook.call(erased(a.configurer), conf);
       }
     }
   }
 
-  private record Call(PolicyPlugin plugin, ObjectNode conf) {}
-
-  void outboundCluster(Place place, io.envoyproxy.envoy.config.cluster.v3.Cluster.Builder cluster) {
-    outbound(place, c -> c.plugin().outboundCluster(place, c.conf(), cluster));
+  private void inbound(String inboundKey, Hook hook) {
+    for (Applied<?> a : applied) {
+      Record conf = a.inbound(inboundKey);
+      if (conf != null) {
+        hook.call(erased(a.configurer), conf);
+      }
+    }
   }
 
-  void outboundRoute(Place place, io.envoyproxy.envoy.config.route.v3.RouteAction.Builder route) {
-    outbound(place, c -> c.plugin().outboundRoute(place, c.conf(), route));
+  void outboundCluster(Place place, Cluster.Builder cluster) {
+    outbound(place.service(), (c, conf) -> c.outboundCluster(place, conf, cluster));
   }
 
-  void outboundHttp(
-      Place place,
-      io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
-              .HttpConnectionManager.Builder
-          hcm) {
-    outbound(place, c -> c.plugin().outboundHttp(place, c.conf(), hcm));
+  void outboundRoute(Place place, RouteAction.Builder route) {
+    outbound(place.service(), (c, conf) -> c.outboundRoute(place, conf, route));
   }
 
-  void outboundTcp(
-      Place place,
-      io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.Builder tcp) {
-    outbound(place, c -> c.plugin().outboundTcp(place, c.conf(), tcp));
+  void outboundHttp(Place place, HttpConnectionManager.Builder hcm) {
+    outbound(place.service(), (c, conf) -> c.outboundHttp(place, conf, hcm));
   }
 
-  void inboundCluster(
-      String inboundKey,
-      Place place,
-      io.envoyproxy.envoy.config.cluster.v3.Cluster.Builder cluster) {
-    inbound(inboundKey, c -> c.plugin().inboundCluster(place, c.conf(), cluster));
+  void outboundTcp(Place place, TcpProxy.Builder tcp) {
+    outbound(place.service(), (c, conf) -> c.outboundTcp(place, conf, tcp));
   }
 
-  void inboundRoute(
-      String inboundKey,
-      Place place,
-      io.envoyproxy.envoy.config.route.v3.RouteAction.Builder route) {
-    inbound(inboundKey, c -> c.plugin().inboundRoute(place, c.conf(), route));
+  void inboundCluster(String inboundKey, Place place, Cluster.Builder cluster) {
+    inbound(inboundKey, (c, conf) -> c.inboundCluster(place, conf, cluster));
   }
 
-  void inboundHttp(
-      String inboundKey,
-      Place place,
-      io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
-              .HttpConnectionManager.Builder
-          hcm) {
-    inbound(inboundKey, c -> c.plugin().inboundHttp(place, c.conf(), hcm));
+  void inboundRoute(String inboundKey, Place place, RouteAction.Builder route) {
+    inbound(inboundKey, (c, conf) -> c.inboundRoute(place, conf, route));
   }
 
-  void inboundTcp(
-      String inboundKey,
-      Place place,
-      io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.Builder tcp) {
-    inbound(inboundKey, c -> c.plugin().inboundTcp(place, c.conf(), tcp));
+  void inboundHttp(String inboundKey, Place place, HttpConnectionManager.Builder hcm) {
+    inbound(inboundKey, (c, conf) -> c.inboundHttp(place, conf, hcm));
+    for (Applied<?> a : applied) {
+      if (a.configurer.bySource()) {
+        inboundBySource(a, inboundKey, place, hcm);
+      }
+    }
+  }
+
+  private static <C extends Record> void inboundBySource(
+      Applied<C> a, String inboundKey, Place place, HttpConnectionManager.Builder hcm) {
+    List<PolicyConfigurer.Source<C>> sources = a.sources(inboundKey);
+    if (!sources.isEmpty()) {
+      a.configurer.inboundHttpBySource(place, sources, hcm);
+    }
+  }
+
+  void inboundTcp(String inboundKey, Place place, TcpProxy.Builder tcp) {
+    inbound(inboundKey, (c, conf) -> c.inboundTcp(place, conf, tcp));
+  }
+
+  void inboundNetworkFilters(String inboundKey, Place place, List<Filter> filters) {
+    inbound(inboundKey, (c, conf) -> c.inboundNetworkFilters(place, conf, filters));
+  }
+
+  /**
+   * The caller-side hooks of a proxyless client's listener towards {@code place}'s service: for
+   * each type applied on the caller's side, the destination's {@code from} items that apply to
+   * every instance of it and select this caller (by its inbounds' tags), merged in order.
+   */
+  void callerHttp(Place place, HttpConnectionManager.Builder hcm) {
+    for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
+      if (configurer.type().callerSide()) {
+        callerHttp(configurer, place, hcm);
+      }
+    }
+  }
+
+  private <C extends Record> void callerHttp(
+      PolicyConfigurer<C> configurer, Place place, HttpConnectionManager.Builder hcm) {
+    List<FromItem> items = mesh.callerItems(configurer.type(), place.service());
+    if (items.isEmpty()) {
+      return;
+    }
+    List<Map<String, String>> callerTags =
+        proxy.inbounds().stream().map(ProxyView.Inbound::tags).toList();
+    List<ObjectNode> confs =
+        items.stream()
+            .filter(i -> PolicyEngine.selectsCaller(i.targetRef(), callerTags))
+            .map(FromItem::conf)
+            .toList();
+    if (!confs.isEmpty()) {
+      ObjectNode merged = configurer.type().engine().merge(confs);
+      configurer.callerHttp(place, configurer.type().bind(merged), hcm);
+    }
+  }
+
+  /** The whole-config hooks, in the configurers' order, with each type's single merged conf. */
+  void proxy(ProxyPlace place, ProxyResources resources) {
+    for (Applied<?> a : applied) {
+      callProxy(a, place, resources);
+    }
+  }
+
+  private static <C extends Record> void callProxy(
+      Applied<C> a, ProxyPlace place, ProxyResources resources) {
+    a.single.ifPresent(conf -> a.configurer.proxy(place, a.bind(conf), resources));
   }
 }

@@ -8,6 +8,8 @@ import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.util.JsonFormat;
+import dev.chronomesh.meshmodel.envoy.EnvoyJson;
+import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -24,6 +26,7 @@ import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -76,37 +79,54 @@ public final class Protos {
    * proto files and of the files those import. For printing configs as JSON.
    */
   public static JsonFormat.TypeRegistry jsonTypes() {
-    return JSON_TYPES;
+    return JsonTypes.REGISTRY;
   }
 
-  private static final JsonFormat.TypeRegistry JSON_TYPES = buildJsonTypes();
+  /**
+   * {@link #jsonTypes()} plus every type packed anywhere in {@code messages}: a MeshProxyPatch may
+   * add typed configs of any Envoy extension.
+   */
+  public static JsonFormat.TypeRegistry jsonTypes(Message... messages) {
+    return JsonFormat.TypeRegistry.newBuilder()
+        .add(JsonTypes.DESCRIPTORS)
+        .add(EnvoyJson.packedTypes(messages))
+        .build();
+  }
 
-  private static JsonFormat.TypeRegistry buildJsonTypes() {
-    JsonFormat.TypeRegistry.Builder builder = JsonFormat.TypeRegistry.newBuilder();
-    Deque<FileDescriptor> todo = new ArrayDeque<>();
-    for (Descriptor root :
-        List.of(
-            Listener.getDescriptor(),
-            Cluster.getDescriptor(),
-            RouteConfiguration.getDescriptor(),
-            ClusterLoadAssignment.getDescriptor(),
-            Secret.getDescriptor(),
-            HttpConnectionManager.getDescriptor(),
-            Router.getDescriptor(),
-            TcpProxy.getDescriptor(),
-            HttpProtocolOptions.getDescriptor(),
-            HealthCheckEventFileSink.getDescriptor())) {
-      todo.add(root.getFile());
-    }
-    Set<String> seen = new HashSet<>();
-    while (!todo.isEmpty()) {
-      FileDescriptor file = todo.pop();
-      if (seen.add(file.getName())) {
-        file.getMessageTypes().forEach(builder::add);
-        todo.addAll(file.getDependencies());
+  /** Built on first use: the configurers must be loaded first. */
+  private static final class JsonTypes {
+    static final List<Descriptor> DESCRIPTORS = descriptors();
+    static final JsonFormat.TypeRegistry REGISTRY =
+        JsonFormat.TypeRegistry.newBuilder().add(DESCRIPTORS).build();
+
+    private static List<Descriptor> descriptors() {
+      Deque<FileDescriptor> todo = new ArrayDeque<>();
+      for (Descriptor root :
+          List.of(
+              Listener.getDescriptor(),
+              Cluster.getDescriptor(),
+              RouteConfiguration.getDescriptor(),
+              ClusterLoadAssignment.getDescriptor(),
+              Secret.getDescriptor(),
+              HttpConnectionManager.getDescriptor(),
+              Router.getDescriptor(),
+              TcpProxy.getDescriptor(),
+              HttpProtocolOptions.getDescriptor(),
+              HealthCheckEventFileSink.getDescriptor())) {
+        todo.add(root.getFile());
       }
+      PolicyConfigurers.all().forEach(c -> c.typedConfigs().forEach(d -> todo.add(d.getFile())));
+      List<Descriptor> out = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      while (!todo.isEmpty()) {
+        FileDescriptor file = todo.pop();
+        if (seen.add(file.getName())) {
+          out.addAll(file.getMessageTypes());
+          todo.addAll(file.getDependencies());
+        }
+      }
+      return List.copyOf(out);
     }
-    return builder.build();
   }
 
   static GeneratedResource resource(String name, Message message) {

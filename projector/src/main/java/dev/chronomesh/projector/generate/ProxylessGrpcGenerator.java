@@ -1,10 +1,15 @@
 package dev.chronomesh.projector.generate;
 
 import com.google.protobuf.Duration;
+import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
+import dev.chronomesh.projector.generate.policy.ProxyPlace;
+import dev.chronomesh.projector.generate.policy.ProxyResources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -26,6 +31,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Generates the xDS resources of a proxyless gRPC client (grpc-xds): for every service of the mesh
@@ -35,11 +41,6 @@ import java.util.TreeMap;
  * proxy itself only has to belong to the mesh.
  */
 final class ProxylessGrpcGenerator {
-  /** The inbound tag naming the service an inbound belongs to. */
-  static final String SERVICE_TAG = "kuma.io/service";
-
-  /** The inbound tag naming the zone (the locality of its endpoints). */
-  static final String ZONE_TAG = "kuma.io/zone";
 
   static final String ROUTER_FILTER = "envoy.filters.http.router";
   static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
@@ -61,26 +62,39 @@ final class ProxylessGrpcGenerator {
     Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
     MeshServices services = mesh.services();
     PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
-    MeshRoutes routes = MeshRoutes.of(mesh, dataplane);
-    List<GeneratedResource> out = new ArrayList<>(services.names().size() * 3);
-    SortedMap<String, EndpointSelector> clusters = new TreeMap<>();
+    SortedMap<String, Message> clusters = new TreeMap<>();
+    SortedMap<String, Message> listeners = new TreeMap<>();
+    SortedMap<String, Message> routes = new TreeMap<>();
+    SortedMap<String, EndpointSelector> edsClusters = new TreeMap<>();
     for (String service : services.names()) {
       Place place = new Place(service, "grpc", true);
-      MeshRoutes.HttpRoutes http =
-          MeshRoutes.httpRoutes(
-              service, routes.http(service), true, a -> hooks.outboundRoute(place, a));
-      out.add(Protos.resource(service, listener(service)));
-      out.add(Protos.resource(service, routeConfiguration(service, http.routes())));
-      clusters.put(service, EndpointSelector.of(service));
-      clusters.putAll(http.clusters());
+      MeshHTTPRouteConfigurer.HttpRoutes http =
+          MeshHTTPRouteConfigurer.routes(
+              service,
+              SidecarGenerator.httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)),
+              true,
+              a -> hooks.outboundRoute(place, a));
+      listeners.put(service, listener(service, hcm -> hooks.callerHttp(place, hcm)));
+      routes.put(service, routeConfiguration(service, http.routes()));
+      edsClusters.put(service, EndpointSelector.of(service));
+      edsClusters.putAll(http.clusters());
     }
-    clusters.forEach(
+    edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = cluster(name).toBuilder();
           hooks.outboundCluster(new Place(selector.service(), "grpc", true), cluster);
-          out.add(Protos.resource(name, cluster.build()));
+          clusters.put(name, cluster.build());
         });
-    return new GeneratedConfig(out, clusters);
+    // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
+    hooks.proxy(
+        new ProxyPlace(dataplane.getMesh(), dataplane.getName(), true),
+        new ProxyResources(clusters, listeners, routes));
+    edsClusters.keySet().retainAll(clusters.keySet());
+    List<GeneratedResource> out = new ArrayList<>(services.names().size() * 3);
+    for (SortedMap<String, Message> byName : List.of(clusters, listeners, routes)) {
+      byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
+    }
+    return new GeneratedConfig(out, edsClusters);
   }
 
   /** Ready: state absent or Ready, and health absent or ready. NotReady and Ignored are not. */
@@ -92,7 +106,12 @@ final class ProxylessGrpcGenerator {
   }
 
   static Listener listener(String service) {
-    HttpConnectionManager hcm =
+    return listener(service, hcm -> {});
+  }
+
+  /** The api_listener of {@code service}; {@code hook} decorates its connection manager. */
+  static Listener listener(String service, Consumer<HttpConnectionManager.Builder> hook) {
+    HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(service)
             .setRds(Rds.newBuilder().setConfigSource(Protos.ADS).setRouteConfigName(service))
@@ -100,11 +119,11 @@ final class ProxylessGrpcGenerator {
             .addHttpFilters(
                 HttpFilter.newBuilder()
                     .setName(ROUTER_FILTER)
-                    .setTypedConfig(Protos.pack(Router.getDefaultInstance())))
-            .build();
+                    .setTypedConfig(Protos.pack(Router.getDefaultInstance())));
+    hook.accept(hcm);
     return Listener.newBuilder()
         .setName(service)
-        .setApiListener(ApiListener.newBuilder().setApiListener(Protos.pack(hcm)))
+        .setApiListener(ApiListener.newBuilder().setApiListener(Protos.pack(hcm.build())))
         .build();
   }
 

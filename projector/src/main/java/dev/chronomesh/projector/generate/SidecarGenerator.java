@@ -1,17 +1,26 @@
 package dev.chronomesh.projector.generate;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
+import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
+import dev.chronomesh.projector.generate.policies.meshtcproute.MeshTCPRouteConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
+import dev.chronomesh.projector.generate.policy.ProxyPlace;
+import dev.chronomesh.projector.generate.policy.ProxyResources;
+import dev.chronomesh.projector.generate.policy.RouteBackend;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
@@ -38,8 +47,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -56,9 +68,9 @@ import java.util.regex.Pattern;
  *       (defaults: the inbound's address and port, as Kuma);
  *   <li>per outbound: a listener {@code outbound:<address>:<port>} (address default 127.0.0.1),
  *       HTTP or TCP by the common protocol of the service's inbounds, routing to the EDS cluster
- *       named as the service (or as MeshHTTPRoute/MeshTCPRoute rules say, see {@link MeshRoutes});
- *       per cluster used one EDS cluster (its ClusterLoadAssignment is shared, see {@link
- *       MeshContext#loadAssignment});
+ *       named as the service (or as MeshHTTPRoute/MeshTCPRoute rules say, see {@link
+ *       MeshHTTPRouteConfigurer}); per cluster used one EDS cluster (its ClusterLoadAssignment is
+ *       shared, see {@link MeshContext#loadAssignment});
  *   <li>readiness and admin as Kuma generates them over xDS: the STATIC clusters {@code
  *       kuma:envoy:admin} (127.0.0.1:9901) and {@code kuma:readiness} (127.0.0.1:9902, kuma-dp's
  *       readiness reporter), and a listener {@code kuma:envoy:admin} on the dataplane's address and
@@ -66,8 +78,8 @@ import java.util.regex.Pattern;
  *       address Envoy's admin itself binds.
  * </ul>
  *
- * <p>Policy plugins ({@link dev.chronomesh.projector.generate.policy.PolicyPlugins}) decorate these
- * resources through {@link PolicyHooks}.
+ * <p>Policy configurers ({@link dev.chronomesh.projector.generate.policy.PolicyConfigurers})
+ * decorate these resources through {@link PolicyHooks}.
  *
  * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying's passthrough and
  * {@code bind_to_port: false} (a dataplane with transparentProxying gets the same config as
@@ -85,7 +97,6 @@ final class SidecarGenerator {
   static final String ADMIN_NAME = "kuma:envoy:admin";
   static final String READINESS_CLUSTER = "kuma:readiness";
   static final String DEFAULT_OUTBOUND_ADDRESS = "127.0.0.1";
-  static final String TAGS_METADATA = "io.kuma.tags";
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
   static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -95,6 +106,7 @@ final class SidecarGenerator {
   private static final Duration ADMIN_CONNECT_TIMEOUT = seconds(5);
   private static final Duration IDLE_TIMEOUT = seconds(7200);
   private static final Duration NO_TIMEOUT = seconds(0);
+
   private static final Pattern ILLEGAL_STAT_CHARS = Pattern.compile("[^a-zA-Z_\\-0-9]");
 
   private SidecarGenerator() {}
@@ -109,7 +121,6 @@ final class SidecarGenerator {
     Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
     MeshServices services = mesh.services();
     PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
-    MeshRoutes routes = MeshRoutes.of(mesh, dataplane);
     // name -> resource per type; a later resource of the same name replaces an earlier one, as in
     // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
     SortedMap<String, Message> clusters = new TreeMap<>();
@@ -117,12 +128,12 @@ final class SidecarGenerator {
     SortedMap<String, EndpointSelector> edsClusters = new TreeMap<>();
 
     for (Inbound inbound : dataplane.getInbound()) {
-      String service = inbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
+      String service = inbound.getTags().get(KumaTags.SERVICE);
       if (service == null || service.isEmpty()) {
         continue;
       }
       MeshServices.Protocol protocol =
-          MeshServices.Protocol.parse(inbound.getTags().get(MeshServices.PROTOCOL_TAG));
+          MeshServices.Protocol.parse(inbound.getTags().get(KumaTags.PROTOCOL));
       String address = MeshServices.firstPresent(inbound.getAddress(), dataplane.getAddress());
       String workloadAddress = MeshServices.firstPresent(inbound.getServiceAddress(), address);
       int workloadPort =
@@ -145,6 +156,8 @@ final class SidecarGenerator {
                   "inbound:" + service,
                   service,
                   List.of(inboundRoute(localCluster, a -> hooks.inboundRoute(key, place, a))),
+                  // As Kuma: the caller's tags reach the inbound's filters, not the application.
+                  r -> r.addRequestHeadersToRemove(KumaTags.TAGS_HEADER),
                   b -> hooks.inboundHttp(key, place, b))
               : tcpProxy(
                   statName(localCluster),
@@ -152,11 +165,17 @@ final class SidecarGenerator {
                     t.setCluster(localCluster);
                     hooks.inboundTcp(key, place, t);
                   });
-      listeners.put(name, inboundListener(name, address, inbound, filter));
+      List<Filter> filters = new ArrayList<>();
+      hooks.inboundNetworkFilters(key, place, filters);
+      filters.add(filter);
+      listeners.put(name, inboundListener(name, address, inbound, filters));
     }
 
+    // As Kuma: every outbound HTTP request says which proxy sent it (x-kuma-tags), so that a
+    // destination's policies can tell callers apart (MeshFaultInjection's source subsets).
+    Optional<HeaderValueOption> tagsHeader = tagsHeader(dataplane);
     for (Outbound outbound : dataplane.getOutbound()) {
-      String service = outbound.getTags().get(ProxylessGrpcGenerator.SERVICE_TAG);
+      String service = outbound.getTags().get(KumaTags.SERVICE);
       if (service == null || service.isEmpty()) {
         continue;
       }
@@ -164,14 +183,19 @@ final class SidecarGenerator {
       String name = "outbound:" + joinHostPort(address, outbound.getPort());
       MeshServices.Protocol protocol = services.protocol(service);
       Place place = new Place(service, services.placeProtocol(service), false);
-      ObjectNode httpRoute = protocol.isHttp() ? routes.http(service) : null;
+      MeshHTTPRoute.Conf httpRoute =
+          protocol.isHttp() ? httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)) : null;
       // As Kuma: a MeshHTTPRoute wins over a MeshTCPRoute on an HTTP service; a MeshTCPRoute alone
       // makes the outbound a TCP proxy whatever the protocol.
-      List<MeshRoutes.Backend> tcpRoute = httpRoute == null ? routes.tcp(service) : null;
+      List<RouteBackend> tcpRoute =
+          httpRoute == null
+              ? MeshTCPRouteConfigurer.backends(hooks.toConf(MeshTCPRoute.TYPE, service))
+              : null;
       Filter filter;
       if (protocol.isHttp() && tcpRoute == null) {
-        MeshRoutes.HttpRoutes http =
-            MeshRoutes.httpRoutes(service, httpRoute, false, a -> hooks.outboundRoute(place, a));
+        MeshHTTPRouteConfigurer.HttpRoutes http =
+            MeshHTTPRouteConfigurer.routes(
+                service, httpRoute, false, a -> hooks.outboundRoute(place, a));
         edsClusters.putAll(http.clusters());
         filter =
             hcm(
@@ -179,18 +203,17 @@ final class SidecarGenerator {
                 "outbound:" + service,
                 service,
                 http.routes(),
+                r -> tagsHeader.ifPresent(r::addRequestHeadersToAdd),
                 b -> hooks.outboundHttp(place, b));
       } else {
-        List<MeshRoutes.Backend> backends =
-            tcpRoute != null
-                ? tcpRoute
-                : List.of(new MeshRoutes.Backend(EndpointSelector.of(service), 1));
+        List<RouteBackend> backends =
+            tcpRoute != null ? tcpRoute : List.of(RouteBackend.of(service));
         backends.forEach(b -> edsClusters.put(b.selector().clusterName(), b.selector()));
         filter =
             tcpProxy(
                 statName(service),
                 t -> {
-                  MeshRoutes.tcpTarget(backends, t);
+                  MeshTCPRouteConfigurer.target(backends, t);
                   hooks.outboundTcp(place, t);
                 });
       }
@@ -211,12 +234,22 @@ final class SidecarGenerator {
     if (!dataplane.getAddress().equals(ADMIN_ADDRESS)) {
       listeners.put(ADMIN_NAME, adminListener(dataplane.getAddress()));
     }
+    // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
+    hooks.proxy(
+        new ProxyPlace(dataplane.getMesh(), dataplane.getName(), false),
+        new ProxyResources(clusters, listeners, new TreeMap<>()));
+    edsClusters.keySet().retainAll(clusters.keySet());
 
     List<GeneratedResource> out = new ArrayList<>();
     for (SortedMap<String, Message> byName : List.of(clusters, listeners)) {
       byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
     }
     return new GeneratedConfig(out, edsClusters);
+  }
+
+  /** A merged MeshHTTPRoute conf with at least one rule, or null. */
+  static MeshHTTPRoute.Conf httpRoute(MeshHTTPRoute.Conf conf) {
+    return conf != null && !conf.rules().isEmpty() ? conf : null;
   }
 
   private static String placeName(MeshServices.Protocol protocol) {
@@ -309,14 +342,37 @@ final class SidecarGenerator {
   }
 
   private static Listener inboundListener(
-      String name, String address, Inbound inbound, Filter filter) {
+      String name, String address, Inbound inbound, List<Filter> filters) {
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, inbound.getPort()))
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setMetadata(tagsMetadata(inbound.getTags()))
-        .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+        .addFilterChains(FilterChain.newBuilder().addAllFilters(filters))
         .build();
+  }
+
+  /**
+   * Kuma's {@code x-kuma-tags} request header of a proxy's outbound requests: the tags of all its
+   * inbounds, each key once with its values joined by commas, as {@code &key=v1,v2&} in key order
+   * ({@code tags.Serialize} in Kuma); none for a proxy without inbound tags.
+   */
+  static Optional<HeaderValueOption> tagsHeader(DataplaneResource dataplane) {
+    SortedMap<String, SortedSet<String>> tags = new TreeMap<>();
+    for (Inbound in : dataplane.getInbound()) {
+      in.getTags().forEach((k, v) -> tags.computeIfAbsent(k, x -> new TreeSet<>()).add(v));
+    }
+    if (tags.isEmpty()) {
+      return Optional.empty();
+    }
+    StringBuilder value = new StringBuilder();
+    tags.forEach(
+        (k, v) -> value.append('&').append(k).append('=').append(String.join(",", v)).append('&'));
+    return Optional.of(
+        HeaderValueOption.newBuilder()
+            .setHeader(
+                HeaderValue.newBuilder().setKey(KumaTags.TAGS_HEADER).setValue(value.toString()))
+            .build());
   }
 
   private static Listener outboundListener(
@@ -384,14 +440,15 @@ final class SidecarGenerator {
       String routeName,
       String virtualHost,
       List<Route> routes,
+      Consumer<RouteConfiguration.Builder> routeConfig,
       Consumer<HttpConnectionManager.Builder> hook) {
-    RouteConfiguration config =
+    RouteConfiguration.Builder config =
         RouteConfiguration.newBuilder()
             .setName(routeName)
             .setValidateClusters(BoolValue.of(false))
             .addVirtualHosts(
-                VirtualHost.newBuilder().setName(virtualHost).addDomains("*").addAllRoutes(routes))
-            .build();
+                VirtualHost.newBuilder().setName(virtualHost).addDomains("*").addAllRoutes(routes));
+    routeConfig.accept(config);
     HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(statPrefix)
@@ -424,7 +481,7 @@ final class SidecarGenerator {
     Struct.Builder struct = Struct.newBuilder();
     new TreeMap<>(tags)
         .forEach((k, v) -> struct.putFields(k, Value.newBuilder().setStringValue(v).build()));
-    return Metadata.newBuilder().putFilterMetadata(TAGS_METADATA, struct.build()).build();
+    return Metadata.newBuilder().putFilterMetadata(KumaTags.TAGS_METADATA, struct.build()).build();
   }
 
   private static Duration seconds(long s) {

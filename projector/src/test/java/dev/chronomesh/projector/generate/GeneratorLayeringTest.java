@@ -10,8 +10,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The generator is pure: its sources import nothing from Kafka, gRPC or HTTP, nor from the
- * projector's topology (only its own packages).
+ * The generator is pure: its sources, the policy configurers included, import nothing from Kafka,
+ * gRPC or HTTP, nor from the projector's topology (only its own packages).
  */
 class GeneratorLayeringTest {
   private static final Path SOURCES = Path.of("src/main/java/dev/chronomesh/projector/generate");
@@ -27,7 +27,7 @@ class GeneratorLayeringTest {
   @Test
   void generatorImportsOnlyTheModelAndEnvoyProtos() throws IOException {
     assertThat(SOURCES).isDirectory();
-    try (Stream<Path> files = Files.list(SOURCES)) {
+    try (Stream<Path> files = Files.walk(SOURCES)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
         List<String> imports =
             Files.readAllLines(file).stream().filter(l -> l.startsWith("import ")).toList();

@@ -102,6 +102,8 @@ final class GoldenCases {
         JsonNode node = yaml.readTree(doc);
         String type = node.path("type").asText();
         if (!type.equals("Mesh") && !type.equals("Dataplane")) {
+          // The structure and the binding to the type's records, not the type's value rules:
+          // golden cases also show what the generators do with values the API refuses.
           List<Violation> violations = new ArrayList<>();
           Policy policy = PolicyJson.parse(node, violations);
           if (!violations.isEmpty()) {

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -250,7 +251,7 @@ class ProxylessGrpcGeneratorTest {
         .contains("kuma:envoy:admin");
     DataplaneResource sidecar =
         DataplaneResource.newBuilder(web1())
-            .setLabels(java.util.Map.of(ConfigGenerator.PROXY_TYPE_LABEL, "sidecar"))
+            .setLabels(java.util.Map.of(KumaTags.PROXY_TYPE_LABEL, "sidecar"))
             .build();
     assertThat(ConfigGenerator.generate(mesh, sidecar))
         .isEqualTo(ConfigGenerator.generate(mesh, web1()));
@@ -283,7 +284,7 @@ class ProxylessGrpcGeneratorTest {
 
   static DataplaneResource proxyless(DataplaneResource dp) {
     return DataplaneResource.newBuilder(dp)
-        .setLabels(java.util.Map.of(ConfigGenerator.PROXY_TYPE_LABEL, "proxyless"))
+        .setLabels(java.util.Map.of(KumaTags.PROXY_TYPE_LABEL, "proxyless"))
         .build();
   }
 

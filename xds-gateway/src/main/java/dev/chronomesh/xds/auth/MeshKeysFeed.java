@@ -1,9 +1,10 @@
 package dev.chronomesh.xds.auth;
 
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
-import dev.chronomesh.xds.TopicTail;
+import dev.chronomesh.xds.XdsGateway;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,14 +44,12 @@ public final class MeshKeysFeed implements AutoCloseable {
       Runnable onFailure) {
     MeshKeysFeed feed = new MeshKeysFeed(Objects.requireNonNull(registry, "registry"));
     feed.tail =
-        TopicTail.start(
-            "mesh-keys",
-            List.of(Objects.requireNonNull(eventsTopic, "eventsTopic")),
-            Objects.requireNonNull(kafkaProperties, "kafkaProperties"),
-            feed::apply,
-            () -> {},
-            Objects.requireNonNull(onReady, "onReady"),
-            Objects.requireNonNull(onFailure, "onFailure"));
+        TopicTail.reading("mesh-keys", List.of(Objects.requireNonNull(eventsTopic, "eventsTopic")))
+            .kafka(XdsGateway.clientProperties(kafkaProperties))
+            .onRecord(feed::apply)
+            .onReady(onReady)
+            .onFailure(onFailure)
+            .start();
     return feed;
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.projector.generate.policies.meshtimeout.MeshTimeoutConfigurer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -15,30 +17,31 @@ import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.UncheckedIOException;
 
 /** Baseline builders shaped as the generators build them, and YAML confs. */
-final class Baselines {
-  static final Place SIDECAR_HTTP = new Place("backend", "http", false);
-  static final Place SIDECAR_HTTP2 = new Place("backend", "http2", false);
-  static final Place SIDECAR_GRPC = new Place("backend", "grpc", false);
-  static final Place SIDECAR_TCP = new Place("db", "tcp", false);
-  static final Place PROXYLESS = new Place("backend", "grpc", true);
+public final class Baselines {
+  public static final Place SIDECAR_HTTP = new Place("backend", "http", false);
+  public static final Place SIDECAR_HTTP2 = new Place("backend", "http2", false);
+  public static final Place SIDECAR_GRPC = new Place("backend", "grpc", false);
+  public static final Place SIDECAR_TCP = new Place("db", "tcp", false);
+  public static final Place PROXYLESS = new Place("backend", "grpc", true);
 
   private static final YAMLMapper YAML = new YAMLMapper();
 
   private Baselines() {}
 
-  static ObjectNode conf(String yaml) {
+  /** A conf of {@code type} written as YAML, bound as the engine binds a merged one. */
+  public static <C extends Record> C conf(PolicyType<C> type, String yaml) {
     try {
-      return (ObjectNode) YAML.readTree(yaml);
+      return type.bind((ObjectNode) YAML.readTree(yaml));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  static Duration seconds(long s) {
+  public static Duration seconds(long s) {
     return Duration.newBuilder().setSeconds(s).build();
   }
 
-  static Duration millis(long ms) {
+  public static Duration millis(long ms) {
     return Duration.newBuilder()
         .setSeconds(ms / 1000)
         .setNanos((int) (ms % 1000) * 1_000_000)
@@ -46,7 +49,7 @@ final class Baselines {
   }
 
   /** The sidecar's outbound EDS cluster (HTTP/2 towards the other sidecar). */
-  static Cluster.Builder sidecarCluster() {
+  public static Cluster.Builder sidecarCluster() {
     return Cluster.newBuilder()
         .setName("backend")
         .setType(Cluster.DiscoveryType.EDS)
@@ -56,8 +59,8 @@ final class Baselines {
                     ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
         .setConnectTimeout(seconds(5))
         .putTypedExtensionProtocolOptions(
-            MeshTimeoutPlugin.HTTP_OPTIONS_KEY,
-            Conf.pack(
+            MeshTimeoutConfigurer.HTTP_OPTIONS_KEY,
+            EnvoyValues.pack(
                 HttpProtocolOptions.newBuilder()
                     .setExplicitHttpConfig(
                         HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
@@ -66,7 +69,7 @@ final class Baselines {
   }
 
   /** The proxyless client's EDS cluster. */
-  static Cluster.Builder proxylessCluster() {
+  public static Cluster.Builder proxylessCluster() {
     return Cluster.newBuilder()
         .setName("backend")
         .setType(Cluster.DiscoveryType.EDS)
@@ -78,22 +81,22 @@ final class Baselines {
         .setConnectTimeout(seconds(5));
   }
 
-  static RouteAction.Builder route() {
+  public static RouteAction.Builder route() {
     return RouteAction.newBuilder().setCluster("backend");
   }
 
-  static HttpConnectionManager.Builder hcm() {
+  public static HttpConnectionManager.Builder hcm() {
     return HttpConnectionManager.newBuilder().setStatPrefix("backend");
   }
 
-  static TcpProxy.Builder tcp() {
+  public static TcpProxy.Builder tcp() {
     return TcpProxy.newBuilder().setStatPrefix("db").setCluster("db").setIdleTimeout(seconds(7200));
   }
 
-  static HttpProtocolOptions upstreamHttp(Cluster.Builder cluster) {
+  public static HttpProtocolOptions upstreamHttp(Cluster.Builder cluster) {
     try {
       return cluster
-          .getTypedExtensionProtocolOptionsOrThrow(MeshTimeoutPlugin.HTTP_OPTIONS_KEY)
+          .getTypedExtensionProtocolOptionsOrThrow(MeshTimeoutConfigurer.HTTP_OPTIONS_KEY)
           .unpack(HttpProtocolOptions.class);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);

@@ -1,0 +1,49 @@
+package dev.chronomesh.meshmodel.policy;
+
+import dev.chronomesh.meshmodel.policy.TargetRef.Kind;
+import dev.chronomesh.meshmodel.policy.TargetRef.ProxyType;
+
+/**
+ * Kuma's rules on which proxies an inbound policy's sections may apply to (its {@code
+ * common_api.IncludesGateways}): {@code from} and {@code rules} are for sidecars, {@code to} for
+ * gateways; a top-level targetRef of kind Mesh or MeshSubset includes gateways unless its {@code
+ * proxyTypes} leave them out. And the reasons given for what Chronomesh cannot apply yet.
+ */
+public final class Scopes {
+  /** Why a policy's {@code to} (Kuma: gateways only) is refused. */
+  public static final String GATEWAYS_NOT_SUPPORTED =
+      "'to' applies to gateways (MeshGateway), which Chronomesh does not have yet";
+
+  /** Why {@code rules[].matches} is refused. */
+  public static final String MATCHES_NOT_SUPPORTED =
+      "matching on the caller's spiffeID or sni needs mTLS, which Chronomesh does not have yet";
+
+  private Scopes() {}
+
+  /** Whether the top-level targetRef includes gateways (Kuma's IncludesGateways). */
+  public static boolean includesGateways(TargetRef top) {
+    boolean meshKind = top.kind() == Kind.MESH || top.kind() == Kind.MESH_SUBSET;
+    return meshKind && (top.proxyTypes() == null || top.proxyTypes().contains(ProxyType.GATEWAY));
+  }
+
+  /**
+   * Kuma's rule for inbound policies: {@code from} and {@code rules} must not be used when the
+   * scope includes gateways.
+   */
+  public static void inboundSectionsOutsideGateways(TypedSpec<?> spec, PolicyChecks c) {
+    if (!includesGateways(spec.targetRef())) {
+      return;
+    }
+    if (!spec.from().isEmpty()) {
+      c.add(
+          "spec.from",
+          "must not be defined when the scope includes a Gateway, select only proxyType Sidecar or"
+              + " select only gateways and use spec.to");
+    }
+    if (!spec.rules().isEmpty()) {
+      c.add(
+          "spec.rules",
+          "must not be defined when the scope includes a Gateway, select only proxyType Sidecar");
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.chronomesh.meshmodel.policies;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.chronomesh.meshmodel.Format;
+import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.policy.PolicyType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/** Reads policy documents as the admin API does, for the policy types' tests. */
+public final class PolicyDocuments {
+  private PolicyDocuments() {}
+
+  /** The problems of {@code yaml} as {@code type}; empty when it is accepted. */
+  public static List<Violation> violations(PolicyType<?> type, String yaml) {
+    try {
+      ResourceType.forPolicy(type).parse(yaml.getBytes(UTF_8), Format.YAML, null, null);
+      return List.of();
+    } catch (ValidationException e) {
+      return e.violations();
+    }
+  }
+
+  /** {@code field: reason} of each problem, for readable assertions. */
+  public static List<String> problems(PolicyType<?> type, String yaml) {
+    return violations(type, yaml).stream().map(v -> v.field() + ": " + v.reason()).toList();
+  }
+
+  /** A test resource as text. */
+  public static String resource(String path) {
+    try (InputStream in = PolicyDocuments.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no test resource " + path);
+      }
+      return new String(in.readAllBytes(), UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.chronomesh.meshmodel.policies.meshfaultinjection;
+
+import static dev.chronomesh.meshmodel.policies.PolicyDocuments.problems;
+import static dev.chronomesh.meshmodel.policies.PolicyDocuments.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * MeshFaultInjection documents as Kuma 2.14's REST path reads them: its documentation's examples
+ * (src/test/resources/kuma-docs/meshfaultinjection) and the cases of its validator.
+ */
+class MeshFaultInjectionTest {
+  private static final String GATEWAY_SCOPE =
+      "spec.from: must not be defined when the scope includes a Gateway, select only proxyType"
+          + " Sidecar or select only gateways and use spec.to";
+  private static final String MESH_NAME =
+      "spec.from[0].targetRef.name: must not be set with kind Mesh";
+
+  @ParameterizedTest
+  @ValueSource(strings = {"02", "03", "04", "10", "11", "12"})
+  void kumasDocumentationExamplesForCurrentVersionsAreAccepted(String example) {
+    assertThat(problems(MeshFaultInjection.TYPE, doc(example))).isEmpty();
+  }
+
+  @Test
+  void kumasExamplesKuma214RefusesAreRefusedForTheSameReasons() {
+    // Up to 2.5: a MeshSubset without proxyTypes includes gateways, where 'from' does not apply.
+    assertThat(problems(MeshFaultInjection.TYPE, doc("01"))).containsExactly(GATEWAY_SCOPE);
+    assertThat(problems(MeshFaultInjection.TYPE, doc("09"))).containsExactly(GATEWAY_SCOPE);
+    // `kind: Mesh, name: default`: Kuma 2.14 says "using name with kind Mesh is not yet supported".
+    assertThat(problems(MeshFaultInjection.TYPE, doc("05")))
+        .containsExactlyInAnyOrder(GATEWAY_SCOPE, MESH_NAME);
+    for (String example : new String[] {"06", "07", "08"}) {
+      assertThat(problems(MeshFaultInjection.TYPE, doc(example)))
+          .as(example)
+          .containsExactly(MESH_NAME);
+    }
+  }
+
+  @Test
+  void everyProblemIsNamedWithItsPath() {
+    assertThat(
+            problems(
+                MeshFaultInjection.TYPE,
+                """
+                type: MeshFaultInjection
+                mesh: default
+                name: f
+                spec:
+                  targetRef: {kind: MeshService, name: backend}
+                  from:
+                    - targetRef: {kind: MeshSubset, tags: {kuma.io/service: web}}
+                      default:
+                        http:
+                          - abort: {httpStatus: 600, percentage: "abc"}
+                            delay: {value: soon, percentage: 101}
+                            responseBandwidth: {limit: 10kbs, percentage: "-1"}
+                          - abort: {percentage: 10}
+                    - targetRef: {kind: Dataplane, name: web-1}
+                      default: {http: []}
+                """))
+        .containsExactlyInAnyOrder(
+            "spec.from[0].default.http[0].abort.httpStatus: must be in inclusive range [200, 599]",
+            "spec.from[0].default.http[0].abort.percentage: string must be a valid number",
+            "spec.from[0].default.http[0].delay.value: must be a duration such as 10s, 1m30s or"
+                + " 100ms, got soon",
+            "spec.from[0].default.http[0].responseBandwidth.limit: must be in kbps/Mbps/Gbps units",
+            "spec.from[0].default.http[0].responseBandwidth.percentage: must be in inclusive range"
+                + " [0.0, 100.0]",
+            "spec.from[0].default.http[1].abort.httpStatus: cannot be empty",
+            "spec.from[1].targetRef.kind: must be Mesh, MeshSubset, MeshService or"
+                + " MeshServiceSubset in 'from', got Dataplane");
+  }
+
+  @Test
+  void gatewaysAndSourceMatchingAreRefusedAsNotSupportedYet() {
+    assertThat(
+            problems(
+                MeshFaultInjection.TYPE,
+                """
+                type: MeshFaultInjection
+                mesh: default
+                name: f
+                spec:
+                  targetRef: {kind: MeshGateway, name: edge}
+                  to:
+                    - targetRef: {kind: Mesh}
+                      default: {http: [{abort: {httpStatus: 500, percentage: 1}}]}
+                """))
+        .containsExactlyInAnyOrder(
+            "spec.targetRef.kind: not supported yet: kind MeshGateway (Chronomesh has no gateways"
+                + " yet)",
+            "spec.to: not supported yet: 'to' applies to gateways (MeshGateway), which Chronomesh"
+                + " does not have yet");
+  }
+
+  private static String doc(String example) {
+    return resource("/kuma-docs/meshfaultinjection/" + example + ".yaml");
+  }
+}
