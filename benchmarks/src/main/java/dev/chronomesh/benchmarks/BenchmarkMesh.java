@@ -123,13 +123,13 @@ final class BenchmarkMesh {
         outbounds.add(
             Outbound.newBuilder()
                 .setPort(10000 + k)
-                .setTags(Map.of("kuma.io/service", service((s + k) % services)))
+                .setTags(Map.of(KumaTags.SERVICE, service((s + k) % services)))
                 .build());
       }
       for (int i = 0; i < INSTANCES; i++) {
         Map<String, String> tags = new LinkedHashMap<>();
-        tags.put("kuma.io/service", service(s));
-        tags.put("kuma.io/protocol", s % 2 == 0 ? "http" : "grpc");
+        tags.put(KumaTags.SERVICE, service(s));
+        tags.put(KumaTags.PROTOCOL, s % 2 == 0 ? "http" : "grpc");
         tags.put("version", i % 2 == 0 ? "v1" : "v2");
         Map<String, String> labels =
             i == INSTANCES - 1 ? Map.of(KumaTags.PROXY_TYPE_LABEL, KumaTags.PROXYLESS) : Map.of();

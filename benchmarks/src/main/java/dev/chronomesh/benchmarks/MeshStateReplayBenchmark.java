@@ -1,5 +1,6 @@
 package dev.chronomesh.benchmarks;
 
+import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.Inbound;
@@ -106,8 +107,8 @@ public class MeshStateReplayBenchmark {
 
   private static DataplaneResource dataplane(int d, boolean ready) {
     Map<String, String> tags = new LinkedHashMap<>();
-    tags.put("kuma.io/service", "svc-" + (d / 10));
-    tags.put("kuma.io/protocol", "http");
+    tags.put(KumaTags.SERVICE, "svc-" + (d / 10));
+    tags.put(KumaTags.PROTOCOL, "http");
     return DataplaneResource.newBuilder()
         .setMesh(MESH)
         .setName(name(d))

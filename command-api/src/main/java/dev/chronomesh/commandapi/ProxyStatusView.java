@@ -3,26 +3,21 @@ package dev.chronomesh.commandapi;
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.ProxyConfigEnvelope;
+import dev.chronomesh.events.ProxyStatusKinds;
+import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ProxyStatusEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,10 +69,10 @@ final class ProxyStatusView implements AutoCloseable {
       String gw = e.getGateway();
       String protocol = e.getProtocol() != null ? e.getProtocol() : this.protocol;
       return switch (e.getKind()) {
-        case "CONNECTED" ->
+        case ProxyStatusKinds.CONNECTED ->
             new Status(
                 true, gw, protocol, e.getAt(), null, e.getStreamId(), acked, lastNack, lastRefusal);
-        case "DISCONNECTED" -> {
+        case ProxyStatusKinds.DISCONNECTED -> {
           boolean current =
               Objects.equals(gw, gateway)
                   && (e.getStreamId() == null || Objects.equals(e.getStreamId(), streamId));
@@ -94,7 +89,7 @@ final class ProxyStatusView implements AutoCloseable {
                   lastRefusal)
               : this;
         }
-        case "ACK" -> {
+        case ProxyStatusKinds.ACK -> {
           if (e.getTypeUrl() == null || e.getVersion() == null) {
             yield this;
           }
@@ -111,7 +106,7 @@ final class ProxyStatusView implements AutoCloseable {
               lastNack,
               lastRefusal);
         }
-        case "NACK" ->
+        case ProxyStatusKinds.NACK ->
             new Status(
                 connected || gateway == null,
                 gateway == null ? gw : gateway,
@@ -123,7 +118,7 @@ final class ProxyStatusView implements AutoCloseable {
                 new Nack(e.getTypeUrl(), e.getVersion(), e.getError(), e.getAt()),
                 lastRefusal);
         // A refused client never connected: the connection state stays as it was.
-        case "REFUSED" ->
+        case ProxyStatusKinds.REFUSED ->
             new Status(
                 connected,
                 gateway,
@@ -143,13 +138,10 @@ final class ProxyStatusView implements AutoCloseable {
   private final String configsTopic;
   private final AvroSerde<ProxyStatusEvent> statusSerde;
   private final ProxyConfigEnvelope.Reader configEnvelopes;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final Map<String, Object> kafkaProperties;
   private final Map<String, Status> statuses = new ConcurrentHashMap<>();
   private final Map<String, String> projected = new ConcurrentHashMap<>();
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private final Thread thread;
-  private volatile boolean running = true;
-  private boolean assigned;
+  private TopicTail tail;
 
   ProxyStatusView(Map<String, Object> kafkaProperties, Topics topics, SchemaRegistry registry) {
     this.statusTopic = topics.proxyStatus();
@@ -157,20 +149,17 @@ final class ProxyStatusView implements AutoCloseable {
     this.statusSerde = AvroSerde.forValues(registry, ProxyStatusEvent.class);
     this.configEnvelopes = new ProxyConfigEnvelope.Reader(registry);
     Map<String, Object> props = new HashMap<>(kafkaProperties);
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api-proxy-status");
-    this.consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-    this.thread = new Thread(this::run, "chronomesh-proxy-status-view");
-    this.thread.setDaemon(true);
+    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api");
+    this.kafkaProperties = Map.copyOf(props);
   }
 
+  /** Starts reading proxy-status and proxy-configs (each waited for until it exists). */
   void start() {
-    thread.start();
+    tail =
+        TopicTail.reading("proxy-status-view", List.of(statusTopic, configsTopic))
+            .kafka(kafkaProperties)
+            .onRecord(this::apply)
+            .start();
   }
 
   /** What the gateways last said of the proxy ({@link Status#NONE} when nothing). */
@@ -183,51 +172,11 @@ final class ProxyStatusView implements AutoCloseable {
     return projected.get(Keys.proxy(mesh, proxy));
   }
 
-  private void run() {
-    try {
-      PollLoop.run(LOG, "Proxy status view", () -> running, stopped, this::pollOnce);
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void pollOnce() {
-    if (!assigned && !assign()) {
-      try {
-        stopped.await(1, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        running = false;
-      }
+  private void apply(ConsumerRecord<byte[], byte[]> record) {
+    if (record.key() == null) {
       return;
     }
-    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-      apply(record);
-    }
-  }
-
-  private boolean assign() {
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(statusTopic, configsTopic)) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-      if (infos == null || infos.isEmpty()) {
-        LOG.debug("Topic not found yet topic={}, retrying in 1s", topic);
-        return false;
-      }
-      infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-    }
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    assigned = true;
-    LOG.info("Proxy status view reading status={} configs={}", statusTopic, configsTopic);
-    return true;
-  }
-
-  private void apply(ConsumerRecord<String, byte[]> record) {
-    String key = record.key();
-    if (key == null) {
-      return;
-    }
+    String key = new String(record.key(), StandardCharsets.UTF_8);
     try {
       if (record.topic().equals(configsTopic)) {
         if (record.value() == null) {
@@ -238,7 +187,7 @@ final class ProxyStatusView implements AutoCloseable {
         return;
       }
       if (record.value() == null) {
-        statuses.remove(key);
+        // Nothing writes proxy-status tombstones; a fact's absence says nothing of the others.
         return;
       }
       ProxyStatusEvent event = statusSerde.deserialize(record.topic(), record.value());
@@ -257,16 +206,8 @@ final class ProxyStatusView implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
-    stopped.countDown();
-    consumer.wakeup();
-    try {
-      thread.join(Duration.ofSeconds(10));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (thread.getState() == Thread.State.NEW) {
-      consumer.close();
+    if (tail != null) {
+      tail.close();
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.chronomesh.events;
 
+import dev.chronomesh.events.avro.ProxyStatusEvent;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,6 +12,9 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code <mesh>.<dataplane>}: a proxy's xDS node id, and its key in the {@code proxy-configs}
  *       and {@code proxy-status} topics;
+ *   <li>{@code <mesh>.<dataplane>/<fact>}: a proxy-status record, one per proxy and fact ({@code
+ *       stream}, {@code ack/<typeUrl>}, {@code nack}, {@code refused}), so that compaction keeps
+ *       the last of each;
  *   <li>{@code <mesh>/<cluster>}: an endpoint set's key in the {@code endpoints} topic;
  *   <li>{@code <mesh>/<name>}: a mesh-scoped name in the projector's stores ({@code
  *       <mesh>/<dataplane>} for its per-proxy stores);
@@ -38,6 +42,19 @@ public final class Keys {
   /** The mesh and dataplane of a {@link #proxy} key; empty when it has no '.'. */
   public static Optional<MeshAnd> parseProxy(String key) {
     return split(key, '.');
+  }
+
+  /**
+   * {@code <proxy>/<fact>}: the proxy-status key of {@code event} of the proxy {@code proxyKey}.
+   */
+  public static String proxyStatus(String proxyKey, ProxyStatusEvent event) {
+    return proxyKey
+        + switch (event.getKind()) {
+          case ProxyStatusKinds.ACK -> "/ack/" + event.getTypeUrl();
+          case ProxyStatusKinds.NACK -> "/nack";
+          case ProxyStatusKinds.REFUSED -> "/refused";
+          default -> "/stream";
+        };
   }
 
   /** {@code <mesh>/<cluster>}: an endpoint set's key. */

@@ -4,6 +4,7 @@ import com.google.common.hash.Hashing;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.ProxyConfigEnvelope;
 import dev.chronomesh.events.avro.ProxyConfig;
 import dev.chronomesh.events.avro.XdsResource;
@@ -103,8 +104,7 @@ final class ProxyConfigDecoder {
 
   /** Whether {@code key} has the shape of a node id, {@code <mesh>.<dataplane>}. */
   static boolean isNodeId(String key) {
-    int dot = key.indexOf('.');
-    return dot > 0 && dot < key.length() - 1 && key.strip().equals(key);
+    return Keys.parseProxy(key).isPresent() && key.strip().equals(key);
   }
 
   /**
@@ -121,7 +121,7 @@ final class ProxyConfigDecoder {
     if (proxy.isBlank()) {
       violations.add("proxy: must not be blank");
     }
-    String expectedKey = mesh + "." + proxy;
+    String expectedKey = Keys.proxy(mesh, proxy);
     if (!key.equals(expectedKey)) {
       violations.add(
           "key: '" + key + "' does not match mesh.proxy of the value '" + expectedKey + "'");

@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.TopicTail;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -132,13 +133,13 @@ final class ProxyConfigFeed implements AutoCloseable {
   private void applyEndpoints(ConsumerRecord<byte[], byte[]> record, String where) {
     try {
       String key = utf8(record.key());
-      int slash = key == null ? -1 : key.indexOf('/');
-      if (slash <= 0 || slash == key.length() - 1) {
+      Keys.MeshAnd parsed = Keys.parseMeshScoped(key).orElse(null);
+      if (parsed == null) {
         LOG.warn("Skipped endpoints: key is not <mesh>/<cluster> {}", where);
         return;
       }
-      String mesh = key.substring(0, slash);
-      String cluster = key.substring(slash + 1);
+      String mesh = parsed.mesh();
+      String cluster = parsed.rest();
       if (record.value() == null) {
         snapshots.removeEndpoints(mesh, cluster);
         LOG.debug("Removed endpoints mesh={} cluster={} {}", mesh, cluster, where);

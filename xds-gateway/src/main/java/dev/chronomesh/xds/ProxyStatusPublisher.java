@@ -1,6 +1,13 @@
 package dev.chronomesh.xds;
 
+import static dev.chronomesh.events.ProxyStatusKinds.ACK;
+import static dev.chronomesh.events.ProxyStatusKinds.CONNECTED;
+import static dev.chronomesh.events.ProxyStatusKinds.DISCONNECTED;
+import static dev.chronomesh.events.ProxyStatusKinds.NACK;
+import static dev.chronomesh.events.ProxyStatusKinds.REFUSED;
+
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.avro.ProxyStatusEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +46,6 @@ final class ProxyStatusPublisher implements ProxyEventListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyStatusPublisher.class);
   private static final int QUEUE_CAPACITY = 10_000;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
-
-  static final String CONNECTED = "CONNECTED";
-  static final String DISCONNECTED = "DISCONNECTED";
-  static final String ACK = "ACK";
-  static final String NACK = "NACK";
-
-  /** The gateway refused the proxy's client: it cannot use the config (error says why). */
-  static final String REFUSED = "REFUSED";
 
   private final String topic;
   private final Supplier<String> gateway;
@@ -163,15 +162,15 @@ final class ProxyStatusPublisher implements ProxyEventListener, AutoCloseable {
       Long convergenceMillis,
       Long streamId,
       String protocol) {
-    int dot = nodeId.indexOf('.');
-    if (dot <= 0 || dot == nodeId.length() - 1) {
+    Keys.MeshAnd proxy = Keys.parseProxy(nodeId).orElse(null);
+    if (proxy == null) {
       LOG.debug("No proxy status for a node id that is not <mesh>.<proxy> node={}", nodeId);
       return;
     }
     ProxyStatusEvent event =
         ProxyStatusEvent.newBuilder()
-            .setMesh(nodeId.substring(0, dot))
-            .setProxy(nodeId.substring(dot + 1))
+            .setMesh(proxy.mesh())
+            .setProxy(proxy.rest())
             .setGateway(gateway.get())
             .setKind(kind)
             .setTypeUrl(typeUrl)
@@ -189,19 +188,6 @@ final class ProxyStatusPublisher implements ProxyEventListener, AutoCloseable {
     }
   }
 
-  /**
-   * The record key: one per node and fact, so that compaction keeps the last stream event, the last
-   * ACK of each type, the last NACK and the last refusal of a proxy, not only its very last event.
-   */
-  static String key(String nodeId, ProxyStatusEvent event) {
-    return switch (event.getKind()) {
-      case ACK -> nodeId + "/ack/" + event.getTypeUrl();
-      case NACK -> nodeId + "/nack";
-      case REFUSED -> nodeId + "/refused";
-      default -> nodeId + "/stream";
-    };
-  }
-
   /** All of a node's records go to one partition (by its node id), so readers see them in order. */
   private Integer partition(String nodeId) {
     if (partitions == 0) {
@@ -214,7 +200,7 @@ final class ProxyStatusPublisher implements ProxyEventListener, AutoCloseable {
     try {
       byte[] value = serde.serialize(topic, event);
       producer.send(
-          new ProducerRecord<>(topic, partition(nodeId), key(nodeId, event), value),
+          new ProducerRecord<>(topic, partition(nodeId), Keys.proxyStatus(nodeId, event), value),
           (metadata, e) -> {
             if (e != null) {
               failed.incrementAndGet();

@@ -1,5 +1,6 @@
 package dev.chronomesh.benchmarks.baseline;
 
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.MeshResource;
@@ -67,7 +68,7 @@ final class MeshStates {
         state.dataplanes.remove(event.getName());
       }
     } else {
-      String key = type + "/" + event.getName();
+      String key = Keys.typed(type, event.getName());
       if (upsert) {
         state.policies.put(
             key,

@@ -379,7 +379,7 @@ final class SidecarGenerator {
       String name, String address, Outbound outbound, Filter filter) {
     // As Kuma: the outbound's tags without kuma.io/mesh.
     Map<String, String> tags = new TreeMap<>(outbound.getTags());
-    tags.remove("kuma.io/mesh");
+    tags.remove(KumaTags.MESH_LABEL);
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, outbound.getPort()))

@@ -4,6 +4,7 @@ import dev.chronomesh.auth.DataplaneClaims;
 import dev.chronomesh.auth.DataplaneTokens;
 import dev.chronomesh.auth.InvalidTokenException;
 import dev.chronomesh.auth.VerifyingKey;
+import dev.chronomesh.events.Keys;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -60,12 +61,13 @@ final class DataplaneAuthenticator {
    * @throws Refused naming the reason
    */
   DataplaneClaims authenticate(String authorization, String nodeId) throws Refused {
-    int dot = nodeId == null ? -1 : nodeId.indexOf('.');
-    if (dot <= 0 || dot == nodeId.length() - 1 || !nodeId.strip().equals(nodeId)) {
-      throw new Refused("node id " + quote(nodeId) + " is not <mesh>.<dataplane>");
-    }
-    String mesh = nodeId.substring(0, dot);
-    String name = nodeId.substring(dot + 1);
+    Keys.MeshAnd parsed =
+        Keys.parseProxy(nodeId)
+            .filter(p -> nodeId.strip().equals(nodeId))
+            .orElseThrow(
+                () -> new Refused("node id " + quote(nodeId) + " is not <mesh>.<dataplane>"));
+    String mesh = parsed.mesh();
+    String name = parsed.rest();
     String token = token(authorization);
     if (token == null) {
       throw new Refused(

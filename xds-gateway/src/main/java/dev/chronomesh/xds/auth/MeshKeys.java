@@ -2,6 +2,7 @@ package dev.chronomesh.xds.auth;
 
 import dev.chronomesh.auth.SigningKeys;
 import dev.chronomesh.auth.VerifyingKey;
+import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.Inbound;
@@ -55,7 +56,7 @@ public final class MeshKeys {
    * gateway), or null when the dataplane is unknown.
    */
   public Map<String, Set<String>> dataplaneTags(String mesh, String name) {
-    return dataplaneTags.get(mesh + "." + name);
+    return dataplaneTags.get(Keys.proxy(mesh, name));
   }
 
   /** Sizes, for logs: meshes with a key, revoked ids, dataplanes. */
@@ -152,7 +153,7 @@ public final class MeshKeys {
   }
 
   private String applyDataplane(String mesh, String name, Object payload) {
-    String nodeId = mesh + "." + name;
+    String nodeId = Keys.proxy(mesh, name);
     if (payload == null) {
       return dataplaneTags.remove(nodeId) != null ? "dataplane removed node=" + nodeId : null;
     }
