@@ -53,10 +53,9 @@ final class Obj {
         continue;
       }
       if (kumaUnsupported.contains(name)) {
-        violations.add(
-            path(name), "unknown field: this Kuma field is not supported by Chronomesh yet");
+        violations.notSupportedYet(path(name), null);
       } else {
-        violations.add(path(name), "unknown field");
+        violations.unknownField(path(name));
       }
     }
   }

@@ -7,8 +7,24 @@ import java.util.List;
 public final class Violations {
   private final List<Violation> list = new ArrayList<>();
 
+  /** The one wording of a setting Kuma has and Chronomesh does not implement yet. */
+  public static final String NOT_SUPPORTED_YET = "not supported by Chronomesh yet";
+
   public void add(String field, String reason) {
     list.add(new Violation(field, reason));
+  }
+
+  /**
+   * A field Kuma accepts that Chronomesh cannot honour yet: refused rather than stored without an
+   * effect. {@code why} (may be null) says what is missing.
+   */
+  public void notSupportedYet(String field, String why) {
+    add(field, why == null || why.isEmpty() ? NOT_SUPPORTED_YET : NOT_SUPPORTED_YET + ": " + why);
+  }
+
+  /** A field neither Kuma nor Chronomesh knows. */
+  public void unknownField(String field) {
+    add(field, "unknown field");
   }
 
   public int size() {

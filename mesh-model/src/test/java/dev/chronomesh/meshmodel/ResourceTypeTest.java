@@ -667,7 +667,7 @@ class ResourceTypeTest {
     assertThat(e.violations())
         .containsExactly(
             new Violation(
-                "tracing", "unknown field: this Kuma field is not supported by Chronomesh yet"));
+                "tracing", "not supported by Chronomesh yet"));
   }
 
   @Test

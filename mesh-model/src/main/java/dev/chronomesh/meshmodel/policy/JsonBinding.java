@@ -62,6 +62,21 @@ public final class JsonBinding {
   }
 
   /**
+   * Fields Kuma's schema has in this object and Chronomesh does not implement yet: refused with
+   * {@link Violations#NOT_SUPPORTED_YET} (and {@link #reason()}) rather than as unknown, so a Kuma
+   * user learns the setting exists but has no effect here. Put on the record that binds the object.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.TYPE)
+  public @interface NotSupportedYet {
+    /** The JSON field names. */
+    String[] value();
+
+    /** What is missing, or empty. */
+    String reason() default "";
+  }
+
+  /**
    * A value bound from one JSON value with rules of its own (a duration, an int-or-string). Its
    * class also has {@code public static T read(JsonNode node, String path, Violations v)}, which
    * returns null after adding violations, and {@code public static ObjectNode schema()}.
@@ -412,6 +427,8 @@ public final class JsonBinding {
     private final Class<?> type;
     private final List<Component> components;
     private final Map<String, Integer> positions;
+    private final Set<String> notSupportedYet;
+    private final String notSupportedReason;
     private final MethodHandle constructor;
 
     RecordCodec(Class<?> type) {
@@ -419,6 +436,9 @@ public final class JsonBinding {
         throw new IllegalArgumentException("bound records must be public: " + type.getName());
       }
       this.type = type;
+      NotSupportedYet refused = type.getAnnotation(NotSupportedYet.class);
+      this.notSupportedYet = refused == null ? Set.of() : Set.of(refused.value());
+      this.notSupportedReason = refused == null ? null : refused.reason();
       RecordComponent[] rc = type.getRecordComponents();
       List<Component> list = new ArrayList<>();
       Map<String, Integer> pos = new LinkedHashMap<>();
@@ -460,8 +480,10 @@ public final class JsonBinding {
         return null;
       }
       for (String name : iterable(node)) {
-        if (!positions.containsKey(name)) {
-          v.add(Violations.field(path, name), "unknown field");
+        if (notSupportedYet.contains(name)) {
+          v.notSupportedYet(Violations.field(path, name), notSupportedReason);
+        } else if (!positions.containsKey(name)) {
+          v.unknownField(Violations.field(path, name));
         }
       }
       Object[] args = new Object[components.size()];

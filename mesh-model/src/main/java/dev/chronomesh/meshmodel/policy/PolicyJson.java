@@ -305,7 +305,7 @@ public final class PolicyJson {
     TargetRef.Kind kind = null;
     if (kindName != null) {
       if (NOT_SUPPORTED_KINDS.containsKey(kindName)) {
-        v.add(path + ".kind", "not supported yet: " + NOT_SUPPORTED_KINDS.get(kindName));
+        v.notSupportedYet(path + ".kind", NOT_SUPPORTED_KINDS.get(kindName));
       } else {
         try {
           kind = TargetRef.Kind.fromWireName(kindName);
@@ -361,9 +361,9 @@ public final class PolicyJson {
     for (String name : (Iterable<String>) node::fieldNames) {
       String reason = refused.get(name);
       if (reason != null) {
-        v.add(Violations.field(path, name), "not supported yet: " + reason);
+        v.notSupportedYet(Violations.field(path, name), reason);
       } else if (!known.contains(name)) {
-        v.add(Violations.field(path, name), "unknown field");
+        v.unknownField(Violations.field(path, name));
       }
     }
   }

@@ -91,9 +91,9 @@ class MeshFaultInjectionTest {
                       default: {http: [{abort: {httpStatus: 500, percentage: 1}}]}
                 """))
         .containsExactlyInAnyOrder(
-            "spec.targetRef.kind: not supported yet: kind MeshGateway (Chronomesh has no gateways"
+            "spec.targetRef.kind: not supported by Chronomesh yet: kind MeshGateway (Chronomesh has no gateways"
                 + " yet)",
-            "spec.to: not supported yet: 'to' applies to gateways (MeshGateway), which Chronomesh"
+            "spec.to: not supported by Chronomesh yet: 'to' applies to gateways (MeshGateway), which Chronomesh"
                 + " does not have yet");
   }
 

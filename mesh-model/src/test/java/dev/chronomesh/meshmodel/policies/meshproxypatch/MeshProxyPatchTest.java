@@ -26,7 +26,7 @@ class MeshProxyPatchTest {
         .contains("spec.default.appendModifications[0].virtualHost.match: cannot be empty");
     assertThat(problems(MeshProxyPatch.TYPE, doc("07")))
         .containsExactly(
-            "spec.targetRef.kind: not supported yet: kind MeshGateway (Chronomesh has no gateways"
+            "spec.targetRef.kind: not supported by Chronomesh yet: kind MeshGateway (Chronomesh has no gateways"
                 + " yet)");
   }
 

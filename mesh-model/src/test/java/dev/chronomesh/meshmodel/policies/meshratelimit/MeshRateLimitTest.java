@@ -92,7 +92,7 @@ class MeshRateLimitTest {
                       default: {local: {http: {requestRate: {num: 1, interval: 1s}}}}
                 """))
         .containsExactly(
-            "spec.to: not supported yet: 'to' applies to gateways (MeshGateway), which Chronomesh"
+            "spec.to: not supported by Chronomesh yet: 'to' applies to gateways (MeshGateway), which Chronomesh"
                 + " does not have yet");
     assertThat(
             problems(
@@ -108,7 +108,7 @@ class MeshRateLimitTest {
                       default: {local: {http: {requestRate: {num: 1, interval: 1s}}}}
                 """))
         .containsExactly(
-            "spec.rules[0].matches: not supported yet: matching on the caller's spiffeID or sni"
+            "spec.rules[0].matches: not supported by Chronomesh yet: matching on the caller's spiffeID or sni"
                 + " needs mTLS, which Chronomesh does not have yet");
   }
 
