@@ -100,7 +100,7 @@ class CommandApiIT {
             Map.of("X-Request-Id", "req-create-1"));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     assertThat(created.headers().firstValue("X-Request-Id")).contains("req-create-1");
-    assertThat(created.json().get("name").asText()).isEqualTo("default");
+    assertThat(created.json().path("name").asText()).as(created.body()).isEqualTo("default");
     assertThat(created.json().has("creationTime")).isTrue();
 
     Response updated =
