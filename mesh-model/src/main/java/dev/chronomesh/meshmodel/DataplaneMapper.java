@@ -121,7 +121,10 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
     Obj admin = networking.object("admin");
     if (admin != null) {
       admin.rejectUnknown(Set.of("port"), Set.of());
-      adminPort = admin.port("port", false);
+      JsonNode rawPort = admin.raw("port");
+      // As Kuma (a uint32), port 0 means "not set": kuma-dp's default, 9901.
+      boolean unset = rawPort != null && rawPort.isIntegralNumber() && rawPort.longValue() == 0;
+      adminPort = unset ? null : admin.port("port", false);
       if (adminPort != null) {
         adminPortCollisions(admin, adminPort, address, inbounds, outbounds);
       }

@@ -191,6 +191,18 @@ class MeshFieldsTest {
   }
 
   @Test
+  void adminPortZeroMeansKumasDefault() throws Exception {
+    DataplaneResource dp =
+        (DataplaneResource)
+            parse(
+                ResourceType.DATAPLANE,
+                "type: Dataplane\nmesh: default\nname: dp-1\nnetworking:\n"
+                    + "  address: 192.168.0.1\n  admin: {port: 0}\n");
+
+    assertThat(dp.getAdminPort()).isNull();
+  }
+
+  @Test
   void serviceProbeIsNotSupportedYetWithItsReason() {
     ValidationException e =
         catchThrowableOfType(
