@@ -17,10 +17,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every Mesh and Dataplane document of Kuma's documentation (kuma-website {@code app/_src}, every
- * version's page; src/test/resources/kuma-docs/{mesh,dataplane}) and every case of Kuma v2.14.3's
- * validator tests ({@code pkg/core/resources/apis/mesh/{mesh,dataplane}_validator_test.go};
- * src/test/resources/kuma-validator/{mesh,dataplane}): Kuma's valid documents are accepted, its
- * invalid ones refused. Each file's first line names where it came from.
+ * version's page; src/test/resources/kuma-core/docs/{mesh,dataplane}) and every case of Kuma
+ * v2.14.3's validator tests ({@code
+ * pkg/core/resources/apis/mesh/{mesh,dataplane}_validator_test.go};
+ * src/test/resources/kuma-core/validator/{mesh,dataplane}): Kuma's valid documents are accepted,
+ * its invalid ones refused. Each file's first line names where it came from.
  *
  * <p>The valid documents Chronomesh refuses are listed in {@link #NOT_SUPPORTED_YET} with the
  * reason: each refusal must be "not supported by Chronomesh yet" and nothing else, so that an
@@ -48,40 +49,44 @@ class KumaMeshDataplaneCasesTest {
   /** Valid in Kuma, refused here as not supported yet: the file and why. */
   static final Map<String, String> NOT_SUPPORTED_YET =
       Map.ofEntries(
-          Map.entry("kuma-docs/mesh/02.yaml", LOGGING),
-          Map.entry("kuma-docs/mesh/03.yaml", ROUTING),
+          Map.entry("kuma-core/docs/mesh/02.yaml", LOGGING),
+          Map.entry("kuma-core/docs/mesh/03.yaml", ROUTING),
           Map.entry(
-              "kuma-docs/mesh/04.yaml", "Mesh networking.outbound.passthrough: no passthrough"),
-          Map.entry("kuma-docs/mesh/05.yaml", ROUTING),
-          Map.entry("kuma-docs/mesh/09.yaml", MTLS),
-          Map.entry("kuma-docs/mesh/10.yaml", LOGGING),
-          Map.entry("kuma-docs/mesh/14.yaml", PROVIDED_TLS),
-          Map.entry("kuma-docs/mesh/15.yaml", AGGREGATE),
-          Map.entry("kuma-docs/mesh/16.yaml", AGGREGATE),
-          Map.entry("kuma-docs/mesh/20.yaml", TRACING),
-          Map.entry("kuma-docs/mesh/21.yaml", TRACING),
-          Map.entry("kuma-docs/mesh/32.yaml", MTLS),
-          Map.entry("kuma-docs/mesh/33.yaml", ROUTING),
+              "kuma-core/docs/mesh/04.yaml",
+              "Mesh networking.outbound.passthrough: no passthrough"),
+          Map.entry("kuma-core/docs/mesh/05.yaml", ROUTING),
+          Map.entry("kuma-core/docs/mesh/09.yaml", MTLS),
+          Map.entry("kuma-core/docs/mesh/10.yaml", LOGGING),
+          Map.entry("kuma-core/docs/mesh/14.yaml", PROVIDED_TLS),
+          Map.entry("kuma-core/docs/mesh/15.yaml", AGGREGATE),
+          Map.entry("kuma-core/docs/mesh/16.yaml", AGGREGATE),
+          Map.entry("kuma-core/docs/mesh/20.yaml", TRACING),
+          Map.entry("kuma-core/docs/mesh/21.yaml", TRACING),
+          Map.entry("kuma-core/docs/mesh/32.yaml", MTLS),
+          Map.entry("kuma-core/docs/mesh/33.yaml", ROUTING),
           Map.entry(
-              "kuma-docs/mesh/36.yaml", "meshServices: MeshService resources do not exist yet"),
-          Map.entry("kuma-docs/dataplane/14.yaml", SERVICE_PROBE),
-          Map.entry("kuma-docs/dataplane/26.yaml", SERVICE_PROBE),
-          Map.entry("kuma-docs/dataplane/30.yaml", BACKEND_REF),
+              "kuma-core/docs/mesh/36.yaml",
+              "meshServices: MeshService resources do not exist yet"),
+          Map.entry("kuma-core/docs/dataplane/14.yaml", SERVICE_PROBE),
+          Map.entry("kuma-core/docs/dataplane/26.yaml", SERVICE_PROBE),
+          Map.entry("kuma-core/docs/dataplane/30.yaml", BACKEND_REF),
           Map.entry(
-              "kuma-validator/mesh/valid-01.yaml", LOGGING + "; " + TRACING + "; " + AGGREGATE),
+              "kuma-core/validator/mesh/valid-01.yaml",
+              LOGGING + "; " + TRACING + "; " + AGGREGATE),
           Map.entry(
-              "kuma-validator/mesh/valid-02.yaml", LOGGING + "; " + TRACING + "; " + AGGREGATE),
-          Map.entry("kuma-validator/dataplane/valid-09.yaml", SERVICE_PROBE),
-          Map.entry("kuma-validator/dataplane/valid-12.yaml", DATAPLANE_METRICS),
-          Map.entry("kuma-validator/dataplane/valid-13.yaml", DATAPLANE_METRICS),
-          Map.entry("kuma-validator/dataplane/valid-14.yaml", BACKEND_REF),
-          Map.entry("kuma-validator/dataplane/valid-15.yaml", BACKEND_REF),
-          Map.entry("kuma-validator/dataplane/valid-16.yaml", BACKEND_REF),
-          Map.entry("kuma-validator/dataplane/valid-17.yaml", BACKEND_REF),
-          Map.entry("kuma-validator/dataplane/valid-20.yaml", LISTENERS),
-          Map.entry("kuma-validator/dataplane/valid-21.yaml", LISTENERS),
-          Map.entry("kuma-validator/dataplane/valid-22.yaml", LISTENERS),
-          Map.entry("kuma-validator/dataplane/valid-23.yaml", LISTENERS));
+              "kuma-core/validator/mesh/valid-02.yaml",
+              LOGGING + "; " + TRACING + "; " + AGGREGATE),
+          Map.entry("kuma-core/validator/dataplane/valid-09.yaml", SERVICE_PROBE),
+          Map.entry("kuma-core/validator/dataplane/valid-12.yaml", DATAPLANE_METRICS),
+          Map.entry("kuma-core/validator/dataplane/valid-13.yaml", DATAPLANE_METRICS),
+          Map.entry("kuma-core/validator/dataplane/valid-14.yaml", BACKEND_REF),
+          Map.entry("kuma-core/validator/dataplane/valid-15.yaml", BACKEND_REF),
+          Map.entry("kuma-core/validator/dataplane/valid-16.yaml", BACKEND_REF),
+          Map.entry("kuma-core/validator/dataplane/valid-17.yaml", BACKEND_REF),
+          Map.entry("kuma-core/validator/dataplane/valid-20.yaml", LISTENERS),
+          Map.entry("kuma-core/validator/dataplane/valid-21.yaml", LISTENERS),
+          Map.entry("kuma-core/validator/dataplane/valid-22.yaml", LISTENERS),
+          Map.entry("kuma-core/validator/dataplane/valid-23.yaml", LISTENERS));
 
   /**
    * Snippets of Kuma's documentation that are not whole documents, or that Kuma's REST API refuses
@@ -89,29 +94,36 @@ class KumaMeshDataplaneCasesTest {
    */
   static final Map<String, String> NOT_A_KUMA_DOCUMENT =
       Map.ofEntries(
-          Map.entry("kuma-docs/mesh/08.yaml", "the page elides the base64 certificate with '...'"),
-          Map.entry("kuma-docs/mesh/18.yaml", "a universal Mesh has no 'spec' (Kubernetes form)"),
-          Map.entry("kuma-docs/mesh/19.yaml", "a universal Mesh has no 'spec' (Kubernetes form)"),
-          Map.entry("kuma-docs/mesh/29.yaml", "'config' instead of 'conf': unknown to Kuma too"),
-          Map.entry("kuma-docs/dataplane/15.yaml", "a fragment: no networking"),
-          Map.entry("kuma-docs/dataplane/16.yaml", "a fragment: no networking"),
-          Map.entry("kuma-docs/dataplane/17.yaml", "a fragment: no networking"),
-          Map.entry("kuma-docs/dataplane/18.yaml", "inbound outside networking: unknown to Kuma"),
-          Map.entry("kuma-docs/dataplane/19.yaml", "a fragment with '...'"),
-          Map.entry("kuma-docs/dataplane/20.yaml", "a template: '{ { name } }'"),
-          Map.entry("kuma-docs/dataplane/21.yaml", "a fragment: no address"),
-          Map.entry("kuma-docs/dataplane/33.yaml", "a fragment with '...'"));
+          Map.entry(
+              "kuma-core/docs/mesh/08.yaml", "the page elides the base64 certificate with '...'"),
+          Map.entry(
+              "kuma-core/docs/mesh/18.yaml", "a universal Mesh has no 'spec' (Kubernetes form)"),
+          Map.entry(
+              "kuma-core/docs/mesh/19.yaml", "a universal Mesh has no 'spec' (Kubernetes form)"),
+          Map.entry(
+              "kuma-core/docs/mesh/29.yaml", "'config' instead of 'conf': unknown to Kuma too"),
+          Map.entry("kuma-core/docs/dataplane/15.yaml", "a fragment: no networking"),
+          Map.entry("kuma-core/docs/dataplane/16.yaml", "a fragment: no networking"),
+          Map.entry("kuma-core/docs/dataplane/17.yaml", "a fragment: no networking"),
+          Map.entry(
+              "kuma-core/docs/dataplane/18.yaml", "inbound outside networking: unknown to Kuma"),
+          Map.entry("kuma-core/docs/dataplane/19.yaml", "a fragment with '...'"),
+          Map.entry("kuma-core/docs/dataplane/20.yaml", "a template: '{ { name } }'"),
+          Map.entry("kuma-core/docs/dataplane/21.yaml", "a fragment: no address"),
+          Map.entry("kuma-core/docs/dataplane/33.yaml", "a fragment with '...'"));
 
   static Stream<Arguments> validDocuments() throws Exception {
     return Stream.concat(
-        Stream.concat(files("kuma-docs/mesh", ""), files("kuma-docs/dataplane", "")),
+        Stream.concat(files("kuma-core/docs/mesh", ""), files("kuma-core/docs/dataplane", "")),
         Stream.concat(
-            files("kuma-validator/mesh", "valid-"), files("kuma-validator/dataplane", "valid-")));
+            files("kuma-core/validator/mesh", "valid-"),
+            files("kuma-core/validator/dataplane", "valid-")));
   }
 
   static Stream<Arguments> invalidDocuments() throws Exception {
     return Stream.concat(
-        files("kuma-validator/mesh", "invalid-"), files("kuma-validator/dataplane", "invalid-"));
+        files("kuma-core/validator/mesh", "invalid-"),
+        files("kuma-core/validator/dataplane", "invalid-"));
   }
 
   @ParameterizedTest(name = "{0}")
