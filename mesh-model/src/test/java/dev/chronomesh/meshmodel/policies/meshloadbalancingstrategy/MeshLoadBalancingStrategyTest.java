@@ -159,4 +159,20 @@ class MeshLoadBalancingStrategyTest {
                 policy("localityAwareness: {localZone: {affinityTags: []}}\n")))
         .isEmpty();
   }
+
+  @Test
+  void aNegativeActiveRequestBiasIsRefused() {
+    // validator_test.go "leastRequest error"
+    assertThat(
+            problems(
+                MeshLoadBalancingStrategy.TYPE,
+                policy(
+                    """
+                    loadBalancer:
+                      type: LeastRequest
+                      leastRequest: {activeRequestBias: "-1.3"}
+                    """)))
+        .extracting(p -> p.substring(0, p.indexOf(':')))
+        .containsExactly("spec.to[0].default.loadBalancer.leastRequest.activeRequestBias");
+  }
 }
