@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel.policy;
 
 import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.Violations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,13 @@ public record TargetRef(
     Map<String, String> tags,
     String sectionName,
     List<ProxyType> proxyTypes) {
+
+  /**
+   * Why Kuma 2.9+'s real-resource targeting (a MeshService resource selected by labels or a port
+   * name) is refused: Chronomesh has no MeshService resources yet.
+   */
+  public static final String MESH_SERVICE_RESOURCES =
+      "MeshService resources (a MeshService here is the kuma.io/service tag, selected by name)";
 
   /**
    * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:
@@ -183,7 +191,13 @@ public record TargetRef(
           out.add(new Violation(path + ".labels", "must not be set with kind MeshSubset"));
       }
       case MESH_SERVICE -> {
-        if (!hasName) out.add(new Violation(path + ".name", "must be set with kind MeshService"));
+        if (!labels.isEmpty()) {
+          out.add(
+              new Violation(
+                  path + ".labels", Violations.NOT_SUPPORTED_YET + ": " + MESH_SERVICE_RESOURCES));
+        } else if (!hasName) {
+          out.add(new Violation(path + ".name", "must be set with kind MeshService"));
+        }
         if (!tags.isEmpty())
           out.add(new Violation(path + ".tags", "must not be set with kind MeshService"));
       }
@@ -197,6 +211,15 @@ public record TargetRef(
         if (!tags.isEmpty())
           out.add(new Violation(path + ".tags", "must not be set with kind Dataplane"));
       }
+    }
+    if ((kind == Kind.MESH_SERVICE || kind == Kind.MESH_SERVICE_SUBSET)
+        && hasName
+        && !PolicyChecks.NAME.matcher(name).matches()) {
+      out.add(
+          new Violation(
+              path + ".name",
+              "invalid characters: must consist of lower case alphanumeric characters, '-', '.'"
+                  + " and '_'."));
     }
     if (proxyTypes != null) {
       if (position != Position.TOP || (kind != Kind.MESH && kind != Kind.MESH_SUBSET)) {

@@ -21,6 +21,7 @@ public final class MeshCircuitBreaker {
           .summary("Connection limits and outlier detection.")
           .order(1300)
           .sections(Section.TO, Section.FROM)
+          .requiresItems()
           .validator(MeshCircuitBreaker::validate)
           .build();
 

@@ -17,6 +17,7 @@ public final class MeshTimeout {
           .summary("Timeouts of connections, requests and streams.")
           .order(1000)
           .sections(Section.TO, Section.FROM, Section.RULES)
+          .requiresItems()
           .build();
 
   private MeshTimeout() {}
