@@ -204,6 +204,8 @@ public record TargetRef(
       case MESH_SERVICE_SUBSET -> {
         if (!hasName)
           out.add(new Violation(path + ".name", "must be set with kind MeshServiceSubset"));
+        if (!labels.isEmpty())
+          out.add(new Violation(path + ".labels", "must not be set with kind MeshServiceSubset"));
       }
       case DATAPLANE -> {
         if (hasName && !labels.isEmpty())
@@ -211,6 +213,9 @@ public record TargetRef(
         if (!tags.isEmpty())
           out.add(new Violation(path + ".tags", "must not be set with kind Dataplane"));
       }
+    }
+    if (kind == Kind.MESH_SUBSET || kind == Kind.MESH_SERVICE_SUBSET) {
+      tags(out, path + ".tags", kind == Kind.MESH_SERVICE_SUBSET);
     }
     if ((kind == Kind.MESH_SERVICE || kind == Kind.MESH_SERVICE_SUBSET)
         && hasName
@@ -257,6 +262,51 @@ public record TargetRef(
       }
     }
     return out;
+  }
+
+  private static final java.util.regex.Pattern TAG_NAME =
+      java.util.regex.Pattern.compile("^[a-zA-Z0-9.\\-_:/]*$");
+  private static final java.util.regex.Pattern TAG_VALUE =
+      java.util.regex.Pattern.compile("^[a-zA-Z0-9.\\-_:]*$");
+  private static final java.util.regex.Pattern SELECTOR_VALUE =
+      java.util.regex.Pattern.compile("^([a-zA-Z0-9.\\-_:/]*|\\*)$");
+
+  /**
+   * Kuma's ValidateTags (MeshSubset) and ValidateSelector (MeshServiceSubset, whose values may also
+   * have slashes or be {@code *}): tag names and values of its character sets, not empty.
+   */
+  private void tags(List<Violation> out, String path, boolean selector) {
+    tags.forEach(
+        (key, value) -> {
+          String at = Violations.key(path, key);
+          if (key.isEmpty()) {
+            out.add(new Violation(path, "tag name must be non-empty"));
+          } else if (!TAG_NAME.matcher(key).matches()) {
+            out.add(
+                new Violation(
+                    at,
+                    "tag name must consist of alphanumeric characters, dots, dashes, slashes and"
+                        + " underscores"));
+          }
+          if (value.isEmpty()) {
+            out.add(new Violation(at, "tag value must be non-empty"));
+          } else if (selector && value.equals("*")) {
+            out.add(
+                new Violation(at, Violations.NOT_SUPPORTED_YET + ": the wildcard tag value \"*\""));
+          } else if (selector && !SELECTOR_VALUE.matcher(value).matches()) {
+            out.add(
+                new Violation(
+                    at,
+                    "tag value must consist of alphanumeric characters, dots, dashes, slashes and"
+                        + " underscores or be \"*\""));
+          } else if (!selector && !TAG_VALUE.matcher(value).matches()) {
+            out.add(
+                new Violation(
+                    at,
+                    "tag value must consist of alphanumeric characters, dots, dashes and"
+                        + " underscores"));
+          }
+        });
   }
 
   /** Where a reference sits in a policy; each position allows different kinds. */

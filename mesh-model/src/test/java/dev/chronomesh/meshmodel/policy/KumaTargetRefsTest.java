@@ -124,6 +124,53 @@ class KumaTargetRefsTest {
   }
 
   @Test
+  void aMeshServiceSubsetHasNoLabels() {
+    // Kuma's ValidateTargetRef: labels "must not be set with kind MeshServiceSubset".
+    assertThat(
+            doc(
+                MeshTimeout.TYPE,
+                """
+                targetRef: {kind: MeshServiceSubset, name: web, tags: {v: "1"}, labels: {a: b}}
+                to:
+                  - targetRef: {kind: Mesh}
+                    default: {idleTimeout: 1m}
+                """))
+        .containsExactly("spec.targetRef.labels: must not be set with kind MeshServiceSubset");
+  }
+
+  @Test
+  void subsetTagsAreKumasTagsAndSelectors() {
+    // Kuma's ValidateTags (MeshSubset) and ValidateSelector (MeshServiceSubset).
+    assertThat(
+            doc(
+                MeshTimeout.TYPE,
+                """
+                targetRef: {kind: MeshSubset, proxyTypes: [Sidecar], tags: {"a b": x, v: "", w: "x/y"}}
+                from:
+                  - targetRef: {kind: Mesh}
+                    default: {idleTimeout: 1m}
+                """))
+        .containsExactlyInAnyOrder(
+            "spec.targetRef.tags[\"a b\"]: tag name must consist of alphanumeric characters, dots,"
+                + " dashes, slashes and underscores",
+            "spec.targetRef.tags[\"v\"]: tag value must be non-empty",
+            "spec.targetRef.tags[\"w\"]: tag value must consist of alphanumeric characters, dots,"
+                + " dashes and underscores");
+    assertThat(
+            doc(
+                MeshTimeout.TYPE,
+                """
+                targetRef: {kind: MeshServiceSubset, name: web, tags: {w: "x/y", v: "*"}}
+                from:
+                  - targetRef: {kind: Mesh}
+                    default: {idleTimeout: 1m}
+                """))
+        .containsExactly(
+            "spec.targetRef.tags[\"v\"]: not supported by Chronomesh yet: the wildcard tag value"
+                + " \"*\"");
+  }
+
+  @Test
   void aDataplaneSectionIsForInboundPoliciesOnly() {
     // Kuma's ValidateTargetRef: "can only be used with inbound policies"; docs/policies.md's
     // inbound example stays valid.
