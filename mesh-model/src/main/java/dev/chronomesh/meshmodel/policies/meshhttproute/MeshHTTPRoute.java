@@ -178,6 +178,7 @@ public final class MeshHTTPRoute {
       if (!names.add(qps.get(i).name())) {
         c.add(q + ".name", "multiple entries for name " + qps.get(i).name());
       }
+      emptyRegex(c, qps.get(i).type(), qps.get(i).value(), q + ".value");
     }
     List<HeaderMatch> headers = match.headers() == null ? List.of() : match.headers();
     for (int i = 0; i < headers.size(); i++) {
@@ -189,6 +190,14 @@ public final class MeshHTTPRoute {
       if (valueless && header.value() != null && !header.value().isEmpty()) {
         c.add(h + ".value", "must not be defined");
       }
+      emptyRegex(c, header.type(), header.value(), h + ".value");
+    }
+  }
+
+  /** Kuma passes an empty regular expression on, and Envoy refuses the route configuration. */
+  private static void emptyRegex(PolicyChecks c, String type, String value, String path) {
+    if ("RegularExpression".equals(type) && (value == null || value.isEmpty())) {
+      c.add(path, "cannot be empty with type RegularExpression (Envoy refuses an empty regex)");
     }
   }
 

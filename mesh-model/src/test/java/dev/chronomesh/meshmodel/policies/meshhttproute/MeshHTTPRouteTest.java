@@ -185,13 +185,20 @@ class MeshHTTPRouteTest {
                         - {type: Present, name: foo}
                         - {name: foo}
                         - {type: Exact, name: Foo, value: x}
+                        - {type: RegularExpression, name: foo}
+                      queryParams:
+                        - {type: RegularExpression, name: q, value: ""}
                   default: {}
                 """))
         .containsExactly(
+            "spec.to[0].rules[0].matches[0].queryParams[0].value: cannot be empty with type"
+                + " RegularExpression (Envoy refuses an empty regex)",
             "spec.to[0].rules[0].matches[0].headers[0].value: must not be defined",
             "spec.to[0].rules[0].matches[0].headers[1].value: must not be defined",
             "spec.to[0].rules[0].matches[0].headers[4].name: must match"
-                + " ^[a-z0-9!#$%&'*+\\-.^_`|~]+$");
+                + " ^[a-z0-9!#$%&'*+\\-.^_`|~]+$",
+            "spec.to[0].rules[0].matches[0].headers[5].value: cannot be empty with type"
+                + " RegularExpression (Envoy refuses an empty regex)");
   }
 
   @Test
