@@ -120,6 +120,14 @@ public final class MeshProxyPatch {
                   m.cluster(), m.listener(), m.virtualHost(), m.networkFilter(), m.httpFilter())
               .filter(java.util.Objects::nonNull)
               .count();
+      String prefix = p + ".";
+      boolean unbound =
+          defined == 0
+              && c.violations().list().stream().anyMatch(x -> x.field().startsWith(prefix));
+      if (unbound) {
+        // Its modification did not bind (a problem already reported): it was not absent.
+        continue;
+      }
       if (defined != 1) {
         c.add(
             p,

@@ -23,7 +23,7 @@ class MeshProxyPatchTest {
   void kumasExamplesKuma214RefusesAreRefusedForTheSameReasons() {
     // Kuma's REST schema requires a virtualHost's match, even for Add.
     assertThat(problems(MeshProxyPatch.TYPE, doc("05")))
-        .contains("spec.default.appendModifications[0].virtualHost.match: cannot be empty");
+        .containsExactly("spec.default.appendModifications[0].virtualHost.match: cannot be empty");
     assertThat(problems(MeshProxyPatch.TYPE, doc("07")))
         .containsExactly(
             "spec.targetRef.kind: not supported by Chronomesh yet: kind MeshGateway (Chronomesh has no gateways"
