@@ -23,6 +23,7 @@ public final class MeshCircuitBreaker {
           .summary("Connection limits and outlier detection.")
           .order(1300)
           .sections(Section.TO, Section.FROM, Section.RULES)
+          .requiresItems()
           .validator(MeshCircuitBreaker::validate)
           .build();
 

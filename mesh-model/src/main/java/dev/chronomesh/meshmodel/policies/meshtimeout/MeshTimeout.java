@@ -21,6 +21,7 @@ public final class MeshTimeout {
           .summary("Timeouts of connections, requests and streams.")
           .order(1000)
           .sections(Section.TO, Section.FROM, Section.RULES)
+          .requiresItems()
           .validator(MeshTimeout::validate)
           .build();
 
