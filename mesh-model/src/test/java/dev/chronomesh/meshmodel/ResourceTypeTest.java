@@ -665,9 +665,7 @@ class ResourceTypeTest {
                     "type: Mesh\nname: m\ntracing: {}\n".getBytes(UTF_8), Format.YAML, null, null));
 
     assertThat(e.violations())
-        .containsExactly(
-            new Violation(
-                "tracing", "not supported by Chronomesh yet"));
+        .containsExactly(new Violation("tracing", "not supported by Chronomesh yet"));
   }
 
   @Test

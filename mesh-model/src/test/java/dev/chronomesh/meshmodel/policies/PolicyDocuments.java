@@ -31,6 +31,18 @@ public final class PolicyDocuments {
     return violations(type, yaml).stream().map(v -> v.field() + ": " + v.reason()).toList();
   }
 
+  /**
+   * A document of {@code type} named {@code p} in mesh {@code default} whose top-level targetRef is
+   * the mesh, with {@code sections} (YAML of {@code to}, {@code rules}, ... at column 0) as its
+   * spec's other fields.
+   */
+  public static String meshPolicy(PolicyType<?> type, String sections) {
+    return "type: "
+        + type.name()
+        + "\nmesh: default\nname: p\nspec:\n  targetRef: {kind: Mesh}\n"
+        + sections.indent(2);
+  }
+
   /** A test resource as text. */
   public static String resource(String path) {
     try (InputStream in = PolicyDocuments.class.getResourceAsStream(path)) {
