@@ -132,8 +132,11 @@ final class CompatibilityTable {
             + "  the schema refuses is expected invalid (`# rest-schema:` says why).\n\n"
             + "To refresh: `python3 kuma-conformance/extract.py [--kuma DIR] [--website DIR]`,\n"
             + "then run the module's tests with `-Dconformance.record=true` (writes new differences\n"
-            + "to `known-differences.yaml` with a reason derived from the outcome: review them)\n"
-            + "and `-Dconformance.update=true` (rewrites this page).\n");
+            + "to `known-differences.yaml` with a reason derived from the outcome and drops the ones\n"
+            + "that no longer differ), `python3 kuma-conformance/reasons.py` (explains the derived\n"
+            + "reasons by category; write the ones it marks TO REVIEW by hand) and\n"
+            + "`-Dconformance.update=true` (rewrites this page). The same steps after a merge that\n"
+            + "changes what Chronomesh accepts.\n");
     return md.toString();
   }
 
