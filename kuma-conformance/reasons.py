@@ -18,7 +18,7 @@ section=None
 out=[]
 ITEM1='issue 15 item 1'
 REFUSAL_RULES = [
-    (('kind MeshGateway', "'to' applies to gateways", 'select only gateways',), 'Gateways (MeshGateway, gateway `to`) are not implemented: refused as not supported yet (deliberate until gateways exist)'),
+    (('kind MeshGateway', "'to' applies to gateways", 'select only gateways', 'only Gateway: Chronomesh has no gateways'), 'Gateways (MeshGateway, gateway `to`) are not implemented: refused as not supported yet (deliberate until gateways exist)'),
     (('kind MeshExternalService', 'kind MeshMultiZoneService', 'backendRef: not supported', 'targetRef.namespace', '_port', '.labels: unknown field', 'reachableBackends', 'must be set with kind MeshService',), 'Real-resource targeting (MeshService/MeshExternalService/MeshMultiZoneService resources, labels, namespace, backendRef) is not implemented: refused (deliberate until MeshService exists; issue 15 item 2 asks for "not supported yet" wording where it is "unknown field")'),
     (('kind MeshHTTPRoute as a targetRef',), 'MeshHTTPRoute as a targetRef is not implemented (deliberate, docs/policies.md "Not supported yet")'),
     (('rules[0].matches: not supported',), 'rules[].matches on spiffeID/SNI needs mTLS: refused as not supported yet (deliberate until zero trust)'),

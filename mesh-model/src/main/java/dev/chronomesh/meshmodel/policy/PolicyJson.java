@@ -379,6 +379,11 @@ public final class PolicyJson {
             proxyTypes.add(parsed.get());
           }
         }
+        if (!proxyTypes.isEmpty() && !proxyTypes.contains(TargetRef.ProxyType.SIDECAR)) {
+          // Only gateways: it would select no proxy here, so it would be accepted for nothing.
+          v.notSupportedYet(
+              path + ".proxyTypes", "only Gateway: Chronomesh has no gateways (MeshGateway) yet");
+        }
       }
     }
     if (v.size() != before || kind == null) {

@@ -139,6 +139,34 @@ class KumaTargetRefsTest {
   }
 
   @Test
+  void aPolicyForGatewaysOnlyIsRefusedUntilGatewaysExist() {
+    // kuma-website app/_src/policies/meshtimeout.md: a MeshTimeout with proxyTypes [Gateway] would
+    // select no proxy here, so it is refused rather than stored without an effect.
+    assertThat(
+            doc(
+                MeshTimeout.TYPE,
+                """
+                targetRef: {kind: Mesh, proxyTypes: [Gateway]}
+                to:
+                  - targetRef: {kind: Mesh}
+                    default: {idleTimeout: 1m}
+                """))
+        .containsExactly(
+            "spec.targetRef.proxyTypes: not supported by Chronomesh yet: only Gateway: Chronomesh"
+                + " has no gateways (MeshGateway) yet");
+    assertThat(
+            doc(
+                MeshTimeout.TYPE,
+                """
+                targetRef: {kind: Mesh, proxyTypes: [Sidecar, Gateway]}
+                to:
+                  - targetRef: {kind: Mesh}
+                    default: {idleTimeout: 1m}
+                """))
+        .isEmpty();
+  }
+
+  @Test
   void subsetTagsAreKumasTagsAndSelectors() {
     // Kuma's ValidateTags (MeshSubset) and ValidateSelector (MeshServiceSubset).
     assertThat(

@@ -6,6 +6,7 @@ import dev.chronomesh.meshmodel.policy.GoDuration;
 import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.Scopes;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 
 /**
@@ -22,6 +23,7 @@ public final class MeshTimeout {
           .order(1000)
           .sections(Section.TO, Section.FROM, Section.RULES)
           .requiresItems()
+          .ruleMatchesNotSupportedYet(Scopes.MATCHES_NOT_SUPPORTED)
           .validator(MeshTimeout::validate)
           .build();
 

@@ -46,6 +46,25 @@ class MeshTimeoutTest {
   }
 
   @Test
+  void ruleMatchesOnTheCallersIdentityAreRefusedUntilMtls() {
+    // validator_test.go: "matched inbound rule with route timeouts" (valid in Kuma; its spiffeID
+    // and sni matches need mTLS, which Chronomesh does not have yet).
+    assertThat(
+            problems(
+                MeshTimeout.TYPE,
+                policy(
+                    """
+                    rules:
+                      - matches:
+                          - spiffeID: {type: Exact, value: "spiffe://default/client"}
+                        default: {http: {requestTimeout: 1s}}
+                    """)))
+        .containsExactly(
+            "spec.rules[0].matches: not supported by Chronomesh yet: matching on the caller's"
+                + " spiffeID or sni needs mTLS, which Chronomesh does not have yet");
+  }
+
+  @Test
   void kumasInvalidCasesAreRefused() {
     // validator_test.go: "missing timeout configuration", "multiple timeout cannot be negative"
     // (connectionTimeout 0), the empty http section, "when rules is defined, to cannot be
