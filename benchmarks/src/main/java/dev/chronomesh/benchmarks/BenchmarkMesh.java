@@ -65,7 +65,7 @@ final class BenchmarkMesh {
                 numRetries: 3
                 perTryTimeout: 1s
                 backOff: {baseInterval: 50ms, maxInterval: 500ms}
-                retryOn: [5XX, Reset]
+                retryOn: [5xx, Reset]
               grpc:
                 numRetries: 2
                 perTryTimeout: 1s

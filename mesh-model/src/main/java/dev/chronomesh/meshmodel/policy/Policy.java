@@ -77,9 +77,6 @@ public record Policy(
     if (!rules.isEmpty() && (!to.isEmpty() || !from.isEmpty())) {
       out.add(new Violation("spec.rules", "must not be combined with 'to' or 'from'"));
     }
-    if (to.isEmpty() && from.isEmpty() && rules.isEmpty() && defaultConf == null) {
-      out.add(new Violation("spec", "must have at least one of 'to', 'from' or 'rules'"));
-    }
     return out;
   }
 

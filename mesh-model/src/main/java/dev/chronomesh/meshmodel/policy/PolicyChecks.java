@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * The value rules policy validators share (after Kuma's {@code pkg/core/validators}): ranges,
@@ -94,15 +95,81 @@ public final class PolicyChecks {
     }
   }
 
-  /** A route backend: kind MeshService or MeshServiceSubset, a name, port and weight in range. */
-  public void backendRef(BackendRef ref, String path) {
-    oneOf(ref.kind(), path + ".kind", Set.of("MeshService", "MeshServiceSubset"));
-    nonEmpty(ref.name(), path + ".name");
-    if ("MeshService".equals(ref.kind()) && ref.tags() != null) {
-      v.add(path + ".tags", "must not be set with kind MeshService");
+  /** Kuma's header name ({@code common_api.HeaderName}): lower case token characters, 1-256. */
+  public static final Pattern HEADER_NAME = Pattern.compile("^[a-z0-9!#$%&'*+\\-.^_`|~]+$");
+
+  /** Kuma's name of a service or resource in a targetRef ({@code NameCharacterSet}). */
+  public static final Pattern NAME = Pattern.compile("^[0-9a-z.\\-_]*$");
+
+  /** The kinds Kuma's route backendRefs take; Chronomesh routes to the first two. */
+  public static final Set<String> BACKEND_KINDS =
+      Set.of("MeshService", "MeshServiceSubset", "MeshExternalService", "MeshMultiZoneService");
+
+  /** A header name as Kuma's schema has it (pattern and length). */
+  public void headerName(String name, String path) {
+    if (name == null) {
+      return;
     }
-    range(ref.port(), path + ".port", 1, 65535);
+    if (name.isEmpty() || name.length() > 256) {
+      v.add(path, "must be 1 to 256 characters long");
+    } else if (!HEADER_NAME.matcher(name).matches()) {
+      v.add(path, "must match " + HEADER_NAME.pattern());
+    }
+  }
+
+  /** At most {@code max} items (Kuma's maxItems). */
+  public void maxItems(List<?> list, String path, int max) {
+    if (list != null && list.size() > max) {
+      v.add(path, "must have at most " + max + " items");
+    }
+  }
+
+  /**
+   * A route backend (Kuma's {@code ValidateTargetRef} for a backendRef, then {@code
+   * ValidateBackendRef}): kind MeshService with a name, or MeshServiceSubset with a name and tags;
+   * a weight of at least 0. {@code kinds} are the kinds Kuma accepts at this place; of them only
+   * MeshService and MeshServiceSubset (the {@code kuma.io/service} tag) are supported yet, and
+   * neither with the fields that select a MeshService resource.
+   */
+  public void backendRef(BackendRef ref, String path, Set<String> kinds) {
     range(ref.weight(), path + ".weight", 0, Integer.MAX_VALUE);
+    if (!kinds.contains(ref.kind())) {
+      v.add(path + ".kind", "value '" + ref.kind() + "' is not supported");
+      return;
+    }
+    if (!ref.kind().equals("MeshService") && !ref.kind().equals("MeshServiceSubset")) {
+      v.notSupportedYet(path + ".kind", "kind " + ref.kind());
+      return;
+    }
+    String kind = ref.kind();
+    if (ref.mesh() != null) {
+      v.add(path + ".mesh", "must not be set with kind " + kind);
+    }
+    if (ref.proxyTypes() != null) {
+      v.add(path + ".proxyTypes", "must not be set with kind " + kind);
+    }
+    if (ref.labels() != null) {
+      v.notSupportedYet(path + ".labels", TargetRef.MESH_SERVICE_RESOURCES);
+    }
+    if (ref.port() != null) {
+      v.notSupportedYet(path + ".port", TargetRef.MESH_SERVICE_RESOURCES);
+    }
+    if (kind.equals("MeshService")) {
+      if (ref.tags() != null && !ref.tags().isEmpty()) {
+        v.add(path + ".tags", "must not be set with kind MeshService");
+      }
+      if (ref.labels() == null && (ref.name() == null || ref.name().isEmpty())) {
+        v.add(path, "name or labels must be set when kind is MeshService");
+      }
+    } else if (ref.name() == null || ref.name().isEmpty()) {
+      v.add(path + ".name", "must be set when kind is MeshServiceSubset");
+    }
+    if (ref.name() != null && !NAME.matcher(ref.name()).matches()) {
+      v.add(
+          path + ".name",
+          "invalid characters: must consist of lower case alphanumeric characters, '-', '.' and"
+              + " '_'.");
+    }
   }
 
   /** {@link #backendRef} for each of {@code refs}. */
@@ -111,7 +178,7 @@ public final class PolicyChecks {
       return;
     }
     for (int i = 0; i < refs.size(); i++) {
-      backendRef(refs.get(i), path + "[" + i + "]");
+      backendRef(refs.get(i), path + "[" + i + "]", BACKEND_KINDS);
     }
   }
 
@@ -122,13 +189,24 @@ public final class PolicyChecks {
   public record HeaderValue(
       @JsonBinding.Required String name, @JsonBinding.Required String value) {}
 
-  /** A route backend: kind MeshService or MeshServiceSubset; weight defaults to 1. */
+  /**
+   * A route backend: kind MeshService or MeshServiceSubset; weight defaults to 1. Kuma's fields of
+   * a MeshService resource backend ({@code labels}, {@code port}) and the ones Kuma refuses with
+   * these kinds ({@code mesh}, {@code proxyTypes}) are read so that {@link #backendRef} refuses
+   * them by name.
+   */
+  @JsonBinding.NotSupportedYet(
+      value = {"namespace", "sectionName"},
+      reason = TargetRef.MESH_SERVICE_RESOURCES)
   public record BackendRef(
       @JsonBinding.Required String kind,
       String name,
+      Map<String, String> labels,
       Map<String, String> tags,
       Integer port,
-      Integer weight) {}
+      Integer weight,
+      String mesh,
+      List<String> proxyTypes) {}
 
   private static String sorted(Set<String> values) {
     return String.join(", ", new TreeSet<>(values));

@@ -7,6 +7,7 @@ import dev.chronomesh.meshmodel.Violation;
 import dev.chronomesh.meshmodel.Violations;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,9 @@ public final class PolicyJson {
   private static final Set<String> TOP_FIELDS =
       Set.of("type", "name", "mesh", "labels", "spec", "creationTime", "modificationTime");
   private static final Set<String> TARGET_REF_FIELDS =
-      Set.of("kind", "name", "labels", "tags", "sectionName", "proxyTypes");
+      Set.of("kind", "name", "labels", "tags", "sectionName", "proxyTypes", "mesh", "namespace");
+
+  private static final String MESH_SERVICE_RESOURCES = TargetRef.MESH_SERVICE_RESOURCES;
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   /** Kuma's targetRef kinds Chronomesh cannot select yet, with the reason. */
@@ -42,7 +45,8 @@ public final class PolicyJson {
    * spec of whatever bound, which the type's validator checks even when other parts failed, so
    * every problem is reported at once.
    */
-  record Parsed<C extends Record>(Policy policy, TypedSpec<C> spec, boolean targetRefGiven) {}
+  record Parsed<C extends Record>(
+      Policy policy, TypedSpec<C> spec, boolean targetRefGiven, boolean topKindNotSupported) {}
 
   /**
    * The policy the document describes, or null when it has problems; every problem is added to
@@ -98,6 +102,10 @@ public final class PolicyJson {
 
     TargetRef top = TargetRef.mesh();
     JsonNode topRef = raw(spec, "targetRef");
+    // A top-level kind Chronomesh cannot select yet (MeshGateway): what its items may hold
+    // depends on it in Kuma, so only the kind is reported, not the items' kinds or values.
+    boolean topUnsupported =
+        topRef != null && NOT_SUPPORTED_KINDS.containsKey(topRef.path("kind").asText());
     if (topRef != null) {
       top = targetRef(topRef, "spec.targetRef", v);
       if (top != null) {
@@ -110,11 +118,16 @@ public final class PolicyJson {
     List<TypedSpec.Item<C>> typedTo = new ArrayList<>();
     List<TypedSpec.Item<C>> typedFrom = new ArrayList<>();
     List<TypedSpec.Item<C>> typedRules = new ArrayList<>();
+    Set<Section> emptySections = EnumSet.noneOf(Section.class);
     for (Section section : List.of(Section.TO, Section.FROM, Section.RULES)) {
       if (!type.sections().contains(section)) {
         continue;
       }
       List<JsonNode> nodes = array(spec, "spec", section.field(), v);
+      JsonNode given = raw(spec, section.field());
+      if (given != null && given.isArray() && given.isEmpty()) {
+        emptySections.add(section);
+      }
       for (int i = 0; i < nodes.size(); i++) {
         String path = "spec." + section.field() + "[" + i + "]";
         JsonNode item = nodes.get(i);
@@ -125,8 +138,13 @@ public final class PolicyJson {
         TargetRef ref = null;
         if (section != Section.RULES) {
           ref = requiredTargetRef(item, path, v);
-          if (ref != null) {
+          if (ref != null && !topUnsupported) {
             checkItemRef(type, section, ref, path + ".targetRef", v);
+            if (section == Section.TO
+                && ref.kind() == TargetRef.Kind.MESH_SERVICE
+                && ref.sectionName() != null) {
+              v.notSupportedYet(path + ".targetRef.sectionName", MESH_SERVICE_RESOURCES);
+            }
           }
         }
         C conf = itemConf(type, section, item, path, v);
@@ -159,8 +177,23 @@ public final class PolicyJson {
     }
     TypedSpec<C> typed =
         new TypedSpec<>(
-            top == null ? TargetRef.mesh() : top, typedTo, typedFrom, typedRules, defaultConf);
-    if (v.size() == before
+            top == null ? TargetRef.mesh() : top,
+            typedTo,
+            typedFrom,
+            typedRules,
+            defaultConf,
+            emptySections);
+    if (top != null
+        && top.kind() == TargetRef.Kind.DATAPLANE
+        && top.sectionName() != null
+        && typedFrom.isEmpty()
+        && typedRules.isEmpty()) {
+      // Kuma's ValidateTargetRef: a Dataplane section (an inbound) only makes sense for a policy
+      // that has inbound confs.
+      v.add("spec.targetRef.sectionName", "can only be used with inbound policies");
+    }
+    if (type.requiresItems()
+        && v.size() == before
         && to.isEmpty()
         && from.isEmpty()
         && rules.isEmpty()
@@ -177,7 +210,7 @@ public final class PolicyJson {
               : "must have at least one of " + String.join(", ", names));
     }
     if (v.size() != before || top == null) {
-      return new Parsed<>(null, typed, topRef != null);
+      return new Parsed<>(null, typed, topRef != null, topUnsupported);
     }
     Policy policy =
         new Policy(
@@ -192,7 +225,7 @@ public final class PolicyJson {
             defaultConf == null ? null : type.write(defaultConf));
     // The section rules (the targetRefs were checked as they were read).
     addAll(policy.violations(), v);
-    return new Parsed<>(v.size() == before ? policy : null, typed, topRef != null);
+    return new Parsed<>(v.size() == before ? policy : null, typed, topRef != null, topUnsupported);
   }
 
   /**
@@ -316,6 +349,9 @@ public final class PolicyJson {
     }
     String name = string(node, path, "name", false, v);
     Map<String, String> labels = stringMap(node, path, "labels", v);
+    if (kind != null) {
+      resourceModeFields(node, path, kind, v);
+    }
     Map<String, String> tags = stringMap(node, path, "tags", v);
     String sectionName = null;
     JsonNode section = raw(node, "sectionName");
@@ -343,12 +379,36 @@ public final class PolicyJson {
             proxyTypes.add(parsed.get());
           }
         }
+        if (!proxyTypes.isEmpty() && !proxyTypes.contains(TargetRef.ProxyType.SIDECAR)) {
+          // Only gateways: it would select no proxy here, so it would be accepted for nothing.
+          v.notSupportedYet(
+              path + ".proxyTypes", "only Gateway: Chronomesh has no gateways (MeshGateway) yet");
+        }
       }
     }
     if (v.size() != before || kind == null) {
       return null;
     }
     return new TargetRef(kind, name, labels, tags, sectionName, proxyTypes);
+  }
+
+  /**
+   * Kuma's fields of a targetRef that only make sense with real resources: {@code mesh} is refused
+   * with every kind (Kuma's ValidateTargetRef); {@code namespace} (Kubernetes) is not supported
+   * yet. A MeshService selected by {@code labels} is refused by {@link TargetRef#violations}.
+   */
+  private static void resourceModeFields(
+      JsonNode node, String path, TargetRef.Kind kind, Violations v) {
+    if (raw(node, "mesh") != null) {
+      v.add(path + ".mesh", "must not be set with kind " + kind.wireName());
+    }
+    if (raw(node, "namespace") != null) {
+      if (kind == TargetRef.Kind.MESH_SERVICE || kind == TargetRef.Kind.DATAPLANE) {
+        v.notSupportedYet(path + ".namespace", "namespaces (Kubernetes)");
+      } else {
+        v.add(path + ".namespace", "must not be set with kind " + kind.wireName());
+      }
+    }
   }
 
   private static JsonNode raw(JsonNode node, String field) {

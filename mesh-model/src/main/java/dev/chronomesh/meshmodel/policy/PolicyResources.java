@@ -57,7 +57,7 @@ public final class PolicyResources {
       shape.put("mesh", mesh == null || mesh.isEmpty() ? "_" : mesh);
       shape.set("spec", spec);
       parsed = PolicyJson.parse(type, shape, found);
-      if (parsed != null) {
+      if (parsed != null && !parsed.topKindNotSupported()) {
         type.validate(parsed.spec(), found);
       }
     }

@@ -61,6 +61,7 @@ public final class PolicyType<C extends Record> {
   private final Set<TargetRef.Kind> toKinds;
   private final Set<TargetRef.Kind> fromKinds;
   private final boolean callerSide;
+  private final boolean requiresItems;
   private final Validator<C> validator;
   private final PolicyEngine engine;
 
@@ -80,6 +81,7 @@ public final class PolicyType<C extends Record> {
     this.toKinds = Set.copyOf(b.toKinds);
     this.fromKinds = Set.copyOf(b.fromKinds);
     this.callerSide = b.callerSide;
+    this.requiresItems = b.requiresItems;
     this.validator = b.validator;
     this.engine = new PolicyEngine(b.appendPaths, b.mergeByKey);
     if (b.order <= 0) {
@@ -187,6 +189,15 @@ public final class PolicyType<C extends Record> {
     return callerSide;
   }
 
+  /**
+   * Whether Kuma's validator refuses a spec without any {@code to}, {@code from} or {@code rules}
+   * item (MeshTimeout, MeshCircuitBreaker). Other types accept it, and an empty {@code to: []},
+   * Kuma's way to override a policy that would otherwise apply: the policy then adds nothing.
+   */
+  public boolean requiresItems() {
+    return requiresItems;
+  }
+
   /** The targetRef engine with this type's merge rules. */
   public PolicyEngine engine() {
     return engine;
@@ -232,6 +243,7 @@ public final class PolicyType<C extends Record> {
     private Set<TargetRef.Kind> toKinds = Set.of(TargetRef.Kind.MESH, TargetRef.Kind.MESH_SERVICE);
     private Set<TargetRef.Kind> fromKinds = Set.of(TargetRef.Kind.MESH);
     private boolean callerSide;
+    private boolean requiresItems;
     private Set<String> appendPaths = Set.of();
     private Map<String, String> mergeByKey = Map.of();
     private Validator<C> validator = (spec, v) -> {};
@@ -305,6 +317,12 @@ public final class PolicyType<C extends Record> {
      */
     public Builder<C> callerSide() {
       this.callerSide = true;
+      return this;
+    }
+
+    /** A spec must have at least one {@code to}, {@code from} or {@code rules} item. */
+    public Builder<C> requiresItems() {
+      this.requiresItems = true;
       return this;
     }
 

@@ -28,9 +28,22 @@ public final class Scopes {
 
   /**
    * Kuma's rule for inbound policies: {@code from} and {@code rules} must not be used when the
-   * scope includes gateways.
+   * scope includes gateways (MeshRateLimit).
    */
   public static void inboundSectionsOutsideGateways(TypedSpec<?> spec, PolicyChecks c) {
+    fromOutsideGateways(spec, c);
+    if (includesGateways(spec.targetRef()) && !spec.rules().isEmpty()) {
+      c.add(
+          "spec.rules",
+          "must not be defined when the scope includes a Gateway, select only proxyType Sidecar");
+    }
+  }
+
+  /**
+   * Kuma's rule for {@code from} alone (MeshFaultInjection, whose {@code rules} Kuma accepts
+   * whatever the scope): it must not be used when the scope includes gateways.
+   */
+  public static void fromOutsideGateways(TypedSpec<?> spec, PolicyChecks c) {
     if (!includesGateways(spec.targetRef())) {
       return;
     }
@@ -39,11 +52,6 @@ public final class Scopes {
           "spec.from",
           "must not be defined when the scope includes a Gateway, select only proxyType Sidecar or"
               + " select only gateways and use spec.to");
-    }
-    if (!spec.rules().isEmpty()) {
-      c.add(
-          "spec.rules",
-          "must not be defined when the scope includes a Gateway, select only proxyType Sidecar");
     }
   }
 }

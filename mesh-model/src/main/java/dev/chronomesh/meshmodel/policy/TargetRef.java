@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel.policy;
 
 import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.Violations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,13 @@ public record TargetRef(
     Map<String, String> tags,
     String sectionName,
     List<ProxyType> proxyTypes) {
+
+  /**
+   * Why Kuma 2.9+'s real-resource targeting (a MeshService resource selected by labels or a port
+   * name) is refused: Chronomesh has no MeshService resources yet.
+   */
+  public static final String MESH_SERVICE_RESOURCES =
+      "MeshService resources (a MeshService here is the kuma.io/service tag, selected by name)";
 
   /**
    * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:
@@ -183,13 +191,21 @@ public record TargetRef(
           out.add(new Violation(path + ".labels", "must not be set with kind MeshSubset"));
       }
       case MESH_SERVICE -> {
-        if (!hasName) out.add(new Violation(path + ".name", "must be set with kind MeshService"));
+        if (!labels.isEmpty()) {
+          out.add(
+              new Violation(
+                  path + ".labels", Violations.NOT_SUPPORTED_YET + ": " + MESH_SERVICE_RESOURCES));
+        } else if (!hasName) {
+          out.add(new Violation(path + ".name", "must be set with kind MeshService"));
+        }
         if (!tags.isEmpty())
           out.add(new Violation(path + ".tags", "must not be set with kind MeshService"));
       }
       case MESH_SERVICE_SUBSET -> {
         if (!hasName)
           out.add(new Violation(path + ".name", "must be set with kind MeshServiceSubset"));
+        if (!labels.isEmpty())
+          out.add(new Violation(path + ".labels", "must not be set with kind MeshServiceSubset"));
       }
       case DATAPLANE -> {
         if (hasName && !labels.isEmpty())
@@ -197,6 +213,18 @@ public record TargetRef(
         if (!tags.isEmpty())
           out.add(new Violation(path + ".tags", "must not be set with kind Dataplane"));
       }
+    }
+    if (kind == Kind.MESH_SUBSET || kind == Kind.MESH_SERVICE_SUBSET) {
+      tags(out, path + ".tags", kind == Kind.MESH_SERVICE_SUBSET);
+    }
+    if ((kind == Kind.MESH_SERVICE || kind == Kind.MESH_SERVICE_SUBSET)
+        && hasName
+        && !PolicyChecks.NAME.matcher(name).matches()) {
+      out.add(
+          new Violation(
+              path + ".name",
+              "invalid characters: must consist of lower case alphanumeric characters, '-', '.'"
+                  + " and '_'."));
     }
     if (proxyTypes != null) {
       if (position != Position.TOP || (kind != Kind.MESH && kind != Kind.MESH_SUBSET)) {
@@ -234,6 +262,51 @@ public record TargetRef(
       }
     }
     return out;
+  }
+
+  private static final java.util.regex.Pattern TAG_NAME =
+      java.util.regex.Pattern.compile("^[a-zA-Z0-9.\\-_:/]*$");
+  private static final java.util.regex.Pattern TAG_VALUE =
+      java.util.regex.Pattern.compile("^[a-zA-Z0-9.\\-_:]*$");
+  private static final java.util.regex.Pattern SELECTOR_VALUE =
+      java.util.regex.Pattern.compile("^([a-zA-Z0-9.\\-_:/]*|\\*)$");
+
+  /**
+   * Kuma's ValidateTags (MeshSubset) and ValidateSelector (MeshServiceSubset, whose values may also
+   * have slashes or be {@code *}): tag names and values of its character sets, not empty.
+   */
+  private void tags(List<Violation> out, String path, boolean selector) {
+    tags.forEach(
+        (key, value) -> {
+          String at = Violations.key(path, key);
+          if (key.isEmpty()) {
+            out.add(new Violation(path, "tag name must be non-empty"));
+          } else if (!TAG_NAME.matcher(key).matches()) {
+            out.add(
+                new Violation(
+                    at,
+                    "tag name must consist of alphanumeric characters, dots, dashes, slashes and"
+                        + " underscores"));
+          }
+          if (value.isEmpty()) {
+            out.add(new Violation(at, "tag value must be non-empty"));
+          } else if (selector && value.equals("*")) {
+            out.add(
+                new Violation(at, Violations.NOT_SUPPORTED_YET + ": the wildcard tag value \"*\""));
+          } else if (selector && !SELECTOR_VALUE.matcher(value).matches()) {
+            out.add(
+                new Violation(
+                    at,
+                    "tag value must consist of alphanumeric characters, dots, dashes, slashes and"
+                        + " underscores or be \"*\""));
+          } else if (!selector && !TAG_VALUE.matcher(value).matches()) {
+            out.add(
+                new Violation(
+                    at,
+                    "tag value must consist of alphanumeric characters, dots, dashes and"
+                        + " underscores"));
+          }
+        });
   }
 
   /** Where a reference sits in a policy; each position allows different kinds. */

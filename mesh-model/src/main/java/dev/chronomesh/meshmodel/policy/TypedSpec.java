@@ -2,6 +2,7 @@ package dev.chronomesh.meshmodel.policy;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A policy's spec with its confs bound to the type's record, as its validator sees it. Only items
@@ -10,15 +11,22 @@ import java.util.Objects;
  *
  * @param targetRef the top-level targetRef ({@code kind: Mesh} when the document has none)
  * @param defaultConf the top-level {@code spec.default}, or null
+ * @param emptySections the list sections the document gives as an empty list ({@code to: []})
  */
 public record TypedSpec<C extends Record>(
-    TargetRef targetRef, List<Item<C>> to, List<Item<C>> from, List<Item<C>> rules, C defaultConf) {
+    TargetRef targetRef,
+    List<Item<C>> to,
+    List<Item<C>> from,
+    List<Item<C>> rules,
+    C defaultConf,
+    Set<PolicyType.Section> emptySections) {
 
   public TypedSpec {
     Objects.requireNonNull(targetRef, "targetRef");
     to = List.copyOf(to);
     from = List.copyOf(from);
     rules = List.copyOf(rules);
+    emptySections = Set.copyOf(emptySections);
   }
 
   /**

@@ -67,7 +67,7 @@ class PolicyJsonTest {
   }
 
   @Test
-  void routeItemsCarryRulesAndHostnamesAsConf() {
+  void routeItemsCarryRulesAsConf() {
     List<Violation> v = new ArrayList<>();
     Policy p =
         PolicyJson.parse(
@@ -79,7 +79,6 @@ class PolicyJsonTest {
                 spec:
                   to:
                     - targetRef: {kind: MeshService, name: backend}
-                      hostnames: [a.example]
                       rules:
                         - matches: [{path: {type: PathPrefix, value: /v2}}]
                           default:
@@ -89,8 +88,7 @@ class PolicyJsonTest {
     assertThat(v).isEmpty();
     assertThat(Fixtures.json(p.to().get(0).conf()))
         .isEqualTo(
-            "{\"hostnames\":[\"a.example\"],"
-                + "\"rules\":[{\"matches\":[{\"path\":{\"type\":\"PathPrefix\",\"value\":\"/v2\"}}],"
+            "{\"rules\":[{\"matches\":[{\"path\":{\"type\":\"PathPrefix\",\"value\":\"/v2\"}}],"
                 + "\"default\":{\"backendRefs\":[{\"kind\":\"MeshService\",\"name\":\"backend-v2\"}]}}]}");
     PolicyEngine engine = new PolicyEngine(java.util.Set.of(), Map.of("rules", "matches"));
     ProxyView proxy = new ProxyView("default", "dp", Map.of(), List.of());

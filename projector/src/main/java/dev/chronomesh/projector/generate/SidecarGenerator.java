@@ -12,6 +12,7 @@ import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.meshmodel.MeshMetrics;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
+import dev.chronomesh.projector.generate.policies.meshhealthcheck.MeshHealthCheckConfigurer;
 import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
 import dev.chronomesh.projector.generate.policies.meshtcproute.MeshTCPRouteConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
@@ -232,6 +233,7 @@ final class SidecarGenerator {
           hooks.outboundCluster(
               new Place(selector.service(), services.placeProtocol(selector.service()), false),
               cluster);
+          tagsHeader.ifPresent(h -> MeshHealthCheckConfigurer.addTagsHeader(cluster, h));
           clusters.put(name, cluster.build());
         });
 

@@ -68,7 +68,7 @@ class PolicyConfigurersValidRulesTest {
                 numRetries: 4
                 perTryTimeout: 2s
                 backOff: {baseInterval: 50ms, maxInterval: 1s}
-                retryOn: [5XX, GatewayError, Reset, Retriable4xx, ConnectFailure, EnvoyRatelimited,
+                retryOn: [5xx, GatewayError, Reset, Retriable4xx, ConnectFailure, EnvoyRatelimited,
                           RefusedStream, Http3PostConnectFailure, HttpMethodConnect, HttpMethodDelete,
                           HttpMethodGet, HttpMethodHead, HttpMethodOptions, HttpMethodPatch,
                           HttpMethodPost, HttpMethodPut, HttpMethodTrace, "500", "503"]
@@ -81,10 +81,19 @@ class PolicyConfigurersValidRulesTest {
                   - {name: x-present, type: Present}
                   - {name: x-absent, type: Absent}
                   - {name: "", value: v}
+                rateLimitedBackOff:
+                  resetHeaders: [{name: retry-after, format: Seconds},
+                                 {name: x-reset, format: UnixTimestamp}]
+                  maxInterval: 0s
+                hostSelection:
+                  - {predicate: OmitPreviousHosts}
+                  - {predicate: OmitPreviousPriorities}
+                hostSelectionMaxAttempts: 3
               grpc:
                 numRetries: 2
                 perTryTimeout: 1s
                 backOff: {baseInterval: 0s, maxInterval: 0s}
+                rateLimitedBackOff: {resetHeaders: [{name: retry-after, format: Seconds}]}
                 retryOn: [Canceled, DeadlineExceeded, Internal, ResourceExhausted, Unavailable]
               """,
               "http: {backOff: {maxInterval: 1ms}}\ngrpc: {backOff: {}}\ntcp: {maxConnectAttempt: 0}"),
@@ -104,7 +113,9 @@ class PolicyConfigurersValidRulesTest {
                   localOriginFailures: {consecutive: 12}
                   successRate: {minimumHosts: 5, requestVolume: 10, standardDeviationFactor: 1900}
                   failurePercentage: {requestVolume: 10, minimumHosts: 5, threshold: 85}
+                healthyPanicThreshold: "30.2"
               """,
+              "outlierDetection: {healthyPanicThreshold: 0, disabled: true}",
               """
               connectionLimits: {maxConnections: 99999999999}
               outlierDetection: {interval: 0s, baseEjectionTime: 0s, maxEjectionPercent: 900,
@@ -159,7 +170,7 @@ class PolicyConfigurersValidRulesTest {
                     - {type: Cookie, cookie: {name: session, ttl: 1h, path: /}}
                     - {type: Cookie, cookie: {name: ""}}
                     - {type: Connection, connection: {sourceIP: true}}
-                    - {type: SourceIP}
+                    - {type: Connection, connection: {sourceIP: true}}
                     - {type: QueryParameter, queryParameter: {name: q}}
                     - {type: QueryParameter, queryParameter: {}}
                     - {type: FilterState, filterState: {key: io.grpc.channel_id}}
@@ -169,9 +180,15 @@ class PolicyConfigurersValidRulesTest {
                   + " activeRequestBias: 1}}",
               "loadBalancer: {type: LeastRequest, leastRequest: {choiceCount: 5}}",
               "loadBalancer: {type: Maglev, maglev: {tableSize: 99999999, hashPolicies:"
-                  + " [{type: SourceIP}]}}",
-              "loadBalancer: {type: Random}",
-              "loadBalancer: {type: RoundRobin}\nlocalityAwareness: {disabled: true}"),
+                  + " [{type: Connection, connection: {sourceIP: true}}]}}",
+              "loadBalancer: {type: Random, random: {}}",
+              "loadBalancer: {type: RoundRobin, roundRobin: {}}\nlocalityAwareness: {disabled: true}",
+              """
+              loadBalancer: {type: Maglev}
+              hashPolicies:
+                - {type: Cookie, cookie: {name: session, ttl: 0s, path: /}}
+                - {type: Header, header: {name: x-user}}
+              """),
           "MeshRateLimit",
           List.of(
               """

@@ -1,17 +1,19 @@
 package dev.chronomesh.meshmodel.policies.meshcircuitbreaker;
 
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policies.Reported;
 import dev.chronomesh.meshmodel.policy.GoDuration;
 import dev.chronomesh.meshmodel.policy.IntOrString;
 import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
+import java.math.BigDecimal;
 
 /**
  * Kuma's MeshCircuitBreaker ({@code pkg/plugins/policies/meshcircuitbreaker}): connection limits
- * and outlier detection of outbound ({@code to}) and inbound ({@code from}) clusters. See {@code
- * docs/policies/meshcircuitbreaker.md}.
+ * and outlier detection of outbound ({@code to}) and inbound ({@code rules}, and Kuma's older
+ * {@code from}) clusters. See {@code docs/policies/meshcircuitbreaker.md}.
  */
 public final class MeshCircuitBreaker {
   public static final PolicyType<Conf> TYPE =
@@ -20,7 +22,8 @@ public final class MeshCircuitBreaker {
           .displayNames("Mesh Circuit Breaker", "Mesh Circuit Breakers")
           .summary("Connection limits and outlier detection.")
           .order(1300)
-          .sections(Section.TO, Section.FROM)
+          .sections(Section.TO, Section.FROM, Section.RULES)
+          .requiresItems()
           .validator(MeshCircuitBreaker::validate)
           .build();
 
@@ -42,7 +45,8 @@ public final class MeshCircuitBreaker {
       GoDuration baseEjectionTime,
       Integer maxEjectionPercent,
       Boolean splitExternalAndLocalErrors,
-      Detectors detectors) {}
+      Detectors detectors,
+      IntOrString healthyPanicThreshold) {}
 
   public record Detectors(
       Consecutive totalFailures,
@@ -61,8 +65,15 @@ public final class MeshCircuitBreaker {
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     for (TypedSpec.Item<Conf> item : spec.items()) {
+      // The path of a rules item's conf is its default, like to and from.
       String path = item.confPath(false);
       Conf conf = item.conf();
+      if (conf.connectionLimits() == null
+          && conf.outlierDetection() == null
+          && !Reported.at(violations, path)) {
+        c.add(path, "must have at least one of connectionLimits, outlierDetection");
+        continue;
+      }
       ConnectionLimits limits = conf.connectionLimits();
       if (limits != null) {
         String p = path + ".connectionLimits";
@@ -80,25 +91,41 @@ public final class MeshCircuitBreaker {
       c.positive(od.interval(), p + ".interval");
       c.positive(od.baseEjectionTime(), p + ".baseEjectionTime");
       c.range(od.maxEjectionPercent(), p + ".maxEjectionPercent", 0, 100);
+      c.decimal(od.healthyPanicThreshold(), p + ".healthyPanicThreshold", new BigDecimal(100));
       Detectors d = od.detectors();
+      String dp = p + ".detectors";
       if (d == null) {
+        if (!Reported.at(violations, dp)) {
+          c.add(dp, "must be defined");
+        }
         continue;
       }
-      String dp = p + ".detectors";
+      if (d.equals(new Detectors(null, null, null, null, null)) && !Reported.at(violations, dp)) {
+        c.add(
+            dp,
+            "must have at least one of totalFailures, gatewayFailures, localOriginFailures,"
+                + " successRate, failurePercentage");
+        continue;
+      }
       consecutive(c, d.totalFailures(), dp + ".totalFailures");
       consecutive(c, d.gatewayFailures(), dp + ".gatewayFailures");
       consecutive(c, d.localOriginFailures(), dp + ".localOriginFailures");
       SuccessRate sr = d.successRate();
       if (sr != null) {
-        c.range(sr.minimumHosts(), dp + ".successRate.minimumHosts", 0, Integer.MAX_VALUE);
-        c.range(sr.requestVolume(), dp + ".successRate.requestVolume", 0, Integer.MAX_VALUE);
-        c.decimal(sr.standardDeviationFactor(), dp + ".successRate.standardDeviationFactor", null);
+        c.range(sr.minimumHosts(), dp + ".successRate.minimumHosts", 1, Integer.MAX_VALUE);
+        c.range(sr.requestVolume(), dp + ".successRate.requestVolume", 1, Integer.MAX_VALUE);
+        String factor = dp + ".successRate.standardDeviationFactor";
+        c.decimal(sr.standardDeviationFactor(), factor, null);
+        if (sr.standardDeviationFactor() != null
+            && sr.standardDeviationFactor().decimal().map(x -> x.signum() == 0).orElse(false)) {
+          c.add(factor, "must be greater than 0");
+        }
       }
       FailurePercentage fp = d.failurePercentage();
       if (fp != null) {
         String q = dp + ".failurePercentage";
-        c.range(fp.minimumHosts(), q + ".minimumHosts", 0, Integer.MAX_VALUE);
-        c.range(fp.requestVolume(), q + ".requestVolume", 0, Integer.MAX_VALUE);
+        c.range(fp.minimumHosts(), q + ".minimumHosts", 1, Integer.MAX_VALUE);
+        c.range(fp.requestVolume(), q + ".requestVolume", 1, Integer.MAX_VALUE);
         c.range(fp.threshold(), q + ".threshold", 0, 100);
       }
     }

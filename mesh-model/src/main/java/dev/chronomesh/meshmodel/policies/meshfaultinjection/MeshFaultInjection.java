@@ -75,7 +75,7 @@ public final class MeshFaultInjection {
 
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
-    Scopes.inboundSectionsOutsideGateways(spec, c);
+    Scopes.fromOutsideGateways(spec, c);
     for (TypedSpec.Item<Conf> item : spec.items()) {
       List<Fault> faults = item.conf().http() == null ? List.of() : item.conf().http();
       for (int i = 0; i < faults.size(); i++) {

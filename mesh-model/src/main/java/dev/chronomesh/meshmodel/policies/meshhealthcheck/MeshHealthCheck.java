@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel.policies.meshhealthcheck;
 
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policies.Reported;
 import dev.chronomesh.meshmodel.policy.GoDuration;
 import dev.chronomesh.meshmodel.policy.IntOrString;
 import dev.chronomesh.meshmodel.policy.PolicyChecks;
@@ -10,6 +11,7 @@ import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Kuma's MeshHealthCheck ({@code pkg/plugins/policies/meshhealthcheck}): active TCP, HTTP and gRPC
@@ -25,6 +27,10 @@ public final class MeshHealthCheck {
           .sections(Section.TO)
           .validator(MeshHealthCheck::validate)
           .build();
+
+  private static final Pattern UNIX_PATH = Pattern.compile("^(/[^/\\x00]*)+/?$");
+  private static final Pattern WINDOWS_PATH =
+      Pattern.compile("^[a-zA-Z]:\\\\(?:[^\\\\/:*?\"<>|\\r\\n]+\\\\)*[^\\\\/:*?\"<>|\\r\\n]*$");
 
   private MeshHealthCheck() {}
 
@@ -56,6 +62,14 @@ public final class MeshHealthCheck {
 
   public record Grpc(Boolean disabled, String serviceName, String authority) {}
 
+  /**
+   * A file path as Kuma's validator accepts it (govalidator's IsFilePath): an absolute Unix path,
+   * or a Windows path with a drive letter.
+   */
+  static boolean filePath(String value) {
+    return UNIX_PATH.matcher(value).matches() || WINDOWS_PATH.matcher(value).matches();
+  }
+
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     for (TypedSpec.Item<Conf> item : spec.to()) {
@@ -68,10 +82,21 @@ public final class MeshHealthCheck {
       c.range(conf.intervalJitterPercent(), path + ".intervalJitterPercent", 0, 100);
       c.decimal(conf.healthyPanicThreshold(), path + ".healthyPanicThreshold", new BigDecimal(100));
       c.positive(conf.noTrafficInterval(), path + ".noTrafficInterval");
+      c.positive(conf.initialJitter(), path + ".initialJitter");
+      c.positive(conf.intervalJitter(), path + ".intervalJitter");
+      if (conf.eventLogPath() != null && !filePath(conf.eventLogPath())) {
+        c.add(path + ".eventLogPath", "must be a valid path when defined");
+      }
+      if (conf.http() == null
+          && conf.tcp() == null
+          && conf.grpc() == null
+          && !Reported.at(violations, path)) {
+        c.add(path, "must have at least one of http, tcp, grpc");
+      }
       Http http = conf.http();
       if (http != null) {
-        if (http.path() != null && !http.path().startsWith("/")) {
-          c.add(path + ".http.path", "must start with '/'");
+        if (http.path() != null && http.path().isEmpty()) {
+          c.add(path + ".http.path", "must be defined");
         }
         List<Integer> statuses =
             http.expectedStatuses() == null ? List.of() : http.expectedStatuses();

@@ -13,9 +13,11 @@ import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.math.BigDecimal;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Kuma's MeshHTTPRoute ({@code pkg/plugins/policies/meshhttproute}): HTTP routing towards a service
@@ -42,7 +44,10 @@ public final class MeshHTTPRoute {
 
   private MeshHTTPRoute() {}
 
-  /** A {@code to[]} item's routing: its hostnames and rules. */
+  /**
+   * A {@code to[]} item's routing: its rules. {@code hostnames} is Kuma's field for routes of a
+   * MeshGateway (the only place Kuma accepts it); it is read to be refused.
+   */
   public record Conf(List<String> hostnames, @Required List<Rule> rules) {}
 
   public record Rule(@Required List<Match> matches, @Required @Json("default") RuleConf conf) {}
@@ -83,6 +88,10 @@ public final class MeshHTTPRoute {
   public record RequestRedirect(
       String scheme, String hostname, PathModifier path, Integer port, Integer statusCode) {}
 
+  /**
+   * A rewrite of the host and path; {@code hostToBackendHostname} is for MeshGateway routes only in
+   * Kuma, so {@code true} is refused.
+   */
   public record UrlRewrite(String hostname, PathModifier path, Boolean hostToBackendHostname) {}
 
   public record RequestMirror(@Required BackendRef backendRef, IntOrString percentage) {}
@@ -95,19 +104,23 @@ public final class MeshHTTPRoute {
           "URLRewrite", "urlRewrite",
           "RequestMirror", "requestMirror");
 
+  /** The kinds of a request mirror's backendRef (Kuma's validateFilters). */
+  private static final Set<String> MIRROR_KINDS = Set.of("MeshService", "MeshServiceSubset");
+
+  /** Kuma's PreciseHostname: an RFC 1123 subdomain (lower case), not an IP address. */
+  private static final Pattern DNS1123_SUBDOMAIN =
+      Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+
+  private static final Pattern IPV4 = Pattern.compile("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$");
+
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     for (TypedSpec.Item<Conf> item : spec.to()) {
       String path = item.path();
       Conf conf = item.conf();
-      List<String> hostnames = conf.hostnames() == null ? List.of() : conf.hostnames();
-      for (int i = 0; i < hostnames.size(); i++) {
-        if (hostnames.get(i).isEmpty()) {
-          c.add(path + ".hostnames[" + i + "]", "cannot be empty");
-        }
-      }
-      if (conf.rules().isEmpty()) {
-        c.add(path + ".rules", "must not be empty");
+      if (conf.hostnames() != null && !conf.hostnames().isEmpty()) {
+        // Kuma accepts hostnames only in the routes of a MeshGateway.
+        c.add(path + ".hostnames", "must not be defined");
       }
       for (int r = 0; r < conf.rules().size(); r++) {
         rule(c, conf.rules().get(r), path + ".rules[" + r + "]");
@@ -117,40 +130,78 @@ public final class MeshHTTPRoute {
 
   private static void rule(PolicyChecks c, Rule rule, String rp) {
     if (rule.matches().isEmpty()) {
-      c.add(rp + ".matches", "must not be empty");
+      c.add(rp + ".matches", "must have at least 1 items");
     }
     for (int m = 0; m < rule.matches().size(); m++) {
-      String mp = rp + ".matches[" + m + "]";
-      Match match = rule.matches().get(m);
-      PathMatch p = match.path();
-      if (p != null) {
-        c.oneOf(p.type(), mp + ".path.type", Set.of("Exact", "PathPrefix", "RegularExpression"));
-        if (!"RegularExpression".equals(p.type()) && !p.value().startsWith("/")) {
-          c.add(mp + ".path.value", "must start with '/'");
-        }
-        if ("PathPrefix".equals(p.type()) && p.value().length() > 1 && p.value().endsWith("/")) {
-          c.add(mp + ".path.value", "does not need a trailing slash");
-        }
-      }
-      c.oneOf(match.method(), mp + ".method", HTTP_METHODS);
-      List<QueryParamMatch> qps = match.queryParams() == null ? List.of() : match.queryParams();
-      for (int i = 0; i < qps.size(); i++) {
-        String q = mp + ".queryParams[" + i + "]";
-        c.oneOf(qps.get(i).type(), q + ".type", Set.of("Exact", "RegularExpression"));
-        c.nonEmpty(qps.get(i).name(), q + ".name");
-      }
-      c.headerMatches(match.headers(), mp + ".headers");
+      match(c, rule.matches().get(m), rp + ".matches[" + m + "]");
     }
     String cp = rp + ".default";
     RuleConf conf = rule.conf();
     List<Filter> filters = conf.filters() == null ? List.of() : conf.filters();
+    boolean allPrefix =
+        rule.matches().stream()
+            .allMatch(m -> m.path() != null && "PathPrefix".equals(m.path().type()));
     for (int f = 0; f < filters.size(); f++) {
-      filter(c, filters.get(f), cp + ".filters[" + f + "]");
+      filter(c, filters.get(f), cp + ".filters[" + f + "]", allPrefix);
     }
     c.backendRefs(conf.backendRefs(), cp + ".backendRefs");
   }
 
-  private static void filter(PolicyChecks c, Filter filter, String path) {
+  private static void match(PolicyChecks c, Match match, String mp) {
+    PathMatch p = match.path();
+    if (p != null) {
+      c.oneOf(p.type(), mp + ".path.type", Set.of("Exact", "PathPrefix", "RegularExpression"));
+      String value = p.value();
+      if (value.isEmpty()) {
+        c.add(mp + ".path.value", "cannot be empty");
+      } else if ("PathPrefix".equals(p.type()) && !value.equals("/")) {
+        if (value.endsWith("/")) {
+          c.add(
+              mp + ".path.value",
+              "does not need a trailing slash because only a `/`-separated prefix or an entire"
+                  + " path is matched");
+        }
+        if (!value.startsWith("/")) {
+          c.add(mp + ".path.value", "must be an absolute path");
+        }
+      } else if ("Exact".equals(p.type()) && !value.startsWith("/")) {
+        c.add(mp + ".path.value", "must be an absolute path");
+      }
+    }
+    c.oneOf(match.method(), mp + ".method", HTTP_METHODS);
+    List<QueryParamMatch> qps = match.queryParams() == null ? List.of() : match.queryParams();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < qps.size(); i++) {
+      String q = mp + ".queryParams[" + i + "]";
+      c.oneOf(qps.get(i).type(), q + ".type", Set.of("Exact", "RegularExpression"));
+      c.nonEmpty(qps.get(i).name(), q + ".name");
+      if (!names.add(qps.get(i).name())) {
+        c.add(q + ".name", "multiple entries for name " + qps.get(i).name());
+      }
+      emptyRegex(c, qps.get(i).type(), qps.get(i).value(), q + ".value");
+    }
+    List<HeaderMatch> headers = match.headers() == null ? List.of() : match.headers();
+    for (int i = 0; i < headers.size(); i++) {
+      String h = mp + ".headers[" + i + "]";
+      HeaderMatch header = headers.get(i);
+      c.oneOf(header.type(), h + ".type", PolicyChecks.HEADER_MATCH_TYPES);
+      c.headerName(header.name(), h + ".name");
+      boolean valueless = "Present".equals(header.type()) || "Absent".equals(header.type());
+      if (valueless && header.value() != null && !header.value().isEmpty()) {
+        c.add(h + ".value", "must not be defined");
+      }
+      emptyRegex(c, header.type(), header.value(), h + ".value");
+    }
+  }
+
+  /** Kuma passes an empty regular expression on, and Envoy refuses the route configuration. */
+  private static void emptyRegex(PolicyChecks c, String type, String value, String path) {
+    if ("RegularExpression".equals(type) && (value == null || value.isEmpty())) {
+      c.add(path, "cannot be empty with type RegularExpression (Envoy refuses an empty regex)");
+    }
+  }
+
+  private static void filter(PolicyChecks c, Filter filter, String path, boolean allPrefix) {
     c.oneOf(filter.type(), path + ".type", FILTER_SECTIONS.keySet());
     String wanted = FILTER_SECTIONS.get(filter.type());
     Map<String, Object> given = new java.util.LinkedHashMap<>();
@@ -160,6 +211,7 @@ public final class MeshHTTPRoute {
     given.put("urlRewrite", filter.urlRewrite());
     given.put("requestMirror", filter.requestMirror());
     if (wanted != null) {
+      // Kuma ignores the sections of other types; Chronomesh refuses what would have no effect.
       given.forEach(
           (sub, value) -> {
             if (value != null && !sub.equals(wanted)) {
@@ -167,9 +219,11 @@ public final class MeshHTTPRoute {
             }
           });
       if (given.get(wanted) == null) {
-        c.add(path + "." + wanted, "must be set with type " + filter.type());
+        c.add(path + "." + wanted, "must be defined");
       }
     }
+    headerModifier(c, filter.requestHeaderModifier(), path + ".requestHeaderModifier");
+    headerModifier(c, filter.responseHeaderModifier(), path + ".responseHeaderModifier");
     RequestRedirect redirect = filter.requestRedirect();
     if (redirect != null) {
       String p = path + ".requestRedirect";
@@ -179,24 +233,100 @@ public final class MeshHTTPRoute {
           && !Set.of(301, 302, 303, 307, 308).contains(redirect.statusCode())) {
         c.add(p + ".statusCode", "must be one of 301, 302, 303, 307, 308");
       }
-      pathModifier(c, redirect.path(), p + ".path");
+      pathModifier(c, redirect.path(), p + ".path", allPrefix);
+      preciseHostname(c, redirect.hostname(), p + ".hostname");
     }
     UrlRewrite rewrite = filter.urlRewrite();
     if (rewrite != null) {
-      pathModifier(c, rewrite.path(), path + ".urlRewrite.path");
+      String p = path + ".urlRewrite";
+      pathModifier(c, rewrite.path(), p + ".path", allPrefix);
+      preciseHostname(c, rewrite.hostname(), p + ".hostname");
+      if (Boolean.TRUE.equals(rewrite.hostToBackendHostname())) {
+        c.add(p + ".hostToBackendHostname", "can only be set with MeshGateway");
+        if (rewrite.hostname() != null) {
+          c.add(p + ".hostToBackendHostname", "cannot be set together with hostname");
+        }
+      }
     }
     RequestMirror mirror = filter.requestMirror();
     if (mirror != null) {
       c.decimal(mirror.percentage(), path + ".requestMirror.percentage", new BigDecimal(100));
-      c.backendRef(mirror.backendRef(), path + ".requestMirror.backendRef");
+      c.backendRef(mirror.backendRef(), path + ".requestMirror.backendRef", MIRROR_KINDS);
     }
   }
 
-  private static void pathModifier(PolicyChecks c, PathModifier modifier, String path) {
+  /** Kuma's validateHeaderModifier, with its schema's header names and list sizes. */
+  private static void headerModifier(PolicyChecks c, HeaderModifier modifier, String path) {
+    if (modifier == null) {
+      return;
+    }
+    if (modifier.set() == null && modifier.add() == null && modifier.remove() == null) {
+      c.add(path, "must have at least one defined: set, add, remove");
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    List<HeaderValue> set = modifier.set() == null ? List.of() : modifier.set();
+    List<HeaderValue> add = modifier.add() == null ? List.of() : modifier.add();
+    List<String> remove = modifier.remove() == null ? List.of() : modifier.remove();
+    c.maxItems(set, path + ".set", 16);
+    c.maxItems(add, path + ".add", 16);
+    c.maxItems(remove, path + ".remove", 16);
+    for (int i = 0; i < set.size(); i++) {
+      header(c, seen, set.get(i).name(), path + ".set[" + i + "].name", true);
+    }
+    for (int i = 0; i < add.size(); i++) {
+      header(c, seen, add.get(i).name(), path + ".add[" + i + "].name", true);
+    }
+    for (int i = 0; i < remove.size(); i++) {
+      header(c, seen, remove.get(i), path + ".remove[" + i + "].name", false);
+    }
+  }
+
+  private static void header(
+      PolicyChecks c, Set<String> seen, String name, String path, boolean checkName) {
+    if (checkName) {
+      c.headerName(name, path);
+    }
+    if (!seen.add(name)) {
+      c.add(path, "duplicate header name");
+    }
+    if (name.startsWith(":") || name.equalsIgnoreCase("host")) {
+      // Kuma passes these to Envoy, which refuses the whole route configuration (NACK).
+      c.add(path, "Envoy does not modify pseudo-headers or host: use a URLRewrite hostname");
+    }
+  }
+
+  /** Kuma's validatePreciseHostname: not an IP address, then an RFC 1123 subdomain. */
+  static void preciseHostname(PolicyChecks c, String hostname, String path) {
+    if (hostname == null) {
+      return;
+    }
+    if (IPV4.matcher(hostname).matches() || hostname.contains(":")) {
+      c.add(path, "cannot be an IP address");
+      return;
+    }
+    if (hostname.length() > 253) {
+      c.add(path, "must be no more than 253 characters");
+    }
+    if (!DNS1123_SUBDOMAIN.matcher(hostname).matches()) {
+      c.add(
+          path,
+          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-'"
+              + " or '.', and must start and end with an alphanumeric character (e.g."
+              + " 'example.com', regex used for validation is"
+              + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    }
+  }
+
+  private static void pathModifier(
+      PolicyChecks c, PathModifier modifier, String path, boolean allPrefix) {
     if (modifier == null) {
       return;
     }
     c.oneOf(modifier.type(), path + ".type", Set.of("ReplaceFullPath", "ReplacePrefixMatch"));
+    if (modifier.replacePrefixMatch() != null && !allPrefix) {
+      c.add(path + ".replacePrefixMatch", "can only appear if all matches match a path prefix");
+    }
     if ("ReplaceFullPath".equals(modifier.type())) {
       c.nonEmpty(modifier.replaceFullPath(), path + ".replaceFullPath");
       if (modifier.replacePrefixMatch() != null) {

@@ -3,6 +3,7 @@ package dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy;
 import dev.chronomesh.meshmodel.Violations;
 import dev.chronomesh.meshmodel.policy.GoDuration;
 import dev.chronomesh.meshmodel.policy.IntOrString;
+import dev.chronomesh.meshmodel.policy.JsonBinding.NotSupportedYet;
 import dev.chronomesh.meshmodel.policy.JsonBinding.Required;
 import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
@@ -28,18 +29,42 @@ public final class MeshLoadBalancingStrategy {
           .validator(MeshLoadBalancingStrategy::validate)
           .build();
 
+  /** Kuma 2.14's hash policy types (its older {@code SourceIP} is refused, as Kuma does). */
   private static final Set<String> HASH_TYPES =
-      Set.of("Header", "Cookie", "Connection", "SourceIP", "QueryParameter", "FilterState");
+      Set.of("Header", "Cookie", "Connection", "QueryParameter", "FilterState");
+
+  /** Kuma's schema bound of ring sizes. */
+  public static final int MAX_RING_SIZE = 8_000_000;
 
   private MeshLoadBalancingStrategy() {}
 
   /** A MeshLoadBalancingStrategy {@code default}. */
-  public record Conf(LocalityAwareness localityAwareness, LoadBalancer loadBalancer) {}
+  public record Conf(
+      LocalityAwareness localityAwareness,
+      LoadBalancer loadBalancer,
+      List<HashPolicy> hashPolicies) {}
 
-  public record LocalityAwareness(Boolean disabled) {}
+  /** Locality awareness; {@code crossZone} needs zones, which Chronomesh does not have yet. */
+  @NotSupportedYet(
+      value = {"crossZone"},
+      reason = "Chronomesh has a single zone, so there is no zone to fail over to")
+  public record LocalityAwareness(Boolean disabled, LocalZone localZone) {}
+
+  /** Priorities between the local zone's endpoints by the tags they share with the proxy. */
+  public record LocalZone(List<AffinityTag> affinityTags) {}
+
+  public record AffinityTag(@Required String key, Integer weight) {}
 
   public record LoadBalancer(
-      @Required String type, LeastRequest leastRequest, RingHash ringHash, Maglev maglev) {}
+      @Required String type,
+      Empty roundRobin,
+      LeastRequest leastRequest,
+      RingHash ringHash,
+      Empty random,
+      Maglev maglev) {}
+
+  /** A load balancer section without settings ({@code roundRobin}, {@code random}). */
+  public record Empty() {}
 
   public record LeastRequest(Integer choiceCount, IntOrString activeRequestBias) {}
 
@@ -74,17 +99,22 @@ public final class MeshLoadBalancingStrategy {
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     for (TypedSpec.Item<Conf> item : spec.to()) {
+      String path = item.confPath(false);
+      hashPolicies(c, item.conf().hashPolicies(), path);
+      localityAwareness(c, item.conf().localityAwareness(), path + ".localityAwareness");
       LoadBalancer lb = item.conf().loadBalancer();
       if (lb == null) {
         continue;
       }
-      String p = item.confPath(false) + ".loadBalancer";
+      String p = path + ".loadBalancer";
       String type = lb.type();
       c.oneOf(
           type, p + ".type", Set.of("RoundRobin", "LeastRequest", "RingHash", "Random", "Maglev"));
       only(c, lb.leastRequest(), "leastRequest", "LeastRequest", type, p);
       only(c, lb.ringHash(), "ringHash", "RingHash", type, p);
       only(c, lb.maglev(), "maglev", "Maglev", type, p);
+      only(c, lb.roundRobin(), "roundRobin", "RoundRobin", type, p);
+      only(c, lb.random(), "random", "Random", type, p);
       LeastRequest lr = lb.leastRequest();
       if (lr != null) {
         c.range(lr.choiceCount(), p + ".leastRequest.choiceCount", 2, Integer.MAX_VALUE);
@@ -94,8 +124,8 @@ public final class MeshLoadBalancingStrategy {
       if (rh != null) {
         String q = p + ".ringHash";
         c.oneOf(rh.hashFunction(), q + ".hashFunction", Set.of("XXHash", "MurmurHash2"));
-        c.range(rh.minRingSize(), q + ".minRingSize", 1, 8_388_608);
-        c.range(rh.maxRingSize(), q + ".maxRingSize", 1, 8_388_608);
+        c.range(rh.minRingSize(), q + ".minRingSize", 1, MAX_RING_SIZE);
+        c.range(rh.maxRingSize(), q + ".maxRingSize", 1, MAX_RING_SIZE);
         if (rh.minRingSize() != null
             && rh.maxRingSize() != null
             && rh.minRingSize() > rh.maxRingSize()) {
@@ -130,7 +160,7 @@ public final class MeshLoadBalancingStrategy {
           switch (hp.type()) {
             case "Header" -> "header";
             case "Cookie" -> "cookie";
-            case "Connection", "SourceIP" -> "connection";
+            case "Connection" -> "connection";
             case "QueryParameter" -> "queryParameter";
             case "FilterState" -> "filterState";
             default -> null;
@@ -148,9 +178,61 @@ public final class MeshLoadBalancingStrategy {
               c.add(p + "." + sub, "must not be set with type " + hp.type());
             }
           });
-      if (wanted != null && !"connection".equals(wanted) && given.get(wanted) == null) {
+      if (wanted != null && given.get(wanted) == null) {
         c.add(p + "." + wanted, "must be set with type " + hp.type());
       }
+      nonEmpty(c, hp.header() == null ? null : hp.header().name(), p + ".header.name");
+      nonEmpty(
+          c,
+          hp.queryParameter() == null ? null : hp.queryParameter().name(),
+          p + ".queryParameter.name");
+      nonEmpty(c, hp.filterState() == null ? null : hp.filterState().key(), p + ".filterState.key");
+      Cookie cookie = hp.cookie();
+      if (cookie != null) {
+        nonEmpty(c, cookie.name(), p + ".cookie.name");
+        if (cookie.path() != null && !cookie.path().startsWith("/")) {
+          c.add(p + ".cookie.path", "must be an absolute path");
+        }
+      }
+    }
+  }
+
+  /** A required string Kuma's schema gives minLength 1. */
+  private static void nonEmpty(PolicyChecks c, String value, String path) {
+    if (value != null && value.isEmpty()) {
+      c.add(path, "must not be empty");
+    }
+  }
+
+  private static void localityAwareness(PolicyChecks c, LocalityAwareness locality, String path) {
+    if (locality == null || locality.localZone() == null) {
+      return;
+    }
+    String p = path + ".localZone.affinityTags";
+    List<AffinityTag> tags =
+        locality.localZone().affinityTags() == null
+            ? List.of()
+            : locality.localZone().affinityTags();
+    int weighted = 0;
+    for (int i = 0; i < tags.size(); i++) {
+      AffinityTag tag = tags.get(i);
+      if (tag.key().isEmpty()) {
+        c.add(p + "[" + i + "].key", "must not be empty");
+      }
+      if (tag.weight() != null) {
+        weighted++;
+        c.range(tag.weight(), p + "[" + i + "].weight", 1, Integer.MAX_VALUE);
+      }
+    }
+    if (weighted > 0 && weighted != tags.size()) {
+      c.add(p, "all or none affinity tags should have weight");
+    }
+    if (!tags.isEmpty()) {
+      c.violations()
+          .notSupportedYet(
+              p,
+              "endpoints are shared by all proxies of a cluster, so they cannot be prioritised by"
+                  + " the tags of each proxy");
     }
   }
 }

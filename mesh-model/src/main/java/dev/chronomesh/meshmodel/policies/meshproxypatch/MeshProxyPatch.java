@@ -120,6 +120,14 @@ public final class MeshProxyPatch {
                   m.cluster(), m.listener(), m.virtualHost(), m.networkFilter(), m.httpFilter())
               .filter(java.util.Objects::nonNull)
               .count();
+      String prefix = p + ".";
+      boolean unbound =
+          defined == 0
+              && c.violations().list().stream().anyMatch(x -> x.field().startsWith(prefix));
+      if (unbound) {
+        // Its modification did not bind (a problem already reported): it was not absent.
+        continue;
+      }
       if (defined != 1) {
         c.add(
             p,
@@ -276,10 +284,13 @@ public final class MeshProxyPatch {
     }
   }
 
-  private static final Set<String> PATCH_OPS =
-      Set.of("add", "remove", "replace", "move", "copy", "test");
+  /** Kuma's schema enum of a JSON patch's op (RFC 6902 without {@code test}). */
+  private static final Set<String> PATCH_OPS = Set.of("add", "remove", "replace", "move", "copy");
 
-  /** RFC 6902: a known op, a JSON pointer path, a value or a from where the op needs one. */
+  /**
+   * RFC 6902 as Kuma's schema has it: a known op, a JSON pointer path, a value or a from where the
+   * op needs one.
+   */
   private static void jsonPatches(PolicyChecks c, String path, List<JsonPatch> patches) {
     for (int i = 0; i < patches.size(); i++) {
       String p = path + "[" + i + "]";
@@ -287,7 +298,7 @@ public final class MeshProxyPatch {
       c.oneOf(patch.op(), p + ".op", PATCH_OPS);
       pointer(c, patch.path(), p + ".path");
       switch (patch.op()) {
-        case "add", "replace", "test" -> {
+        case "add", "replace" -> {
           if (patch.value() == null) {
             c.add(p + ".value", "must be defined for op " + patch.op());
           }

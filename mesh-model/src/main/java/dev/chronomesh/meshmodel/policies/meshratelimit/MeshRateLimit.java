@@ -80,6 +80,9 @@ public final class MeshRateLimit {
         c.add(p + ".http", "must have at least one defined: disabled, requestRate, onRateLimit");
       } else {
         rate(c, http.requestRate(), p + ".http.requestRate");
+        if (http.onRateLimit() != null && http.onRateLimit().headers() != null) {
+          headers(c, http.onRateLimit().headers(), p + ".http.onRateLimit.headers");
+        }
         if (http.onRateLimit() != null && http.onRateLimit().status() != null) {
           long status = http.onRateLimit().status();
           if (status <= 0) {
@@ -100,6 +103,20 @@ public final class MeshRateLimit {
       } else {
         rate(c, tcp.connectionRate(), p + ".tcp.connectionRate");
       }
+    }
+  }
+
+  /** Kuma's schema of the header modifier: header names and at most 16 of each. */
+  private static void headers(PolicyChecks c, HeaderModifier headers, String path) {
+    c.maxItems(headers.set(), path + ".set", 16);
+    c.maxItems(headers.add(), path + ".add", 16);
+    List<HeaderValue> set = headers.set() == null ? List.of() : headers.set();
+    List<HeaderValue> add = headers.add() == null ? List.of() : headers.add();
+    for (int i = 0; i < set.size(); i++) {
+      c.headerName(set.get(i).name(), path + ".set[" + i + "].name");
+    }
+    for (int i = 0; i < add.size(); i++) {
+      c.headerName(add.get(i).name(), path + ".add[" + i + "].name");
     }
   }
 

@@ -39,15 +39,21 @@ public final class MeshTCPRoute {
 
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
+    if (spec.emptySections().contains(Section.TO)) {
+      // Kuma's schema: minItems 1 (MeshTCPRoute, unlike the other types, has no empty 'to').
+      c.add("spec.to", "must have at least 1 items");
+    }
     for (TypedSpec.Item<Conf> item : spec.to()) {
       List<Rule> rules = item.conf().rules();
-      if (rules.isEmpty()) {
-        c.add(item.path() + ".rules", "must not be empty");
-      }
+      c.maxItems(rules, item.path() + ".rules", 1);
       for (int r = 0; r < rules.size(); r++) {
-        c.backendRefs(
-            rules.get(r).conf().backendRefs(),
-            item.path() + ".rules[" + r + "].default.backendRefs");
+        String p = item.path() + ".rules[" + r + "].default.backendRefs";
+        List<BackendRef> refs = rules.get(r).conf().backendRefs();
+        if (refs == null || refs.isEmpty()) {
+          c.add(p, "must be defined");
+        } else {
+          c.backendRefs(refs, p);
+        }
       }
     }
   }

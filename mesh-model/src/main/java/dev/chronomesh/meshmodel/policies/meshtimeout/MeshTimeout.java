@@ -1,8 +1,13 @@
 package dev.chronomesh.meshmodel.policies.meshtimeout;
 
+import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policies.Reported;
 import dev.chronomesh.meshmodel.policy.GoDuration;
+import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.Scopes;
+import dev.chronomesh.meshmodel.policy.TypedSpec;
 
 /**
  * Kuma's MeshTimeout ({@code pkg/plugins/policies/meshtimeout}): connection, idle, request, stream
@@ -17,6 +22,9 @@ public final class MeshTimeout {
           .summary("Timeouts of connections, requests and streams.")
           .order(1000)
           .sections(Section.TO, Section.FROM, Section.RULES)
+          .requiresItems()
+          .ruleMatchesNotSupportedYet(Scopes.MATCHES_NOT_SUPPORTED)
+          .validator(MeshTimeout::validate)
           .build();
 
   private MeshTimeout() {}
@@ -31,4 +39,34 @@ public final class MeshTimeout {
       GoDuration maxStreamDuration,
       GoDuration maxConnectionDuration,
       GoDuration requestHeadersTimeout) {}
+
+  /**
+   * Kuma's MeshTimeout validator: no empty confs, a connection timeout above zero. ({@code rules}
+   * with {@code to} is refused for every type by {@code Policy}.)
+   */
+  private static void validate(TypedSpec<Conf> spec, Violations violations) {
+    PolicyChecks c = new PolicyChecks(violations);
+    for (TypedSpec.Item<Conf> item : spec.items()) {
+      String path = item.confPath(false);
+      Conf conf = item.conf();
+      if (conf.connectionTimeout() == null
+          && conf.idleTimeout() == null
+          && conf.http() == null
+          && !Reported.at(violations, path)) {
+        c.add(path, "at least one timeout should be configured");
+        continue;
+      }
+      c.positive(conf.connectionTimeout(), path + ".connectionTimeout");
+      Http http = conf.http();
+      if (http != null
+          && http.requestTimeout() == null
+          && http.streamIdleTimeout() == null
+          && http.maxStreamDuration() == null
+          && http.maxConnectionDuration() == null
+          && !Reported.at(violations, path + ".http")) {
+        // As Kuma: requestHeadersTimeout alone does not count.
+        c.add(path + ".http", "at least one timeout in this section should be configured");
+      }
+    }
+  }
 }

@@ -23,7 +23,7 @@ class MeshProxyPatchTest {
   void kumasExamplesKuma214RefusesAreRefusedForTheSameReasons() {
     // Kuma's REST schema requires a virtualHost's match, even for Add.
     assertThat(problems(MeshProxyPatch.TYPE, doc("05")))
-        .contains("spec.default.appendModifications[0].virtualHost.match: cannot be empty");
+        .containsExactly("spec.default.appendModifications[0].virtualHost.match: cannot be empty");
     assertThat(problems(MeshProxyPatch.TYPE, doc("07")))
         .containsExactly(
             "spec.targetRef.kind: not supported by Chronomesh yet: kind MeshGateway (Chronomesh has no gateways"
@@ -65,7 +65,7 @@ class MeshProxyPatchTest {
                 + " to pick a filter before which this one will be added",
             "spec.default.appendModifications[5].httpFilter.match.name: must be defined",
             "spec.default.appendModifications[5].httpFilter.jsonPatches[0].op: must be one of add,"
-                + " copy, move, remove, replace, test, got mov",
+                + " copy, move, remove, replace, got mov",
             "spec.default.appendModifications[5].httpFilter.jsonPatches[0].path: must be a JSON"
                 + " pointer: empty or starting with '/'",
             "spec.default.appendModifications[5].httpFilter.jsonPatches[1].from: must be defined for"
@@ -78,7 +78,7 @@ class MeshProxyPatchTest {
   @Test
   void theDefaultIsRequiredAndNotEmpty() {
     assertThat(problems(MeshProxyPatch.TYPE, "type: MeshProxyPatch\nmesh: m\nname: p\nspec: {}\n"))
-        .containsExactlyInAnyOrder("spec: must have 'default'", "spec.default: must be defined");
+        .containsExactly("spec.default: must be defined");
     assertThat(
             problems(
                 MeshProxyPatch.TYPE,

@@ -16,15 +16,16 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.type.v3.Percent;
 import java.math.BigDecimal;
 import java.util.function.Consumer;
 
 /**
- * MeshCircuitBreaker ({@code to} and {@code from}): the cluster's circuit breaker thresholds from
- * {@code connectionLimits} and its outlier detection from {@code outlierDetection}, as Kuma's
- * MeshCircuitBreaker plugin (a detector that is absent is disabled with enforcing 0). Proxyless
- * gRPC clients get only max_requests and the success-rate and failure-percentage ejection that
- * grpc-xds honours (gRFC A32, A50). See {@code docs/policies/meshcircuitbreaker.md}.
+ * MeshCircuitBreaker ({@code to}, {@code rules} and {@code from}): the cluster's circuit breaker
+ * thresholds from {@code connectionLimits} and its outlier detection from {@code outlierDetection},
+ * as Kuma's MeshCircuitBreaker plugin (a detector that is absent is disabled with enforcing 0).
+ * Proxyless gRPC clients get only max_requests and the success-rate and failure-percentage ejection
+ * that grpc-xds honours (gRFC A32, A50). See {@code docs/policies/meshcircuitbreaker.md}.
  */
 public final class MeshCircuitBreakerConfigurer implements PolicyConfigurer<Conf> {
   private static final UInt32Value OFF = UInt32Value.of(0);
@@ -48,22 +49,26 @@ public final class MeshCircuitBreakerConfigurer implements PolicyConfigurer<Conf
   private static void configure(Place place, Conf conf, Cluster.Builder cluster) {
     connectionLimits(place.proxyless(), conf.connectionLimits(), cluster);
     outlierDetection(place.proxyless(), conf.outlierDetection(), cluster);
+    healthyPanicThreshold(place.proxyless(), conf.outlierDetection(), cluster);
   }
 
   private static void connectionLimits(
       boolean proxyless, ConnectionLimits limits, Cluster.Builder cluster) {
-    if (limits == null) {
-      return;
-    }
     CircuitBreakers.Thresholds.Builder threshold =
         CircuitBreakers.Thresholds.newBuilder().setPriority(RoutingPriority.DEFAULT);
     if (proxyless) {
       // grpc-xds reads only max_requests of the DEFAULT threshold (gRFC A32).
-      if (limits.maxRequests() == null) {
+      if (limits == null || limits.maxRequests() == null) {
         return;
       }
       threshold.setMaxRequests(UInt32Value.of(limits.maxRequests()));
     } else {
+      // As Kuma (EnsureTrackRemaining): Envoy publishes the remaining capacity of each limit.
+      threshold.setTrackRemaining(true);
+      if (limits == null) {
+        cluster.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(threshold));
+        return;
+      }
       set(limits.maxConnectionPools(), v -> threshold.setMaxConnectionPools(UInt32Value.of(v)));
       set(limits.maxConnections(), v -> threshold.setMaxConnections(UInt32Value.of(v)));
       set(limits.maxPendingRequests(), v -> threshold.setMaxPendingRequests(UInt32Value.of(v)));
@@ -156,6 +161,25 @@ public final class MeshCircuitBreakerConfigurer implements PolicyConfigurer<Conf
       }
     }
     cluster.setOutlierDetection(od);
+  }
+
+  /**
+   * Kuma's outlierDetection.healthyPanicThreshold: the cluster's healthy panic threshold (Envoy
+   * only; grpc-xds has no panic mode). Below it Envoy balances over all hosts, healthy or not.
+   */
+  private static void healthyPanicThreshold(
+      boolean proxyless, MeshCircuitBreaker.OutlierDetection conf, Cluster.Builder cluster) {
+    if (proxyless || conf == null || conf.healthyPanicThreshold() == null) {
+      return;
+    }
+    conf.healthyPanicThreshold()
+        .decimal()
+        .ifPresent(
+            value ->
+                cluster
+                    .getCommonLbConfigBuilder()
+                    .setHealthyPanicThreshold(
+                        Percent.newBuilder().setValue(value.doubleValue()).build()));
   }
 
   /** A consecutive-failures detector: enforced 100% with its count, or disabled. */

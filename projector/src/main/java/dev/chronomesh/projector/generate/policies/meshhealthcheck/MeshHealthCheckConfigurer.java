@@ -74,6 +74,25 @@ public final class MeshHealthCheckConfigurer implements PolicyConfigurer<Conf> {
     cluster.addHealthChecks(check);
   }
 
+  /**
+   * As Kuma: an HTTP health check request says which proxy sends it with the proxy's {@code
+   * x-kuma-tags} header (first, before the policy's own headers), so that the destination's
+   * policies can tell the checking proxy apart. The generator calls this with the proxy's header
+   * after the configurers ran on an outbound cluster, since the tags are the proxy's, not the
+   * policy's.
+   */
+  public static void addTagsHeader(Cluster.Builder cluster, HeaderValueOption tagsHeader) {
+    for (HealthCheck.Builder check : cluster.getHealthChecksBuilderList()) {
+      if (check.hasHttpHealthCheck()) {
+        HealthCheck.HttpHealthCheck.Builder http = check.getHttpHealthCheckBuilder();
+        List<HeaderValueOption> headers = new java.util.ArrayList<>();
+        headers.add(tagsHeader);
+        headers.addAll(http.getRequestHeadersToAddList());
+        http.clearRequestHeadersToAdd().addAllRequestHeadersToAdd(headers);
+      }
+    }
+  }
+
   /** Kuma's choice: the protocol's own check, else TCP when that one is disabled and TCP is not. */
   private static Kind kind(String protocol, Conf conf) {
     boolean httpProtocol = protocol.equals("http") || protocol.equals("http2");

@@ -258,13 +258,14 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
         default -> {}
       }
     }
+    // Kuma's schema default is 302 (Found), not Envoy's 301 (Kuma's requestredirect.go).
     out.setResponseCode(
-        switch (r.statusCode() == null ? 301 : r.statusCode()) {
-          case 302 -> RedirectAction.RedirectResponseCode.FOUND;
+        switch (r.statusCode() == null ? 302 : r.statusCode()) {
+          case 301 -> RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY;
           case 303 -> RedirectAction.RedirectResponseCode.SEE_OTHER;
           case 307 -> RedirectAction.RedirectResponseCode.TEMPORARY_REDIRECT;
           case 308 -> RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT;
-          default -> RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY;
+          default -> RedirectAction.RedirectResponseCode.FOUND;
         });
     return out.build();
   }

@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  * route's hash policies for RingHash and Maglev, as Kuma's MeshLoadBalancingStrategy plugin.
  * Proxyless gRPC clients get ROUND_ROBIN, RING_HASH (xxHash, header and channel-id hashing) and
  * LEAST_REQUEST (gRFC A42, A48); Maglev and Random fall back to ROUND_ROBIN. {@code
- * localityAwareness} is not applied (endpoints are shared per cluster). See {@code
- * docs/policies/meshloadbalancingstrategy.md}.
+ * localityAwareness.disabled} has nothing to switch off in a single zone; {@code localZone}
+ * affinity tags and {@code crossZone} are refused by the model (endpoints are shared per cluster).
+ * See {@code docs/policies/meshloadbalancingstrategy.md}.
  */
 public final class MeshLoadBalancingStrategyConfigurer implements PolicyConfigurer<Conf> {
   /** Envoy's (and grpc-xds') upper bound of a ring size. */
@@ -34,7 +35,11 @@ public final class MeshLoadBalancingStrategyConfigurer implements PolicyConfigur
   /** Envoy's upper bound of a Maglev table size (a prime). */
   static final long MAX_TABLE_SIZE = 5_000_011L;
 
-  /** The runtime key Envoy reads active_request_bias from (a RuntimeDouble needs one). */
+  /**
+   * The runtime key Envoy reads active_request_bias from. Kuma's plugin leaves it out, but Envoy's
+   * RuntimeDouble requires a key (validate.rules {@code min_len: 1}): without one Envoy rejects the
+   * cluster.
+   */
   static final String ACTIVE_REQUEST_BIAS_KEY = "upstream.least_request.active_request_bias";
 
   /** The only filter_state key grpc-xds hashes on (gRFC A42). */
@@ -80,16 +85,8 @@ public final class MeshLoadBalancingStrategyConfigurer implements PolicyConfigur
 
   @Override
   public void outboundRoute(Place place, Conf conf, RouteAction.Builder route) {
-    LoadBalancer lb = conf.loadBalancer();
-    if (lb == null) {
-      return;
-    }
-    List<HashPolicy> items;
-    if (lb.type().equals("RingHash")) {
-      items = lb.ringHash() == null ? null : lb.ringHash().hashPolicies();
-    } else if (lb.type().equals("Maglev") && !place.proxyless()) {
-      items = lb.maglev() == null ? null : lb.maglev().hashPolicies();
-    } else {
+    List<HashPolicy> items = hashPolicies(place.proxyless(), conf);
+    if (items == null) {
       return;
     }
     List<RouteAction.HashPolicy> policies = new ArrayList<>();
@@ -99,6 +96,29 @@ public final class MeshLoadBalancingStrategyConfigurer implements PolicyConfigur
     if (!policies.isEmpty()) {
       route.clearHashPolicy().addAllHashPolicy(policies);
     }
+  }
+
+  /**
+   * The hash policies of the route: Kuma 2.14's {@code default.hashPolicies} (whatever the load
+   * balancer, as Kuma), else those of older Kuma under {@code ringHash} or {@code maglev} when that
+   * is the load balancer. Proxyless clients hash only with a ring hash.
+   */
+  private static List<HashPolicy> hashPolicies(boolean proxyless, Conf conf) {
+    LoadBalancer lb = conf.loadBalancer();
+    String type = lb == null ? null : lb.type();
+    if (proxyless && !"RingHash".equals(type)) {
+      return null;
+    }
+    if (conf.hashPolicies() != null) {
+      return conf.hashPolicies();
+    }
+    if ("RingHash".equals(type)) {
+      return lb.ringHash() == null ? null : lb.ringHash().hashPolicies();
+    }
+    if ("Maglev".equals(type)) {
+      return lb.maglev() == null ? null : lb.maglev().hashPolicies();
+    }
+    return null;
   }
 
   private static void roundRobin(Cluster.Builder cluster) {
@@ -209,13 +229,6 @@ public final class MeshLoadBalancingStrategyConfigurer implements PolicyConfigur
             item.connection() != null && Boolean.TRUE.equals(item.connection().sourceIP());
         policy.setConnectionProperties(
             RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(sourceIp));
-      }
-      case "SourceIP" -> {
-        if (proxyless) {
-          return Optional.empty();
-        }
-        policy.setConnectionProperties(
-            RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true));
       }
       case "QueryParameter" -> {
         String name = item.queryParameter() == null ? null : item.queryParameter().name();

@@ -1,10 +1,14 @@
 package dev.chronomesh.projector.generate.policies.meshretry;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry.BackOff;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry.Conf;
+import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry.Predicate;
+import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry.RateLimitedBackOff;
+import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry.ResetHeader;
 import dev.chronomesh.meshmodel.policy.GoDuration;
 import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderMatch;
 import dev.chronomesh.meshmodel.policy.PolicyType;
@@ -15,6 +19,8 @@ import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -43,7 +49,7 @@ public final class MeshRetryConfigurer implements PolicyConfigurer<Conf> {
 
   private static final Map<String, String> HTTP_RETRY_ON =
       Map.of(
-          "5XX", "5xx",
+          "5xx", "5xx",
           "GatewayError", "gateway-error",
           "Reset", "reset",
           "Retriable4xx", "retriable-4xx",
@@ -62,7 +68,7 @@ public final class MeshRetryConfigurer implements PolicyConfigurer<Conf> {
 
   /** The HTTP conditions a proxyless client approximates by retrying UNAVAILABLE. */
   private static final Set<String> HTTP_AS_UNAVAILABLE =
-      Set.of("5XX", "GatewayError", "Reset", "ConnectFailure", "RefusedStream");
+      Set.of("5xx", "GatewayError", "Reset", "ConnectFailure", "RefusedStream");
 
   private static final String HTTP_METHOD_PREFIX = "HttpMethod";
   private static final Pattern HEADER_NAME = Pattern.compile("^:?[0-9a-zA-Z!#$%&'*+\\-.^_|~`]+$");
@@ -70,9 +76,18 @@ public final class MeshRetryConfigurer implements PolicyConfigurer<Conf> {
   /** What the retry settings of the http and grpc sections have in common. */
   private record Section(Integer numRetries, GoDuration perTryTimeout, BackOff backOff) {}
 
+  static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
+  static final String PREVIOUS_PRIORITIES = "envoy.retry_priorities.previous_priorities";
+
   @Override
   public PolicyType<Conf> type() {
     return MeshRetry.TYPE;
+  }
+
+  @Override
+  public List<Descriptor> typedConfigs() {
+    return List.of(
+        PreviousHostsPredicate.getDescriptor(), PreviousPrioritiesConfig.getDescriptor());
   }
 
   @Override
@@ -142,6 +157,11 @@ public final class MeshRetryConfigurer implements PolicyConfigurer<Conf> {
     for (HeaderMatch header : list(http.retriableResponseHeaders())) {
       headerMatcher(header).ifPresent(policy::addRetriableHeaders);
     }
+    rateLimitedBackOff(http.rateLimitedBackOff(), policy);
+    hostSelection(http.hostSelection(), policy);
+    if (http.hostSelectionMaxAttempts() != null) {
+      policy.setHostSelectionRetryMaxAttempts(http.hostSelectionMaxAttempts());
+    }
     return Optional.of(policy.build());
   }
 
@@ -157,13 +177,14 @@ public final class MeshRetryConfigurer implements PolicyConfigurer<Conf> {
     if (!retryOn.isEmpty()) {
       policy.setRetryOn(retryOn);
     }
+    rateLimitedBackOff(grpc.rateLimitedBackOff(), policy);
     return Optional.of(policy.build());
   }
 
   /**
    * grpc-xds honours retry_on (only cancelled, deadline-exceeded, internal, resource-exhausted,
    * unavailable), num_retries and retry_back_off. From the {@code grpc} section when there is one;
-   * otherwise the {@code http} section, its 5XX/GatewayError/Reset/ConnectFailure/RefusedStream (or
+   * otherwise the {@code http} section, its 5xx/GatewayError/Reset/ConnectFailure/RefusedStream (or
    * Kuma's http default, which is all of those kinds) approximated as {@code unavailable}.
    */
   private static Optional<RetryPolicy> proxylessPolicy(Conf conf) {
@@ -225,6 +246,58 @@ public final class MeshRetryConfigurer implements PolicyConfigurer<Conf> {
       policy.setRetryBackOff(retryBackOff);
     }
     return true;
+  }
+
+  /** Kuma's rateLimitedBackOff: Envoy's rate_limited_retry_back_off (sidecars only). */
+  private static void rateLimitedBackOff(RateLimitedBackOff conf, RetryPolicy.Builder policy) {
+    if (conf == null || conf.resetHeaders() == null) {
+      return;
+    }
+    RetryPolicy.RateLimitedRetryBackOff.Builder backOff =
+        RetryPolicy.RateLimitedRetryBackOff.newBuilder();
+    for (ResetHeader header : conf.resetHeaders()) {
+      backOff.addResetHeaders(
+          RetryPolicy.ResetHeader.newBuilder()
+              .setName(header.name())
+              .setFormat(
+                  "UnixTimestamp".equals(header.format())
+                      ? RetryPolicy.ResetHeaderFormat.UNIX_TIMESTAMP
+                      : RetryPolicy.ResetHeaderFormat.SECONDS));
+    }
+    EnvoyValues.duration(conf.maxInterval(), true).ifPresent(backOff::setMaxInterval);
+    policy.setRateLimitedRetryBackOff(backOff);
+  }
+
+  /**
+   * Kuma's hostSelection, in its order: OmitPreviousHosts is a retry host predicate,
+   * OmitPreviousPriorities the retry priority (sidecars only; OmitHostsWithTags is refused by the
+   * model until endpoints carry their tags).
+   */
+  private static void hostSelection(List<Predicate> predicates, RetryPolicy.Builder policy) {
+    for (Predicate predicate : list(predicates)) {
+      switch (predicate.predicate()) {
+        case "OmitPreviousHosts" ->
+            policy.addRetryHostPredicate(
+                RetryPolicy.RetryHostPredicate.newBuilder()
+                    .setName(PREVIOUS_HOSTS)
+                    .setTypedConfig(EnvoyValues.pack(PreviousHostsPredicate.getDefaultInstance())));
+        case "OmitPreviousPriorities" ->
+            policy.setRetryPriority(
+                RetryPolicy.RetryPriority.newBuilder()
+                    .setName(PREVIOUS_PRIORITIES)
+                    .setTypedConfig(
+                        EnvoyValues.pack(
+                            PreviousPrioritiesConfig.newBuilder()
+                                .setUpdateFrequency(
+                                    predicate.updateFrequency() == null
+                                        ? MeshRetry.DEFAULT_UPDATE_FREQUENCY
+                                        : predicate.updateFrequency())
+                                .build())));
+        default -> {
+          // Refused by the validator.
+        }
+      }
+    }
   }
 
   private static String grpcRetryOn(MeshRetry.Grpc grpc) {

@@ -61,7 +61,8 @@ class MeshCircuitBreakerConfigurerTest {
                         .setMaxConnections(u(2))
                         .setMaxPendingRequests(u(8))
                         .setMaxRetries(u(3))
-                        .setMaxRequests(u(16)))
+                        .setMaxRequests(u(16))
+                        .setTrackRemaining(true))
                 .build());
     assertThat(cluster.getOutlierDetection())
         .isEqualTo(
@@ -122,12 +123,40 @@ class MeshCircuitBreakerConfigurerTest {
   }
 
   @Test
-  void disabledOutlierDetectionAndNoLimitsLeaveTheClusterAlone() {
+  void disabledOutlierDetectionAndNoLimitsOnlyTrackRemainingAsKuma() {
+    // Kuma's plugin golden outbound_cluster_outlier_detection_disabled.golden.yaml
     Cluster.Builder cluster = Baselines.sidecarCluster();
     Cluster before = cluster.clone().build();
     plugin.outboundCluster(
         Baselines.SIDECAR_HTTP, conf("outlierDetection: {disabled: true, interval: 1s}"), cluster);
-    assertThat(cluster.build()).isEqualTo(before);
+    assertThat(cluster.build())
+        .isEqualTo(
+            before.toBuilder()
+                .setCircuitBreakers(
+                    CircuitBreakers.newBuilder()
+                        .addThresholds(
+                            CircuitBreakers.Thresholds.newBuilder()
+                                .setPriority(RoutingPriority.DEFAULT)
+                                .setTrackRemaining(true)))
+                .build());
+  }
+
+  @Test
+  void healthyPanicThresholdSetsTheClustersPanicThresholdAsKumasGolden() {
+    // Kuma's plugin golden outbound_cluster_connection_limits_outlier_detection.golden.yaml
+    Conf panic =
+        conf(
+            "outlierDetection: {healthyPanicThreshold: \"30.2\", detectors: {totalFailures:"
+                + " {consecutive: 1}}}");
+    Cluster.Builder cluster = Baselines.sidecarCluster();
+    plugin.outboundCluster(Baselines.SIDECAR_HTTP, panic, cluster);
+    assertThat(cluster.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isEqualTo(30.2);
+    Cluster.Builder inbound = Baselines.sidecarCluster();
+    plugin.inboundCluster(Baselines.SIDECAR_HTTP, panic, inbound);
+    assertThat(inbound.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isEqualTo(30.2);
+    Cluster.Builder proxyless = Baselines.proxylessCluster();
+    plugin.outboundCluster(Baselines.PROXYLESS, panic, proxyless);
+    assertThat(proxyless.hasCommonLbConfig()).isFalse();
   }
 
   @Test

@@ -173,4 +173,29 @@ class MeshHealthCheckConfigurerTest {
     plugin.outboundCluster(Baselines.PROXYLESS, FULL, cluster);
     assertThat(cluster.build()).isEqualTo(before);
   }
+
+  @Test
+  void httpChecksCarryTheProxysTagsHeaderFirstAsKumasGolden() {
+    // Kuma's plugin golden basic_http_health_check_cluster.golden.yaml
+    Cluster.Builder cluster = Baselines.sidecarCluster();
+    plugin.outboundCluster(
+        Baselines.SIDECAR_HTTP,
+        conf(
+            "http: {path: /health, requestHeadersToAdd: {add: [{name: x-some-header, value: v}]}}"),
+        cluster);
+    HeaderValueOption tags =
+        HeaderValueOption.newBuilder()
+            .setHeader(
+                HeaderValue.newBuilder().setKey("x-kuma-tags").setValue("&kuma.io/service=web&"))
+            .build();
+    MeshHealthCheckConfigurer.addTagsHeader(cluster, tags);
+    assertThat(cluster.getHealthChecks(0).getHttpHealthCheck().getRequestHeadersToAddList())
+        .extracting(h -> h.getHeader().getKey())
+        .containsExactly("x-kuma-tags", "x-some-header");
+    Cluster.Builder tcp = Baselines.sidecarCluster();
+    plugin.outboundCluster(Baselines.SIDECAR_TCP, conf("tcp: {}"), tcp);
+    Cluster before = tcp.clone().build();
+    MeshHealthCheckConfigurer.addTagsHeader(tcp, tags);
+    assertThat(tcp.build()).isEqualTo(before);
+  }
 }

@@ -29,7 +29,7 @@ class MeshLoadBalancingStrategyConfigurerTest {
             - {type: Header, header: {name: x-user}, terminal: true}
             - {type: Cookie, cookie: {name: session, ttl: 1h, path: /}}
             - {type: Connection, connection: {sourceIP: true}}
-            - {type: SourceIP}
+            - {type: Connection, connection: {sourceIP: true}}
             - {type: QueryParameter, queryParameter: {name: q}}
             - {type: FilterState, filterState: {key: io.grpc.channel_id}}
       """;
@@ -130,6 +130,8 @@ class MeshLoadBalancingStrategyConfigurerTest {
             Cluster.LeastRequestLbConfig.newBuilder()
                 .setChoiceCount(UInt32Value.of(3))
                 .setActiveRequestBias(
+                    // Kuma's plugin golden zone-proxy-least-request has no runtime_key; Envoy
+                    // requires one (a deliberate difference, docs/policies).
                     RuntimeDouble.newBuilder()
                         .setDefaultValue(1.5)
                         .setRuntimeKey(MeshLoadBalancingStrategyConfigurer.ACTIVE_REQUEST_BIAS_KEY))
@@ -181,5 +183,28 @@ class MeshLoadBalancingStrategyConfigurerTest {
         Baselines.SIDECAR_HTTP, conf("localityAwareness: {disabled: true}"), untouched);
     assertThat(untouched.build()).isEqualTo(before);
     assertThat(hash(Baselines.SIDECAR_HTTP, conf("loadBalancer: {type: RoundRobin}"))).isEmpty();
+  }
+
+  @Test
+  void hashPoliciesUnderDefaultWinOverTheOlderPlaceAndApplyToAnyBalancer() {
+    Conf both =
+        conf(
+            """
+            loadBalancer:
+              type: RingHash
+              ringHash: {hashPolicies: [{type: Header, header: {name: x-old}}]}
+            hashPolicies: [{type: Header, header: {name: x-new}}]
+            """);
+    HashPolicy xNew =
+        HashPolicy.newBuilder()
+            .setHeader(HashPolicy.Header.newBuilder().setHeaderName("x-new"))
+            .build();
+    assertThat(hash(Baselines.SIDECAR_HTTP, both)).containsExactly(xNew);
+    assertThat(hash(Baselines.PROXYLESS, both)).containsExactly(xNew);
+    // As Kuma's plugin: the route gets them whatever the balancer (Envoy hashes with RingHash and
+    // Maglev); a proxyless client only hashes with a ring hash.
+    Conf alone = conf("hashPolicies: [{type: Header, header: {name: x-new}}]");
+    assertThat(hash(Baselines.SIDECAR_HTTP, alone)).containsExactly(xNew);
+    assertThat(hash(Baselines.PROXYLESS, alone)).isEmpty();
   }
 }

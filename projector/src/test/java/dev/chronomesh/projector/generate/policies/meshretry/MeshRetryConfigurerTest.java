@@ -8,11 +8,13 @@ import com.google.protobuf.UInt32Value;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry.Conf;
 import dev.chronomesh.projector.generate.policy.Baselines;
+import dev.chronomesh.projector.generate.policy.EnvoyValues;
 import dev.chronomesh.projector.generate.policy.Place;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import org.junit.jupiter.api.Test;
@@ -32,7 +34,7 @@ class MeshRetryConfigurerTest {
             numRetries: 4
             perTryTimeout: 2s
             backOff: {baseInterval: 50ms, maxInterval: 1s}
-            retryOn: [5XX, Reset, "503", HttpMethodGet, "429", Retriable4xx]
+            retryOn: [5xx, Reset, "503", HttpMethodGet, "429", Retriable4xx]
             retriableRequestHeaders:
               - {name: x-retry, value: "yes"}
               - {name: x-p, value: ab, type: Prefix}
@@ -158,5 +160,73 @@ class MeshRetryConfigurerTest {
         .isNull();
     assertThat(retry(Baselines.PROXYLESS, conf("grpc: {retryOn: []}")).getRetryOn())
         .isEqualTo("cancelled,resource-exhausted,unavailable");
+  }
+
+  @Test
+  void rateLimitedBackOffSetsEnvoysRateLimitedRetryBackOffAsKumasGolden() {
+    // Kuma's plugin golden http.listeners.golden.yaml / grpc.listeners.golden.yaml
+    String backOff =
+        "rateLimitedBackOff: {maxInterval: 5s, resetHeaders: [{name: retry-after-http, format:"
+            + " Seconds}, {name: x-retry-after-http, format: UnixTimestamp}]}";
+    RetryPolicy.RateLimitedRetryBackOff expected =
+        RetryPolicy.RateLimitedRetryBackOff.newBuilder()
+            .addResetHeaders(RetryPolicy.ResetHeader.newBuilder().setName("retry-after-http"))
+            .addResetHeaders(
+                RetryPolicy.ResetHeader.newBuilder()
+                    .setName("x-retry-after-http")
+                    .setFormat(RetryPolicy.ResetHeaderFormat.UNIX_TIMESTAMP))
+            .setMaxInterval(seconds(5))
+            .build();
+    assertThat(retry(Baselines.SIDECAR_HTTP, conf("http: {" + backOff + "}")))
+        .extracting(RetryPolicy::getRateLimitedRetryBackOff)
+        .isEqualTo(expected);
+    assertThat(retry(Baselines.SIDECAR_GRPC, conf("grpc: {" + backOff + "}")))
+        .extracting(RetryPolicy::getRateLimitedRetryBackOff)
+        .isEqualTo(expected);
+    // grpc-xds has no rate-limited back-off.
+    assertThat(retry(Baselines.PROXYLESS, conf("grpc: {numRetries: 2, " + backOff + "}")))
+        .extracting(RetryPolicy::hasRateLimitedRetryBackOff)
+        .isEqualTo(false);
+  }
+
+  @Test
+  void hostSelectionSetsRetryHostPredicatesAndPriorityInOrder() {
+    RetryPolicy policy =
+        retry(
+            Baselines.SIDECAR_HTTP,
+            conf(
+                """
+                http:
+                  hostSelection:
+                    - {predicate: OmitPreviousPriorities, updateFrequency: 5}
+                    - {predicate: OmitPreviousHosts}
+                  hostSelectionMaxAttempts: 99
+                """));
+    assertThat(policy.getRetryHostPredicateList())
+        .extracting(RetryPolicy.RetryHostPredicate::getName)
+        .containsExactly(MeshRetryConfigurer.PREVIOUS_HOSTS);
+    assertThat(policy.getRetryPriority().getName())
+        .isEqualTo(MeshRetryConfigurer.PREVIOUS_PRIORITIES);
+    assertThat(
+            EnvoyValues.unpack(
+                    policy.getRetryPriority().getTypedConfig(), PreviousPrioritiesConfig.class)
+                .orElseThrow()
+                .getUpdateFrequency())
+        .isEqualTo(5);
+    assertThat(policy.getHostSelectionRetryMaxAttempts()).isEqualTo(99);
+    RetryPolicy defaults =
+        retry(
+            Baselines.SIDECAR_HTTP,
+            conf("http: {hostSelection: [{predicate: OmitPreviousPriorities}]}"));
+    assertThat(
+            EnvoyValues.unpack(
+                    defaults.getRetryPriority().getTypedConfig(), PreviousPrioritiesConfig.class)
+                .orElseThrow()
+                .getUpdateFrequency())
+        .isEqualTo(MeshRetry.DEFAULT_UPDATE_FREQUENCY);
+    assertThat(
+            retry(Baselines.PROXYLESS, conf("http: {numRetries: 1, hostSelectionMaxAttempts: 3}")))
+        .extracting(RetryPolicy::getHostSelectionRetryMaxAttempts)
+        .isEqualTo(0L);
   }
 }

@@ -1,0 +1,257 @@
+package dev.chronomesh.conformance;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.meshmodel.Format;
+import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.policy.Policy;
+import dev.chronomesh.projector.generate.ConfigGenerator;
+import dev.chronomesh.projector.generate.GeneratedConfig;
+import dev.chronomesh.projector.generate.MeshContext;
+import dev.chronomesh.projector.generate.MeshResources;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A small mesh for one policy document: a dataplane its top-level targetRef selects (the first)
+ * (the name, labels, tags, service and section it names) and one dataplane per service the document
+ * names (destinations, sources, backends, with the tags of subsets naming them) and one for a
+ * service it does not name per protocol, each calling every other service. The protocol is the
+ * document's: http for http confs, grpc for grpc confs, tcp otherwise.
+ */
+record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes) {
+  /** The services no item names: they only receive calls, so their configs are not compared. */
+  private static final String UNNAMED = "unnamed-";
+
+  static Scenario of(String type, JsonNode doc) {
+    String mesh = doc.path("mesh").asText("default");
+    String protocol = protocol(type, doc);
+    JsonNode top = doc.path("spec").path("targetRef");
+    Map<String, String> labels = new TreeMap<>();
+    String dpName = "client-1";
+    String section = null;
+    Map<String, String> clientTags = new TreeMap<>();
+    String clientService = "client";
+    switch (top.path("kind").asText("Mesh")) {
+      case "Dataplane" -> {
+        dpName = top.path("name").asText(dpName);
+        top.path("labels")
+            .fields()
+            .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        section = top.hasNonNull("sectionName") ? top.get("sectionName").asText() : null;
+      }
+      case "MeshSubset" ->
+          top.path("tags")
+              .fields()
+              .forEachRemaining(e -> clientTags.put(e.getKey(), e.getValue().asText()));
+      case "MeshService", "MeshServiceSubset" -> {
+        clientService = top.path("name").asText(clientService);
+        top.path("tags")
+            .fields()
+            .forEachRemaining(e -> clientTags.put(e.getKey(), e.getValue().asText()));
+      }
+      default -> {}
+    }
+    if (clientTags.containsKey("kuma.io/service")) {
+      clientService = clientTags.remove("kuma.io/service");
+    }
+    Map<String, Map<String, String>> services = new LinkedHashMap<>();
+    services.put(clientService, clientTags);
+    collect(doc.path("spec"), services, true);
+    if (services.size() == 1) {
+      services.put("backend", new TreeMap<>());
+    }
+    // Destinations no item names, one per protocol, so that what Mesh-wide items set shows even
+    // where every named destination has its own item, whatever protocol a setting is for.
+    for (String p : List.of("http", "grpc", "tcp")) {
+      services.putIfAbsent(UNNAMED + p, new TreeMap<>(Map.of("kuma.io/protocol", p)));
+    }
+    List<DataplaneResource> dps = new ArrayList<>();
+    int n = 0;
+    for (Map.Entry<String, Map<String, String>> s : services.entrySet()) {
+      boolean client = n == 0;
+      String name = client ? dpName : s.getKey() + "-1";
+      dps.add(
+          dataplane(
+              mesh,
+              name,
+              n + 1,
+              client ? labels : Map.of(),
+              s.getKey(),
+              s.getValue(),
+              client ? section : null,
+              protocol,
+              new TreeSet<>(services.keySet())));
+      n++;
+    }
+    return new Scenario(parseMesh(mesh), dps);
+  }
+
+  /**
+   * The configs the policies can change: of the dataplane the document selects, and, for a type
+   * whose settings also apply on the calling side, of the dataplanes of the services it names.
+   */
+  List<GeneratedConfig> configs(List<Policy> policies, boolean callers) {
+    MeshContext context = MeshContext.of(new MeshResources(mesh, dataplanes, policies));
+    List<GeneratedConfig> out = new ArrayList<>();
+    out.add(ConfigGenerator.generate(context, dataplanes.get(0)));
+    if (callers) {
+      for (DataplaneResource dp : dataplanes.subList(1, dataplanes.size())) {
+        if (!dp.getName().startsWith(UNNAMED)) {
+          out.add(ConfigGenerator.generate(context, dp));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String protocol(String type, JsonNode doc) {
+    String text = doc.path("spec").toString();
+    if (text.contains("\"grpc\":")) {
+      return "grpc";
+    }
+    if (text.contains("\"http\":")
+        || type.equals("MeshHTTPRoute")
+        || type.equals("MeshFaultInjection")
+        || type.equals("MeshLoadBalancingStrategy")) {
+      return "http";
+    }
+    return "tcp";
+  }
+
+  /** Services named anywhere in the spec (targetRefs, backendRefs) with their subsets' tags. */
+  private static void collect(
+      JsonNode node, Map<String, Map<String, String>> services, boolean top) {
+    if (node.isArray()) {
+      node.forEach(e -> collect(e, services, false));
+      return;
+    }
+    if (!node.isObject()) {
+      return;
+    }
+    String kind = node.path("kind").asText("");
+    if ((kind.equals("MeshService")
+            || kind.equals("MeshServiceSubset")
+            || kind.equals("MeshSubset"))
+        && !top) {
+      Map<String, String> tags = new TreeMap<>();
+      node.path("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+      String service =
+          node.hasNonNull("name") ? node.get("name").asText() : tags.get("kuma.io/service");
+      tags.remove("kuma.io/service");
+      if (service == null) {
+        service = "caller";
+      }
+      services.computeIfAbsent(service, s -> new TreeMap<>()).putAll(tags);
+    }
+    node.fields()
+        .forEachRemaining(
+            e -> {
+              // The top-level targetRef is the client's: the selected dataplane, not a service.
+              if (!(top && e.getKey().equals("targetRef"))) {
+                collect(e.getValue(), services, false);
+              }
+            });
+  }
+
+  private static MeshResource parseMesh(String mesh) {
+    return (MeshResource) parse(ResourceType.MESH, "type: Mesh\nname: " + mesh + "\n");
+  }
+
+  private static DataplaneResource dataplane(
+      String mesh,
+      String name,
+      int index,
+      Map<String, String> labels,
+      String service,
+      Map<String, String> tags,
+      String section,
+      String protocol,
+      TreeSet<String> allServices) {
+    boolean client = index == 1;
+    boolean unnamed = service.startsWith(UNNAMED);
+    StringBuilder y = new StringBuilder();
+    y.append("type: Dataplane\nmesh: ")
+        .append(mesh)
+        .append("\nname: ")
+        .append(q(name))
+        .append("\n");
+    if (!labels.isEmpty()) {
+      y.append("labels:\n");
+      labels.forEach((k, v) -> y.append("  ").append(q(k)).append(": ").append(q(v)).append("\n"));
+    }
+    int port = 8080;
+    String inboundName = null;
+    if (section != null) {
+      if (section.matches("\\d+")) {
+        port = Integer.parseInt(section);
+      } else {
+        inboundName = section;
+      }
+    }
+    y.append("networking:\n  address: 10.0.0.").append(index).append("\n  inbound:\n");
+    y.append("    - port: ").append(port).append("\n");
+    if (inboundName != null) {
+      y.append("      name: ").append(q(inboundName)).append("\n");
+    }
+    y.append("      tags:\n        kuma.io/service: ").append(q(service)).append("\n");
+    y.append("        kuma.io/protocol: ")
+        .append(tags.getOrDefault("kuma.io/protocol", protocol))
+        .append("\n");
+    tags.forEach(
+        (k, v) -> {
+          if (!k.equals("kuma.io/protocol")) {
+            y.append("        ").append(q(k)).append(": ").append(q(v)).append("\n");
+          }
+        });
+    y.append("  outbound:\n");
+    int p = 10001;
+    for (String other : unnamed ? List.<String>of() : allServices) {
+      // The selected dataplane also calls its own service (a route of a service to itself).
+      if (client || !other.equals(service)) {
+        y.append("    - port: ")
+            .append(p++)
+            .append("\n      tags:\n        kuma.io/service: ")
+            .append(q(other))
+            .append("\n");
+      }
+    }
+    String text = y.toString();
+    if (p == 10001) {
+      text = text.replace("  outbound:\n", "");
+    }
+    try {
+      return (DataplaneResource)
+          ResourceType.DATAPLANE.parse(text.getBytes(UTF_8), Format.YAML, null, null);
+    } catch (ValidationException e) {
+      if (inboundName != null) {
+        // An inbound name Chronomesh cannot hold yet: the policy's section then selects nothing.
+        return (DataplaneResource)
+            parse(ResourceType.DATAPLANE, text.replace("      name: " + q(inboundName) + "\n", ""));
+      }
+      throw new IllegalStateException(
+          "scenario dataplane refused: " + e.violations() + "\n" + text, e);
+    }
+  }
+
+  private static Object parse(ResourceType type, String yaml) {
+    try {
+      return type.parse(yaml.getBytes(UTF_8), Format.YAML, null, null);
+    } catch (ValidationException e) {
+      throw new IllegalStateException(
+          "scenario " + type + " refused: " + e.violations() + "\n" + yaml, e);
+    }
+  }
+
+  private static String q(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}
