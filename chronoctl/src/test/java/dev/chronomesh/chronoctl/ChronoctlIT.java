@@ -134,6 +134,11 @@ class ChronoctlIT {
             "mesh/default updated\ndataplane/backend-1 updated\ndataplane/web-1 updated\n"
                 + "secret/sample-secret updated\n");
 
+    // Kuma's default policies came with the mesh, as ordinary policies of it.
+    Result retries = chronoctl("get", "meshretries", "-m", "default");
+    assertThat(retries.code()).as(retries.err()).isZero();
+    assertThat(retries.out()).contains("mesh-retry-all-default");
+
     Result meshes = chronoctl("get", "meshes", "-o", "yaml");
     assertThat(meshes.code()).as(meshes.err()).isZero();
     JsonNode meshList = new YAMLMapper().readTree(meshes.out());
@@ -188,7 +193,7 @@ class ChronoctlIT {
             mesh: default
             name: broken-1
             networking:
-              address: not-an-ip
+              address: 0.0.0.0
             """);
 
     Result r = chronoctl("apply", "-f", file.toString());

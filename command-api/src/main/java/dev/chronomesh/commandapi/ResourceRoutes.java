@@ -220,7 +220,7 @@ final class ResourceRoutes {
     switch (Decider.decide(t.command(), state)) {
       case Decision.Rejected r -> throw new ApiProblem(r.status(), r.detail(), r.violations());
       case Decision.Accepted a -> {
-        var last = a.events().get(a.events().size() - 1);
+        var last = a.resourceEvent();
         if (t.command() instanceof Command.Upsert upsert) {
           Instant now = Instant.ofEpochMilli(command.getRequestedAt().toEpochMilli());
           Instant created =
@@ -275,7 +275,8 @@ final class ResourceRoutes {
     if (changes.isEmpty()) {
       return new Answer(status, json.createObjectNode(), null, false);
     }
-    ResourceChange last = changes.get(changes.size() - 1);
+    // A new Mesh's default policies follow its own change; a cascade's deletions precede it.
+    ResourceChange last = Decision.Accepted.primary(changes, c -> c.getKind() == EventKind.DELETED);
     if (last.getKind() == EventKind.DELETED) {
       return new Answer(status, json.createObjectNode(), last.getRevision(), false);
     }

@@ -100,7 +100,7 @@ class CommandApiIT {
             Map.of("X-Request-Id", "req-create-1"));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     assertThat(created.headers().firstValue("X-Request-Id")).contains("req-create-1");
-    assertThat(created.json().get("name").asText()).isEqualTo("default");
+    assertThat(created.json().path("name").asText()).as(created.body()).isEqualTo("default");
     assertThat(created.json().has("creationTime")).isTrue();
 
     Response updated =
@@ -413,6 +413,69 @@ class CommandApiIT {
                 assertThat(
                         send(server, "GET", "/meshes/restart/dataplanes/dp-a", null, null).status())
                     .isEqualTo(200));
+  }
+
+  /**
+   * Kuma's default policies of a new mesh (pkg/defaults/mesh in Kuma v2.14.3) are ordinary
+   * policies: listed, written by actor system in the mesh's own request, editable, deletable.
+   */
+  @Test
+  void aNewMeshHasKumasDefaultPoliciesThatAUserMayChangeOrDelete() throws Exception {
+    Response created =
+        send(
+            server,
+            "PUT",
+            "/meshes/defaults",
+            "application/json",
+            "{\"type\":\"Mesh\",\"name\":\"defaults\"}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(created.json().get("type").asText()).isEqualTo("Mesh");
+    assertThat(names(send(server, "GET", "/meshes/defaults/meshretries", null, null).json()))
+        .containsExactly("mesh-retry-all-defaults");
+    assertThat(names(send(server, "GET", "/meshes/defaults/meshtimeouts", null, null).json()))
+        .containsExactly("mesh-timeout-all-defaults");
+    assertThat(
+            names(send(server, "GET", "/meshes/defaults/meshcircuitbreakers", null, null).json()))
+        .containsExactly("mesh-circuit-breaker-all-defaults");
+    JsonNode events =
+        send(server, "GET", "/events?mesh=defaults&type=MeshRetry", null, null).json();
+    assertThat(events.get("items").get(0).get("actor").asText()).isEqualTo("system");
+
+    Response changed =
+        send(
+            server,
+            "PUT",
+            "/meshes/defaults/meshretries/mesh-retry-all-defaults",
+            "application/yaml",
+            "type: MeshRetry\nmesh: defaults\nname: mesh-retry-all-defaults\nspec:\n"
+                + "  targetRef: {kind: Mesh}\n  to:\n  - targetRef: {kind: Mesh}\n"
+                + "    default: {tcp: {maxConnectAttempt: 2}}\n");
+    assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+    Response deleted =
+        send(
+            server,
+            "DELETE",
+            "/meshes/defaults/meshtimeouts/mesh-timeout-all-defaults",
+            null,
+            null);
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+
+    Response skipped =
+        send(
+            server,
+            "PUT",
+            "/meshes/no-defaults",
+            "application/yaml",
+            "type: Mesh\nname: no-defaults\nskipCreatingInitialPolicies: ['*']\n");
+    assertThat(skipped.status()).as(skipped.body()).isEqualTo(201);
+    assertThat(
+            send(server, "GET", "/meshes/no-defaults/meshretries", null, null)
+                .json()
+                .get("total")
+                .asInt())
+        .isZero();
+    // As in Kuma, the mesh's policies go with it; only dataplanes keep a mesh.
+    assertThat(send(server, "DELETE", "/meshes/defaults", null, null).status()).isEqualTo(200);
   }
 
   @Test

@@ -11,6 +11,7 @@ final class Checks {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]*[a-z0-9])?");
   private static final Pattern TAG_KEY = Pattern.compile("[a-zA-Z0-9.\\-_:/]+");
   private static final Pattern TAG_VALUE = Pattern.compile("[a-zA-Z0-9.\\-_:]+");
+  private static final Pattern SELECTOR_VALUE = Pattern.compile("[a-zA-Z0-9.\\-_:/]+|\\*");
   private static final Pattern LABEL_NAME =
       Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
   private static final Pattern DNS_SUBDOMAIN =
@@ -21,7 +22,9 @@ final class Checks {
   private static final Pattern HOST_LABEL =
       Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?");
   private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
-  private static final Pattern DURATION = Pattern.compile("(\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h|d))+");
+
+  /** Kuma's mesh durations (mesh_helpers.go ParseDuration): one unit, or "0". */
+  private static final Pattern DURATION = Pattern.compile("\\d+(y|w|d|h|m|s|ms)|0");
 
   /** How much of an input value a message quotes at most. */
   static final int MAX_QUOTED = 100;
@@ -77,6 +80,36 @@ final class Checks {
           + " underscores";
     }
     return null;
+  }
+
+  /**
+   * A tag selector (Kuma's {@code ValidateSelector} with at least one tag): valid tag names, values
+   * of tag characters and '/', or "*" (any non-empty value). Returns the valid entries.
+   */
+  static java.util.Map<String, String> selector(Obj owner, String field) {
+    String path = owner.path(field);
+    java.util.Map<String, String> tags = owner.stringMap(field);
+    java.util.Map<String, String> valid = new java.util.TreeMap<>();
+    if (tags.isEmpty() && (owner.raw(field) == null || owner.raw(field).isObject())) {
+      owner.violations().add(path, "must have at least one tag");
+    }
+    tags.forEach(
+        (key, value) -> {
+          String reason = tagKey(key);
+          if (reason == null && value.isEmpty()) {
+            reason = "tag value must be non-empty";
+          } else if (reason == null && !SELECTOR_VALUE.matcher(value).matches()) {
+            reason =
+                "tag value must consist of alphanumeric characters, dots, dashes, slashes and"
+                    + " underscores or be \"*\"";
+          }
+          if (reason != null) {
+            owner.violations().add(Violations.key(path, excerpt(key)), reason);
+          } else {
+            valid.put(key, value);
+          }
+        });
+    return valid;
   }
 
   /** A Kubernetes-style label key: an optional DNS-subdomain prefix and '/', then a name. */
@@ -149,12 +182,12 @@ final class Checks {
 
   static String duration(String value) {
     if (!DURATION.matcher(value).matches()) {
-      return "must be a duration such as 1d, 24h, 90m or 30s";
+      return "must be a duration such as 1y, 2w, 1d, 24h, 90m or 30s (one number and one unit)";
     }
     return null;
   }
 
-  private static boolean isIpLiteral(String address) {
+  static boolean isIpLiteral(String address) {
     if (IPV4.matcher(address).matches()) {
       return true;
     }

@@ -23,6 +23,10 @@ import java.util.TreeMap;
 final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
   private static final Set<String> STATES = Set.of("Ready", "NotReady", "Ignored");
   private static final Set<String> GATEWAY_TYPES = Set.of("DELEGATED", "BUILTIN");
+
+  /** Kuma's supported protocols (core_meta.SupportedProtocols). */
+  private static final Set<String> PROTOCOLS = Set.of("grpc", "http", "http2", "kafka", "tcp");
+
   private static final Set<String> IP_FAMILY_MODES = Set.of("IPv4", "IPv6", "DualStack");
 
   @Override
@@ -63,9 +67,13 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
             "inbound",
             "outbound",
             "gateway",
-            "transparentProxying"),
-        Set.of("admin"));
+            "transparentProxying",
+            "admin"),
+        Set.of("listeners"));
     String address = address(networking, "address", true);
+    if ("0.0.0.0".equals(address) || "::".equals(address)) {
+      violations.add("networking.address", "must not be 0.0.0.0 or ::");
+    }
     String advertised = address(networking, "advertisedAddress", false);
 
     Gateway gateway = null;
@@ -80,22 +88,21 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
       Obj inbound =
           Obj.of(inboundNodes.get(i), Violations.index(networking.path("inbound"), i), violations);
       if (inbound != null) {
-        inbounds.add(inbound(inbound));
+        inbounds.add(inbound(inbound, address));
       }
     }
-    // As Kuma's dataplane validator: a dataplane is either a gateway or has inbounds, never both.
-    JsonNode rawInbound = networking.raw("inbound");
+    // As Kuma's dataplane validator: a dataplane is either a gateway or has inbounds, never both;
+    // since Kuma 2.9 a sidecar may have no inbound (outbound-only, e.g. a job or a client).
     boolean hasGateway = networking.raw("gateway") != null;
     if (hasGateway && !inboundNodes.isEmpty()) {
       violations.add("networking", "inbound cannot be defined both with gateway");
-    } else if (!hasGateway
-        && inboundNodes.isEmpty()
-        && (rawInbound == null || rawInbound.isArray())) {
-      violations.add("networking", "has to contain at least one inbound interface or gateway");
     }
 
     List<Outbound> outbounds = new ArrayList<>();
     List<JsonNode> outboundNodes = networking.array("outbound");
+    if (gateway != null && "BUILTIN".equals(gateway.getType()) && !outboundNodes.isEmpty()) {
+      violations.add("networking.outbound", "outbound cannot be defined for builtin gateways");
+    }
     for (int i = 0; i < outboundNodes.size(); i++) {
       Obj outbound =
           Obj.of(
@@ -110,6 +117,18 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
     if (tpObj != null) {
       transparentProxying = transparentProxying(tpObj);
     }
+    Integer adminPort = null;
+    Obj admin = networking.object("admin");
+    if (admin != null) {
+      admin.rejectUnknown(Set.of("port"), Set.of());
+      JsonNode rawPort = admin.raw("port");
+      // As Kuma (a uint32), port 0 means "not set": kuma-dp's default, 9901.
+      boolean unset = rawPort != null && rawPort.isIntegralNumber() && rawPort.longValue() == 0;
+      adminPort = unset ? null : admin.port("port", false);
+      if (adminPort != null) {
+        adminPortCollisions(admin, adminPort, address, inbounds, outbounds);
+      }
+    }
     if (!violations.isEmpty()) {
       return null;
     }
@@ -123,13 +142,63 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         outbounds,
         gateway,
         transparentProxying,
-        probes);
+        probes,
+        adminPort);
+  }
+
+  /**
+   * As Kuma's dataplane validator: Envoy's admin binds 127.0.0.1:{@code port}, which must not be an
+   * inbound's or its application's interface, nor an outbound's ({@code UsesInboundInterface},
+   * {@code UsesOutboundInterface} with the loopback address; 0.0.0.0 and :: overlap everything).
+   */
+  private static void adminPortCollisions(
+      Obj admin, int port, String address, List<Inbound> inbounds, List<Outbound> outbounds) {
+    boolean inbound = false;
+    for (Inbound in : inbounds) {
+      String dataplaneIp = in.getAddress() != null ? in.getAddress() : address;
+      String workloadIp = in.getServiceAddress() != null ? in.getServiceAddress() : dataplaneIp;
+      int workloadPort =
+          in.getServicePort() != null && in.getServicePort() != 0
+              ? in.getServicePort()
+              : in.getPort();
+      if ((port == in.getPort() && onLoopback(dataplaneIp))
+          || (port == workloadPort && onLoopback(workloadIp))) {
+        inbound = true;
+      }
+    }
+    if (inbound) {
+      admin.violations().add(admin.path("port"), "must differ from inbound");
+    }
+    for (Outbound out : outbounds) {
+      if (port == out.getPort()
+          && onLoopback(out.getAddress() == null ? LOOPBACK : out.getAddress())) {
+        admin.violations().add(admin.path("port"), "must differ from outbound");
+        return;
+      }
+    }
+  }
+
+  private static final String LOOPBACK = "127.0.0.1";
+
+  private static boolean onLoopback(String ip) {
+    return ip != null
+        && (ip.equals(LOOPBACK) || ip.equals("0.0.0.0") || ip.equals("::") || ip.equals("[::]"));
   }
 
   /** networking.gateway: tags with kuma.io/service, type DELEGATED (default) or BUILTIN. */
   private static Gateway gateway(Obj gateway) {
     gateway.rejectUnknown(Set.of("tags", "type"), Set.of());
     Map<String, String> tags = tags(gateway);
+    String protocol = tags.get(KumaTags.PROTOCOL);
+    if (protocol != null && !protocol.equals("tcp")) {
+      gateway
+          .violations()
+          .add(
+              Violations.key(gateway.path("tags"), KumaTags.PROTOCOL),
+              "other values than tcp are not allowed, provided value \""
+                  + Checks.excerpt(protocol)
+                  + "\"");
+    }
     String type = gateway.string("type", false);
     if (type == null || type.isEmpty()) {
       type = "DELEGATED";
@@ -219,15 +288,46 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
     return value;
   }
 
-  private static Inbound inbound(Obj inbound) {
+  private static Inbound inbound(Obj inbound, String dataplaneAddress) {
     inbound.rejectUnknown(
-        Set.of("port", "servicePort", "address", "serviceAddress", "tags", "state", "health"),
-        Set.of("name", "serviceProbe", "protocol"));
+        Set.of(
+            "port",
+            "servicePort",
+            "address",
+            "serviceAddress",
+            "tags",
+            "state",
+            "health",
+            "name",
+            "serviceProbe"),
+        Set.of("protocol"));
+    if (inbound.raw("serviceProbe") != null) {
+      // Kuma probes the application through Envoy's health discovery service (HDS) and writes
+      // the outcome into the inbound's state; Chronomesh serves no HDS yet.
+      inbound
+          .violations()
+          .notSupportedYet(
+              inbound.path("serviceProbe"),
+              "Kuma checks it through Envoy's health discovery service (HDS), which Chronomesh does"
+                  + " not serve; set the inbound's state, or use a MeshHealthCheck");
+    }
+    String name = inbound.string("name", false);
     Integer port = inbound.port("port", true);
     Integer servicePort = inbound.port("servicePort", false);
-    String address = address(inbound, "address", false);
-    String serviceAddress = address(inbound, "serviceAddress", false);
+    String address = ip(inbound, "address", "address has to be valid IP address");
+    String serviceAddress =
+        ip(inbound, "serviceAddress", "serviceAddress has to be valid IP address");
     Map<String, String> tags = tags(inbound);
+    String protocol = tags.get(KumaTags.PROTOCOL);
+    if (protocol != null && !PROTOCOLS.contains(protocol)) {
+      inbound
+          .violations()
+          .add(
+              Violations.key(inbound.path("tags"), KumaTags.PROTOCOL),
+              "tag \"kuma.io/protocol\" has an invalid value \""
+                  + Checks.excerpt(protocol)
+                  + "\". Allowed values: grpc, http, http2, kafka, tcp");
+    }
     String state = inbound.string("state", false);
     if (state != null && !STATES.contains(state)) {
       inbound
@@ -244,15 +344,38 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
       // As in Kuma (a protobuf bool), a health section without ready means not ready.
       health = new InboundHealth(ready != null && ready);
     }
+    if (serviceAddress != null && port != null) {
+      // As Kuma: the application's address:port must not be the inbound's own.
+      boolean samePort = servicePort == null || servicePort.equals(port);
+      String inboundAddress = address != null ? address : dataplaneAddress;
+      if (samePort && serviceAddress.equals(inboundAddress)) {
+        inbound
+            .violations()
+            .add(
+                inbound.path("serviceAddress"),
+                "serviceAddress and servicePort has to differ from address and port");
+      }
+    }
     return new Inbound(
-        port == null ? 0 : port, servicePort, address, serviceAddress, tags, state, health);
+        port == null ? 0 : port,
+        servicePort,
+        address,
+        serviceAddress,
+        tags,
+        state,
+        health,
+        name == null || name.isEmpty() ? null : name);
   }
 
   private static Outbound outbound(Obj outbound) {
     outbound.rejectUnknown(Set.of("port", "address", "tags"), Set.of("backendRef"));
     Integer port = outbound.port("port", true);
-    String address = address(outbound, "address", false);
-    Map<String, String> tags = tags(outbound);
+    String address = ip(outbound, "address", "address has to be valid IP address");
+    // An outbound by backendRef (refused above until MeshService exists) has no tags.
+    Map<String, String> tags =
+        outbound.raw("backendRef") != null && outbound.raw("tags") == null
+            ? Map.of()
+            : tags(outbound);
     return new Outbound(port == null ? 0 : port, address, tags);
   }
 
@@ -279,6 +402,19 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
       owner.violations().add(Violations.key(tagsPath, KumaTags.SERVICE), "tag has to exist");
     }
     return new HashMap<>(valid);
+  }
+
+  /** An optional IP literal (Kuma: net.ParseIP), or null with a violation. */
+  private static String ip(Obj owner, String field, String reason) {
+    String value = owner.string(field, false);
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    if (!Checks.isIpLiteral(value)) {
+      owner.violations().add(owner.path(field), reason);
+      return null;
+    }
+    return value;
   }
 
   private static String address(Obj owner, String field, boolean required) {
@@ -322,6 +458,9 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         if (in.getHealth() != null) {
           o.putObject("health").put("ready", in.getHealth().getReady());
         }
+        if (in.getName() != null) {
+          o.put("name", in.getName());
+        }
       }
     }
     if (!dataplane.getOutbound().isEmpty()) {
@@ -362,6 +501,9 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
       if (tp.getIpFamilyMode() != null) {
         t.put("ipFamilyMode", tp.getIpFamilyMode());
       }
+    }
+    if (dataplane.getAdminPort() != null) {
+      networking.putObject("admin").put("port", dataplane.getAdminPort());
     }
     Probes probes = dataplane.getProbes();
     if (probes != null) {

@@ -1,6 +1,10 @@
 package dev.chronomesh.meshmodel;
 
+import dev.chronomesh.events.avro.Constraints;
+import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventKind;
+import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.MtlsBackend;
 import dev.chronomesh.events.avro.ResourceEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,9 +51,75 @@ public final class Decider {
     if (failed != null) {
       return failed;
     }
-    return new Decision.Accepted(
-        List.of(event(command, state, type, command.name(), 0, EventKind.UPSERTED, command)),
-        existing.isEmpty());
+    List<Violation> rules = meshRules(command, state);
+    if (!rules.isEmpty()) {
+      return new Decision.Rejected(Decision.Reason.INVALID, rules.get(0).reason(), rules);
+    }
+    List<ResourceEvent> events = new ArrayList<>();
+    events.add(event(command, state, type, command.name(), 0, EventKind.UPSERTED, command));
+    if (type.equals(ResourceType.MESH) && existing.isEmpty()) {
+      // As Kuma's EnsureDefaultMeshResources: a new mesh gets the default policies, here as
+      // events of the same decision, so a replay of the log makes the same mesh.
+      for (DefaultMeshPolicies.Policy p :
+          DefaultMeshPolicies.of((MeshResource) command.payload())) {
+        events.add(defaultPolicyEvent(command, state, p, events.size()));
+      }
+    }
+    return new Decision.Accepted(events, existing.isEmpty());
+  }
+
+  /**
+   * The rules of a write that depend on the mesh: a Dataplane must satisfy the mesh's dataplane
+   * proxy constraints (Kuma's {@code membership_validator.go}: one requirement matched by each of
+   * its tag sets when there are requirements, no restriction matched); a Mesh's provided CA backend
+   * must name secrets that exist in the mesh (Kuma's provided CA manager loads them).
+   */
+  private static List<Violation> meshRules(Command.Upsert command, MeshState state) {
+    List<Violation> out = new ArrayList<>();
+    if (command.payload() instanceof DataplaneResource dataplane) {
+      state
+          .meshResource()
+          .map(r -> ((MeshResource) r.payload()).getConstraints())
+          .map(Constraints::getDataplaneProxy)
+          .ifPresent(c -> MeshConstraints.check(command.mesh(), dataplane, c, out));
+    } else if (command.payload() instanceof MeshResource mesh && mesh.getMtls() != null) {
+      List<MtlsBackend> backends = mesh.getMtls().getBackends();
+      for (int i = 0; i < backends.size(); i++) {
+        MtlsBackend backend = backends.get(i);
+        if (!"provided".equals(backend.getType()) || backend.getConfJson() == null) {
+          continue;
+        }
+        for (String secret : ProvidedCa.secrets(Documents.parseStoredJson(backend.getConfJson()))) {
+          if (state.get(ResourceType.SECRET, secret).isEmpty()) {
+            out.add(
+                new Violation(
+                    "mtls.backends[" + i + "].conf",
+                    "secret \""
+                        + secret
+                        + "\" does not exist in mesh \""
+                        + command.mesh()
+                        + "\": create it before the mesh names it"));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static ResourceEvent defaultPolicyEvent(
+      Command.Upsert command, MeshState state, DefaultMeshPolicies.Policy policy, int index) {
+    Command.Metadata meta = command.metadata();
+    return new ResourceEvent(
+        meta.eventId() + "-" + index,
+        command.mesh(),
+        policy.type().name(),
+        policy.name(),
+        state.lastRevision(policy.type(), policy.name()) + 1,
+        meta.occurredAt(),
+        DefaultMeshPolicies.ACTOR,
+        meta.requestId(),
+        EventKind.UPSERTED,
+        policy.payload());
   }
 
   private static Decision delete(Command.Delete command, MeshState state) {
@@ -67,7 +137,10 @@ public final class Decider {
     if (type.equals(ResourceType.MESH)) {
       List<Resource> inside =
           state.all().stream().filter(r -> !r.type().equals(ResourceType.MESH)).toList();
-      long blocking = inside.stream().filter(r -> !InternalTypes.isInternal(r.type())).count();
+      // As Kuma's mesh manager (ValidateNoActiveDP): only dataplanes keep a mesh from being
+      // deleted; its policies and secrets go with it (Kuma deletes them by owner reference), each
+      // with its own event. With cascade the dataplanes go too.
+      long blocking = inside.stream().filter(r -> r.type().equals(ResourceType.DATAPLANE)).count();
       if (blocking > 0 && !command.cascade()) {
         return new Decision.Rejected(
             Decision.Reason.CONFLICT,
@@ -75,8 +148,8 @@ public final class Decider {
                 + command.name()
                 + "\" still has "
                 + blocking
-                + " resource(s); delete them first or delete with cascade",
-            List.of(new Violation("name", "mesh still has " + blocking + " resource(s)")));
+                + " dataplane(s); delete them first or delete with cascade",
+            List.of(new Violation("name", "mesh still has " + blocking + " dataplane(s)")));
       }
       for (Resource r : inside) {
         events.add(

@@ -10,7 +10,9 @@ public sealed interface Decision {
   /**
    * The command is accepted.
    *
-   * @param events the events to append, in order; the last one is about the command's resource
+   * @param events the events to append, in order. For an upsert the first one is about the
+   *     command's resource (a new Mesh's default policies follow it); for a delete the last one is
+   *     (a cascade's deletions precede it). See {@link #resourceEvent}.
    * @param created whether an upsert made a resource exist that did not (HTTP 201 rather than 200)
    */
   record Accepted(List<ResourceEvent> events, boolean created) implements Decision {
@@ -19,6 +21,24 @@ public sealed interface Decision {
       if (events.isEmpty()) {
         throw new IllegalArgumentException("an accepted command appends at least one event");
       }
+    }
+
+    /** The event about the command's resource itself. */
+    public ResourceEvent resourceEvent() {
+      return primary(events);
+    }
+
+    /**
+     * Of a decision's events (or their changes) in order, the one about the command's resource: the
+     * last when it is a deletion, else the first.
+     */
+    public static <T> T primary(List<T> events, java.util.function.Predicate<T> deleted) {
+      T last = events.get(events.size() - 1);
+      return deleted.test(last) ? last : events.get(0);
+    }
+
+    private static ResourceEvent primary(List<ResourceEvent> events) {
+      return primary(events, e -> e.getKind() == dev.chronomesh.events.avro.EventKind.DELETED);
     }
 
     /** The HTTP status of the answer: 201 on create, else 200. */

@@ -2,7 +2,10 @@ package dev.chronomesh.meshmodel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chronomesh.events.avro.Constraints;
+import dev.chronomesh.events.avro.DataplaneProxyConstraints;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.Metrics;
 import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
 import java.util.ArrayList;
@@ -10,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** Kuma's Mesh (universal format) ⇄ {@link MeshResource}. */
 final class MeshMapper implements ResourceMapper<MeshResource> {
@@ -22,20 +26,12 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
 
   @Override
   public Set<String> specFields() {
-    return Set.of("mtls");
+    return Set.of("mtls", "metrics", "constraints", "skipCreatingInitialPolicies");
   }
 
   @Override
   public Set<String> unsupportedKumaFields() {
-    return Set.of(
-        "logging",
-        "tracing",
-        "metrics",
-        "networking",
-        "routing",
-        "constraints",
-        "skipCreatingInitialPolicies",
-        "meshServices");
+    return Set.of("logging", "tracing", "networking", "routing", "meshServices");
   }
 
   @Override
@@ -47,10 +43,47 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
     if (mtlsObj != null) {
       mtls = mtls(mtlsObj);
     }
+    Metrics metrics = null;
+    Obj metricsObj = doc.object("metrics");
+    if (metricsObj != null) {
+      metrics = MeshMetrics.read(metricsObj);
+    }
+    Constraints constraints = null;
+    Obj constraintsObj = doc.object("constraints");
+    if (constraintsObj != null) {
+      constraints = constraints(constraintsObj);
+    }
+    List<String> skip = doc.stringList("skipCreatingInitialPolicies");
     if (!violations.isEmpty()) {
       return null;
     }
-    return new MeshResource(metadata.name(), new HashMap<>(metadata.labels()), mtls);
+    return new MeshResource(
+        metadata.name(), new HashMap<>(metadata.labels()), mtls, metrics, constraints, skip);
+  }
+
+  /**
+   * constraints.dataplaneProxy: requirements and restrictions, each a non-empty tag selector (as
+   * Kuma's {@code validateDppConstraints}); enforced on Dataplane writes by the {@link Decider}.
+   */
+  private static Constraints constraints(Obj constraints) {
+    constraints.rejectUnknown(Set.of("dataplaneProxy"), Set.of());
+    Obj dpp = constraints.object("dataplaneProxy");
+    if (dpp == null) {
+      return new Constraints(null);
+    }
+    dpp.rejectUnknown(Set.of("requirements", "restrictions"), Set.of());
+    return new Constraints(
+        new DataplaneProxyConstraints(rules(dpp, "requirements"), rules(dpp, "restrictions")));
+  }
+
+  private static List<Map<String, String>> rules(Obj owner, String field) {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (Obj rule : owner.objects(field)) {
+      rule.rejectUnknown(Set.of("tags"), Set.of());
+      Map<String, String> tags = Checks.selector(rule, "tags");
+      out.add(new TreeMap<>(tags));
+    }
+    return out;
   }
 
   private static Mtls mtls(Obj mtls) {
@@ -136,6 +169,7 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
             conf.violations().add(conf.path(required), "has to be defined for a provided backend");
           }
         }
+        ProvidedCa.checkInline(conf);
       }
     } else if ("provided".equals(type)) {
       backend.violations().add(backend.path("conf"), "has to be defined for a provided backend");
@@ -148,6 +182,38 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
 
   @Override
   public void write(MeshResource mesh, ObjectNode document, Sealer opener) {
+    if (!mesh.getSkipCreatingInitialPolicies().isEmpty()) {
+      mesh.getSkipCreatingInitialPolicies()
+          .forEach(document.putArray("skipCreatingInitialPolicies")::add);
+    }
+    writeMtls(mesh, document);
+    if (mesh.getMetrics() != null) {
+      MeshMetrics.write(mesh.getMetrics(), document.putObject("metrics"));
+    }
+    Constraints constraints = mesh.getConstraints();
+    if (constraints != null) {
+      ObjectNode c = document.putObject("constraints");
+      DataplaneProxyConstraints dpp = constraints.getDataplaneProxy();
+      if (dpp != null) {
+        ObjectNode d = c.putObject("dataplaneProxy");
+        writeRules(d, "requirements", dpp.getRequirements());
+        writeRules(d, "restrictions", dpp.getRestrictions());
+      }
+    }
+  }
+
+  private static void writeRules(ObjectNode into, String field, List<Map<String, String>> rules) {
+    if (rules.isEmpty()) {
+      return;
+    }
+    var array = into.putArray(field);
+    for (Map<String, String> rule : rules) {
+      ObjectNode tags = array.addObject().putObject("tags");
+      new TreeMap<>(rule).forEach(tags::put);
+    }
+  }
+
+  private static void writeMtls(MeshResource mesh, ObjectNode document) {
     Mtls mtls = mesh.getMtls();
     if (mtls == null) {
       return;

@@ -139,6 +139,19 @@ final class Obj {
     return out;
   }
 
+  /** The objects of an array field; elements that are not objects are violations and skipped. */
+  List<Obj> objects(String field) {
+    List<Obj> out = new ArrayList<>();
+    List<JsonNode> items = array(field);
+    for (int i = 0; i < items.size(); i++) {
+      Obj item = of(items.get(i), Violations.index(path(field), i), violations);
+      if (item != null) {
+        out.add(item);
+      }
+    }
+    return out;
+  }
+
   /** The strings of an array field; empty when absent; violations for non-strings and "". */
   List<String> stringList(String field) {
     List<String> out = new ArrayList<>();

@@ -10,11 +10,11 @@ import java.util.List;
 public final class ProxyViews {
   private ProxyViews() {}
 
-  /** The dataplane's mesh, name, labels and inbounds (unnamed: Kuma 2.x universal inbounds). */
+  /** The dataplane's mesh, name, labels and inbounds (with their names, when given). */
   public static ProxyView of(DataplaneResource dataplane) {
     List<ProxyView.Inbound> inbounds = new ArrayList<>(dataplane.getInbound().size());
     for (Inbound in : dataplane.getInbound()) {
-      inbounds.add(new ProxyView.Inbound(null, in.getPort(), in.getTags()));
+      inbounds.add(new ProxyView.Inbound(in.getName(), in.getPort(), in.getTags()));
     }
     return new ProxyView(
         dataplane.getMesh(),

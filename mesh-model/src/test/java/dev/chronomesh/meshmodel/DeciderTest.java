@@ -424,11 +424,11 @@ class DeciderTest {
   }
 
   @Test
-  void policiesBlockMeshDeleteAndCascadeWithIt() {
+  void policiesGoWithTheirMeshAsInKumaOnlyDataplanesBlock() {
     given(upsertMesh("default"), upsertTimeout("default", "t1"), upsertTimeout("default", "t2"));
 
-    Decision blocked = when(delete(ResourceType.MESH, "default", "default"));
-    assertThat(((Decision.Rejected) blocked).reason()).isEqualTo(Decision.Reason.CONFLICT);
+    Decision notBlocked = when(delete(ResourceType.MESH, "default", "default"));
+    assertThat(notBlocked).isInstanceOf(Decision.Accepted.class);
 
     Decision.Accepted accepted =
         (Decision.Accepted)
@@ -448,6 +448,241 @@ class DeciderTest {
       after = after.evolve(e);
     }
     assertThat(after.all()).isEmpty();
+  }
+
+  // Kuma v2.14.3 pkg/defaults/mesh/mesh_test.go: "should create default resources in targetRef
+  // model", "should skip creating all default policies", "should skip creating selected default
+  // policies"; contents from pkg/defaults/mesh/{meshtimeout,meshretry,meshcircuitbreaker}.go.
+  @Test
+  void aNewMeshGetsKumasDefaultPoliciesAsSystemEventsOfTheSameDecision() throws Exception {
+    given();
+
+    Decision.Accepted accepted = (Decision.Accepted) when(upsertMeshWithDefaults("default"));
+
+    assertThat(accepted.events())
+        .extracting(e -> e.getResourceType() + "/" + e.getName() + " by " + e.getActor())
+        .containsExactly(
+            "Mesh/default by anonymous@127.0.0.1",
+            "MeshCircuitBreaker/mesh-circuit-breaker-all-default by system",
+            "MeshRetry/mesh-retry-all-default by system",
+            "MeshTimeout/mesh-timeout-all-default by system");
+    assertThat(accepted.events())
+        .extracting(ResourceEvent::getEventId)
+        .containsExactly("event-1", "event-1-1", "event-1-2", "event-1-3");
+    assertThat(accepted.events()).allSatisfy(e -> assertThat(e.getRequestId()).isEqualTo("req-1"));
+    assertThat(accepted.resourceEvent().getResourceType()).isEqualTo("Mesh");
+    ResourceType timeout = ResourceType.forPolicy(MeshTimeout.TYPE);
+    assertThat(timeout.render((SpecificRecord) accepted.events().get(3).getPayload(), null, null))
+        .isEqualTo(
+            Documents.read(
+                """
+                type: MeshTimeout
+                mesh: default
+                name: mesh-timeout-all-default
+                labels:
+                  kuma.io/env: universal
+                  kuma.io/mesh: default
+                  kuma.io/origin: zone
+                spec:
+                  targetRef:
+                    kind: Mesh
+                    proxyTypes: [Sidecar]
+                  from:
+                    - targetRef: {kind: Mesh}
+                      default:
+                        connectionTimeout: 10s
+                        idleTimeout: 2h0m0s
+                        http: {requestTimeout: 0s, streamIdleTimeout: 1h0m0s, maxStreamDuration: 0s}
+                  to:
+                    - targetRef: {kind: Mesh}
+                      default:
+                        connectionTimeout: 5s
+                        idleTimeout: 1h0m0s
+                        http: {requestTimeout: 15s, streamIdleTimeout: 30m0s}
+                """
+                    .getBytes(UTF_8),
+                Format.YAML));
+  }
+
+  @Test
+  void skipCreatingInitialPoliciesStarCreatesNone() {
+    given();
+
+    Decision.Accepted accepted =
+        (Decision.Accepted)
+            when(meshFrom("type: Mesh\nname: default\nskipCreatingInitialPolicies: ['*']\n"));
+
+    assertThat(accepted.events())
+        .extracting(ResourceEvent::getResourceType)
+        .containsExactly("Mesh");
+  }
+
+  @Test
+  void skipCreatingInitialPoliciesNamesTypesToLeaveOut() {
+    given();
+
+    Decision.Accepted accepted =
+        (Decision.Accepted)
+            when(
+                meshFrom(
+                    "type: Mesh\nname: default\n"
+                        + "skipCreatingInitialPolicies: [MeshTimeout, MeshRetry]\n"));
+
+    assertThat(accepted.events())
+        .extracting(ResourceEvent::getName)
+        .containsExactly("default", "mesh-circuit-breaker-all-default");
+  }
+
+  @Test
+  void defaultPoliciesAreOrdinaryPoliciesAnUpdateOfTheMeshDoesNotRecreate() {
+    given(
+        upsertMeshWithDefaults("default"),
+        delete(ResourceType.forPolicy(MeshTimeout.TYPE), "default", "mesh-timeout-all-default"));
+
+    Decision.Accepted accepted = (Decision.Accepted) when(upsertMeshWithDefaults("default"));
+
+    assertThat(accepted.events())
+        .extracting(ResourceEvent::getResourceType)
+        .containsExactly("Mesh");
+  }
+
+  @Test
+  void aRecreatedMeshGetsItsDefaultsAgainContinuingTheirRevisions() {
+    given(upsertMeshWithDefaults("default"), delete(ResourceType.MESH, "default", "default"));
+
+    Decision.Accepted accepted = (Decision.Accepted) when(upsertMeshWithDefaults("default"));
+
+    assertThat(accepted.events()).hasSize(4);
+    assertThat(accepted.events()).allSatisfy(e -> assertThat(e.getRevision()).isEqualTo(3));
+  }
+
+  @Test
+  void deletingAMeshDeletesItsPoliciesButNotItsDataplanes() {
+    given(upsertMeshWithDefaults("default"));
+
+    Decision.Accepted accepted =
+        (Decision.Accepted) when(delete(ResourceType.MESH, "default", "default"));
+
+    assertThat(accepted.events())
+        .extracting(e -> e.getKind() + " " + e.getResourceType())
+        .containsExactly(
+            "DELETED MeshCircuitBreaker",
+            "DELETED MeshRetry",
+            "DELETED MeshTimeout",
+            "DELETED Mesh");
+    assertThat(accepted.resourceEvent().getResourceType()).isEqualTo("Mesh");
+  }
+
+  @Test
+  void replayingAMeshWithItsDefaultsGivesTheSameStates() {
+    List<ResourceEvent> events =
+        given(
+            upsertMeshWithDefaults("default"),
+            upsertDataplane("default", "web-1"),
+            upsertMeshWithDefaults("default"));
+    for (int prefix = 0; prefix <= events.size(); prefix++) {
+      MeshState replayed = MeshState.empty("default");
+      for (ResourceEvent e : events.subList(0, prefix)) {
+        replayed = replayed.evolve(e);
+      }
+      assertThat(replayed).isEqualTo(history.get(prefix));
+    }
+    assertThat(state.all()).hasSize(5);
+  }
+
+  // Kuma v2.14.3 pkg/core/managers/apis/dataplane/membership_validator.go (and its test).
+  @Test
+  void aDataplaneMustFulfillARequirementOfTheMesh() {
+    given(meshFrom(CONSTRAINED));
+
+    Decision decision = when(dataplaneFrom("kuma.io/service: web\n        kuma.io/zone: west"));
+
+    assertThat(decision).isInstanceOf(Decision.Rejected.class);
+    Decision.Rejected rejected = (Decision.Rejected) decision;
+    assertThat(rejected.reason()).isEqualTo(Decision.Reason.INVALID);
+    assertThat(rejected.violations())
+        .extracting(Violation::field)
+        .containsExactly("networking.inbound[0].tags");
+    assertThat(rejected.detail()).contains("do not fulfill any requirement", "mesh \"default\"");
+  }
+
+  @Test
+  void aDataplaneMatchingARestrictionIsRefused() {
+    given(meshFrom(CONSTRAINED));
+
+    Decision decision =
+        when(dataplaneFrom("kuma.io/service: web\n        kuma.io/zone: east\n        team: x"));
+
+    assertThat(((Decision.Rejected) decision).detail()).contains("match restricted tags");
+  }
+
+  @Test
+  void aDataplaneFulfillingTheConstraintsIsAccepted() {
+    given(meshFrom(CONSTRAINED));
+
+    Decision decision = when(dataplaneFrom("kuma.io/service: web\n        kuma.io/zone: east"));
+
+    assertThat(decision).isInstanceOf(Decision.Accepted.class);
+  }
+
+  private static final String CONSTRAINED =
+      """
+      type: Mesh
+      name: default
+      skipCreatingInitialPolicies: ['*']
+      constraints:
+        dataplaneProxy:
+          requirements:
+            - tags:
+                kuma.io/zone: east
+          restrictions:
+            - tags:
+                team: '*'
+      """;
+
+  // Kuma v2.14.3 pkg/plugins/ca/provided/manager.go ValidateBackend: the secrets must load.
+  @Test
+  void aProvidedCaMustNameSecretsThatExist() {
+    given(upsertMesh("default"));
+
+    Decision decision =
+        when(
+            meshFrom(
+                """
+                type: Mesh
+                name: default
+                mtls:
+                  enabledBackend: ca-1
+                  backends:
+                    - name: ca-1
+                      type: provided
+                      conf:
+                        cert: {secret: my-cert}
+                        key: {secret: my-key}
+                """));
+
+    assertThat(((Decision.Rejected) decision).violations())
+        .extracting(Violation::reason)
+        .containsExactly(
+            "secret \"my-cert\" does not exist in mesh \"default\": create it before the mesh"
+                + " names it",
+            "secret \"my-key\" does not exist in mesh \"default\": create it before the mesh"
+                + " names it");
+  }
+
+  private Command meshFrom(String yaml) {
+    return new Command.Upsert(
+        ResourceType.MESH, "default", "default", parse(ResourceType.MESH, yaml), meta());
+  }
+
+  private Command dataplaneFrom(String tags) {
+    String yaml =
+        "type: Dataplane\nmesh: default\nname: web-1\nnetworking:\n  address: 10.0.0.1\n"
+            + "  inbound:\n    - port: 80\n      tags:\n        "
+            + tags
+            + "\n";
+    return new Command.Upsert(
+        ResourceType.DATAPLANE, "default", "web-1", parse(ResourceType.DATAPLANE, yaml), meta());
   }
 
   private Command upsertTimeout(String mesh, String name) {
@@ -530,7 +765,20 @@ class DeciderTest {
         "event-" + sequence, T0.plusSeconds(sequence), "anonymous@127.0.0.1", "req-" + sequence);
   }
 
+  /** A mesh without Kuma's default policies, for tests about something else. */
   private Command upsertMesh(String name) {
+    return new Command.Upsert(
+        ResourceType.MESH,
+        name,
+        name,
+        parse(
+            ResourceType.MESH,
+            "type: Mesh\nname: " + name + "\nskipCreatingInitialPolicies: ['*']\n"),
+        meta());
+  }
+
+  /** A mesh as a Kuma user writes it: it gets Kuma's default policies when created. */
+  private Command upsertMeshWithDefaults(String name) {
     return new Command.Upsert(
         ResourceType.MESH,
         name,

@@ -388,7 +388,7 @@ class ResourceTypeTest {
             networking:
               address: 300.1.1.1
               advertisedAddress: "bad host"
-              admin: {}
+              admin: {port: 70000}
               inbound:
               - port: 0
                 servicePort: 70000
@@ -413,7 +413,7 @@ class ResourceTypeTest {
             List.of(
                 "networking.address",
                 "networking.advertisedAddress",
-                "networking.admin",
+                "networking.admin.port",
                 "networking.inbound[0].port",
                 "networking.inbound[0].servicePort",
                 "networking.inbound[0].address",
@@ -430,11 +430,6 @@ class ResourceTypeTest {
             ResourceType.DATAPLANE,
             "type: Dataplane\nname: web-1\n",
             List.of("mesh", "networking")),
-        Arguments.of(
-            "dataplane without inbound",
-            ResourceType.DATAPLANE,
-            "type: Dataplane\nname: web-1\nmesh: default\nnetworking:\n  address: 10.0.0.1\n",
-            List.of("networking")),
         Arguments.of("not an object", ResourceType.DATAPLANE, "- just\n- a list\n", List.of("")),
         Arguments.of("invalid YAML", ResourceType.MESH, "type: Mesh\n  name: [x\n", List.of("")),
         Arguments.of(

@@ -76,6 +76,26 @@ class DeciderTopologyTest {
   }
 
   @Test
+  void aNewMeshIsWrittenWithKumasDefaultPoliciesInOneResult() {
+    send(
+        upsertMesh("default")
+            .setPayload((MeshResource) parse(ResourceType.MESH, "type: Mesh\nname: default"))
+            .build());
+
+    assertThat(eventsOut.readValuesToList())
+        .extracting(e -> e.getResourceType() + "/" + e.getName() + " " + e.getActor())
+        .containsExactly(
+            "Mesh/default admin@127.0.0.1",
+            "MeshCircuitBreaker/mesh-circuit-breaker-all-default system",
+            "MeshRetry/mesh-retry-all-default system",
+            "MeshTimeout/mesh-timeout-all-default system");
+    var result = resultsOut.readKeyValue().value;
+    assertThat(result.getStatus()).isEqualTo(201);
+    assertThat(result.getChanges()).hasSize(4);
+    assertThat(result.getChanges().get(0).getResourceType()).isEqualTo("Mesh");
+  }
+
+  @Test
   void acceptedCommandAppendsItsEventAndAnswersCreated() {
     send(upsertMesh("default").build());
 
@@ -264,7 +284,12 @@ class DeciderTopologyTest {
         .setResourceType("Mesh")
         .setName(name)
         .setKind(CommandKind.UPSERT)
-        .setPayload((MeshResource) parse(ResourceType.MESH, "type: Mesh\nname: " + name))
+        // Without Kuma's default policies: these tests are about the decider, not the defaults.
+        .setPayload(
+            (MeshResource)
+                parse(
+                    ResourceType.MESH,
+                    "type: Mesh\nname: " + name + "\nskipCreatingInitialPolicies: ['*']\n"))
         .setActor("admin@127.0.0.1")
         .setRequestedAt(T0.plusSeconds(sequence));
   }

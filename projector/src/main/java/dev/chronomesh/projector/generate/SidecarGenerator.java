@@ -9,6 +9,7 @@ import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.meshmodel.MeshMetrics;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.projector.generate.policies.meshhealthcheck.MeshHealthCheckConfigurer;
@@ -73,10 +74,13 @@ import java.util.regex.Pattern;
  *       MeshHTTPRouteConfigurer}); per cluster used one EDS cluster (its ClusterLoadAssignment is
  *       shared, see {@link MeshContext#loadAssignment});
  *   <li>readiness and admin as Kuma generates them over xDS: the STATIC clusters {@code
- *       kuma:envoy:admin} (127.0.0.1:9901) and {@code kuma:readiness} (127.0.0.1:9902, kuma-dp's
- *       readiness reporter), and a listener {@code kuma:envoy:admin} on the dataplane's address and
- *       the admin port that exposes only {@code /ready}, unless that address is the loopback
- *       address Envoy's admin itself binds.
+ *       kuma:envoy:admin} (127.0.0.1 and the Dataplane's {@code networking.admin.port}, default
+ *       9901) and {@code kuma:readiness} (127.0.0.1:9902, kuma-dp's readiness reporter), and a
+ *       listener {@code kuma:envoy:admin} on the dataplane's address and the admin port that
+ *       exposes only {@code /ready}, unless that address is the loopback address Envoy's admin
+ *       itself binds.
+ *   <li>with the Mesh's Prometheus metrics backend enabled, the stats listener {@code
+ *       kuma:metrics:prometheus} ({@link PrometheusEndpoint}).
  * </ul>
  *
  * <p>Policy configurers ({@link dev.chronomesh.projector.generate.policy.PolicyConfigurers})
@@ -88,7 +92,7 @@ import java.util.regex.Pattern;
  * outbounds and the admin resources only).
  */
 final class SidecarGenerator {
-  /** Kuma-dp's default Envoy admin port (node metadata is not part of the model yet). */
+  /** Kuma-dp's default Envoy admin port, when the Dataplane has no {@code networking.admin}. */
   static final int ADMIN_PORT = 9901;
 
   /** Kuma-dp's default readiness reporter port. */
@@ -142,8 +146,11 @@ final class SidecarGenerator {
               ? inbound.getServicePort()
               : inbound.getPort();
       String localCluster = "localhost:" + workloadPort;
-      // The engine's key of an unnamed (universal) inbound is its port.
-      String key = Integer.toString(inbound.getPort());
+      // The engine's key of an inbound: its name, or its port when unnamed (Kuma's sectionName).
+      String key =
+          inbound.getName() != null && !inbound.getName().isEmpty()
+              ? inbound.getName()
+              : Integer.toString(inbound.getPort());
       Place place = new Place(service, protocol.isHttp() ? placeName(protocol) : "tcp", false);
       Cluster.Builder local =
           localCluster(localCluster, workloadAddress, workloadPort, protocol).toBuilder();
@@ -230,12 +237,16 @@ final class SidecarGenerator {
           clusters.put(name, cluster.build());
         });
 
-    clusters.put(ADMIN_NAME, staticCluster(ADMIN_NAME, ADMIN_ADDRESS, ADMIN_PORT));
+    int adminPort = adminPort(dataplane);
+    clusters.put(ADMIN_NAME, staticCluster(ADMIN_NAME, ADMIN_ADDRESS, adminPort));
     clusters.put(
         READINESS_CLUSTER, staticCluster(READINESS_CLUSTER, ADMIN_ADDRESS, READINESS_PORT));
     if (!dataplane.getAddress().equals(ADMIN_ADDRESS)) {
-      listeners.put(ADMIN_NAME, adminListener(dataplane.getAddress()));
+      listeners.put(ADMIN_NAME, adminListener(dataplane.getAddress(), adminPort));
     }
+    MeshMetrics.enabledPrometheus(mesh.resources().mesh().getMetrics())
+        .flatMap(conf -> PrometheusEndpoint.listener(dataplane, conf))
+        .ifPresent(l -> listeners.put(l.getName(), l));
     // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
     hooks.proxy(
         new ProxyPlace(dataplane.getMesh(), dataplane.getName(), false),
@@ -337,7 +348,7 @@ final class SidecarGenerator {
         .build();
   }
 
-  private static Address socket(String address, int port) {
+  static Address socket(String address, int port) {
     return Address.newBuilder()
         .setSocketAddress(SocketAddress.newBuilder().setAddress(address).setPortValue(port))
         .build();
@@ -391,8 +402,14 @@ final class SidecarGenerator {
         .build();
   }
 
+  /** The dataplane's Envoy admin port: {@code networking.admin.port}, else Kuma's 9901. */
+  static int adminPort(DataplaneResource dataplane) {
+    Integer port = dataplane.getAdminPort();
+    return port != null && port != 0 ? port : ADMIN_PORT;
+  }
+
   /** The admin listener: only {@code /ready}, forwarded to kuma-dp's readiness reporter. */
-  private static Listener adminListener(String address) {
+  private static Listener adminListener(String address, int adminPort) {
     RouteConfiguration routes =
         RouteConfiguration.newBuilder()
             .setValidateClusters(BoolValue.of(false))
@@ -416,7 +433,7 @@ final class SidecarGenerator {
             .build();
     return Listener.newBuilder()
         .setName(ADMIN_NAME)
-        .setAddress(socket(address, ADMIN_PORT))
+        .setAddress(socket(address, adminPort))
         .setTrafficDirection(TrafficDirection.INBOUND)
         .addFilterChains(
             FilterChain.newBuilder()
@@ -460,7 +477,7 @@ final class SidecarGenerator {
     return Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Protos.pack(hcm.build())).build();
   }
 
-  private static HttpFilter routerFilter() {
+  static HttpFilter routerFilter() {
     return HttpFilter.newBuilder()
         .setName(ProxylessGrpcGenerator.ROUTER_FILTER)
         .setTypedConfig(Protos.pack(Router.getDefaultInstance()))

@@ -1,0 +1,245 @@
+package dev.chronomesh.meshmodel;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.PrometheusConf;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Mesh and Dataplane fields of Kuma 2.14 that change the config or the decider's rules. */
+class MeshFieldsTest {
+
+  // Kuma v2.14.3 pkg/core/resources/apis/mesh/mesh_defaulter.go and its test: a Prometheus
+  // backend without conf gets port 5670, path /metrics, the dataplane-metrics tag and
+  // tls.mode activeMTLSBackend, stored and shown as Kuma shows them.
+  @Test
+  void prometheusBackendGetsKumasDefaults() throws Exception {
+    MeshResource mesh =
+        (MeshResource)
+            parse(
+                ResourceType.MESH,
+                """
+                type: Mesh
+                name: default
+                metrics:
+                  enabledBackend: prometheus-1
+                  backends:
+                    - name: prometheus-1
+                      type: prometheus
+                """);
+
+    PrometheusConf conf = MeshMetrics.enabledPrometheus(mesh.getMetrics()).orElseThrow();
+    assertThat(conf.getPort()).isEqualTo(5670);
+    assertThat(conf.getPath()).isEqualTo("/metrics");
+    assertThat(conf.getTlsMode()).isEqualTo("activeMTLSBackend");
+    assertThat(ResourceType.MESH.render(mesh, null, null))
+        .isEqualTo(
+            Documents.read(
+                """
+                type: Mesh
+                name: default
+                metrics:
+                  enabledBackend: prometheus-1
+                  backends:
+                    - name: prometheus-1
+                      type: prometheus
+                      conf:
+                        port: 5670
+                        path: /metrics
+                        tags: {kuma.io/service: dataplane-metrics}
+                        tls: {mode: activeMTLSBackend}
+                """
+                    .getBytes(UTF_8),
+                Format.YAML));
+  }
+
+  @Test
+  void skipMtlsTrueMeansTlsDisabledAsKumasDefaulter() throws Exception {
+    MeshResource mesh =
+        (MeshResource)
+            parse(
+                ResourceType.MESH,
+                "type: Mesh\nname: m\nmetrics:\n  enabledBackend: p\n  backends:\n"
+                    + "    - {name: p, type: prometheus, conf: {skipMTLS: true, port: 1234}}\n");
+
+    PrometheusConf conf = MeshMetrics.enabledPrometheus(mesh.getMetrics()).orElseThrow();
+    assertThat(conf.getTlsMode()).isEqualTo("disabled");
+    assertThat(conf.getPort()).isEqualTo(1234);
+  }
+
+  // Kuma v2.14.3 mesh_validator.go validateMetrics / validatePrometheusConfig and
+  // validateConstraints, and pkg/plugins/ca/provided/ca_cert_validator.go.
+  @Test
+  void refusesWhatKumasMeshValidatorRefuses() {
+    List<String> paths =
+        violations(
+            ResourceType.MESH,
+            """
+            type: Mesh
+            name: default
+            metrics:
+              enabledBackend: nope
+              backends:
+                - name: p
+                  type: statsd
+                - name: p
+                  type: prometheus
+                  conf:
+                    skipMTLS: true
+                    tls: {mode: activeMTLSBackend}
+                    envoy: {filterRegex: "(unclosed"}
+            constraints:
+              dataplaneProxy:
+                requirements:
+                  - tags: {}
+                restrictions:
+                  - tags: {kuma.io/zone: "bad value!"}
+            mtls:
+              backends:
+                - name: ca-1
+                  type: provided
+                  conf:
+                    cert: {inlineString: "not a certificate"}
+                    key: {secret: key-1}
+            """);
+
+    assertThat(paths)
+        .containsExactlyInAnyOrder(
+            "metrics.enabledBackend",
+            "metrics.backends[0].type",
+            "metrics.backends[1].name",
+            "metrics.backends[1].conf",
+            "metrics.backends[1].conf.envoy.filterRegex",
+            "constraints.dataplaneProxy.requirements[0].tags",
+            "constraints.dataplaneProxy.restrictions[0].tags[\"kuma.io/zone\"]",
+            "mtls.backends[0].conf.cert");
+  }
+
+  @Test
+  void aggregateAndProvidedTlsAreNotSupportedYet() {
+    ValidationException e =
+        catchThrowableOfType(
+            ValidationException.class,
+            () ->
+                parse(
+                    ResourceType.MESH,
+                    "type: Mesh\nname: m\nmetrics:\n  backends:\n    - name: p\n"
+                        + "      type: prometheus\n      conf:\n"
+                        + "        aggregate: [{name: app, port: 1234, path: /stats}]\n"
+                        + "        tls: {mode: providedTLS}\n"));
+
+    assertThat(e.violations())
+        .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET))
+        .extracting(Violation::field)
+        .containsExactlyInAnyOrder(
+            "metrics.backends[0].conf.aggregate", "metrics.backends[0].conf.tls.mode");
+  }
+
+  // Kuma v2.14.3 dataplane_validator_test.go: "dataplane with admin port equal to inbound",
+  // "... equal to outbound", "... but different network interfaces".
+  @Test
+  void adminPortMustDifferFromLoopbackInboundsAndOutbounds() {
+    assertThat(
+            violations(
+                ResourceType.DATAPLANE,
+                """
+                type: Dataplane
+                mesh: default
+                name: dp-1
+                networking:
+                  address: 192.168.0.1
+                  admin: {port: 7777}
+                  inbound:
+                    - port: 8080
+                      servicePort: 7777
+                      serviceAddress: 127.0.0.1
+                      tags: {kuma.io/service: backend}
+                  outbound:
+                    - port: 7777
+                      tags: {kuma.io/service: redis}
+                """))
+        .containsExactly("networking.admin.port", "networking.admin.port");
+  }
+
+  @Test
+  void namedInboundAndAdminPortAreStoredAndShown() throws Exception {
+    String yaml =
+        """
+        type: Dataplane
+        mesh: default
+        name: dp-1
+        networking:
+          address: 192.168.0.1
+          admin: {port: 9903}
+          inbound:
+            - port: 8080
+              name: http
+              tags: {kuma.io/service: backend}
+        """;
+    DataplaneResource dp = (DataplaneResource) parse(ResourceType.DATAPLANE, yaml);
+
+    assertThat(dp.getAdminPort()).isEqualTo(9903);
+    assertThat(dp.getInbound().get(0).getName()).isEqualTo("http");
+    assertThat(ProxyViews.of(dp).inbounds().get(0).key()).isEqualTo("http");
+    assertThat(
+            ResourceType.DATAPLANE.render(dp, null, null).at("/networking/inbound/0/name").asText())
+        .isEqualTo("http");
+  }
+
+  @Test
+  void adminPortZeroMeansKumasDefault() throws Exception {
+    DataplaneResource dp =
+        (DataplaneResource)
+            parse(
+                ResourceType.DATAPLANE,
+                "type: Dataplane\nmesh: default\nname: dp-1\nnetworking:\n"
+                    + "  address: 192.168.0.1\n  admin: {port: 0}\n");
+
+    assertThat(dp.getAdminPort()).isNull();
+  }
+
+  @Test
+  void serviceProbeIsNotSupportedYetWithItsReason() {
+    ValidationException e =
+        catchThrowableOfType(
+            ValidationException.class,
+            () ->
+                parse(
+                    ResourceType.DATAPLANE,
+                    """
+                    type: Dataplane
+                    mesh: default
+                    name: dp-1
+                    networking:
+                      address: 192.168.0.1
+                      inbound:
+                        - port: 8080
+                          serviceProbe: {tcp: {}}
+                          tags: {kuma.io/service: backend}
+                    """));
+
+    assertThat(e.violations())
+        .containsExactly(
+            new Violation(
+                "networking.inbound[0].serviceProbe",
+                Violations.NOT_SUPPORTED_YET
+                    + ": Kuma checks it through Envoy's health discovery service (HDS), which"
+                    + " Chronomesh does not serve; set the inbound's state, or use a"
+                    + " MeshHealthCheck"));
+  }
+
+  private static List<String> violations(ResourceType type, String yaml) {
+    ValidationException e =
+        catchThrowableOfType(ValidationException.class, () -> parse(type, yaml));
+    assertThat(e).as("refused").isNotNull();
+    return e.violations().stream().map(Violation::field).toList();
+  }
+
+  private static Object parse(ResourceType type, String yaml) throws ValidationException {
+    return type.parse(yaml.getBytes(UTF_8), Format.YAML, null, null);
+  }
+}
