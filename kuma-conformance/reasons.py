@@ -18,6 +18,7 @@ section=None
 out=[]
 ITEM1='issue 15 item 1'
 REFUSAL_RULES = [
+    (('networking.transparentProxying: not supported',), 'Transparent proxying: the redirect listeners (15006/15001), passthrough clusters and generated outbounds are not generated yet, so redirected traffic would be dropped: refused as not supported yet (deliberate until implemented)'),
     (('kind MeshGateway', "'to' applies to gateways", 'select only gateways', 'only Gateway: Chronomesh has no gateways'), 'Gateways (MeshGateway, gateway `to`) are not implemented: refused as not supported yet (deliberate until gateways exist)'),
     (('kind MeshExternalService', 'kind MeshMultiZoneService', 'backendRef: not supported', 'targetRef.namespace', '_port', '.labels: unknown field', 'reachableBackends', 'must be set with kind MeshService',), 'Real-resource targeting (MeshService/MeshExternalService/MeshMultiZoneService resources, labels, namespace, backendRef) is not implemented: refused (deliberate until MeshService exists; issue 15 item 2 asks for "not supported yet" wording where it is "unknown field")'),
     (('kind MeshHTTPRoute as a targetRef',), 'MeshHTTPRoute as a targetRef is not implemented (deliberate, docs/policies.md "Not supported yet")'),

@@ -177,10 +177,6 @@ final class HostileCorpus {
         .put("port", 33033)
         .putObject("tags")
         .put("kuma.io/service", "db");
-    ObjectNode tp = n.putObject("transparentProxying");
-    tp.put("redirectPortInbound", 15006).put("redirectPortOutbound", 15001);
-    tp.putArray("reachableServices").add("redis");
-    tp.put("ipFamilyMode", "IPv4");
     ObjectNode probes = d.putObject("probes").put("port", 9000);
     probes
         .putArray("endpoints")

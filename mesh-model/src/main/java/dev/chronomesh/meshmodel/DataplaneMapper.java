@@ -116,6 +116,12 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
     Obj tpObj = networking.object("transparentProxying");
     if (tpObj != null) {
       transparentProxying = transparentProxying(tpObj);
+      // Validated first, so Kuma's invalid documents get Kuma's answers; then refused: without the
+      // redirect listeners and the outbounds Kuma generates for it, redirected traffic is dropped.
+      violations.notSupportedYet(
+          "networking.transparentProxying",
+          "the inbound and outbound redirect listeners (ports 15006/15001) are not generated yet;"
+              + " list outbounds explicitly instead");
     }
     Integer adminPort = null;
     Obj admin = networking.object("admin");

@@ -41,6 +41,8 @@ class KumaMeshDataplaneCasesTest {
       "Prometheus aggregate: needs kuma-dp's metrics hijacker, which Chronomesh does not address";
   private static final String SERVICE_PROBE =
       "inbound serviceProbe: Kuma probes through Envoy's HDS, which Chronomesh does not serve";
+  private static final String TRANSPARENT_PROXYING =
+      "transparentProxying: its redirect listeners are not generated yet";
   private static final String BACKEND_REF = "backendRef: MeshService resources do not exist yet";
   private static final String LISTENERS = "networking.listeners: zone ingress/egress listeners";
   private static final String DATAPLANE_METRICS =
@@ -68,6 +70,8 @@ class KumaMeshDataplaneCasesTest {
               "kuma-core/docs/mesh/36.yaml",
               "meshServices: MeshService resources do not exist yet"),
           Map.entry("kuma-core/docs/dataplane/14.yaml", SERVICE_PROBE),
+          Map.entry("kuma-core/docs/dataplane/25.yaml", TRANSPARENT_PROXYING),
+          Map.entry("kuma-core/validator/dataplane/valid-18.yaml", TRANSPARENT_PROXYING),
           Map.entry("kuma-core/docs/dataplane/26.yaml", SERVICE_PROBE),
           Map.entry("kuma-core/docs/dataplane/30.yaml", BACKEND_REF),
           Map.entry(

@@ -134,7 +134,7 @@ class ResourceTypeTest {
                 tags:
                   kuma.io/service: edge-gateway
             """),
-        Arguments.of(ResourceType.DATAPLANE, Format.YAML, TRANSPARENT_PROXYING_DATAPLANE));
+        Arguments.of(ResourceType.DATAPLANE, Format.YAML, PROBES_DATAPLANE));
   }
 
   /** Kuma's gateway dataplane (universal): a delegated gateway has tags and no inbound. */
@@ -154,8 +154,8 @@ class ResourceTypeTest {
             kuma.io/service: backend
       """;
 
-  /** Kuma's transparent proxying and virtual probes on a dataplane (universal). */
-  static final String TRANSPARENT_PROXYING_DATAPLANE =
+  /** A redis dataplane (universal), its networking last so a test can add to it. */
+  static final String REDIS_DATAPLANE =
       """
       type: Dataplane
       mesh: default
@@ -167,15 +167,12 @@ class ResourceTypeTest {
           servicePort: 6379
           tags:
             kuma.io/service: redis
-        transparentProxying:
-          redirectPortInbound: 15006
-          redirectPortOutbound: 15001
-          directAccessServices:
-          - '*'
-          reachableServices:
-          - redis
-          - elastic
-          ipFamilyMode: DualStack
+      """;
+
+  /** Kuma's virtual probes on a dataplane (universal). */
+  static final String PROBES_DATAPLANE =
+      REDIS_DATAPLANE
+          + """
       probes:
         port: 9000
         endpoints:
@@ -259,26 +256,49 @@ class ResourceTypeTest {
   }
 
   @Test
-  void mapsGatewayTransparentProxyingAndProbes() throws Exception {
+  void mapsGatewayAndProbes() throws Exception {
     DataplaneResource gw =
         (DataplaneResource)
             ResourceType.DATAPLANE.parse(
                 GATEWAY_DATAPLANE.getBytes(UTF_8), Format.YAML, "default", "kong-01");
-    DataplaneResource tp =
+    DataplaneResource probes =
         (DataplaneResource)
-            ResourceType.DATAPLANE.parse(
-                TRANSPARENT_PROXYING_DATAPLANE.getBytes(UTF_8), Format.YAML, null, null);
+            ResourceType.DATAPLANE.parse(PROBES_DATAPLANE.getBytes(UTF_8), Format.YAML, null, null);
 
     assertThat(gw.getInbound()).isEmpty();
     assertThat(gw.getGateway().getType()).isEqualTo("DELEGATED");
     assertThat(gw.getGateway().getTags()).containsEntry("kuma.io/service", "kong");
-    assertThat(tp.getTransparentProxying().getRedirectPortInbound()).isEqualTo(15006);
-    assertThat(tp.getTransparentProxying().getRedirectPortOutbound()).isEqualTo(15001);
-    assertThat(tp.getTransparentProxying().getReachableServices())
-        .containsExactly("redis", "elastic");
-    assertThat(tp.getTransparentProxying().getIpFamilyMode()).isEqualTo("DualStack");
-    assertThat(tp.getProbes().getPort()).isEqualTo(9000);
-    assertThat(tp.getProbes().getEndpoints().get(0).getPath()).isEqualTo("/8080/healthz");
+    assertThat(probes.getProbes().getPort()).isEqualTo(9000);
+    assertThat(probes.getProbes().getEndpoints().get(0).getPath()).isEqualTo("/8080/healthz");
+  }
+
+  @Test
+  void refusesTransparentProxyingUntilItsListenersAreGenerated() {
+    // kuma-website app/_src/resources/dataplane.md (transparentProxying): a valid Kuma document
+    // whose redirected traffic Chronomesh would drop (no 15001/15006 listeners yet).
+    ValidationException e =
+        catchThrowableOfType(
+            ValidationException.class,
+            () ->
+                ResourceType.DATAPLANE.parse(
+                    (REDIS_DATAPLANE
+                            + """
+                              transparentProxying:
+                                redirectPortInbound: 15006
+                                redirectPortOutbound: 15001
+                            """)
+                        .getBytes(UTF_8),
+                    Format.YAML,
+                    null,
+                    null));
+
+    assertThat(e.violations())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.field()).isEqualTo("networking.transparentProxying");
+              assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET);
+            });
   }
 
   @Test
@@ -506,7 +526,8 @@ class ResourceTypeTest {
                 "networking.transparentProxying.directAccessServices[1]",
                 "networking.transparentProxying.reachableServices",
                 "networking.transparentProxying.ipFamilyMode",
-                "networking.transparentProxying.redirectPortInboundV6")),
+                "networking.transparentProxying.redirectPortInboundV6",
+                "networking.transparentProxying")),
         Arguments.of(
             "transparent proxying with one port for both directions",
             ResourceType.DATAPLANE,
@@ -524,7 +545,9 @@ class ResourceTypeTest {
                 redirectPortInbound: 15001
                 redirectPortOutbound: 15001
             """,
-            List.of("networking.transparentProxying.redirectPortOutbound")),
+            List.of(
+                "networking.transparentProxying.redirectPortOutbound",
+                "networking.transparentProxying")),
         Arguments.of(
             "probes",
             ResourceType.DATAPLANE,

@@ -64,24 +64,25 @@ final class PrometheusEndpoint {
         HttpConnectionManager.newBuilder()
             .setStatPrefix(SidecarGenerator.statName(LISTENER))
             .setRouteConfig(routes)
-            .setInternalAddressConfig(
-                HttpConnectionManager.InternalAddressConfig.newBuilder()
-                    .addCidrRanges(cidr("127.0.0.1", 32))
-                    .addCidrRanges(cidr("::1", 128)))
+            .setInternalAddressConfig(loopbackIsInternal())
             .addHttpFilters(SidecarGenerator.routerFilter())
             .build();
-    return Optional.of(
-        Listener.newBuilder()
-            .setName(LISTENER)
-            .setAddress(SidecarGenerator.socket(address, port))
-            .setTrafficDirection(TrafficDirection.INBOUND)
-            .addFilterChains(
-                FilterChain.newBuilder()
-                    .addFilters(
-                        Filter.newBuilder()
-                            .setName(SidecarGenerator.HCM_FILTER)
-                            .setTypedConfig(Protos.pack(hcm))))
-            .build());
+    return Optional.of(httpListener(LISTENER, address, port, hcm));
+  }
+
+  /** An inbound-direction listener on {@code address:port} with {@code hcm} as its one filter. */
+  static Listener httpListener(String name, String address, int port, HttpConnectionManager hcm) {
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(SidecarGenerator.socket(address, port))
+        .setTrafficDirection(TrafficDirection.INBOUND)
+        .addFilterChains(
+            FilterChain.newBuilder()
+                .addFilters(
+                    Filter.newBuilder()
+                        .setName(SidecarGenerator.HCM_FILTER)
+                        .setTypedConfig(Protos.pack(hcm))))
+        .build();
   }
 
   /** Kuma's {@code buildEnvoyMetricsFilter}: {@code ?filter=<regex>&usedonly}, or nothing. */
@@ -99,6 +100,14 @@ final class PrometheusEndpoint {
       }
     }
     return query.isEmpty() ? "" : "?" + query;
+  }
+
+  /** Kuma's HCM default: only loopback callers are internal. */
+  static HttpConnectionManager.InternalAddressConfig loopbackIsInternal() {
+    return HttpConnectionManager.InternalAddressConfig.newBuilder()
+        .addCidrRanges(cidr("127.0.0.1", 32))
+        .addCidrRanges(cidr("::1", 128))
+        .build();
   }
 
   private static CidrRange cidr(String prefix, int length) {

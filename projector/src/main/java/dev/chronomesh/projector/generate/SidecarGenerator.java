@@ -80,16 +80,18 @@ import java.util.regex.Pattern;
  *       exposes only {@code /ready}, unless that address is the loopback address Envoy's admin
  *       itself binds.
  *   <li>with the Mesh's Prometheus metrics backend enabled, the stats listener {@code
- *       kuma:metrics:prometheus} ({@link PrometheusEndpoint}).
+ *       kuma:metrics:prometheus} ({@link PrometheusEndpoint});
+ *   <li>with the Dataplane's virtual {@code probes}, the listener {@code probe:listener} ({@link
+ *       ProbeListener}).
  * </ul>
  *
  * <p>Policy configurers ({@link dev.chronomesh.projector.generate.policy.PolicyConfigurers})
  * decorate these resources through {@link PolicyHooks}.
  *
- * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying's passthrough and
- * {@code bind_to_port: false} (a dataplane with transparentProxying gets the same config as
- * without), and anything gateway-specific (a gateway dataplane has no inbounds, so it gets its
- * outbounds and the admin resources only).
+ * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying (its redirect
+ * listeners, passthrough clusters and {@code bind_to_port: false}; the admin API refuses {@code
+ * transparentProxying} until then), and anything gateway-specific (a gateway dataplane has no
+ * inbounds, so it gets its outbounds and the admin resources only).
  */
 final class SidecarGenerator {
   /** Kuma-dp's default Envoy admin port, when the Dataplane has no {@code networking.admin}. */
@@ -244,6 +246,7 @@ final class SidecarGenerator {
     if (!dataplane.getAddress().equals(ADMIN_ADDRESS)) {
       listeners.put(ADMIN_NAME, adminListener(dataplane.getAddress(), adminPort));
     }
+    ProbeListener.of(dataplane).ifPresent(l -> listeners.put(l.getName(), l));
     MeshMetrics.enabledPrometheus(mesh.resources().mesh().getMetrics())
         .flatMap(conf -> PrometheusEndpoint.listener(dataplane, conf))
         .ifPresent(l -> listeners.put(l.getName(), l));
