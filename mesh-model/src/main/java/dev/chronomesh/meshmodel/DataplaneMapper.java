@@ -135,6 +135,16 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         adminPortCollisions(admin, adminPort, address, inbounds, outbounds);
       }
     }
+    if (KumaTags.PROXYLESS.equals(metadata.labels().get(KumaTags.PROXY_TYPE_LABEL))) {
+      // A proxyless gRPC client has no Envoy: no admin listener and no probe listener to serve.
+      String why = "a proxyless gRPC client (label " + KumaTags.PROXY_TYPE_LABEL + ") has no Envoy";
+      if (admin != null) {
+        violations.notSupportedYet("networking.admin", why);
+      }
+      if (probes != null) {
+        violations.notSupportedYet("probes", why);
+      }
+    }
     if (!violations.isEmpty()) {
       return null;
     }

@@ -273,6 +273,32 @@ class ResourceTypeTest {
   }
 
   @Test
+  void refusesEnvoyOnlySettingsOnAProxylessClient() {
+    // A proxyless gRPC client has no Envoy to serve an admin or a probe listener: accepted, they
+    // would change nothing.
+    ValidationException e =
+        catchThrowableOfType(
+            ValidationException.class,
+            () ->
+                ResourceType.DATAPLANE.parse(
+                    PROBES_DATAPLANE
+                        .replace(
+                            "name: backend-1\n",
+                            "name: backend-1\nlabels: {chronomesh.io/proxy-type: proxyless}\n")
+                        .replace("networking:\n", "networking:\n  admin: {port: 9903}\n")
+                        .getBytes(UTF_8),
+                    Format.YAML,
+                    null,
+                    null));
+
+    assertThat(e.violations())
+        .extracting(Violation::field)
+        .containsExactlyInAnyOrder("networking.admin", "probes");
+    assertThat(e.violations())
+        .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET));
+  }
+
+  @Test
   void refusesTransparentProxyingUntilItsListenersAreGenerated() {
     // kuma-website app/_src/resources/dataplane.md (transparentProxying): a valid Kuma document
     // whose redirected traffic Chronomesh would drop (no 15001/15006 listeners yet).
