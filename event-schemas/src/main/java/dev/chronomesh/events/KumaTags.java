@@ -34,6 +34,11 @@ public final class KumaTags {
   /** The value of {@link #PROXY_TYPE_LABEL} for a proxyless gRPC client. */
   public static final String PROXYLESS = "proxyless";
 
+  /** Whether a Dataplane with {@code labels} (null: none) is a proxyless gRPC client. */
+  public static boolean isProxyless(java.util.Map<String, String> labels) {
+    return labels != null && PROXYLESS.equals(labels.get(PROXY_TYPE_LABEL));
+  }
+
   /** The request header with the calling proxy's tags (Kuma: tags.TagsHeaderName). */
   public static final String TAGS_HEADER = "x-kuma-tags";
 

@@ -135,7 +135,7 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         adminPortCollisions(admin, adminPort, address, inbounds, outbounds);
       }
     }
-    if (KumaTags.PROXYLESS.equals(metadata.labels().get(KumaTags.PROXY_TYPE_LABEL))) {
+    if (KumaTags.isProxyless(metadata.labels())) {
       // A proxyless gRPC client has no Envoy: no admin listener and no probe listener to serve.
       String why = "a proxyless gRPC client (label " + KumaTags.PROXY_TYPE_LABEL + ") has no Envoy";
       if (admin != null) {
@@ -399,20 +399,7 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
   private static Map<String, String> tags(Obj owner) {
     String tagsPath = owner.path("tags");
     JsonNode raw = owner.raw("tags");
-    Map<String, String> tags = owner.stringMap("tags");
-    Map<String, String> valid = new TreeMap<>();
-    tags.forEach(
-        (key, value) -> {
-          String reason = Checks.tagKey(key);
-          if (reason == null) {
-            reason = Checks.tagValue(value);
-          }
-          if (reason != null) {
-            owner.violations().add(Violations.key(tagsPath, Checks.excerpt(key)), reason);
-          } else {
-            valid.put(key, value);
-          }
-        });
+    Map<String, String> valid = owner.tags("tags");
     boolean tagsAreAnObject = raw == null || raw.isObject();
     if (tagsAreAnObject && (raw == null || !raw.has(KumaTags.SERVICE))) {
       owner.violations().add(Violations.key(tagsPath, KumaTags.SERVICE), "tag has to exist");

@@ -87,17 +87,7 @@ public final class MeshMetrics {
         Set.of("port", "path", "tags", "skipMTLS", "envoy", "tls"), Set.of("aggregate"));
     Integer port = conf.port("port", false);
     String path = conf.string("path", false);
-    Map<String, String> tags = conf.stringMap("tags");
-    tags.forEach(
-        (key, value) -> {
-          String reason = Checks.tagKey(key);
-          if (reason == null) {
-            reason = Checks.tagValue(value);
-          }
-          if (reason != null) {
-            conf.violations().add(Violations.key(conf.path("tags"), Checks.excerpt(key)), reason);
-          }
-        });
+    Map<String, String> tags = conf.tags("tags");
     Boolean skipMtls = conf.bool("skipMTLS");
     String filterRegex = null;
     Boolean usedOnly = null;

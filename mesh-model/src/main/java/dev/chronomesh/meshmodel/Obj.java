@@ -171,6 +171,28 @@ final class Obj {
   }
 
   /** A string-to-string map (labels, tags); non-string values are violations. */
+  /**
+   * The field as Kuma tags: a key or value {@link Checks#tagKey}/{@link Checks#tagValue} refuses is
+   * a violation under the (excerpted) key and left out of the map.
+   */
+  Map<String, String> tags(String field) {
+    Map<String, String> valid = new LinkedHashMap<>();
+    stringMap(field)
+        .forEach(
+            (key, value) -> {
+              String reason = Checks.tagKey(key);
+              if (reason == null) {
+                reason = Checks.tagValue(value);
+              }
+              if (reason != null) {
+                violations.add(Violations.key(path(field), Checks.excerpt(key)), reason);
+              } else {
+                valid.put(key, value);
+              }
+            });
+    return valid;
+  }
+
   Map<String, String> stringMap(String field) {
     JsonNode value = raw(field);
     Map<String, String> out = new LinkedHashMap<>();

@@ -238,7 +238,7 @@ final class ConfigPublisher {
 
   /** What a proxy's config reads: see {@link ProxyDeps}. */
   private static ProxyDeps depsOf(DataplaneResource dp, GeneratedConfig generated) {
-    boolean proxyless = KumaTags.PROXYLESS.equals(dp.getLabels().get(KumaTags.PROXY_TYPE_LABEL));
+    boolean proxyless = KumaTags.isProxyless(dp.getLabels());
     SortedSet<String> services = new TreeSet<>();
     for (Outbound out : dp.getOutbound()) {
       String s = out.getTags().get(KumaTags.SERVICE);

@@ -24,7 +24,7 @@ public final class ProxyConfigRecords {
    * value of {@link KumaTags#PROXY_TYPE_LABEL} that the generator acts on.
    */
   public static String flavour(DataplaneResource dp) {
-    return KumaTags.PROXYLESS.equals(dp.getLabels().get(KumaTags.PROXY_TYPE_LABEL))
+    return KumaTags.isProxyless(dp.getLabels())
         ? ProxyConfigEnvelope.PROXYLESS
         : ProxyConfigEnvelope.SIDECAR;
   }

@@ -23,8 +23,7 @@ public final class ConfigGenerator {
   public static GeneratedConfig generate(MeshContext mesh, DataplaneResource dataplane) {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(dataplane, "dataplane");
-    java.util.Map<String, String> labels = dataplane.getLabels();
-    return labels != null && KumaTags.PROXYLESS.equals(labels.get(KumaTags.PROXY_TYPE_LABEL))
+    return KumaTags.isProxyless(dataplane.getLabels())
         ? ProxylessGrpcGenerator.generate(mesh, dataplane)
         : SidecarGenerator.generate(mesh, dataplane);
   }
