@@ -79,11 +79,11 @@ final class ProbeListener {
         HttpConnectionManager.newBuilder()
             .setStatPrefix(SidecarGenerator.statName(NAME))
             .setRouteConfig(RouteConfiguration.newBuilder().setName(ROUTES).addVirtualHosts(host))
-            .setInternalAddressConfig(PrometheusEndpoint.loopbackIsInternal())
+            .setInternalAddressConfig(SidecarGenerator.loopbackIsInternal())
             .addHttpFilters(SidecarGenerator.routerFilter())
             .build();
     return Optional.of(
-        PrometheusEndpoint.httpListener(NAME, dataplane.getAddress(), probes.getPort(), hcm));
+        SidecarGenerator.httpListener(NAME, dataplane.getAddress(), probes.getPort(), hcm));
   }
 
   /** The path part of a probe path: before any {@code ?} or {@code #}. */

@@ -5,10 +5,6 @@ import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.PrometheusConf;
-import io.envoyproxy.envoy.config.core.v3.CidrRange;
-import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -64,25 +60,10 @@ final class PrometheusEndpoint {
         HttpConnectionManager.newBuilder()
             .setStatPrefix(SidecarGenerator.statName(LISTENER))
             .setRouteConfig(routes)
-            .setInternalAddressConfig(loopbackIsInternal())
+            .setInternalAddressConfig(SidecarGenerator.loopbackIsInternal())
             .addHttpFilters(SidecarGenerator.routerFilter())
             .build();
-    return Optional.of(httpListener(LISTENER, address, port, hcm));
-  }
-
-  /** An inbound-direction listener on {@code address:port} with {@code hcm} as its one filter. */
-  static Listener httpListener(String name, String address, int port, HttpConnectionManager hcm) {
-    return Listener.newBuilder()
-        .setName(name)
-        .setAddress(SidecarGenerator.socket(address, port))
-        .setTrafficDirection(TrafficDirection.INBOUND)
-        .addFilterChains(
-            FilterChain.newBuilder()
-                .addFilters(
-                    Filter.newBuilder()
-                        .setName(SidecarGenerator.HCM_FILTER)
-                        .setTypedConfig(Protos.pack(hcm))))
-        .build();
+    return Optional.of(SidecarGenerator.httpListener(LISTENER, address, port, hcm));
   }
 
   /** Kuma's {@code buildEnvoyMetricsFilter}: {@code ?filter=<regex>&usedonly}, or nothing. */
@@ -100,21 +81,6 @@ final class PrometheusEndpoint {
       }
     }
     return query.isEmpty() ? "" : "?" + query;
-  }
-
-  /** Kuma's HCM default: only loopback callers are internal. */
-  static HttpConnectionManager.InternalAddressConfig loopbackIsInternal() {
-    return HttpConnectionManager.InternalAddressConfig.newBuilder()
-        .addCidrRanges(cidr("127.0.0.1", 32))
-        .addCidrRanges(cidr("::1", 128))
-        .build();
-  }
-
-  private static CidrRange cidr(String prefix, int length) {
-    return CidrRange.newBuilder()
-        .setAddressPrefix(prefix)
-        .setPrefixLen(com.google.protobuf.UInt32Value.of(length))
-        .build();
   }
 
   /** Kuma's {@code DataplaneResource.UsesInterface}: an inbound's or outbound's address:port. */

@@ -434,9 +434,32 @@ final class SidecarGenerator {
             .setRouteConfig(routes)
             .addHttpFilters(routerFilter())
             .build();
+    return httpListener(ADMIN_NAME, address, adminPort, hcm);
+  }
+
+  /** Kuma's HCM default: only loopback callers are internal. */
+  static HttpConnectionManager.InternalAddressConfig loopbackIsInternal() {
+    return HttpConnectionManager.InternalAddressConfig.newBuilder()
+        .addCidrRanges(cidr("127.0.0.1", 32))
+        .addCidrRanges(cidr("::1", 128))
+        .build();
+  }
+
+  private static io.envoyproxy.envoy.config.core.v3.CidrRange cidr(String prefix, int length) {
+    return io.envoyproxy.envoy.config.core.v3.CidrRange.newBuilder()
+        .setAddressPrefix(prefix)
+        .setPrefixLen(com.google.protobuf.UInt32Value.of(length))
+        .build();
+  }
+
+  /**
+   * An inbound-direction listener on {@code address:port} whose one filter is {@code hcm}: the
+   * shape of the admin, Prometheus and probe listeners.
+   */
+  static Listener httpListener(String name, String address, int port, HttpConnectionManager hcm) {
     return Listener.newBuilder()
-        .setName(ADMIN_NAME)
-        .setAddress(socket(address, adminPort))
+        .setName(name)
+        .setAddress(socket(address, port))
         .setTrafficDirection(TrafficDirection.INBOUND)
         .addFilterChains(
             FilterChain.newBuilder()
