@@ -3,6 +3,7 @@ package dev.chronomesh.projector.generate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policy.FromItem;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
@@ -10,6 +11,7 @@ import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.ProxyView;
 import dev.chronomesh.meshmodel.policy.TargetRef;
+import dev.chronomesh.meshmodel.policy.ToItem;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
@@ -22,11 +24,15 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * The merged confs of every {@link PolicyConfigurers#all() configurer} for one proxy, bound to
@@ -48,13 +54,24 @@ final class PolicyHooks {
     /** Inbound key → the from items in merge order, for configurers by source (else empty). */
     final SortedMap<String, List<FromItem>> fromItems;
 
+    /** Route policy name → the merged conf of the items that target its routes (else empty). */
+    final SortedMap<String, ObjectNode> routes;
+
     /** Merged conf → its binding: a conf is bound once however many places it reaches. */
     private final Map<ObjectNode, C> bound = new IdentityHashMap<>();
 
-    Applied(PolicyConfigurer<C> configurer, ProxyView proxy, List<Policy> policies) {
+    Applied(
+        PolicyConfigurer<C> configurer,
+        ProxyView proxy,
+        List<Policy> policies,
+        List<Policy> routePolicies) {
       this.configurer = configurer;
       PolicyType<C> type = configurer.type();
       PolicyEngine engine = type.engine();
+      this.routes =
+          type.routeTargets() || type.toKinds().contains(TargetRef.Kind.MESH_HTTP_ROUTE)
+              ? engine.routeRules(proxy, policies, routePolicies)
+              : Collections.emptySortedMap();
       // Only the sections the type has: each one is a pass over the matching policies.
       this.to =
           type.sections().contains(Section.TO)
@@ -91,6 +108,32 @@ final class PolicyHooks {
       return conf == null ? null : bind(conf);
     }
 
+    /**
+     * The conf for a route towards {@code service} that the MeshHTTPRoute policies {@code
+     * routeNames} give: the {@link #to} conf with their route confs merged over it; null when none
+     * applies.
+     */
+    C route(String service, Set<String> routeNames) {
+      List<ObjectNode> confs = new ArrayList<>();
+      for (String name : routeNames) {
+        ObjectNode conf = routes.get(name);
+        if (conf != null) {
+          confs.add(conf);
+        }
+      }
+      if (confs.isEmpty()) {
+        return to(service);
+      }
+      ObjectNode base = to.get(service);
+      if (base == null) {
+        base = to.get(PolicyEngine.MESH_KEY);
+      }
+      if (base != null) {
+        confs.add(0, base);
+      }
+      return configurer.type().bind(configurer.type().engine().merge(confs));
+    }
+
     /** The inbound's sources: its merged rules as one Mesh source, else its from items. */
     List<PolicyConfigurer.Source<C>> sources(String inboundKey) {
       ObjectNode rule = rules.get(inboundKey);
@@ -116,22 +159,61 @@ final class PolicyHooks {
   private final ProxyView proxy;
   private final List<Applied<?>> applied;
 
-  private PolicyHooks(MeshContext mesh, ProxyView proxy, List<Applied<?>> applied) {
+  /**
+   * Destination service → a rule's {@code matches} → the MeshHTTPRoute policies (selecting this
+   * proxy) that have a rule with those matches towards the service: whose routes a route action is.
+   * Empty unless some policy targets a MeshHTTPRoute.
+   */
+  private final Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> routeRules;
+
+  private PolicyHooks(
+      MeshContext mesh,
+      ProxyView proxy,
+      List<Applied<?>> applied,
+      Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> routeRules) {
     this.mesh = mesh;
     this.proxy = proxy;
     this.applied = applied;
+    this.routeRules = routeRules;
   }
 
   static PolicyHooks of(MeshContext mesh, DataplaneResource dataplane) {
     ProxyView proxy = ProxyViews.of(dataplane);
+    List<Policy> routePolicies = mesh.policies(MeshHTTPRoute.TYPE.name());
     List<Applied<?>> applied = new ArrayList<>();
+    boolean routeTargets = false;
     for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
       List<Policy> policies = mesh.policies(configurer.type().name());
       if (!policies.isEmpty()) {
-        applied.add(new Applied<>(configurer, proxy, policies));
+        Applied<?> a = new Applied<>(configurer, proxy, policies, routePolicies);
+        routeTargets |= !a.routes.isEmpty();
+        applied.add(a);
       }
     }
-    return new PolicyHooks(mesh, proxy, List.copyOf(applied));
+    return new PolicyHooks(
+        mesh,
+        proxy,
+        List.copyOf(applied),
+        routeTargets ? routeRules(proxy, routePolicies) : Map.of());
+  }
+
+  /** See {@link #routeRules}: from the rules of the MeshHTTPRoute policies selecting the proxy. */
+  private static Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> routeRules(
+      ProxyView proxy, List<Policy> routePolicies) {
+    Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> out = new HashMap<>();
+    for (Policy route : MeshHTTPRoute.TYPE.engine().matching(proxy, routePolicies)) {
+      for (ToItem item : route.to()) {
+        if (item.targetRef().kind() != TargetRef.Kind.MESH_SERVICE) {
+          continue;
+        }
+        for (MeshHTTPRoute.Rule rule : MeshHTTPRoute.TYPE.bind(item.conf()).rules()) {
+          out.computeIfAbsent(item.targetRef().name(), s -> new HashMap<>())
+              .computeIfAbsent(rule.matches(), m -> new TreeSet<>())
+              .add(route.name());
+        }
+      }
+    }
+    return out;
   }
 
   /** The merged {@code to} conf of {@code type} towards {@code service}, or null. */
@@ -181,8 +263,24 @@ final class PolicyHooks {
     outbound(place.service(), (c, conf) -> c.outboundCluster(place, conf, cluster));
   }
 
-  void outboundRoute(Place place, RouteAction.Builder route) {
-    outbound(place.service(), (c, conf) -> c.outboundRoute(place, conf, route));
+  /**
+   * The outbound route hooks of a route action given by a MeshHTTPRoute rule with {@code matches}
+   * (null: the catch-all route): the confs of policies that target the routes of the MeshHTTPRoute
+   * policies having that rule are merged over the destination's.
+   */
+  void outboundRoute(Place place, List<MeshHTTPRoute.Match> matches, RouteAction.Builder route) {
+    Set<String> routeNames =
+        matches == null
+            ? Set.of()
+            : routeRules
+                .getOrDefault(place.service(), Map.of())
+                .getOrDefault(matches, Collections.emptySortedSet());
+    for (Applied<?> a : applied) {
+      Record conf = a.route(place.service(), routeNames);
+      if (conf != null) {
+        erased(a.configurer).outboundRoute(place, conf, route);
+      }
+    }
   }
 
   void outboundHttp(Place place, HttpConnectionManager.Builder hcm) {

@@ -73,7 +73,7 @@ final class ProxylessGrpcGenerator {
               service,
               SidecarGenerator.httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)),
               true,
-              a -> hooks.outboundRoute(place, a));
+              (m, a) -> hooks.outboundRoute(place, m, a));
       listeners.put(service, listener(service, hcm -> hooks.callerHttp(place, hcm)));
       routes.put(service, routeConfiguration(service, http.routes()));
       edsClusters.put(service, EndpointSelector.of(service));

@@ -205,7 +205,7 @@ final class SidecarGenerator {
       if (protocol.isHttp() && tcpRoute == null) {
         MeshHTTPRouteConfigurer.HttpRoutes http =
             MeshHTTPRouteConfigurer.routes(
-                service, httpRoute, false, a -> hooks.outboundRoute(place, a));
+                service, httpRoute, false, (m, a) -> hooks.outboundRoute(place, m, a));
         edsClusters.putAll(http.clusters());
         filter =
             hcm(
