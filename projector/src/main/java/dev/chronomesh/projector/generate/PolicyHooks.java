@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
 import dev.chronomesh.meshmodel.policy.FromItem;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
@@ -12,6 +13,7 @@ import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.ProxyView;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.ToItem;
+import dev.chronomesh.projector.generate.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategyConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
@@ -226,6 +228,17 @@ final class PolicyHooks {
       }
     }
     return null;
+  }
+
+  /**
+   * The endpoint set an EDS cluster of {@code selector} reads on this proxy: grouped by the
+   * local-zone affinity of the MeshLoadBalancingStrategy towards its service, if any.
+   */
+  EndpointSelector endpoints(EndpointSelector selector) {
+    MeshLoadBalancingStrategy.Conf lb = toConf(MeshLoadBalancingStrategy.TYPE, selector.service());
+    return lb == null
+        ? selector
+        : selector.withAffinity(MeshLoadBalancingStrategyConfigurer.affinity(lb, proxy));
   }
 
   /**

@@ -229,9 +229,11 @@ final class SidecarGenerator {
       }
       listeners.put(name, outboundListener(name, address, outbound, filter));
     }
+    EdsClusters eds = new EdsClusters();
     edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = edsCluster(name).toBuilder();
+          eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(
               new Place(selector.service(), services.placeProtocol(selector.service()), false),
               cluster);
@@ -254,13 +256,11 @@ final class SidecarGenerator {
     hooks.proxy(
         new ProxyPlace(dataplane.getMesh(), dataplane.getName(), false),
         new ProxyResources(clusters, listeners, new TreeMap<>()));
-    edsClusters.keySet().retainAll(clusters.keySet());
-
     List<GeneratedResource> out = new ArrayList<>();
     for (SortedMap<String, Message> byName : List.of(clusters, listeners)) {
       byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
     }
-    return new GeneratedConfig(out, edsClusters);
+    return new GeneratedConfig(out, eds.read(clusters));
   }
 
   /** A merged MeshHTTPRoute conf with at least one rule, or null. */

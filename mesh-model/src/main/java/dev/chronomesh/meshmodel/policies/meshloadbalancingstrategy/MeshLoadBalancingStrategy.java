@@ -238,12 +238,5 @@ public final class MeshLoadBalancingStrategy {
     if (weighted > 0 && weighted != tags.size()) {
       c.add(p, "all or none affinity tags should have weight");
     }
-    if (!tags.isEmpty()) {
-      c.violations()
-          .notSupportedYet(
-              p,
-              "endpoints are shared by all proxies of a cluster, so they cannot be prioritised by"
-                  + " the tags of each proxy");
-    }
   }
 }
