@@ -232,6 +232,89 @@ class MeshFieldsTest {
                     + " MeshHealthCheck"));
   }
 
+  // Kuma v2.14.3 dataplane_helpers.go GetPrometheusConfig: the dataplane's conf is merged over
+  // the mesh's enabled backend, each field given replacing the mesh's.
+  @Test
+  void dataplaneMetricsOverrideTheMeshsPrometheusBackendFieldByField() throws Exception {
+    MeshResource mesh =
+        (MeshResource)
+            parse(
+                ResourceType.MESH,
+                """
+                type: Mesh
+                name: default
+                metrics:
+                  enabledBackend: p
+                  backends:
+                    - name: p
+                      type: prometheus
+                      conf: {envoy: {filterRegex: "^http"}}
+                """);
+    String yaml =
+        """
+        type: Dataplane
+        mesh: default
+        name: dp-1
+        networking:
+          address: 192.168.0.1
+          inbound:
+            - port: 8080
+              tags: {kuma.io/service: backend}
+        metrics:
+          type: prometheus
+          conf:
+            port: 1234
+            envoy: {usedOnly: true}
+        """;
+    DataplaneResource dp = (DataplaneResource) parse(ResourceType.DATAPLANE, yaml);
+
+    PrometheusConf conf =
+        MeshMetrics.withOverride(
+            MeshMetrics.enabledPrometheus(mesh.getMetrics()).orElseThrow(), dp.getMetrics());
+    assertThat(conf.getPort()).isEqualTo(1234);
+    assertThat(conf.getPath()).isEqualTo("/metrics");
+    assertThat(conf.getEnvoyFilterRegex()).isEqualTo("^http");
+    assertThat(conf.getEnvoyUsedOnly()).isTrue();
+    assertThat(ResourceType.DATAPLANE.render(dp, null, null).get("metrics"))
+        .isEqualTo(Documents.read(yaml.getBytes(UTF_8), Format.YAML).get("metrics"));
+  }
+
+  // Kuma v2.14.3 dataplane_validator_test.go "dataplane with not supported metrics type"; the
+  // fields that need kuma-dp's hijacker, discovery or mTLS are not supported yet.
+  @Test
+  void dataplaneMetricsRefusesOtherTypesAndWhatItCannotApply() {
+    ValidationException e =
+        catchThrowableOfType(
+            ValidationException.class,
+            () ->
+                parse(
+                    ResourceType.DATAPLANE,
+                    """
+                    type: Dataplane
+                    mesh: default
+                    name: dp-1
+                    networking:
+                      address: 192.168.0.1
+                      inbound:
+                        - port: 8080
+                          tags: {kuma.io/service: backend}
+                    metrics:
+                      name: p
+                      type: zipkin
+                      conf:
+                        aggregate: [{name: app, port: 123, path: /stats}]
+                        tags: {a: b}
+                    """));
+
+    assertThat(e.violations())
+        .extracting(Violation::field)
+        .containsExactlyInAnyOrder(
+            "metrics.name", "metrics.type", "metrics.conf.aggregate", "metrics.conf.tags");
+    assertThat(e.violations())
+        .filteredOn(v -> !v.field().equals("metrics.type"))
+        .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET));
+  }
+
   private static List<String> violations(ResourceType type, String yaml) {
     ValidationException e =
         catchThrowableOfType(ValidationException.class, () -> parse(type, yaml));

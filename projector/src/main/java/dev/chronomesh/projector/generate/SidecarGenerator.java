@@ -250,6 +250,7 @@ final class SidecarGenerator {
     }
     ProbeListener.of(dataplane).ifPresent(l -> listeners.put(l.getName(), l));
     MeshMetrics.enabledPrometheus(mesh.resources().mesh().getMetrics())
+        .map(conf -> MeshMetrics.withOverride(conf, dataplane.getMetrics()))
         .flatMap(conf -> PrometheusEndpoint.listener(dataplane, conf))
         .ifPresent(l -> listeners.put(l.getName(), l));
     // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
