@@ -45,8 +45,13 @@ import java.util.TreeSet;
  * top-level {@code default}. A hook is called only when a conf applies.
  */
 final class PolicyHooks {
-  /** One configurer with its merged confs for this proxy. */
-  private static final class Applied<C extends Record> {
+  /**
+   * One configurer with its merged confs for the proxies that share a {@link Key}: these depend on
+   * a proxy only through the policies that select it and its inbounds, so the proxies of one
+   * service share one instance per mesh state ({@link MeshContext#applied}), and each merged conf
+   * is bound once for all of them.
+   */
+  static final class Applied<C extends Record> {
     final PolicyConfigurer<C> configurer;
     final SortedMap<String, ObjectNode> to;
     final SortedMap<String, SortedMap<String, ObjectNode>> from;
@@ -60,40 +65,48 @@ final class PolicyHooks {
     final SortedMap<String, ObjectNode> routes;
 
     /** Merged conf → its binding: a conf is bound once however many places it reaches. */
-    private final Map<ObjectNode, C> bound = new IdentityHashMap<>();
+    private final Map<ObjectNode, C> bound = Collections.synchronizedMap(new IdentityHashMap<>());
 
+    /**
+     * @param matched the policies of the configurer's type that select {@code proxy}, in merge
+     *     order ({@link PolicyEngine#matching})
+     * @param policies all the mesh's policies of the type: those whose top-level targetRef is a
+     *     MeshHTTPRoute apply through the routes that select the proxy
+     * @param routePolicies the mesh's MeshHTTPRoute policies
+     */
     Applied(
         PolicyConfigurer<C> configurer,
         ProxyView proxy,
+        List<Policy> matched,
         List<Policy> policies,
         List<Policy> routePolicies) {
       this.configurer = configurer;
       PolicyType<C> type = configurer.type();
       PolicyEngine engine = type.engine();
       this.routes =
-          type.routeTargets() || type.toKinds().contains(TargetRef.Kind.MESH_HTTP_ROUTE)
+          routeCapable(type)
               ? engine.routeRules(proxy, policies, routePolicies)
               : Collections.emptySortedMap();
       // Only the sections the type has: each one is a pass over the matching policies.
       this.to =
           type.sections().contains(Section.TO)
-              ? engine.toRules(proxy, policies)
+              ? engine.toRules(proxy, matched)
               : Collections.emptySortedMap();
       this.from =
           type.sections().contains(Section.FROM)
-              ? engine.fromRules(proxy, policies)
+              ? engine.fromRules(proxy, matched)
               : Collections.emptySortedMap();
       this.rules =
           type.sections().contains(Section.RULES)
-              ? engine.inboundRules(proxy, policies)
+              ? engine.inboundRules(proxy, matched)
               : Collections.emptySortedMap();
       this.single =
           type.sections().contains(Section.DEFAULT)
-              ? engine.singleItem(proxy, policies)
+              ? engine.singleItem(proxy, matched)
               : Optional.empty();
       this.fromItems =
           configurer.bySource() && type.sections().contains(Section.FROM)
-              ? engine.fromItems(proxy, policies)
+              ? engine.fromItems(proxy, matched)
               : Collections.emptySortedMap();
     }
 
@@ -184,12 +197,28 @@ final class PolicyHooks {
     List<Policy> routePolicies = mesh.policies(MeshHTTPRoute.TYPE.name());
     List<Applied<?>> applied = new ArrayList<>();
     boolean routeTargets = false;
+    List<Policy> selectedRoutes = null;
     for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
       List<Policy> policies = mesh.policies(configurer.type().name());
       if (!policies.isEmpty()) {
-        Applied<?> a = new Applied<>(configurer, proxy, policies, routePolicies);
-        routeTargets |= !a.routes.isEmpty();
-        applied.add(a);
+        PolicyType<?> type = configurer.type();
+        List<Policy> matched = type.engine().matching(proxy, policies);
+        // Confs for a MeshHTTPRoute's routes depend on the routes that select the proxy too.
+        List<Policy> routes = List.of();
+        if (!routePolicies.isEmpty() && routeCapable(type) && namesRoutes(policies)) {
+          if (selectedRoutes == null) {
+            selectedRoutes = MeshHTTPRoute.TYPE.engine().matching(proxy, routePolicies);
+          }
+          routes = selectedRoutes;
+        }
+        if (!matched.isEmpty() || !routes.isEmpty()) {
+          Applied<?> a =
+              mesh.applied(
+                  new Key(type.name(), matched, routes, proxy.inbounds(), proxy.gateway()),
+                  () -> new Applied<>(configurer, proxy, matched, policies, routePolicies));
+          routeTargets |= !a.routes.isEmpty();
+          applied.add(a);
+        }
       }
     }
     return new PolicyHooks(
@@ -216,6 +245,91 @@ final class PolicyHooks {
       }
     }
     return out;
+  }
+
+  /**
+   * What an {@link Applied} depends on: the type, the policies that select the proxy (compared by
+   * identity: they are the mesh state's own instances, in merge order), the MeshHTTPRoute policies
+   * that select it when a policy of the type names routes (the route confs of the policies naming a
+   * route apply where the route does; else empty), the proxy's inbounds (for the per-inbound
+   * sections) and whether it is a gateway.
+   */
+  static final class Key {
+    private final String type;
+    private final List<Policy> matched;
+    private final List<Policy> routes;
+    private final List<ProxyView.Inbound> inbounds;
+    private final boolean gateway;
+    private final int hash;
+
+    Key(
+        String type,
+        List<Policy> matched,
+        List<Policy> routes,
+        List<ProxyView.Inbound> inbounds,
+        boolean gateway) {
+      this.type = type;
+      this.matched = matched;
+      this.routes = routes;
+      this.inbounds = inbounds;
+      this.gateway = gateway;
+      int h = type.hashCode() * 31 + inbounds.hashCode();
+      for (Policy p : matched) {
+        h = h * 31 + System.identityHashCode(p);
+      }
+      for (Policy r : routes) {
+        h = h * 31 + System.identityHashCode(r);
+      }
+      this.hash = h * 2 + (gateway ? 1 : 0);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k
+          && k.hash == hash
+          && k.gateway == gateway
+          && k.type.equals(type)
+          && sameInstances(k.matched, matched)
+          && sameInstances(k.routes, routes)
+          && k.inbounds.equals(inbounds);
+    }
+
+    private static boolean sameInstances(List<Policy> a, List<Policy> b) {
+      if (a.size() != b.size()) {
+        return false;
+      }
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i) != b.get(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** Whether policies of {@code type} may name a MeshHTTPRoute (top-level or in {@code to}). */
+  private static boolean routeCapable(PolicyType<?> type) {
+    return type.routeTargets() || type.toKinds().contains(TargetRef.Kind.MESH_HTTP_ROUTE);
+  }
+
+  /** Whether one of {@code policies} names a MeshHTTPRoute, top-level or in a {@code to} item. */
+  private static boolean namesRoutes(List<Policy> policies) {
+    for (Policy p : policies) {
+      if (p.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE) {
+        return true;
+      }
+      for (ToItem item : p.to()) {
+        if (item.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The merged {@code to} conf of {@code type} towards {@code service}, or null. */
