@@ -36,6 +36,7 @@ REFUSAL_RULES = [
     (('rules[0].path: unknown field',), 'The docs\' example (meshtcproute.md) has a MeshHTTPRoute rule with `matches: null` and a `path` beside it; Kuma ignores the unknown `path`; Chronomesh refuses unknown fields and requires matches (REST schema: matches is required)'),
     (('native Envoy resource is not valid: Failed to parse duration: "3h"',), 'MeshProxyPatch value with an Envoy duration written "3h": protobuf JSON wants "10800s"; Chronomesh parses values as Envoy protos and refuses it, Kuma (YAML → proto through its own conversion) accepts it — to check against Kuma\'s parsing'),
     (('onRateLimit.status: must be an HTTP status code Envoy knows',), 'MeshRateLimit onRateLimit.status 123: Kuma accepts any integer above zero and puts it in Envoy\'s HttpStatus.code, whose validate.rules say enum defined_only: every sidecar would NACK the config (envoy/type/v3/http_status.proto). Chronomesh refuses statuses outside Envoy\'s StatusCode enum instead (deliberate, docs/policies/meshratelimit.md)'),
+    (('conf.aggregate: not supported',), "Prometheus `aggregate` needs kuma-dp's metrics hijacker, whose Unix socket Chronomesh cannot address (its stats endpoint forwards to Envoy's admin): refused as not supported yet (a Dataplane's or a Mesh's)"),
     (('sectionName: not supported',), 'sectionName on a MeshService (MeshService mode) refused as not supported yet (issue 15 item 2)'),
 ]
 UNBOUND = ['localZone','crossZone','hashPolicies','healthyPanicThreshold','http.set: unknown','rateLimitedBackOff','hostSelection']

@@ -172,7 +172,9 @@ public final class MeshMetrics {
   static DataplaneMetrics readOverride(Obj metrics) {
     metrics.rejectUnknown(Set.of("type", "conf", "name"), Set.of());
     notSupportedIfGiven(
-        metrics, "name", "a dataplane's metrics override the mesh's enabled backend; Kuma ignores it");
+        metrics,
+        "name",
+        "a dataplane's metrics override the mesh's enabled backend; Kuma ignores it");
     String type = metrics.string("type", false);
     if (!PROMETHEUS.equals(type)) {
       metrics
@@ -184,14 +186,17 @@ public final class MeshMetrics {
     if (conf == null) {
       return out;
     }
-    conf.rejectUnknown(Set.of("port", "path", "envoy", "aggregate", "tags", "skipMTLS", "tls"), Set.of());
+    conf.rejectUnknown(
+        Set.of("port", "path", "envoy", "aggregate", "tags", "skipMTLS", "tls"), Set.of());
     notSupportedIfGiven(
         conf,
         "aggregate",
         "the application's metrics need kuma-dp's metrics hijacker, which Chronomesh does not"
             + " address");
     notSupportedIfGiven(
-        conf, "tags", "Kuma uses them in Prometheus discovery (MADS), which Chronomesh does not serve");
+        conf,
+        "tags",
+        "Kuma uses them in Prometheus discovery (MADS), which Chronomesh does not serve");
     for (String tls : List.of("skipMTLS", "tls")) {
       notSupportedIfGiven(conf, tls, "the endpoint is plaintext until Chronomesh has mTLS");
     }

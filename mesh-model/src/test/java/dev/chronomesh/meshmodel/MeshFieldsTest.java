@@ -232,6 +232,19 @@ class MeshFieldsTest {
                     + " MeshHealthCheck"));
   }
 
+  /** A dataplane with one inbound, to which a test adds the fields it checks. */
+  private static final String DP_1 =
+      """
+      type: Dataplane
+      mesh: default
+      name: dp-1
+      networking:
+        address: 192.168.0.1
+        inbound:
+          - port: 8080
+            tags: {kuma.io/service: backend}
+      """;
+
   // Kuma v2.14.3 dataplane_helpers.go GetPrometheusConfig: the dataplane's conf is merged over
   // the mesh's enabled backend, each field given replacing the mesh's.
   @Test
@@ -251,15 +264,8 @@ class MeshFieldsTest {
                       conf: {envoy: {filterRegex: "^http"}}
                 """);
     String yaml =
-        """
-        type: Dataplane
-        mesh: default
-        name: dp-1
-        networking:
-          address: 192.168.0.1
-          inbound:
-            - port: 8080
-              tags: {kuma.io/service: backend}
+        DP_1
+            + """
         metrics:
           type: prometheus
           conf:
@@ -283,43 +289,37 @@ class MeshFieldsTest {
   // fields that need kuma-dp's hijacker, discovery or mTLS are not supported yet.
   @Test
   void dataplaneMetricsRefusesOtherTypesAndWhatItCannotApply() {
-    ValidationException e =
-        catchThrowableOfType(
-            ValidationException.class,
-            () ->
-                parse(
-                    ResourceType.DATAPLANE,
-                    """
-                    type: Dataplane
-                    mesh: default
-                    name: dp-1
-                    networking:
-                      address: 192.168.0.1
-                      inbound:
-                        - port: 8080
-                          tags: {kuma.io/service: backend}
-                    metrics:
-                      name: p
-                      type: zipkin
-                      conf:
-                        aggregate: [{name: app, port: 123, path: /stats}]
-                        tags: {a: b}
-                    """));
+    List<Violation> refused =
+        refusal(
+            ResourceType.DATAPLANE,
+            DP_1
+                + """
+            metrics:
+              name: p
+              type: zipkin
+              conf:
+                aggregate: [{name: app, port: 123, path: /stats}]
+                tags: {a: b}
+            """);
 
-    assertThat(e.violations())
+    assertThat(refused)
         .extracting(Violation::field)
         .containsExactlyInAnyOrder(
             "metrics.name", "metrics.type", "metrics.conf.aggregate", "metrics.conf.tags");
-    assertThat(e.violations())
+    assertThat(refused)
         .filteredOn(v -> !v.field().equals("metrics.type"))
         .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET));
   }
 
   private static List<String> violations(ResourceType type, String yaml) {
+    return refusal(type, yaml).stream().map(Violation::field).toList();
+  }
+
+  private static List<Violation> refusal(ResourceType type, String yaml) {
     ValidationException e =
         catchThrowableOfType(ValidationException.class, () -> parse(type, yaml));
     assertThat(e).as("refused").isNotNull();
-    return e.violations().stream().map(Violation::field).toList();
+    return e.violations();
   }
 
   private static Object parse(ResourceType type, String yaml) throws ValidationException {
