@@ -47,9 +47,10 @@ import java.util.TreeSet;
 final class PolicyHooks {
   /**
    * One configurer with its merged confs for the proxies that share a {@link Key}: these depend on
-   * a proxy only through the policies that select it and its inbounds, so the proxies of one
-   * service share one instance per mesh state ({@link MeshContext#applied}), and each merged conf
-   * is bound once for all of them.
+   * a proxy only through the policies that select it, the MeshHTTPRoutes that select it (when a
+   * policy of the type names a route) and its inbounds, so the proxies of one service share one
+   * instance per mesh state ({@link MeshContext#applied}), and each merged conf is bound once for
+   * all of them.
    */
   static final class Applied<C extends Record> {
     final PolicyConfigurer<C> configurer;
