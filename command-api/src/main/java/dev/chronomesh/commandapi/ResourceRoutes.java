@@ -24,6 +24,7 @@ import dev.chronomesh.meshmodel.Scope;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
@@ -112,9 +113,14 @@ final class ResourceRoutes {
     Policy policy =
         PolicyResources.toEngine(resource.payload())
             .orElseThrow(() -> new IllegalStateException(type + " is not a policy type"));
+    // A policy on a MeshHTTPRoute's traffic selects what the route selects.
+    List<Policy> routes =
+        state.list(ResourceType.forPolicy(MeshHTTPRoute.TYPE)).stream()
+            .flatMap(r -> PolicyResources.toEngine(r.payload()).stream())
+            .toList();
     List<Resource> selected = new ArrayList<>();
     for (Resource dp : state.list(ResourceType.DATAPLANE)) {
-      if (PolicyEngine.selects(policy, ProxyViews.of((DataplaneResource) dp.payload()))) {
+      if (PolicyEngine.selects(policy, ProxyViews.of((DataplaneResource) dp.payload()), routes)) {
         selected.add(dp);
       }
     }

@@ -28,6 +28,9 @@ public final class KumaTags {
   /** A policy's role: system, producer, consumer, workload-owner. */
   public static final String POLICY_ROLE_LABEL = "kuma.io/policy-role";
 
+  /** Kuma's label naming a resource the way references name it (else its name is used). */
+  public static final String DISPLAY_NAME_LABEL = "kuma.io/display-name";
+
   /** A Dataplane label: {@code proxyless} for a proxyless gRPC client (Chronomesh's own). */
   public static final String PROXY_TYPE_LABEL = "chronomesh.io/proxy-type";
 

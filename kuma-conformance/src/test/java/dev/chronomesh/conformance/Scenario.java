@@ -9,6 +9,7 @@ import dev.chronomesh.meshmodel.Format;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.policy.Policy;
+import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.GeneratedConfig;
 import dev.chronomesh.projector.generate.MeshContext;
@@ -25,9 +26,11 @@ import java.util.TreeSet;
  * (the name, labels, tags, service and section it names) and one dataplane per service the document
  * names (destinations, sources, backends, with the tags of subsets naming them) and one for a
  * service it does not name per protocol, each calling every other service. The protocol is the
- * document's: http for http confs, grpc for grpc confs, tcp otherwise.
+ * document's: http for http confs, grpc for grpc confs, tcp otherwise. Each MeshHTTPRoute the
+ * document targets (by name or labels) exists: on every proxy, towards a service no item names,
+ * with a rule of its own.
  */
-record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes) {
+record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes, List<Policy> routes) {
   /** The services no item names: they only receive calls, so their configs are not compared. */
   private static final String UNNAMED = "unnamed-";
 
@@ -92,7 +95,49 @@ record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes) {
               new TreeSet<>(services.keySet())));
       n++;
     }
-    return new Scenario(parseMesh(mesh), dps);
+    return new Scenario(parseMesh(mesh), dps, routes(mesh, doc.path("spec")));
+  }
+
+  /** A MeshHTTPRoute for each targetRef of kind MeshHTTPRoute in the spec. */
+  private static List<Policy> routes(String mesh, JsonNode spec) {
+    List<JsonNode> refs = new ArrayList<>();
+    refs.add(spec.path("targetRef"));
+    spec.path("to").forEach(item -> refs.add(item.path("targetRef")));
+    List<Policy> out = new ArrayList<>();
+    for (JsonNode ref : refs) {
+      if (!ref.path("kind").asText().equals("MeshHTTPRoute")) {
+        continue;
+      }
+      String name = ref.path("name").asText("route-" + out.size());
+      StringBuilder y = new StringBuilder("type: MeshHTTPRoute\nmesh: ").append(mesh);
+      y.append("\nname: ").append(q(name)).append("\n");
+      if (ref.has("labels")) {
+        y.append("labels:\n");
+        ref.get("labels")
+            .fields()
+            .forEachRemaining(
+                e ->
+                    y.append("  ")
+                        .append(q(e.getKey()))
+                        .append(": ")
+                        .append(q(e.getValue().asText()))
+                        .append("\n"));
+      }
+      y.append("spec:\n  targetRef: {kind: Mesh}\n  to:\n")
+          .append("    - targetRef: {kind: MeshService, name: ")
+          .append(UNNAMED)
+          .append("http}\n      rules:\n        - matches: [{path: {type: PathPrefix, value: /")
+          .append(out.size())
+          .append("}}]\n          default: {backendRefs: [{kind: MeshService, name: ")
+          .append(UNNAMED)
+          .append("http}]}\n");
+      Outcome outcome = Outcome.of("MeshHTTPRoute", y.toString());
+      if (!outcome.accepted()) {
+        throw new IllegalStateException("scenario route refused: " + outcome.problems() + "\n" + y);
+      }
+      out.add(PolicyResources.toEngine(outcome.record()).orElseThrow());
+    }
+    return List.copyOf(out);
   }
 
   /**
@@ -100,7 +145,9 @@ record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes) {
    * whose settings also apply on the calling side, of the dataplanes of the services it names.
    */
   List<GeneratedConfig> configs(List<Policy> policies, boolean callers) {
-    MeshContext context = MeshContext.of(new MeshResources(mesh, dataplanes, policies));
+    List<Policy> all = new ArrayList<>(routes);
+    all.addAll(policies);
+    MeshContext context = MeshContext.of(new MeshResources(mesh, dataplanes, all));
     List<GeneratedConfig> out = new ArrayList<>();
     out.add(ConfigGenerator.generate(context, dataplanes.get(0)));
     if (callers) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.avro.DataplaneMetrics;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Gateway;
 import dev.chronomesh.events.avro.Inbound;
@@ -36,12 +37,12 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
 
   @Override
   public Set<String> specFields() {
-    return Set.of("networking", "probes");
+    return Set.of("networking", "probes", "metrics");
   }
 
   @Override
   public Set<String> unsupportedKumaFields() {
-    return Set.of("metrics");
+    return Set.of();
   }
 
   @Override
@@ -52,6 +53,11 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
     Obj probesObj = doc.object("probes");
     if (probesObj != null) {
       probes = probes(probesObj);
+    }
+    DataplaneMetrics metrics = null;
+    Obj metricsObj = doc.object("metrics");
+    if (metricsObj != null) {
+      metrics = MeshMetrics.readOverride(metricsObj);
     }
     Obj networking = doc.object("networking");
     if (networking == null) {
@@ -144,6 +150,9 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
       if (probes != null) {
         violations.notSupportedYet("probes", why);
       }
+      if (metrics != null) {
+        violations.notSupportedYet("metrics", why);
+      }
     }
     if (!violations.isEmpty()) {
       return null;
@@ -159,7 +168,8 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         gateway,
         transparentProxying,
         probes,
-        adminPort);
+        adminPort,
+        metrics);
   }
 
   /**
@@ -507,6 +517,9 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
     }
     if (dataplane.getAdminPort() != null) {
       networking.putObject("admin").put("port", dataplane.getAdminPort());
+    }
+    if (dataplane.getMetrics() != null) {
+      MeshMetrics.writeOverride(dataplane.getMetrics(), document.putObject("metrics"));
     }
     Probes probes = dataplane.getProbes();
     if (probes != null) {

@@ -2,6 +2,7 @@ package dev.chronomesh.meshmodel;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.avro.DataplaneMetrics;
 import dev.chronomesh.events.avro.Metrics;
 import dev.chronomesh.events.avro.MetricsBackend;
 import dev.chronomesh.events.avro.PrometheusConf;
@@ -89,28 +90,9 @@ public final class MeshMetrics {
     String path = conf.string("path", false);
     Map<String, String> tags = conf.tags("tags");
     Boolean skipMtls = conf.bool("skipMTLS");
-    String filterRegex = null;
-    Boolean usedOnly = null;
-    Obj envoy = conf.object("envoy");
-    if (envoy != null) {
-      envoy.rejectUnknown(Set.of("filterRegex", "usedOnly"), Set.of());
-      filterRegex = envoy.string("filterRegex", false);
-      if (filterRegex != null) {
-        try {
-          Pattern.compile(filterRegex);
-        } catch (PatternSyntaxException e) {
-          envoy
-              .violations()
-              .add(
-                  envoy.path("filterRegex"),
-                  "provided regexp isn't correct: " + e.getDescription());
-        }
-        if (filterRegex.isEmpty()) {
-          filterRegex = null;
-        }
-      }
-      usedOnly = envoy.bool("usedOnly");
-    }
+    EnvoyStats envoy = envoy(conf);
+    String filterRegex = envoy.filterRegex();
+    Boolean usedOnly = envoy.usedOnly();
     String tlsMode = null;
     Obj tls = conf.object("tls");
     if (tls != null) {
@@ -152,6 +134,117 @@ public final class MeshMetrics {
     defaulted.setEnvoyFilterRegex(filterRegex);
     defaulted.setEnvoyUsedOnly(usedOnly);
     return defaulted;
+  }
+
+  /** {@code conf.envoy}: which of Envoy's stats the endpoint serves. */
+  private record EnvoyStats(String filterRegex, Boolean usedOnly) {}
+
+  private static EnvoyStats envoy(Obj conf) {
+    Obj envoy = conf.object("envoy");
+    if (envoy == null) {
+      return new EnvoyStats(null, null);
+    }
+    envoy.rejectUnknown(Set.of("filterRegex", "usedOnly"), Set.of());
+    String filterRegex = envoy.string("filterRegex", false);
+    if (filterRegex != null) {
+      try {
+        Pattern.compile(filterRegex);
+      } catch (PatternSyntaxException e) {
+        envoy
+            .violations()
+            .add(envoy.path("filterRegex"), "provided regexp isn't correct: " + e.getDescription());
+      }
+      if (filterRegex.isEmpty()) {
+        filterRegex = null;
+      }
+    }
+    return new EnvoyStats(filterRegex, envoy.bool("usedOnly"));
+  }
+
+  /**
+   * A Dataplane's {@code metrics}: Kuma's MetricsBackend of type prometheus whose conf overrides
+   * the mesh's enabled Prometheus backend field by field ({@code
+   * DataplaneResource.GetPrometheusConfig}; nothing when the mesh enables none). The fields that
+   * shape the stats endpoint are supported; {@code aggregate}, {@code tags}, {@code skipMTLS} and
+   * {@code tls} are refused as not supported yet (they need kuma-dp's hijacker, Prometheus
+   * discovery or mTLS), and so is {@code name}, which Kuma ignores on a dataplane.
+   */
+  static DataplaneMetrics readOverride(Obj metrics) {
+    metrics.rejectUnknown(Set.of("type", "conf", "name"), Set.of());
+    notSupportedIfGiven(
+        metrics,
+        "name",
+        "a dataplane's metrics override the mesh's enabled backend; Kuma ignores it");
+    String type = metrics.string("type", false);
+    if (!PROMETHEUS.equals(type)) {
+      metrics
+          .violations()
+          .add(metrics.path("type"), "unknown backend type. Available backends: \"prometheus\"");
+    }
+    DataplaneMetrics out = new DataplaneMetrics(null, null, null, null);
+    Obj conf = metrics.object("conf");
+    if (conf == null) {
+      return out;
+    }
+    conf.rejectUnknown(
+        Set.of("port", "path", "envoy", "aggregate", "tags", "skipMTLS", "tls"), Set.of());
+    notSupportedIfGiven(
+        conf,
+        "aggregate",
+        "the application's metrics need kuma-dp's metrics hijacker, which Chronomesh does not"
+            + " address");
+    notSupportedIfGiven(
+        conf,
+        "tags",
+        "Kuma uses them in Prometheus discovery (MADS), which Chronomesh does not serve");
+    for (String tls : List.of("skipMTLS", "tls")) {
+      notSupportedIfGiven(conf, tls, "the endpoint is plaintext until Chronomesh has mTLS");
+    }
+    out.setPort(conf.port("port", false));
+    String path = conf.string("path", false);
+    out.setPath(path == null || path.isEmpty() ? null : path);
+    EnvoyStats envoy = envoy(conf);
+    out.setEnvoyFilterRegex(envoy.filterRegex());
+    out.setEnvoyUsedOnly(envoy.usedOnly());
+    return out;
+  }
+
+  private static void notSupportedIfGiven(Obj obj, String field, String why) {
+    if (obj.raw(field) != null) {
+      obj.violations().notSupportedYet(obj.path(field), why);
+    }
+  }
+
+  /** The mesh's enabled Prometheus conf with a dataplane's override (null: none) applied. */
+  public static PrometheusConf withOverride(PrometheusConf mesh, DataplaneMetrics override) {
+    if (override == null) {
+      return mesh;
+    }
+    PrometheusConf out = PrometheusConf.newBuilder(mesh).build();
+    if (override.getPort() != null) out.setPort(override.getPort());
+    if (override.getPath() != null) out.setPath(override.getPath());
+    if (override.getEnvoyFilterRegex() != null) {
+      out.setEnvoyFilterRegex(override.getEnvoyFilterRegex());
+    }
+    if (override.getEnvoyUsedOnly() != null) out.setEnvoyUsedOnly(override.getEnvoyUsedOnly());
+    return out;
+  }
+
+  static void writeOverride(DataplaneMetrics metrics, ObjectNode into) {
+    into.put("type", PROMETHEUS);
+    ObjectNode conf = into.objectNode();
+    if (metrics.getPort() != null) conf.put("port", metrics.getPort());
+    if (metrics.getPath() != null) conf.put("path", metrics.getPath());
+    if (metrics.getEnvoyFilterRegex() != null || metrics.getEnvoyUsedOnly() != null) {
+      ObjectNode envoy = conf.putObject("envoy");
+      if (metrics.getEnvoyFilterRegex() != null) {
+        envoy.put("filterRegex", metrics.getEnvoyFilterRegex());
+      }
+      if (metrics.getEnvoyUsedOnly() != null) envoy.put("usedOnly", metrics.getEnvoyUsedOnly());
+    }
+    if (!conf.isEmpty()) {
+      into.set("conf", conf);
+    }
   }
 
   /** Kuma's defaults: port, path, tags, and tls.mode from skipMTLS. */

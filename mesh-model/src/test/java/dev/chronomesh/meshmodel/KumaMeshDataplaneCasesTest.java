@@ -45,8 +45,6 @@ class KumaMeshDataplaneCasesTest {
       "transparentProxying: its redirect listeners are not generated yet";
   private static final String BACKEND_REF = "backendRef: MeshService resources do not exist yet";
   private static final String LISTENERS = "networking.listeners: zone ingress/egress listeners";
-  private static final String DATAPLANE_METRICS =
-      "Dataplane metrics: per-dataplane overrides of the Mesh's Prometheus backend";
 
   /** Valid in Kuma, refused here as not supported yet: the file and why. */
   static final Map<String, String> NOT_SUPPORTED_YET =
@@ -81,8 +79,7 @@ class KumaMeshDataplaneCasesTest {
               "kuma-core/validator/mesh/valid-02.yaml",
               LOGGING + "; " + TRACING + "; " + AGGREGATE),
           Map.entry("kuma-core/validator/dataplane/valid-09.yaml", SERVICE_PROBE),
-          Map.entry("kuma-core/validator/dataplane/valid-12.yaml", DATAPLANE_METRICS),
-          Map.entry("kuma-core/validator/dataplane/valid-13.yaml", DATAPLANE_METRICS),
+          Map.entry("kuma-core/validator/dataplane/valid-12.yaml", AGGREGATE),
           Map.entry("kuma-core/validator/dataplane/valid-14.yaml", BACKEND_REF),
           Map.entry("kuma-core/validator/dataplane/valid-15.yaml", BACKEND_REF),
           Map.entry("kuma-core/validator/dataplane/valid-16.yaml", BACKEND_REF),

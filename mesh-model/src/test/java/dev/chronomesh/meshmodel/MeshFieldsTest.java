@@ -232,11 +232,94 @@ class MeshFieldsTest {
                     + " MeshHealthCheck"));
   }
 
+  /** A dataplane with one inbound, to which a test adds the fields it checks. */
+  private static final String DP_1 =
+      """
+      type: Dataplane
+      mesh: default
+      name: dp-1
+      networking:
+        address: 192.168.0.1
+        inbound:
+          - port: 8080
+            tags: {kuma.io/service: backend}
+      """;
+
+  // Kuma v2.14.3 dataplane_helpers.go GetPrometheusConfig: the dataplane's conf is merged over
+  // the mesh's enabled backend, each field given replacing the mesh's.
+  @Test
+  void dataplaneMetricsOverrideTheMeshsPrometheusBackendFieldByField() throws Exception {
+    MeshResource mesh =
+        (MeshResource)
+            parse(
+                ResourceType.MESH,
+                """
+                type: Mesh
+                name: default
+                metrics:
+                  enabledBackend: p
+                  backends:
+                    - name: p
+                      type: prometheus
+                      conf: {envoy: {filterRegex: "^http"}}
+                """);
+    String yaml =
+        DP_1
+            + """
+        metrics:
+          type: prometheus
+          conf:
+            port: 1234
+            envoy: {usedOnly: true}
+        """;
+    DataplaneResource dp = (DataplaneResource) parse(ResourceType.DATAPLANE, yaml);
+
+    PrometheusConf conf =
+        MeshMetrics.withOverride(
+            MeshMetrics.enabledPrometheus(mesh.getMetrics()).orElseThrow(), dp.getMetrics());
+    assertThat(conf.getPort()).isEqualTo(1234);
+    assertThat(conf.getPath()).isEqualTo("/metrics");
+    assertThat(conf.getEnvoyFilterRegex()).isEqualTo("^http");
+    assertThat(conf.getEnvoyUsedOnly()).isTrue();
+    assertThat(ResourceType.DATAPLANE.render(dp, null, null).get("metrics"))
+        .isEqualTo(Documents.read(yaml.getBytes(UTF_8), Format.YAML).get("metrics"));
+  }
+
+  // Kuma v2.14.3 dataplane_validator_test.go "dataplane with not supported metrics type"; the
+  // fields that need kuma-dp's hijacker, discovery or mTLS are not supported yet.
+  @Test
+  void dataplaneMetricsRefusesOtherTypesAndWhatItCannotApply() {
+    List<Violation> refused =
+        refusal(
+            ResourceType.DATAPLANE,
+            DP_1
+                + """
+            metrics:
+              name: p
+              type: zipkin
+              conf:
+                aggregate: [{name: app, port: 123, path: /stats}]
+                tags: {a: b}
+            """);
+
+    assertThat(refused)
+        .extracting(Violation::field)
+        .containsExactlyInAnyOrder(
+            "metrics.name", "metrics.type", "metrics.conf.aggregate", "metrics.conf.tags");
+    assertThat(refused)
+        .filteredOn(v -> !v.field().equals("metrics.type"))
+        .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET));
+  }
+
   private static List<String> violations(ResourceType type, String yaml) {
+    return refusal(type, yaml).stream().map(Violation::field).toList();
+  }
+
+  private static List<Violation> refusal(ResourceType type, String yaml) {
     ValidationException e =
         catchThrowableOfType(ValidationException.class, () -> parse(type, yaml));
     assertThat(e).as("refused").isNotNull();
-    return e.violations().stream().map(Violation::field).toList();
+    return e.violations();
   }
 
   private static Object parse(ResourceType type, String yaml) throws ValidationException {

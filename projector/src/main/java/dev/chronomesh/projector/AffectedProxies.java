@@ -6,6 +6,7 @@ import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceKey;
 import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policy.Policies;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
@@ -148,6 +149,9 @@ final class AffectedProxies {
         candidates.addAll(index.readers(mesh, service));
       }
     }
+    // A policy on a MeshHTTPRoute's traffic applies where the route does.
+    List<Policy> routesBefore = before.policies(MeshHTTPRoute.TYPE.name());
+    List<Policy> routesAfter = after.policies(MeshHTTPRoute.TYPE.name());
     SortedSet<String> affected = new TreeSet<>();
     for (Resource r : after.dataplanes().values()) {
       DataplaneResource dp = (DataplaneResource) r.payload();
@@ -155,8 +159,8 @@ final class AffectedProxies {
         continue;
       }
       var view = ProxyViews.of(dp);
-      if ((was != null && PolicyEngine.selects(was, view))
-          || (now != null && PolicyEngine.selects(now, view))) {
+      if ((was != null && PolicyEngine.selects(was, view, routesBefore))
+          || (now != null && PolicyEngine.selects(now, view, routesAfter))) {
         affected.add(dp.getName());
       }
     }

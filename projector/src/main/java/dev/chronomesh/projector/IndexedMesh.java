@@ -177,6 +177,12 @@ final class IndexedMesh {
     return policies;
   }
 
+  /** The engine's view of the policies of {@code type}, by name. */
+  List<Policy> policies(String type) {
+    String prefix = Keys.typed(type, "");
+    return List.copyOf(policies.subMap(prefix, true, prefix + Character.MAX_VALUE, true).values());
+  }
+
   /** Whether the mesh has a policy of {@code type}. */
   boolean hasPolicies(PolicyType<?> type) {
     String prefix = Keys.typed(type.name(), "");

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.projector.generate.EndpointSelector;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -39,6 +41,17 @@ record ProxyDeps(
           c.put("service", sel.service());
           ObjectNode tags = c.putObject("tags");
           sel.tags().forEach(tags::put);
+          if (!sel.affinity().isEmpty()) {
+            var affinity = c.putArray("affinity");
+            sel.affinity()
+                .forEach(
+                    a ->
+                        affinity
+                            .addObject()
+                            .put("key", a.key())
+                            .put("value", a.value())
+                            .put("weight", a.weight()));
+          }
         });
     try {
       return JSON.writeValueAsString(root);
@@ -63,8 +76,19 @@ record ProxyDeps(
                     .path("tags")
                     .properties()
                     .forEach(t -> tags.put(t.getKey(), t.getValue().asText()));
+                List<EndpointSelector.Affinity> affinity = new ArrayList<>();
+                e.getValue()
+                    .path("affinity")
+                    .forEach(
+                        a ->
+                            affinity.add(
+                                new EndpointSelector.Affinity(
+                                    a.path("key").asText(),
+                                    a.path("value").asText(),
+                                    a.path("weight").asInt())));
                 clusters.put(
-                    e.getKey(), new EndpointSelector(e.getValue().path("service").asText(), tags));
+                    e.getKey(),
+                    new EndpointSelector(e.getValue().path("service").asText(), tags, affinity));
               });
       return new ProxyDeps(root.path("allServices").asBoolean(), services, clusters);
     } catch (JsonProcessingException e) {

@@ -129,6 +129,45 @@ class AffectedProxiesTest {
   }
 
   @Test
+  void aPolicyOnARoutesTrafficConcernsWhatTheRouteSelects() throws Exception {
+    apply(
+        FanOutTest.policy(
+            "MeshHTTPRoute",
+            "to-db-v2",
+            1,
+            """
+            type: MeshHTTPRoute
+            mesh: default
+            name: to-db-v2
+            spec:
+              targetRef: {kind: MeshService, name: backend}
+              to:
+                - targetRef: {kind: MeshService, name: db}
+                  rules:
+                    - matches: [{path: {type: PathPrefix, value: /v2}}]
+                      default: {backendRefs: [{kind: MeshService, name: db}]}
+            """));
+    // A top-level MeshHTTPRoute selects nothing by itself: what the route selects.
+    assertThat(
+            affected(
+                FanOutTest.policy(
+                    "MeshTimeout",
+                    "v2",
+                    1,
+                    """
+                    type: MeshTimeout
+                    mesh: default
+                    name: v2
+                    spec:
+                      targetRef: {kind: MeshHTTPRoute, name: to-db-v2}
+                      to:
+                        - targetRef: {kind: Mesh}
+                          default: {http: {requestTimeout: 5s}}
+                    """)))
+        .containsExactly("backend-1", "backend-2");
+  }
+
+  @Test
   void aCallerSidePolicyAlsoConcernsTheReadersOfWhatItSelects() throws Exception {
     assertThat(affected(FanOutTest.policy("MeshFaultInjection", "faults", 1, faults("backend"))))
         .containsExactly("backend-1", "backend-2", "client-1", "web-1");

@@ -92,6 +92,88 @@ public final class PolicyEngine {
     };
   }
 
+  /**
+   * {@link #selects(Policy, ProxyView)}, with a top-level MeshHTTPRoute resolved among {@code
+   * routes} (the mesh's MeshHTTPRoute policies): such a policy applies to the proxies a route it
+   * names selects, as in Kuma ({@code DppSelectedByPolicy}).
+   */
+  public static boolean selects(Policy policy, ProxyView proxy, List<Policy> routes) {
+    if (policy.targetRef().kind() != TargetRef.Kind.MESH_HTTP_ROUTE) {
+      return selects(policy, proxy);
+    }
+    return policy.mesh().equals(proxy.mesh())
+        && referencedRoutes(policy.targetRef(), policy.mesh(), routes).stream()
+            .anyMatch(r -> selects(r, proxy));
+  }
+
+  /**
+   * The MeshHTTPRoute policies a targetRef of kind MeshHTTPRoute names, in {@code mesh}: by {@code
+   * name} (Kuma's display name: the {@code kuma.io/display-name} label, else the name), or every
+   * route whose labels contain all of {@code labels}.
+   */
+  public static List<Policy> referencedRoutes(TargetRef ref, String mesh, List<Policy> routes) {
+    List<Policy> out = new ArrayList<>();
+    for (Policy route : routes) {
+      if (!route.mesh().equals(mesh)) {
+        continue;
+      }
+      String displayName = route.labels().getOrDefault(KumaTags.DISPLAY_NAME_LABEL, route.name());
+      boolean named = ref.name() != null && ref.name().equals(displayName);
+      boolean labelled =
+          ref.name() == null
+              && !ref.labels().isEmpty()
+              && containsAll(route.labels(), ref.labels());
+      if (named || labelled) {
+        out.add(route);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Merged confs for the Envoy routes of MeshHTTPRoute policies, keyed by the route policy's name:
+   * the {@code to} items of kind MeshHTTPRoute of the policies that select {@code proxy}, and the
+   * {@code to} items of the policies whose top-level targetRef is a MeshHTTPRoute that selects
+   * {@code proxy} (Kuma's route policies), in Kuma's order. {@code routes} are the mesh's
+   * MeshHTTPRoute policies. The caller merges a route's conf over its destination's {@link
+   * #toRules} conf: a route's items are more specific than any destination's.
+   */
+  public SortedMap<String, ObjectNode> routeRules(
+      ProxyView proxy, List<Policy> policies, List<Policy> routes) {
+    checkPolicies(policies);
+    SortedMap<String, List<Entry>> byRoute = new TreeMap<>();
+    for (Policy p : policies) {
+      if (!p.mesh().equals(proxy.mesh())) {
+        continue;
+      }
+      boolean topRoute = p.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE;
+      if (!topRoute && !selects(p, proxy)) {
+        continue;
+      }
+      for (int i = 0; i < p.to().size(); i++) {
+        ToItem item = p.to().get(i);
+        TargetRef ref = topRoute ? p.targetRef() : item.targetRef();
+        if (ref.kind() != TargetRef.Kind.MESH_HTTP_ROUTE) {
+          continue;
+        }
+        for (Policy route : referencedRoutes(ref, p.mesh(), routes)) {
+          if (!topRoute || selects(route, proxy)) {
+            byRoute
+                .computeIfAbsent(route.name(), k -> new ArrayList<>())
+                .add(new Entry(p, i, item.targetRef(), item.conf()));
+          }
+        }
+      }
+    }
+    SortedMap<String, ObjectNode> out = new TreeMap<>();
+    byRoute.forEach(
+        (route, entries) ->
+            out.put(
+                route,
+                merge.merge(entries.stream().sorted(ENTRY_ORDER).map(Entry::conf).toList())));
+    return Collections.unmodifiableSortedMap(out);
+  }
+
   /** The policies that select {@code proxy}, least specific first (the merge order). */
   public List<Policy> matching(ProxyView proxy, List<Policy> policies) {
     checkPolicies(policies);
@@ -279,6 +361,8 @@ public final class PolicyEngine {
       case MESH_SERVICE -> ref.name().equals(in.tags().get(KumaTags.SERVICE));
       case MESH_SERVICE_SUBSET ->
           ref.name().equals(in.tags().get(KumaTags.SERVICE)) && containsAll(in.tags(), ref.tags());
+      // Resolved through the route it names: selects(policy, proxy, routes).
+      case MESH_HTTP_ROUTE -> false;
     };
   }
 

@@ -34,7 +34,6 @@ public final class PolicyJson {
   private static final Map<String, String> NOT_SUPPORTED_KINDS =
       Map.of(
           "MeshGateway", "kind MeshGateway (Chronomesh has no gateways yet)",
-          "MeshHTTPRoute", "kind MeshHTTPRoute as a targetRef",
           "MeshExternalService", "kind MeshExternalService",
           "MeshMultiZoneService", "kind MeshMultiZoneService (Chronomesh has no zones yet)");
 
@@ -112,6 +111,12 @@ public final class PolicyJson {
         addAll(top.violations("spec.targetRef", TargetRef.Position.TOP), v);
       }
     }
+    boolean topRoute = top != null && top.kind() == TargetRef.Kind.MESH_HTTP_ROUTE;
+    if (topRoute && !type.routeTargets()) {
+      v.notSupportedYet(
+          "spec.targetRef.kind", "kind MeshHTTPRoute as the top-level targetRef of " + type.name());
+      topUnsupported = true;
+    }
     List<ToItem> to = new ArrayList<>();
     List<FromItem> from = new ArrayList<>();
     List<RuleItem> rules = new ArrayList<>();
@@ -128,6 +133,12 @@ public final class PolicyJson {
       if (given != null && given.isArray() && given.isEmpty()) {
         emptySections.add(section);
       }
+      if (topRoute && !topUnsupported && section != Section.TO && !nodes.isEmpty()) {
+        // Kuma: a policy on a route's traffic has only outbound (to) confs.
+        v.add(
+            "spec." + section.field(),
+            "must not be defined when the top-level targetRef is MeshHTTPRoute");
+      }
       for (int i = 0; i < nodes.size(); i++) {
         String path = "spec." + section.field() + "[" + i + "]";
         JsonNode item = nodes.get(i);
@@ -138,7 +149,15 @@ public final class PolicyJson {
         TargetRef ref = null;
         if (section != Section.RULES) {
           ref = requiredTargetRef(item, path, v);
-          if (ref != null && !topUnsupported) {
+          if (ref != null && topRoute && !topUnsupported && ref.kind() != TargetRef.Kind.MESH) {
+            if (section == Section.TO) {
+              // Kuma also allows MeshExternalService here, which Chronomesh has not.
+              v.add(
+                  path + ".targetRef.kind",
+                  "must be Mesh when the top-level targetRef is MeshHTTPRoute, got "
+                      + ref.kind().wireName());
+            }
+          } else if (ref != null && !topUnsupported) {
             checkItemRef(type, section, ref, path + ".targetRef", v);
             if (section == Section.TO
                 && ref.kind() == TargetRef.Kind.MESH_SERVICE

@@ -61,6 +61,7 @@ public final class PolicyType<C extends Record> {
   private final Set<TargetRef.Kind> toKinds;
   private final Set<TargetRef.Kind> fromKinds;
   private final boolean callerSide;
+  private final boolean routeTargets;
   private final boolean requiresItems;
   private final Validator<C> validator;
   private final PolicyEngine engine;
@@ -81,6 +82,7 @@ public final class PolicyType<C extends Record> {
     this.toKinds = Set.copyOf(b.toKinds);
     this.fromKinds = Set.copyOf(b.fromKinds);
     this.callerSide = b.callerSide;
+    this.routeTargets = b.routeTargets;
     this.requiresItems = b.requiresItems;
     this.validator = b.validator;
     this.engine = new PolicyEngine(b.appendPaths, b.mergeByKey);
@@ -190,6 +192,16 @@ public final class PolicyType<C extends Record> {
   }
 
   /**
+   * Whether a top-level {@code targetRef} may be {@code kind: MeshHTTPRoute} (Kuma's MeshTimeout
+   * and MeshRetry): the policy then applies to the proxies the route selects, and its {@code to}
+   * items (kind Mesh) configure the route's own Envoy routes. {@code to} items of kind
+   * MeshHTTPRoute are allowed where {@link #toKinds()} has the kind.
+   */
+  public boolean routeTargets() {
+    return routeTargets;
+  }
+
+  /**
    * Whether Kuma's validator refuses a spec without any {@code to}, {@code from} or {@code rules}
    * item (MeshTimeout, MeshCircuitBreaker). Other types accept it, and an empty {@code to: []},
    * Kuma's way to override a policy that would otherwise apply: the policy then adds nothing.
@@ -243,6 +255,7 @@ public final class PolicyType<C extends Record> {
     private Set<TargetRef.Kind> toKinds = Set.of(TargetRef.Kind.MESH, TargetRef.Kind.MESH_SERVICE);
     private Set<TargetRef.Kind> fromKinds = Set.of(TargetRef.Kind.MESH);
     private boolean callerSide;
+    private boolean routeTargets;
     private boolean requiresItems;
     private Set<String> appendPaths = Set.of();
     private Map<String, String> mergeByKey = Map.of();
@@ -317,6 +330,12 @@ public final class PolicyType<C extends Record> {
      */
     public Builder<C> callerSide() {
       this.callerSide = true;
+      return this;
+    }
+
+    /** The top-level targetRef may name a MeshHTTPRoute (see {@link PolicyType#routeTargets()}). */
+    public Builder<C> routeTargets() {
+      this.routeTargets = true;
       return this;
     }
 

@@ -30,15 +30,18 @@ public record TargetRef(
 
   /**
    * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:
-   * Mesh 1, Dataplane 2, MeshSubset 3, MeshService 5, MeshServiceSubset 8): a higher rank is more
-   * specific and is merged later, so it wins.
+   * Mesh 1, Dataplane 2, MeshSubset 3, MeshService 5, MeshServiceSubset 8, MeshHTTPRoute 9): a
+   * higher rank is more specific and is merged later, so it wins. A {@code MeshHTTPRoute} names the
+   * routes of a MeshHTTPRoute policy (by {@code name} or {@code labels}): the types that allow it
+   * configure those routes ({@link PolicyType#routeTargets()}, {@link PolicyEngine#routeRules}).
    */
   public enum Kind {
     MESH("Mesh", 1),
     DATAPLANE("Dataplane", 2),
     MESH_SUBSET("MeshSubset", 3),
     MESH_SERVICE("MeshService", 5),
-    MESH_SERVICE_SUBSET("MeshServiceSubset", 8);
+    MESH_SERVICE_SUBSET("MeshServiceSubset", 8),
+    MESH_HTTP_ROUTE("MeshHTTPRoute", 9);
 
     private final String wireName;
     private final int rank;
@@ -68,7 +71,8 @@ public record TargetRef(
       throw new IllegalArgumentException(
           "unknown targetRef kind '"
               + wireName
-              + "', expected one of Mesh, MeshSubset, MeshService, MeshServiceSubset, Dataplane");
+              + "', expected one of Mesh, MeshSubset, MeshService, MeshServiceSubset, Dataplane,"
+              + " MeshHTTPRoute");
     }
   }
 
@@ -213,6 +217,19 @@ public record TargetRef(
         if (!tags.isEmpty())
           out.add(new Violation(path + ".tags", "must not be set with kind Dataplane"));
       }
+      case MESH_HTTP_ROUTE -> {
+        // Kuma's ValidateTargetRef for kind MeshHTTPRoute.
+        if (!hasName && labels.isEmpty())
+          out.add(new Violation(path, "name or labels must be set when kind is MeshHTTPRoute"));
+        if (hasName && !labels.isEmpty())
+          out.add(
+              new Violation(
+                  path + ".labels", "either labels or name and namespace must be specified"));
+        if (!tags.isEmpty())
+          out.add(new Violation(path + ".tags", "must not be set with kind MeshHTTPRoute"));
+        if (sectionName != null)
+          out.add(new Violation(path + ".sectionName", "must not be set with kind MeshHTTPRoute"));
+      }
     }
     if (kind == Kind.MESH_SUBSET || kind == Kind.MESH_SERVICE_SUBSET) {
       tags(out, path + ".tags", kind == Kind.MESH_SERVICE_SUBSET);
@@ -243,15 +260,16 @@ public record TargetRef(
           out.add(new Violation(path + ".sectionName", "is only supported with kind Dataplane"));
       }
       case TO -> {
-        if (kind != Kind.MESH && kind != Kind.MESH_SERVICE)
+        if (kind != Kind.MESH && kind != Kind.MESH_SERVICE && kind != Kind.MESH_HTTP_ROUTE)
           out.add(
               new Violation(
-                  path + ".kind", "must be Mesh or MeshService in 'to', got " + kind.wireName()));
-        if (sectionName != null && kind != Kind.MESH_SERVICE)
+                  path + ".kind",
+                  "must be Mesh, MeshService or MeshHTTPRoute in 'to', got " + kind.wireName()));
+        if (sectionName != null && kind != Kind.MESH_SERVICE && kind != Kind.MESH_HTTP_ROUTE)
           out.add(new Violation(path + ".sectionName", "is only supported with kind MeshService"));
       }
       case FROM -> {
-        if (kind == Kind.DATAPLANE)
+        if (kind == Kind.DATAPLANE || kind == Kind.MESH_HTTP_ROUTE)
           out.add(
               new Violation(
                   path + ".kind",

@@ -27,22 +27,22 @@ class KumaDocsExamplesTest {
             examples(MeshRetry.TYPE, 1, 4, 7),
             examples(MeshCircuitBreaker.TYPE, 1, 2, 3, 4, 5, 6, 7, 8),
             examples(MeshHealthCheck.TYPE, 1, 4, 7),
-            examples(MeshLoadBalancingStrategy.TYPE, 1, 4, 8, 10),
-            examples(MeshTimeout.TYPE, 1, 2, 3, 4, 5, 6, 7, 8, 9))
+            examples(MeshLoadBalancingStrategy.TYPE, 1, 4, 6, 8, 10),
+            examples(MeshTimeout.TYPE, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12))
         .flatMap(s -> s);
   }
 
   /**
-   * Examples with localZone affinity tags, crossZone, MeshMultiZoneService, MeshHTTPRoute, gateways
-   * only, or a MeshService resource's port ({@code sectionName} in {@code to}: Kuma 2.9+'s form).
+   * Examples with crossZone, MeshMultiZoneService, gateways only, or a MeshService resource's port
+   * ({@code sectionName} in {@code to}: Kuma 2.9+'s form).
    */
   static Stream<Arguments> notSupportedYet() {
     return Stream.of(
             examples(MeshRetry.TYPE, 2, 3, 5, 8, 9),
             examples(MeshCircuitBreaker.TYPE, 9, 10),
             examples(MeshHealthCheck.TYPE, 2, 3, 5, 6, 8, 9),
-            examples(MeshLoadBalancingStrategy.TYPE, 2, 3, 5, 6, 7, 9, 11, 12, 13, 14, 15),
-            examples(MeshTimeout.TYPE, 10, 11, 12, 13))
+            examples(MeshLoadBalancingStrategy.TYPE, 2, 3, 5, 7, 9, 11, 12, 13, 14, 15),
+            examples(MeshTimeout.TYPE, 10, 13))
         .flatMap(s -> s);
   }
 

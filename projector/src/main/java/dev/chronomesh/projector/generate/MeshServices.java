@@ -1,12 +1,16 @@
 package dev.chronomesh.projector.generate;
 
+import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -76,16 +80,67 @@ final class MeshServices {
    */
   ClusterLoadAssignment loadAssignment(String clusterName, EndpointSelector selector) {
     SortedMap<String, List<Endpoint>> zones = new TreeMap<>();
+    // With an affinity: (zone, sub-zone) → the endpoints and the group's weight.
+    SortedMap<List<String>, List<Endpoint>> groups = new TreeMap<>(LOCALITY_ORDER);
+    Map<List<String>, Integer> weights = new java.util.HashMap<>();
     for (Tagged t : endpoints.getOrDefault(selector.service(), List.of())) {
       boolean selected =
           selector.tags().entrySet().stream()
               .allMatch(e -> e.getValue().equals(t.tags().get(e.getKey())));
-      if (selected) {
-        zones.computeIfAbsent(t.zone(), z -> new ArrayList<>()).add(t.endpoint());
+      if (!selected) {
+        continue;
       }
+      zones.computeIfAbsent(t.zone(), z -> new ArrayList<>()).add(t.endpoint());
+      List<String> locality = List.of(t.zone(), "");
+      int weight = 1;
+      for (EndpointSelector.Affinity a : selector.affinity()) {
+        if (a.value().equals(t.tags().get(a.key()))) {
+          locality = List.of(t.zone(), a.subZone());
+          weight = a.weight();
+          break;
+        }
+      }
+      groups.computeIfAbsent(locality, l -> new ArrayList<>()).add(t.endpoint());
+      weights.put(locality, weight);
     }
-    return ProxylessGrpcGenerator.loadAssignment(clusterName, zones);
+    if (selector.affinity().isEmpty()) {
+      return ProxylessGrpcGenerator.loadAssignment(clusterName, zones);
+    }
+    // Kuma's local-zone affinity (meshloadbalancingstrategy locality_aware.go): one locality per
+    // group, weighted by the group's weight, with Envoy's locality-weighted balancing.
+    ClusterLoadAssignment.Builder cla =
+        ClusterLoadAssignment.newBuilder()
+            .setClusterName(clusterName)
+            .setPolicy(
+                ClusterLoadAssignment.Policy.newBuilder()
+                    .setOverprovisioningFactor(UInt32Value.of(AFFINITY_OVERPROVISIONING)));
+    groups.forEach(
+        (locality, endpoints) -> {
+          Locality.Builder l = Locality.newBuilder().setZone(locality.get(0));
+          if (!locality.get(1).isEmpty()) {
+            l.setSubZone(locality.get(1));
+          }
+          LocalityLbEndpoints.Builder group =
+              LocalityLbEndpoints.newBuilder()
+                  .setLocality(l)
+                  .setLoadBalancingWeight(UInt32Value.of(weights.get(locality)));
+          endpoints.stream()
+              .sorted(ProxylessGrpcGenerator.ENDPOINT_ORDER)
+              .forEach(e -> group.addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(e)));
+          cla.addEndpoints(group);
+        });
+    return cla.build();
   }
+
+  /**
+   * Kuma's overprovisioning factor of a locality-aware load assignment
+   * (defaultOverprovisioningFactor).
+   */
+  static final int AFFINITY_OVERPROVISIONING = 200;
+
+  private static final java.util.Comparator<List<String>> LOCALITY_ORDER =
+      java.util.Comparator.<List<String>, String>comparing(l -> l.get(0))
+          .thenComparing(l -> l.get(1));
 
   /** The Place protocol name of {@code service}: http, http2, grpc, or tcp for anything else. */
   String placeProtocol(String service) {

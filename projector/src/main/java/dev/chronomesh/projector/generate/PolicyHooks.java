@@ -3,6 +3,8 @@ package dev.chronomesh.projector.generate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.meshmodel.ProxyViews;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
 import dev.chronomesh.meshmodel.policy.FromItem;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
@@ -10,6 +12,8 @@ import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.ProxyView;
 import dev.chronomesh.meshmodel.policy.TargetRef;
+import dev.chronomesh.meshmodel.policy.ToItem;
+import dev.chronomesh.projector.generate.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategyConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
@@ -22,11 +26,15 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * The merged confs of every {@link PolicyConfigurers#all() configurer} for one proxy, bound to
@@ -39,9 +47,10 @@ import java.util.SortedMap;
 final class PolicyHooks {
   /**
    * One configurer with its merged confs for the proxies that share a {@link Key}: these depend on
-   * a proxy only through the policies that select it and its inbounds, so the proxies of one
-   * service share one instance per mesh state ({@link MeshContext#applied}), and each merged conf
-   * is bound once for all of them.
+   * a proxy only through the policies that select it, the MeshHTTPRoutes that select it (when a
+   * policy of the type names a route) and its inbounds, so the proxies of one service share one
+   * instance per mesh state ({@link MeshContext#applied}), and each merged conf is bound once for
+   * all of them.
    */
   static final class Applied<C extends Record> {
     final PolicyConfigurer<C> configurer;
@@ -53,37 +62,52 @@ final class PolicyHooks {
     /** Inbound key → the from items in merge order, for configurers by source (else empty). */
     final SortedMap<String, List<FromItem>> fromItems;
 
+    /** Route policy name → the merged conf of the items that target its routes (else empty). */
+    final SortedMap<String, ObjectNode> routes;
+
     /** Merged conf → its binding: a conf is bound once however many places it reaches. */
     private final Map<ObjectNode, C> bound = Collections.synchronizedMap(new IdentityHashMap<>());
 
     /**
-     * @param policies the policies of the configurer's type that select {@code proxy}, in merge
+     * @param matched the policies of the configurer's type that select {@code proxy}, in merge
      *     order ({@link PolicyEngine#matching})
+     * @param policies all the mesh's policies of the type: those whose top-level targetRef is a
+     *     MeshHTTPRoute apply through the routes that select the proxy
+     * @param routePolicies the mesh's MeshHTTPRoute policies
      */
-    Applied(PolicyConfigurer<C> configurer, ProxyView proxy, List<Policy> policies) {
+    Applied(
+        PolicyConfigurer<C> configurer,
+        ProxyView proxy,
+        List<Policy> matched,
+        List<Policy> policies,
+        List<Policy> routePolicies) {
       this.configurer = configurer;
       PolicyType<C> type = configurer.type();
       PolicyEngine engine = type.engine();
+      this.routes =
+          routeCapable(type)
+              ? engine.routeRules(proxy, policies, routePolicies)
+              : Collections.emptySortedMap();
       // Only the sections the type has: each one is a pass over the matching policies.
       this.to =
           type.sections().contains(Section.TO)
-              ? engine.toRules(proxy, policies)
+              ? engine.toRules(proxy, matched)
               : Collections.emptySortedMap();
       this.from =
           type.sections().contains(Section.FROM)
-              ? engine.fromRules(proxy, policies)
+              ? engine.fromRules(proxy, matched)
               : Collections.emptySortedMap();
       this.rules =
           type.sections().contains(Section.RULES)
-              ? engine.inboundRules(proxy, policies)
+              ? engine.inboundRules(proxy, matched)
               : Collections.emptySortedMap();
       this.single =
           type.sections().contains(Section.DEFAULT)
-              ? engine.singleItem(proxy, policies)
+              ? engine.singleItem(proxy, matched)
               : Optional.empty();
       this.fromItems =
           configurer.bySource() && type.sections().contains(Section.FROM)
-              ? engine.fromItems(proxy, policies)
+              ? engine.fromItems(proxy, matched)
               : Collections.emptySortedMap();
     }
 
@@ -98,6 +122,32 @@ final class PolicyHooks {
         conf = to.get(PolicyEngine.MESH_KEY);
       }
       return conf == null ? null : bind(conf);
+    }
+
+    /**
+     * The conf for a route towards {@code service} that the MeshHTTPRoute policies {@code
+     * routeNames} give: the {@link #to} conf with their route confs merged over it; null when none
+     * applies.
+     */
+    C route(String service, Set<String> routeNames) {
+      List<ObjectNode> confs = new ArrayList<>();
+      for (String name : routeNames) {
+        ObjectNode conf = routes.get(name);
+        if (conf != null) {
+          confs.add(conf);
+        }
+      }
+      if (confs.isEmpty()) {
+        return to(service);
+      }
+      ObjectNode base = to.get(service);
+      if (base == null) {
+        base = to.get(PolicyEngine.MESH_KEY);
+      }
+      if (base != null) {
+        confs.add(0, base);
+      }
+      return configurer.type().bind(configurer.type().engine().merge(confs));
     }
 
     /** The inbound's sources: its merged rules as one Mesh source, else its from items. */
@@ -125,75 +175,162 @@ final class PolicyHooks {
   private final ProxyView proxy;
   private final List<Applied<?>> applied;
 
-  private PolicyHooks(MeshContext mesh, ProxyView proxy, List<Applied<?>> applied) {
+  /**
+   * Destination service → a rule's {@code matches} → the MeshHTTPRoute policies (selecting this
+   * proxy) that have a rule with those matches towards the service: whose routes a route action is.
+   * Empty unless some policy targets a MeshHTTPRoute.
+   */
+  private final Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> routeRules;
+
+  private PolicyHooks(
+      MeshContext mesh,
+      ProxyView proxy,
+      List<Applied<?>> applied,
+      Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> routeRules) {
     this.mesh = mesh;
     this.proxy = proxy;
     this.applied = applied;
+    this.routeRules = routeRules;
   }
 
   static PolicyHooks of(MeshContext mesh, DataplaneResource dataplane) {
     ProxyView proxy = ProxyViews.of(dataplane);
+    List<Policy> routePolicies = mesh.policies(MeshHTTPRoute.TYPE.name());
     List<Applied<?>> applied = new ArrayList<>();
+    boolean routeTargets = false;
+    List<Policy> selectedRoutes = null;
     for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
       List<Policy> policies = mesh.policies(configurer.type().name());
       if (!policies.isEmpty()) {
-        List<Policy> matched = configurer.type().engine().matching(proxy, policies);
-        if (!matched.isEmpty()) {
-          applied.add(
+        PolicyType<?> type = configurer.type();
+        List<Policy> matched = type.engine().matching(proxy, policies);
+        // Confs for a MeshHTTPRoute's routes depend on the routes that select the proxy too.
+        List<Policy> routes = List.of();
+        if (!routePolicies.isEmpty() && routeCapable(type) && namesRoutes(policies)) {
+          if (selectedRoutes == null) {
+            selectedRoutes = MeshHTTPRoute.TYPE.engine().matching(proxy, routePolicies);
+          }
+          routes = selectedRoutes;
+        }
+        if (!matched.isEmpty() || !routes.isEmpty()) {
+          Applied<?> a =
               mesh.applied(
-                  new Key(configurer.type().name(), matched, proxy.inbounds(), proxy.gateway()),
-                  () -> new Applied<>(configurer, proxy, matched)));
+                  new Key(type.name(), matched, routes, proxy.inbounds(), proxy.gateway()),
+                  () -> new Applied<>(configurer, proxy, matched, policies, routePolicies));
+          routeTargets |= !a.routes.isEmpty();
+          applied.add(a);
         }
       }
     }
-    return new PolicyHooks(mesh, proxy, List.copyOf(applied));
+    return new PolicyHooks(
+        mesh,
+        proxy,
+        List.copyOf(applied),
+        routeTargets ? routeRules(proxy, routePolicies) : Map.of());
+  }
+
+  /** See {@link #routeRules}: from the rules of the MeshHTTPRoute policies selecting the proxy. */
+  private static Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> routeRules(
+      ProxyView proxy, List<Policy> routePolicies) {
+    Map<String, Map<List<MeshHTTPRoute.Match>, SortedSet<String>>> out = new HashMap<>();
+    for (Policy route : MeshHTTPRoute.TYPE.engine().matching(proxy, routePolicies)) {
+      for (ToItem item : route.to()) {
+        if (item.targetRef().kind() != TargetRef.Kind.MESH_SERVICE) {
+          continue;
+        }
+        for (MeshHTTPRoute.Rule rule : MeshHTTPRoute.TYPE.bind(item.conf()).rules()) {
+          out.computeIfAbsent(item.targetRef().name(), s -> new HashMap<>())
+              .computeIfAbsent(rule.matches(), m -> new TreeSet<>())
+              .add(route.name());
+        }
+      }
+    }
+    return out;
   }
 
   /**
    * What an {@link Applied} depends on: the type, the policies that select the proxy (compared by
-   * identity: they are the mesh state's own instances, in merge order), the proxy's inbounds (for
-   * the per-inbound sections) and whether it is a gateway.
+   * identity: they are the mesh state's own instances, in merge order), the MeshHTTPRoute policies
+   * that select it when a policy of the type names routes (the route confs of the policies naming a
+   * route apply where the route does; else empty), the proxy's inbounds (for the per-inbound
+   * sections) and whether it is a gateway.
    */
   static final class Key {
     private final String type;
     private final List<Policy> matched;
+    private final List<Policy> routes;
     private final List<ProxyView.Inbound> inbounds;
     private final boolean gateway;
     private final int hash;
 
-    Key(String type, List<Policy> matched, List<ProxyView.Inbound> inbounds, boolean gateway) {
+    Key(
+        String type,
+        List<Policy> matched,
+        List<Policy> routes,
+        List<ProxyView.Inbound> inbounds,
+        boolean gateway) {
       this.type = type;
       this.matched = matched;
+      this.routes = routes;
       this.inbounds = inbounds;
       this.gateway = gateway;
       int h = type.hashCode() * 31 + inbounds.hashCode();
       for (Policy p : matched) {
         h = h * 31 + System.identityHashCode(p);
       }
+      for (Policy r : routes) {
+        h = h * 31 + System.identityHashCode(r);
+      }
       this.hash = h * 2 + (gateway ? 1 : 0);
     }
 
     @Override
     public boolean equals(Object o) {
-      if (!(o instanceof Key k)
-          || k.hash != hash
-          || k.gateway != gateway
-          || !k.type.equals(type)
-          || k.matched.size() != matched.size()) {
+      return o instanceof Key k
+          && k.hash == hash
+          && k.gateway == gateway
+          && k.type.equals(type)
+          && sameInstances(k.matched, matched)
+          && sameInstances(k.routes, routes)
+          && k.inbounds.equals(inbounds);
+    }
+
+    private static boolean sameInstances(List<Policy> a, List<Policy> b) {
+      if (a.size() != b.size()) {
         return false;
       }
-      for (int i = 0; i < matched.size(); i++) {
-        if (k.matched.get(i) != matched.get(i)) {
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i) != b.get(i)) {
           return false;
         }
       }
-      return k.inbounds.equals(inbounds);
+      return true;
     }
 
     @Override
     public int hashCode() {
       return hash;
     }
+  }
+
+  /** Whether policies of {@code type} may name a MeshHTTPRoute (top-level or in {@code to}). */
+  private static boolean routeCapable(PolicyType<?> type) {
+    return type.routeTargets() || type.toKinds().contains(TargetRef.Kind.MESH_HTTP_ROUTE);
+  }
+
+  /** Whether one of {@code policies} names a MeshHTTPRoute, top-level or in a {@code to} item. */
+  private static boolean namesRoutes(List<Policy> policies) {
+    for (Policy p : policies) {
+      if (p.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE) {
+        return true;
+      }
+      for (ToItem item : p.to()) {
+        if (item.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The merged {@code to} conf of {@code type} towards {@code service}, or null. */
@@ -206,6 +343,17 @@ final class PolicyHooks {
       }
     }
     return null;
+  }
+
+  /**
+   * The endpoint set an EDS cluster of {@code selector} reads on this proxy: grouped by the
+   * local-zone affinity of the MeshLoadBalancingStrategy towards its service, if any.
+   */
+  EndpointSelector endpoints(EndpointSelector selector) {
+    MeshLoadBalancingStrategy.Conf lb = toConf(MeshLoadBalancingStrategy.TYPE, selector.service());
+    return lb == null
+        ? selector
+        : selector.withAffinity(MeshLoadBalancingStrategyConfigurer.affinity(lb, proxy));
   }
 
   /**
@@ -243,8 +391,24 @@ final class PolicyHooks {
     outbound(place.service(), (c, conf) -> c.outboundCluster(place, conf, cluster));
   }
 
-  void outboundRoute(Place place, RouteAction.Builder route) {
-    outbound(place.service(), (c, conf) -> c.outboundRoute(place, conf, route));
+  /**
+   * The outbound route hooks of a route action given by a MeshHTTPRoute rule with {@code matches}
+   * (null: the catch-all route): the confs of policies that target the routes of the MeshHTTPRoute
+   * policies having that rule are merged over the destination's.
+   */
+  void outboundRoute(Place place, List<MeshHTTPRoute.Match> matches, RouteAction.Builder route) {
+    Set<String> routeNames =
+        matches == null
+            ? Set.of()
+            : routeRules
+                .getOrDefault(place.service(), Map.of())
+                .getOrDefault(matches, Collections.emptySortedSet());
+    for (Applied<?> a : applied) {
+      Record conf = a.route(place.service(), routeNames);
+      if (conf != null) {
+        erased(a.configurer).outboundRoute(place, conf, route);
+      }
+    }
   }
 
   void outboundHttp(Place place, HttpConnectionManager.Builder hcm) {

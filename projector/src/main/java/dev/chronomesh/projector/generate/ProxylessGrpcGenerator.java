@@ -45,7 +45,7 @@ final class ProxylessGrpcGenerator {
   static final String ROUTER_FILTER = "envoy.filters.http.router";
   static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
 
-  private static final Comparator<Endpoint> ENDPOINT_ORDER =
+  static final Comparator<Endpoint> ENDPOINT_ORDER =
       Comparator.comparing((Endpoint e) -> e.getAddress().getSocketAddress().getAddress())
           .thenComparingInt(e -> e.getAddress().getSocketAddress().getPortValue());
 
@@ -73,15 +73,17 @@ final class ProxylessGrpcGenerator {
               service,
               SidecarGenerator.httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)),
               true,
-              a -> hooks.outboundRoute(place, a));
+              (m, a) -> hooks.outboundRoute(place, m, a));
       listeners.put(service, listener(service, hcm -> hooks.callerHttp(place, hcm)));
       routes.put(service, routeConfiguration(service, http.routes()));
       edsClusters.put(service, EndpointSelector.of(service));
       edsClusters.putAll(http.clusters());
     }
+    EdsClusters eds = new EdsClusters();
     edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = cluster(name).toBuilder();
+          eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(new Place(selector.service(), "grpc", true), cluster);
           clusters.put(name, cluster.build());
         });
@@ -89,12 +91,11 @@ final class ProxylessGrpcGenerator {
     hooks.proxy(
         new ProxyPlace(dataplane.getMesh(), dataplane.getName(), true),
         new ProxyResources(clusters, listeners, routes));
-    edsClusters.keySet().retainAll(clusters.keySet());
     List<GeneratedResource> out = new ArrayList<>(services.names().size() * 3);
     for (SortedMap<String, Message> byName : List.of(clusters, listeners, routes)) {
       byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
     }
-    return new GeneratedConfig(out, edsClusters);
+    return new GeneratedConfig(out, eds.read(clusters));
   }
 
   /** Ready: state absent or Ready, and health absent or ready. NotReady and Ignored are not. */

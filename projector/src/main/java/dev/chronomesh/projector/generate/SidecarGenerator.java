@@ -209,7 +209,7 @@ final class SidecarGenerator {
       if (protocol.isHttp() && tcpRoute == null) {
         MeshHTTPRouteConfigurer.HttpRoutes http =
             MeshHTTPRouteConfigurer.routes(
-                service, httpRoute, false, a -> hooks.outboundRoute(place, a));
+                service, httpRoute, false, (m, a) -> hooks.outboundRoute(place, m, a));
         edsClusters.putAll(http.clusters());
         filter =
             hcm(
@@ -233,9 +233,11 @@ final class SidecarGenerator {
       }
       listeners.put(name, outboundListener(name, address, outbound, filter));
     }
+    EdsClusters eds = new EdsClusters();
     edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = edsCluster(name).toBuilder();
+          eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(
               new Place(selector.service(), services.placeProtocol(selector.service()), false),
               cluster);
@@ -252,19 +254,18 @@ final class SidecarGenerator {
     }
     ProbeListener.of(dataplane).ifPresent(l -> listeners.put(l.getName(), l));
     MeshMetrics.enabledPrometheus(mesh.resources().mesh().getMetrics())
+        .map(conf -> MeshMetrics.withOverride(conf, dataplane.getMetrics()))
         .flatMap(conf -> PrometheusEndpoint.listener(dataplane, conf))
         .ifPresent(l -> listeners.put(l.getName(), l));
     // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
     hooks.proxy(
         new ProxyPlace(dataplane.getMesh(), dataplane.getName(), false),
         new ProxyResources(clusters, listeners, new TreeMap<>()));
-    edsClusters.keySet().retainAll(clusters.keySet());
-
     List<GeneratedResource> out = new ArrayList<>();
     for (SortedMap<String, Message> byName : List.of(clusters, listeners)) {
       byName.forEach((name, message) -> out.add(Protos.resource(name, message)));
     }
-    return new GeneratedConfig(out, edsClusters);
+    return new GeneratedConfig(out, eds.read(clusters));
   }
 
   /** A merged MeshHTTPRoute conf with at least one rule, or null. */

@@ -12,10 +12,13 @@ import dev.chronomesh.meshmodel.policy.FromItem;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.ToItem;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The merged policy confs are shared by the proxies that the same policies select with the same
@@ -86,6 +89,97 @@ class SharedPolicyRulesTest {
     }
     assertThat(timeouts)
         .containsExactly("web-1=5s", "web-2=9s", "web-3=7s", "web-4=5s", "backend-1=none");
+  }
+
+  /**
+   * A policy naming a MeshHTTPRoute applies where the route does: two proxies that the same
+   * MeshTimeouts select but different routes must not share the confs of the routes' Envoy routes.
+   */
+  @Test
+  void proxiesSelectedByDifferentRoutesDoNotShareRouteConfs(@TempDir Path dir) throws Exception {
+    String web =
+        """
+        type: Dataplane
+        mesh: default
+        name: %s
+        networking:
+          address: %s
+          inbound:
+            - port: 8080
+              tags: {kuma.io/service: web, kuma.io/protocol: http}
+          outbound:
+            - port: 10001
+              tags: {kuma.io/service: backend}
+        """;
+    Files.writeString(
+        dir.resolve("input.yaml"),
+        String.join(
+            "---\n",
+            "type: Mesh\nname: default\n",
+            web.formatted("web-1", "10.0.0.3"),
+            web.formatted("web-2", "10.0.0.4"),
+            """
+            type: Dataplane
+            mesh: default
+            name: backend-1
+            networking:
+              address: 10.0.0.1
+              inbound:
+                - port: 8080
+                  tags: {kuma.io/service: backend, kuma.io/protocol: http}
+            """,
+            """
+            type: MeshHTTPRoute
+            mesh: default
+            name: v2-route
+            spec:
+              targetRef: {kind: Dataplane, name: web-2}
+              to:
+                - targetRef: {kind: MeshService, name: backend}
+                  rules:
+                    - matches: [{path: {type: PathPrefix, value: /api}}]
+                      default:
+                        backendRefs: [{kind: MeshService, name: backend}]
+            """,
+            """
+            type: MeshTimeout
+            mesh: default
+            name: all
+            spec:
+              targetRef: {kind: Mesh}
+              to:
+                - targetRef: {kind: Mesh}
+                  default: {http: {requestTimeout: 10s}}
+            """,
+            """
+            type: MeshTimeout
+            mesh: default
+            name: on-v2-route
+            spec:
+              targetRef: {kind: MeshHTTPRoute, name: v2-route}
+              to:
+                - targetRef: {kind: Mesh}
+                  default: {http: {requestTimeout: 3s}}
+            """));
+    MeshResources resources = GoldenCases.load(dir);
+    List<DataplaneResource> dps = resources.dataplanes();
+    for (List<DataplaneResource> order : List.of(dps, dps.reversed())) {
+      MeshContext shared = MeshContext.of(resources);
+      for (DataplaneResource dp : order) {
+        GeneratedConfig fresh = ConfigGenerator.generate(MeshContext.of(resources), dp);
+        assertThat(ConfigGenerator.generate(shared, dp).resources())
+            .as(dp.getName())
+            .isEqualTo(fresh.resources());
+      }
+    }
+    // Only web-2, which the route selects, has the route's timeout.
+    for (DataplaneResource dp : dps) {
+      String config =
+          GoldenCases.print(ConfigGenerator.generate(MeshContext.of(resources), dp).resources());
+      assertThat(config.contains("\"timeout\": \"3s\""))
+          .as(dp.getName())
+          .isEqualTo(dp.getName().equals("web-2"));
+    }
   }
 
   private static String connectTimeout(GeneratedConfig config) throws Exception {

@@ -8,6 +8,7 @@ import dev.chronomesh.meshmodel.policy.JsonBinding.Required;
 import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ public final class MeshLoadBalancingStrategy {
           .summary("The load balancer of outbound clusters and its hash policies.")
           .order(400)
           .sections(Section.TO)
+          .toKinds(TargetRef.Kind.MESH, TargetRef.Kind.MESH_SERVICE, TargetRef.Kind.MESH_HTTP_ROUTE)
           .validator(MeshLoadBalancingStrategy::validate)
           .build();
 
@@ -101,6 +103,15 @@ public final class MeshLoadBalancingStrategy {
     for (TypedSpec.Item<Conf> item : spec.to()) {
       String path = item.confPath(false);
       hashPolicies(c, item.conf().hashPolicies(), path);
+      if (item.targetRef() != null && item.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE) {
+        // Kuma: a route has its hash policies; its balancer and locality are the cluster's.
+        String only =
+            "field is not allowed when targetRef.kind is MeshHTTPRoute, only hashPolicies is"
+                + " supported";
+        if (item.conf().loadBalancer() != null) c.add(path + ".loadBalancer", only);
+        if (item.conf().localityAwareness() != null) c.add(path + ".localityAwareness", only);
+        continue;
+      }
       localityAwareness(c, item.conf().localityAwareness(), path + ".localityAwareness");
       LoadBalancer lb = item.conf().loadBalancer();
       if (lb == null) {
@@ -226,13 +237,6 @@ public final class MeshLoadBalancingStrategy {
     }
     if (weighted > 0 && weighted != tags.size()) {
       c.add(p, "all or none affinity tags should have weight");
-    }
-    if (!tags.isEmpty()) {
-      c.violations()
-          .notSupportedYet(
-              p,
-              "endpoints are shared by all proxies of a cluster, so they cannot be prioritised by"
-                  + " the tags of each proxy");
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderMatch;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ public final class MeshRetry {
           .summary("Retries of outbound TCP connections, HTTP requests and gRPC calls.")
           .order(1400)
           .sections(Section.TO)
+          .toKinds(TargetRef.Kind.MESH, TargetRef.Kind.MESH_SERVICE, TargetRef.Kind.MESH_HTTP_ROUTE)
+          .routeTargets()
           .validator(MeshRetry::validate)
           .build();
 
@@ -123,9 +126,19 @@ public final class MeshRetry {
 
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
+    boolean topRoute = spec.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE;
     for (TypedSpec.Item<Conf> item : spec.to()) {
       String path = item.confPath(false);
       Conf conf = item.conf();
+      boolean route =
+          topRoute
+              || (item.targetRef() != null
+                  && item.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE);
+      if (route && conf.tcp() != null) {
+        // Kuma accepts it and changes nothing: a route is HTTP traffic.
+        violations.notSupportedYet(
+            path + ".tcp", "TCP connect attempts apply to a TCP outbound, not to a MeshHTTPRoute");
+      }
       if (conf.tcp() == null
           && conf.http() == null
           && conf.grpc() == null

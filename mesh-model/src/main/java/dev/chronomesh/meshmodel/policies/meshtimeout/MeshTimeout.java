@@ -7,6 +7,7 @@ import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.Scopes;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 
 /**
@@ -22,6 +23,8 @@ public final class MeshTimeout {
           .summary("Timeouts of connections, requests and streams.")
           .order(1000)
           .sections(Section.TO, Section.FROM, Section.RULES)
+          .toKinds(TargetRef.Kind.MESH, TargetRef.Kind.MESH_SERVICE, TargetRef.Kind.MESH_HTTP_ROUTE)
+          .routeTargets()
           .requiresItems()
           .ruleMatchesNotSupportedYet(Scopes.MATCHES_NOT_SUPPORTED)
           .validator(MeshTimeout::validate)
@@ -40,15 +43,28 @@ public final class MeshTimeout {
       GoDuration maxConnectionDuration,
       GoDuration requestHeadersTimeout) {}
 
+  /** Why a timeout that is not a route's is refused in a conf for a route. */
+  private static final String NOT_A_ROUTE_TIMEOUT =
+      "only a route's timeouts (http.requestTimeout, http.streamIdleTimeout,"
+          + " http.maxStreamDuration) apply to a MeshHTTPRoute; this one is the outbound's";
+
   /**
-   * Kuma's MeshTimeout validator: no empty confs, a connection timeout above zero. ({@code rules}
-   * with {@code to} is refused for every type by {@code Policy}.)
+   * Kuma's MeshTimeout validator: no empty confs, a connection timeout above zero; with a top-level
+   * MeshHTTPRoute only the route's timeouts. ({@code rules} with {@code to} is refused for every
+   * type by {@code Policy}.)
    */
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
+    boolean topRoute = spec.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE;
     for (TypedSpec.Item<Conf> item : spec.items()) {
       String path = item.confPath(false);
       Conf conf = item.conf();
+      if (topRoute && item.section() == Section.TO) {
+        routeOnly(conf, path, true, violations);
+      } else if (item.targetRef() != null
+          && item.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE) {
+        routeOnly(conf, path, false, violations);
+      }
       if (conf.connectionTimeout() == null
           && conf.idleTimeout() == null
           && conf.http() == null
@@ -68,5 +84,34 @@ public final class MeshTimeout {
         c.add(path + ".http", "at least one timeout in this section should be configured");
       }
     }
+  }
+
+  /**
+   * A conf for a route's traffic: Kuma refuses the cluster and connection timeouts under a
+   * top-level MeshHTTPRoute; the ones that would change nothing on a route (Kuma ignores them) are
+   * refused as not supported.
+   */
+  private static void routeOnly(Conf conf, String path, boolean topRoute, Violations v) {
+    String kuma = "can't be specified when top-level TargetRef is referencing MeshHTTPRoute";
+    Http http = conf.http();
+    java.util.Map<String, Object> outbound = new java.util.LinkedHashMap<>();
+    outbound.put("connectionTimeout", conf.connectionTimeout());
+    outbound.put("idleTimeout", conf.idleTimeout());
+    outbound.put("http.maxConnectionDuration", http == null ? null : http.maxConnectionDuration());
+    outbound.put("http.requestHeadersTimeout", http == null ? null : http.requestHeadersTimeout());
+    if (topRoute) {
+      outbound.put("http.maxStreamDuration", http == null ? null : http.maxStreamDuration());
+    }
+    outbound.forEach(
+        (field, value) -> {
+          if (value == null) {
+            return;
+          }
+          if (topRoute && !field.equals("http.requestHeadersTimeout")) {
+            v.add(path + "." + field, kuma);
+          } else {
+            v.notSupportedYet(path + "." + field, NOT_A_ROUTE_TIMEOUT);
+          }
+        });
   }
 }

@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -72,6 +73,19 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
    */
   public static HttpRoutes routes(
       String service, Conf conf, boolean proxyless, Consumer<RouteAction.Builder> hook) {
+    return routes(service, conf, proxyless, (matches, action) -> hook.accept(action));
+  }
+
+  /**
+   * {@link #routes(String, Conf, boolean, Consumer)}, with each route action's rule: the {@code
+   * matches} of the merged rule it comes from (the key rules are merged by), or null for the
+   * catch-all route no rule gives. Policies that target a MeshHTTPRoute configure its routes by it.
+   */
+  public static HttpRoutes routes(
+      String service,
+      Conf conf,
+      boolean proxyless,
+      BiConsumer<List<MeshHTTPRoute.Match>, RouteAction.Builder> hook) {
     List<Entry> entries = new ArrayList<>();
     boolean catchAll = false;
     if (conf != null) {
@@ -83,12 +97,12 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
           catchAll = true;
         }
         for (MeshHTTPRoute.Match match : rule.matches()) {
-          entries.add(new Entry(Match.of(match), rule.conf()));
+          entries.add(new Entry(Match.of(match), rule.matches(), rule.conf()));
         }
       }
     }
     if (!catchAll) {
-      entries.add(new Entry(Match.of(null), null));
+      entries.add(new Entry(Match.of(null), null, null));
     }
     entries.sort(Comparator.comparing(Entry::match, Match.SPECIFICITY));
 
@@ -148,14 +162,15 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
             }
           }
         }
-        hook.accept(action);
+        hook.accept(entry.ruleMatches(), action);
         routes.add(route.setRoute(action).build());
       }
     }
     return new HttpRoutes(List.copyOf(routes), clusters);
   }
 
-  private record Entry(Match match, RuleConf conf) {}
+  /** One match of a rule; {@code ruleMatches} all of the rule's (null: the catch-all route). */
+  private record Entry(Match match, List<MeshHTTPRoute.Match> ruleMatches, RuleConf conf) {}
 
   private static boolean isCatchAll(MeshHTTPRoute.Match match) {
     return match.path() != null

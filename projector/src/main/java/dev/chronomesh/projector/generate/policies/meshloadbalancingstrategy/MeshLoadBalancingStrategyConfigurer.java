@@ -3,10 +3,13 @@ package dev.chronomesh.projector.generate.policies.meshloadbalancingstrategy;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.UInt64Value;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
+import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy.AffinityTag;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy.Conf;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy.HashPolicy;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy.LoadBalancer;
 import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.meshmodel.policy.ProxyView;
+import dev.chronomesh.projector.generate.EndpointSelector;
 import dev.chronomesh.projector.generate.policy.EnvoyValues;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
@@ -54,6 +57,13 @@ public final class MeshLoadBalancingStrategyConfigurer implements PolicyConfigur
 
   @Override
   public void outboundCluster(Place place, Conf conf, Cluster.Builder cluster) {
+    if (!affinityTags(conf).isEmpty()) {
+      // Kuma's LocalityWeightedLbConfigurer: the localities' weights share the traffic.
+      cluster
+          .getCommonLbConfigBuilder()
+          .setLocalityWeightedLbConfig(
+              Cluster.CommonLbConfig.LocalityWeightedLbConfig.newBuilder());
+    }
     LoadBalancer lb = conf.loadBalancer();
     if (lb == null) {
       return;
@@ -96,6 +106,40 @@ public final class MeshLoadBalancingStrategyConfigurer implements PolicyConfigur
     if (!policies.isEmpty()) {
       route.clearHashPolicy().addAllHashPolicy(policies);
     }
+  }
+
+  /**
+   * Kuma's local-zone affinity groups ({@code priority.go} getLocalLbGroups) of a proxy: for each
+   * affinity tag in order whose key the proxy has (on an inbound, its smallest value, else as a
+   * label), its value and weight; weights left out are Kuma's, {@code 9 × 10^(n - i - 1)} for the
+   * i-th of n tags, so the first group gets 90% of the traffic.
+   */
+  public static List<EndpointSelector.Affinity> affinity(Conf conf, ProxyView proxy) {
+    List<AffinityTag> tags = affinityTags(conf);
+    List<EndpointSelector.Affinity> out = new ArrayList<>();
+    for (int i = 0; i < tags.size(); i++) {
+      AffinityTag tag = tags.get(i);
+      int weight =
+          tag.weight() != null ? tag.weight() : 9 * (int) Math.pow(10, tags.size() - i - 1);
+      Optional<String> value =
+          proxy.inbounds().stream()
+              .map(in -> in.tags().get(tag.key()))
+              .filter(java.util.Objects::nonNull)
+              .sorted()
+              .findFirst()
+              .or(() -> Optional.ofNullable(proxy.labels().get(tag.key())));
+      value.ifPresent(v -> out.add(new EndpointSelector.Affinity(tag.key(), v, weight)));
+    }
+    return out;
+  }
+
+  private static List<AffinityTag> affinityTags(Conf conf) {
+    if (conf.localityAwareness() == null
+        || conf.localityAwareness().localZone() == null
+        || conf.localityAwareness().localZone().affinityTags() == null) {
+      return List.of();
+    }
+    return conf.localityAwareness().localZone().affinityTags();
   }
 
   /**
