@@ -85,6 +85,7 @@ public final class PolicyEngine {
     TargetRef ref = policy.targetRef();
     return switch (ref.kind()) {
       case MESH -> ref.selectsProxyType(proxy.gateway());
+      case MESH_GATEWAY -> gatewayMatches(ref, proxy);
       case DATAPLANE ->
           dataplaneMatches(ref, proxy)
               && (ref.sectionName() == null || !selectedInbounds(ref, proxy).isEmpty());
@@ -267,6 +268,16 @@ public final class PolicyEngine {
     return own.equals(key) || (ref.sectionName() == null && key.startsWith(ref.name() + ":"));
   }
 
+  /**
+   * Kuma's MeshGateway targetRef: the builtin gateway proxy bound to the MeshGateway of that name,
+   * at a listener whose tags contain all of the ref's {@code tags} (none: every listener).
+   */
+  private static boolean gatewayMatches(TargetRef ref, ProxyView proxy) {
+    return proxy.meshGateway() != null
+        && proxy.meshGateway().equals(ref.name())
+        && containsAll(proxy.listenerTags(), ref.tags());
+  }
+
   private static boolean dataplaneMatches(TargetRef ref, ProxyView proxy) {
     return (ref.name() == null || ref.name().equals(proxy.name()))
         && containsAll(proxy.labels(), ref.labels());
@@ -275,6 +286,7 @@ public final class PolicyEngine {
   private static boolean inboundMatches(TargetRef ref, ProxyView.Inbound in) {
     return switch (ref.kind()) {
       case MESH, DATAPLANE -> true;
+      case MESH_GATEWAY -> false;
       case MESH_SUBSET -> containsAll(in.tags(), ref.tags());
       case MESH_SERVICE -> ref.name().equals(in.tags().get(KumaTags.SERVICE));
       case MESH_SERVICE_SUBSET ->

@@ -33,7 +33,6 @@ public final class PolicyJson {
   /** Kuma's targetRef kinds Chronomesh cannot select yet, with the reason. */
   private static final Map<String, String> NOT_SUPPORTED_KINDS =
       Map.of(
-          "MeshGateway", "kind MeshGateway (Chronomesh has no gateways yet)",
           "MeshHTTPRoute", "kind MeshHTTPRoute as a targetRef",
           "MeshExternalService", "kind MeshExternalService",
           "MeshMultiZoneService", "kind MeshMultiZoneService (Chronomesh has no zones yet)");
@@ -112,6 +111,9 @@ public final class PolicyJson {
         addAll(top.violations("spec.targetRef", TargetRef.Position.TOP), v);
       }
     }
+    boolean gatewayTop =
+        topRef != null
+            && TargetRef.Kind.MESH_GATEWAY.wireName().equals(topRef.path("kind").asText());
     List<ToItem> to = new ArrayList<>();
     List<FromItem> from = new ArrayList<>();
     List<RuleItem> rules = new ArrayList<>();
@@ -139,7 +141,7 @@ public final class PolicyJson {
         if (section != Section.RULES) {
           ref = requiredTargetRef(item, path, v);
           if (ref != null && !topUnsupported) {
-            checkItemRef(type, section, ref, path + ".targetRef", v);
+            checkItemRef(type, section, ref, gatewayTop, path + ".targetRef", v);
             if (section == Section.TO
                 && ref.kind() == TargetRef.Kind.MESH_SERVICE
                 && ref.sectionName() != null) {
@@ -234,11 +236,21 @@ public final class PolicyJson {
    * kind is never reported twice.
    */
   private static void checkItemRef(
-      PolicyType<?> type, Section section, TargetRef ref, String path, Violations v) {
+      PolicyType<?> type,
+      Section section,
+      TargetRef ref,
+      boolean gatewayTop,
+      String path,
+      Violations v) {
     boolean to = section == Section.TO;
     int before = v.size();
     addAll(ref.violations(path, to ? TargetRef.Position.TO : TargetRef.Position.FROM), v);
     Set<TargetRef.Kind> allowed = to ? type.toKinds() : type.fromKinds();
+    if (to && gatewayTop && !allowed.contains(TargetRef.Kind.MESH)) {
+      // Kuma's routes of a MeshGateway (validateToRef): their destination is the gateway's
+      // listeners as a whole, so the only kind is Mesh.
+      allowed = Set.of(TargetRef.Kind.MESH);
+    }
     if (v.size() == before && !allowed.contains(ref.kind())) {
       List<String> names = allowed.stream().map(TargetRef.Kind::wireName).sorted().toList();
       v.add(
@@ -378,11 +390,6 @@ public final class PolicyJson {
           } else {
             proxyTypes.add(parsed.get());
           }
-        }
-        if (!proxyTypes.isEmpty() && !proxyTypes.contains(TargetRef.ProxyType.SIDECAR)) {
-          // Only gateways: it would select no proxy here, so it would be accepted for nothing.
-          v.notSupportedYet(
-              path + ".proxyTypes", "only Gateway: Chronomesh has no gateways (MeshGateway) yet");
         }
       }
     }

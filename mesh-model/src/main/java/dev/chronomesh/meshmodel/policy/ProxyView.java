@@ -15,22 +15,49 @@ import java.util.TreeSet;
  * is a gateway.
  */
 public record ProxyView(
-    String mesh, String name, Map<String, String> labels, List<Inbound> inbounds, boolean gateway) {
+    String mesh,
+    String name,
+    Map<String, String> labels,
+    List<Inbound> inbounds,
+    boolean gateway,
+    String meshGateway,
+    Map<String, String> listenerTags) {
 
   /** A sidecar's view (not a gateway). */
   public ProxyView(String mesh, String name, Map<String, String> labels, List<Inbound> inbounds) {
     this(mesh, name, labels, inbounds, false);
   }
 
+  /** A view of a proxy that is bound to no MeshGateway. */
+  public ProxyView(
+      String mesh,
+      String name,
+      Map<String, String> labels,
+      List<Inbound> inbounds,
+      boolean gateway) {
+    this(mesh, name, labels, inbounds, gateway, null, null);
+  }
+
   /**
    * @param gateway whether the proxy is a gateway (Kuma: a Dataplane with {@code
    *     networking.gateway}), for targetRef {@code proxyTypes}
+   * @param meshGateway the name of the MeshGateway a builtin gateway proxy is bound to, else null
+   *     (for targetRef kind MeshGateway)
+   * @param listenerTags the tags of the gateway listener the view is taken at (a MeshGateway
+   *     targetRef's {@code tags} select listeners); empty when not at a listener
    */
   public ProxyView {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(name, "name");
     labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
     inbounds = inbounds == null ? List.of() : List.copyOf(inbounds);
+    listenerTags =
+        listenerTags == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(listenerTags));
+  }
+
+  /** This view at the gateway listener with {@code tags} of MeshGateway {@code meshGateway}. */
+  public ProxyView atGatewayListener(String meshGateway, Map<String, String> tags) {
+    return new ProxyView(mesh, name, labels, inbounds, gateway, meshGateway, tags);
   }
 
   /**

@@ -12,7 +12,8 @@ import dev.chronomesh.meshmodel.policy.TargetRef.ProxyType;
 public final class Scopes {
   /** Why a policy's {@code to} (Kuma: gateways only) is refused. */
   public static final String GATEWAYS_NOT_SUPPORTED =
-      "'to' applies to gateways (MeshGateway), which Chronomesh does not have yet";
+      "'to' applies to gateway listeners, which Chronomesh does not configure for this policy"
+          + " type yet";
 
   /** Why {@code rules[].matches} is refused. */
   public static final String MATCHES_NOT_SUPPORTED =
@@ -23,7 +24,8 @@ public final class Scopes {
   /** Whether the top-level targetRef includes gateways (Kuma's IncludesGateways). */
   public static boolean includesGateways(TargetRef top) {
     boolean meshKind = top.kind() == Kind.MESH || top.kind() == Kind.MESH_SUBSET;
-    return meshKind && (top.proxyTypes() == null || top.proxyTypes().contains(ProxyType.GATEWAY));
+    return top.kind() == Kind.MESH_GATEWAY
+        || meshKind && (top.proxyTypes() == null || top.proxyTypes().contains(ProxyType.GATEWAY));
   }
 
   /**

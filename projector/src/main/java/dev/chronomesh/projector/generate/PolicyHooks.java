@@ -123,7 +123,13 @@ final class PolicyHooks {
   }
 
   static PolicyHooks of(MeshContext mesh, DataplaneResource dataplane) {
-    ProxyView proxy = ProxyViews.of(dataplane);
+    return of(mesh, ProxyViews.of(dataplane));
+  }
+
+  /**
+   * The hooks of the proxy {@code proxy} views (a builtin gateway's view at one of its listeners).
+   */
+  static PolicyHooks of(MeshContext mesh, ProxyView proxy) {
     List<Applied<?>> applied = new ArrayList<>();
     for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
       List<Policy> policies = mesh.policies(configurer.type().name());
@@ -216,6 +222,11 @@ final class PolicyHooks {
     if (!sources.isEmpty()) {
       a.configurer.inboundHttpBySource(place, sources, hcm);
     }
+  }
+
+  /** The HTTP connection manager of a builtin gateway's listener, with the listener's conf. */
+  void gatewayHttp(String listenerKey, Place place, HttpConnectionManager.Builder hcm) {
+    inbound(listenerKey, (c, conf) -> c.gatewayHttp(place, conf, hcm));
   }
 
   void inboundTcp(String inboundKey, Place place, TcpProxy.Builder tcp) {

@@ -90,8 +90,8 @@ import java.util.regex.Pattern;
  *
  * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying (its redirect
  * listeners, passthrough clusters and {@code bind_to_port: false}; the admin API refuses {@code
- * transparentProxying} until then), and anything gateway-specific (a gateway dataplane has no
- * inbounds, so it gets its outbounds and the admin resources only).
+ * transparentProxying} until then). A delegated gateway dataplane has no inbounds, so it gets its
+ * outbounds and the admin resources only; a builtin one is {@link GatewayGenerator}'s.
  */
 final class SidecarGenerator {
   /** Kuma-dp's default Envoy admin port, when the Dataplane has no {@code networking.admin}. */
@@ -239,6 +239,20 @@ final class SidecarGenerator {
           clusters.put(name, cluster.build());
         });
 
+    return finish(mesh, dataplane, hooks, clusters, listeners, edsClusters);
+  }
+
+  /**
+   * Adds what every Envoy of Kuma's universal layout has (admin and readiness, probes, the
+   * Prometheus endpoint), runs the whole-config hooks last and returns the config.
+   */
+  static GeneratedConfig finish(
+      MeshContext mesh,
+      DataplaneResource dataplane,
+      PolicyHooks hooks,
+      SortedMap<String, Message> clusters,
+      SortedMap<String, Message> listeners,
+      SortedMap<String, EndpointSelector> edsClusters) {
     int adminPort = adminPort(dataplane);
     clusters.put(ADMIN_NAME, staticCluster(ADMIN_NAME, ADMIN_ADDRESS, adminPort));
     clusters.put(
@@ -320,7 +334,7 @@ final class SidecarGenerator {
   }
 
   /** An EDS cluster over ADS; HTTP/2 towards the other sidecar, as Kuma for mesh services. */
-  private static Cluster edsCluster(String service) {
+  static Cluster edsCluster(String service) {
     return Cluster.newBuilder()
         .setName(service)
         .setType(Cluster.DiscoveryType.EDS)
@@ -510,7 +524,7 @@ final class SidecarGenerator {
         .build();
   }
 
-  private static Filter tcpProxy(String statPrefix, Consumer<TcpProxy.Builder> target) {
+  static Filter tcpProxy(String statPrefix, Consumer<TcpProxy.Builder> target) {
     TcpProxy.Builder proxy = TcpProxy.newBuilder().setStatPrefix(statPrefix);
     target.accept(proxy);
     if (!proxy.hasIdleTimeout()) {
@@ -522,14 +536,14 @@ final class SidecarGenerator {
         .build();
   }
 
-  private static Metadata tagsMetadata(Map<String, String> tags) {
+  static Metadata tagsMetadata(Map<String, String> tags) {
     Struct.Builder struct = Struct.newBuilder();
     new TreeMap<>(tags)
         .forEach((k, v) -> struct.putFields(k, Value.newBuilder().setStringValue(v).build()));
     return Metadata.newBuilder().putFilterMetadata(KumaTags.TAGS_METADATA, struct.build()).build();
   }
 
-  private static Duration seconds(long s) {
+  static Duration seconds(long s) {
     return Duration.newBuilder().setSeconds(s).build();
   }
 }

@@ -317,8 +317,13 @@ class MeshHTTPRouteTest {
         .isEmpty();
   }
 
+  @Test
+  void kumasMeshGatewayRouteWithHostnamesIsAccepted() {
+    assertThat(kumaCase("20-valid.yaml")).isEmpty();
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"19", "20", "21"})
+  @ValueSource(strings = {"19", "21"})
   void validKumaCasesOfMeshGatewaysAndMeshServiceResourcesAreNotSupportedYet(String kumaCase) {
     assertThat(kumaCase(kumaCase + "-valid.yaml"))
         .isNotEmpty()

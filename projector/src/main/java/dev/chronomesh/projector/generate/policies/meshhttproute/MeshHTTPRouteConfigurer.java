@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -72,6 +73,21 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
    */
   public static HttpRoutes routes(
       String service, Conf conf, boolean proxyless, Consumer<RouteAction.Builder> hook) {
+    return routes(service, conf, proxyless, (backend, action) -> hook.accept(action));
+  }
+
+  /**
+   * The routes of a builtin gateway's virtual host: the rules of {@code conf} as {@link #routes},
+   * without a catch-all (a request no rule matches gets Envoy's 404, as in Kuma), and rules without
+   * backends left out. {@code hook} decorates each route action with the service of its first
+   * backend.
+   */
+  public static HttpRoutes gatewayRoutes(Conf conf, BiConsumer<String, RouteAction.Builder> hook) {
+    return routes(null, conf, false, hook);
+  }
+
+  private static HttpRoutes routes(
+      String service, Conf conf, boolean proxyless, BiConsumer<String, RouteAction.Builder> hook) {
     List<Entry> entries = new ArrayList<>();
     boolean catchAll = false;
     if (conf != null) {
@@ -87,7 +103,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
         }
       }
     }
-    if (!catchAll) {
+    if (!catchAll && service != null) {
       entries.add(new Entry(Match.of(null), null));
     }
     entries.sort(Comparator.comparing(Entry::match, Match.SPECIFICITY));
@@ -108,7 +124,10 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
       }
       List<RouteBackend> backends =
           entry.conf() == null ? List.of() : RouteBackend.of(entry.conf().backendRefs());
-      if (backends.isEmpty()) {
+      if (backends.isEmpty() && redirect == null) {
+        if (service == null) {
+          continue;
+        }
         backends = List.of(RouteBackend.of(service));
       }
       for (Envoy envoy : entry.match().envoyMatches()) {
@@ -148,7 +167,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
             }
           }
         }
-        hook.accept(action);
+        hook.accept(backends.get(0).selector().service(), action);
         routes.add(route.setRoute(action).build());
       }
     }
