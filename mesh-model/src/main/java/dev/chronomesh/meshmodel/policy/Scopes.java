@@ -56,4 +56,25 @@ public final class Scopes {
               + " select only gateways and use spec.to");
     }
   }
+
+  /**
+   * Kuma's rule for the {@code to} items of a policy whose top-level targetRef is a MeshGateway
+   * (MeshRetry, MeshTimeout; MeshLoadBalancingStrategy with a loadBalancer): the destination is the
+   * gateway's routes as a whole, so the only kind is Mesh.
+   */
+  public static <C extends Record> void gatewayToMeshOnly(
+      TypedSpec<C> spec, PolicyChecks c, java.util.function.Predicate<C> applies) {
+    if (spec.targetRef().kind() != Kind.MESH_GATEWAY) {
+      return;
+    }
+    for (TypedSpec.Item<C> item : spec.to()) {
+      if (item.targetRef() != null
+          && item.targetRef().kind() != Kind.MESH
+          && applies.test(item.conf())) {
+        c.add(
+            item.path() + ".targetRef.kind",
+            "value '" + item.targetRef().kind().wireName() + "' is not supported");
+      }
+    }
+  }
 }

@@ -8,6 +8,7 @@ import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderMatch;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.Scopes;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,7 @@ public final class MeshRetry {
 
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
+    Scopes.gatewayToMeshOnly(spec, c, conf -> true);
     for (TypedSpec.Item<Conf> item : spec.to()) {
       String path = item.confPath(false);
       Conf conf = item.conf();

@@ -7,6 +7,7 @@ import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.Scopes;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 
 /**
@@ -46,6 +47,11 @@ public final class MeshTimeout {
    */
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
+    Scopes.gatewayToMeshOnly(spec, c, conf -> true);
+    if (spec.targetRef().kind() == TargetRef.Kind.MESH_GATEWAY && !spec.from().isEmpty()) {
+      // Kuma's validateFrom: a MeshGateway's listener timeouts come from a Mesh-wide policy.
+      c.add("spec.from", "must not be defined");
+    }
     for (TypedSpec.Item<Conf> item : spec.items()) {
       String path = item.confPath(false);
       Conf conf = item.conf();
