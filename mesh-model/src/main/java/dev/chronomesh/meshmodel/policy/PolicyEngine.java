@@ -270,12 +270,19 @@ public final class PolicyEngine {
 
   /**
    * Kuma's MeshGateway targetRef: the builtin gateway proxy bound to the MeshGateway of that name,
-   * at a listener whose tags contain all of the ref's {@code tags} (none: every listener).
+   * where one of the listeners the view covers has tags containing all of the ref's {@code tags}
+   * (none: every listener).
    */
   private static boolean gatewayMatches(TargetRef ref, ProxyView proxy) {
-    return proxy.meshGateway() != null
-        && proxy.meshGateway().equals(ref.name())
-        && containsAll(proxy.listenerTags(), ref.tags());
+    if (proxy.meshGateway() == null || !proxy.meshGateway().equals(ref.name())) {
+      return false;
+    }
+    for (Map<String, String> listener : proxy.gatewayListeners()) {
+      if (containsAll(listener, ref.tags())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean dataplaneMatches(TargetRef ref, ProxyView proxy) {

@@ -21,7 +21,7 @@ public record ProxyView(
     List<Inbound> inbounds,
     boolean gateway,
     String meshGateway,
-    Map<String, String> listenerTags) {
+    List<Map<String, String>> gatewayListeners) {
 
   /** A sidecar's view (not a gateway). */
   public ProxyView(String mesh, String name, Map<String, String> labels, List<Inbound> inbounds) {
@@ -43,21 +43,23 @@ public record ProxyView(
    *     networking.gateway}), for targetRef {@code proxyTypes}
    * @param meshGateway the name of the MeshGateway a builtin gateway proxy is bound to, else null
    *     (for targetRef kind MeshGateway)
-   * @param listenerTags the tags of the gateway listener the view is taken at (a MeshGateway
-   *     targetRef's {@code tags} select listeners); empty when not at a listener
+   * @param gatewayListeners the tags of the gateway listeners the view covers (a MeshGateway
+   *     targetRef's {@code tags} select listeners, Kuma's {@code inboundsSelectedByTags}): the one
+   *     listener a view at a listener is taken at, every listener of the MeshGateway for the proxy
+   *     as a whole; empty for a proxy bound to no MeshGateway
    */
   public ProxyView {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(name, "name");
     labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
     inbounds = inbounds == null ? List.of() : List.copyOf(inbounds);
-    listenerTags =
-        listenerTags == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(listenerTags));
-  }
-
-  /** This view at the gateway listener with {@code tags} of MeshGateway {@code meshGateway}. */
-  public ProxyView atGatewayListener(String meshGateway, Map<String, String> tags) {
-    return new ProxyView(mesh, name, labels, inbounds, gateway, meshGateway, tags);
+    gatewayListeners =
+        gatewayListeners == null
+            ? List.of()
+            : gatewayListeners.stream()
+                .map(t -> Collections.unmodifiableMap(new TreeMap<>(t)))
+                .map(t -> (Map<String, String>) t)
+                .toList();
   }
 
   /**

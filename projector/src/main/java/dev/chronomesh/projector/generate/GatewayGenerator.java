@@ -63,9 +63,10 @@ import java.util.TreeMap;
  * </ul>
  *
  * <p>Policies apply where Kuma applies them: {@code to} confs (keyed by backend service) on the
- * clusters and on the route actions, the listener's inbound ({@code from}/{@code rules}) conf on
- * its HTTP connection manager, and the whole-config hooks last. A gateway whose dataplane no
- * MeshGateway selects gets the admin resources only, as Kuma gives it no listener.
+ * route actions per listener and on the clusters (one per service, so with the confs of the
+ * policies that select any listener of the gateway), the listener's inbound ({@code from}/{@code
+ * rules}) conf on its HTTP connection manager, and the whole-config hooks last. A gateway whose
+ * dataplane no MeshGateway selects gets the admin resources only, as Kuma gives it no listener.
  */
 final class GatewayGenerator {
   private static final int BUFFER_LIMIT = 32768;
@@ -84,6 +85,7 @@ final class GatewayGenerator {
       int port,
       List<MeshGateway.Listener> onPort,
       Map<String, String> dpTags,
+      PolicyHooks proxyHooks,
       SortedMap<String, Message> clusters,
       SortedMap<String, EndpointSelector> edsClusters) {}
 
@@ -93,9 +95,18 @@ final class GatewayGenerator {
     SortedMap<String, Message> listeners = new TreeMap<>();
     SortedMap<String, EndpointSelector> edsClusters = new TreeMap<>();
     MeshGateway gateway = MeshGateway.boundTo(dataplane, mesh.resources().gateways()).orElse(null);
-    PolicyHooks proxyHooks = PolicyHooks.of(mesh, dataplane);
+    Map<String, String> dpTags = dataplane.getGateway().getTags();
+    PolicyHooks proxyHooks =
+        gateway == null
+            ? PolicyHooks.of(mesh, dataplane)
+            : PolicyHooks.of(
+                mesh,
+                gatewayView(
+                    dataplane,
+                    gateway,
+                    List.of(),
+                    gateway.listeners().stream().map(l -> tags(dpTags, l)).toList()));
     if (gateway != null) {
-      Map<String, String> dpTags = dataplane.getGateway().getTags();
       SortedMap<Integer, List<MeshGateway.Listener>> byPort = new TreeMap<>();
       for (MeshGateway.Listener l : gateway.listeners()) {
         byPort.computeIfAbsent(l.port(), p -> new ArrayList<>()).add(l);
@@ -107,7 +118,16 @@ final class GatewayGenerator {
             String name = gateway.name() + ":" + protocol + ":" + port;
             Port at =
                 new Port(
-                    mesh, dataplane, gateway, name, port, onPort, dpTags, clusters, edsClusters);
+                    mesh,
+                    dataplane,
+                    gateway,
+                    name,
+                    port,
+                    onPort,
+                    dpTags,
+                    proxyHooks,
+                    clusters,
+                    edsClusters);
             Listener listener = protocol.isHttp() ? httpListener(at, tagsHeader) : tcpListener(at);
             if (listener != null) {
               listeners.put(name, listener);
@@ -122,15 +142,24 @@ final class GatewayGenerator {
    */
   private static ProxyView listenerView(
       DataplaneResource dataplane, MeshGateway gateway, int port, Map<String, String> tags) {
+    return gatewayView(
+        dataplane, gateway, List.of(new ProxyView.Inbound(null, port, tags)), List.of(tags));
+  }
+
+  /**
+   * The engine's view of a gateway bound to {@code gateway}, covering the listeners with {@code
+   * listenerTags}: at one listener, or all of them for the whole-config hooks (a policy whose
+   * MeshGateway targetRef selects any listener applies to the proxy, as Kuma's {@code
+   * DataplanePolicies}).
+   */
+  private static ProxyView gatewayView(
+      DataplaneResource dataplane,
+      MeshGateway gateway,
+      List<ProxyView.Inbound> inbounds,
+      List<Map<String, String>> listenerTags) {
     ProxyView base = ProxyViews.of(dataplane);
     return new ProxyView(
-        base.mesh(),
-        base.name(),
-        base.labels(),
-        List.of(new ProxyView.Inbound(null, port, tags)),
-        true,
-        gateway.name(),
-        tags);
+        base.mesh(), base.name(), base.labels(), inbounds, true, gateway.name(), listenerTags);
   }
 
   /** Kuma's listener tags: the dataplane's gateway tags, the MeshGateway's, the listener's. */
@@ -189,7 +218,8 @@ final class GatewayGenerator {
                 (cluster, selector) -> {
                   edsClusters.put(cluster, selector);
                   clusters.put(
-                      cluster, backendCluster(hooks, services, cluster, selector, tagsHeader));
+                      cluster,
+                      backendCluster(at.proxyHooks(), services, cluster, selector, tagsHeader));
                 });
         VirtualHost.Builder host = hosts.computeIfAbsent(e.getKey(), GatewayGenerator::virtualHost);
         host.addAllRoutes(http.routes());
@@ -254,7 +284,8 @@ final class GatewayGenerator {
       at.clusters()
           .put(
               cluster,
-              backendCluster(hooks, services, cluster, b.selector(), tagsHeader(at.dpTags())));
+              backendCluster(
+                  at.proxyHooks(), services, cluster, b.selector(), tagsHeader(at.dpTags())));
     }
     Filter filter =
         SidecarGenerator.tcpProxy(
@@ -262,6 +293,10 @@ final class GatewayGenerator {
             t -> {
               MeshTCPRouteConfigurer.target(backends, t);
               t.setIdleTimeout(MeshTimeoutConfigurer.GATEWAY_IDLE_TIMEOUT);
+              if (!backends.isEmpty()) {
+                String backend = backends.get(0).selector().service();
+                hooks.gatewayTcp(new Place(backend, services.placeProtocol(backend), false), t);
+              }
               hooks.inboundTcp(
                   Integer.toString(at.port()),
                   new Place(gatewayService(at.dpTags()), "tcp", false),
@@ -383,6 +418,10 @@ final class GatewayGenerator {
     return VirtualHost.newBuilder().setName(hostname).addDomains(hostname);
   }
 
+  /**
+   * A backend's cluster, one per service for the whole gateway, so its {@code to} confs are the
+   * proxy's (of the policies that select any of its listeners), not one listener's.
+   */
   private static Cluster backendCluster(
       PolicyHooks hooks,
       MeshServices services,

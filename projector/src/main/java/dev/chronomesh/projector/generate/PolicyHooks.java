@@ -229,6 +229,11 @@ final class PolicyHooks {
     inbound(listenerKey, (c, conf) -> c.gatewayHttp(place, conf, hcm));
   }
 
+  /** The TCP proxy of a builtin gateway's TCP listener towards {@code place}'s service. */
+  void gatewayTcp(Place place, TcpProxy.Builder tcp) {
+    outbound(place.service(), (c, conf) -> c.gatewayTcp(place, conf, tcp));
+  }
+
   void inboundTcp(String inboundKey, Place place, TcpProxy.Builder tcp) {
     inbound(inboundKey, (c, conf) -> c.inboundTcp(place, conf, tcp));
   }

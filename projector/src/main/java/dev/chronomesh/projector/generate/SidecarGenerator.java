@@ -9,6 +9,7 @@ import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.MeshMetrics;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
@@ -266,7 +267,11 @@ final class SidecarGenerator {
         .ifPresent(l -> listeners.put(l.getName(), l));
     // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
     hooks.proxy(
-        new ProxyPlace(dataplane.getMesh(), dataplane.getName(), false),
+        new ProxyPlace(
+            dataplane.getMesh(),
+            dataplane.getName(),
+            false,
+            MeshGateway.isBuiltinGateway(dataplane)),
         new ProxyResources(clusters, listeners, new TreeMap<>()));
     edsClusters.keySet().retainAll(clusters.keySet());
 

@@ -57,6 +57,12 @@ public interface PolicyConfigurer<C extends Record> {
     inboundHttp(place, conf, hcm);
   }
 
+  /**
+   * The TCP proxy of a builtin gateway's TCP listener, with the {@code to} conf of its (first)
+   * backend: what Kuma configures there from a {@code to} section (MeshRetry's connect attempts).
+   */
+  default void gatewayTcp(Place place, C conf, TcpProxy.Builder tcp) {}
+
   /** The TCP proxy of an inbound listener (sidecar only). */
   default void inboundTcp(Place place, C conf, TcpProxy.Builder tcp) {}
 
