@@ -25,6 +25,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 
@@ -147,7 +148,7 @@ final class PolicyHooks {
         if (!matched.isEmpty()) {
           applied.add(
               mesh.applied(
-                  new Key(configurer.type().name(), matched, proxy.inbounds(), proxy.gateway()),
+                  new Key(configurer.type().name(), matched, proxy),
                   () -> new Applied<>(configurer, proxy, matched)));
         }
       }
@@ -158,24 +159,32 @@ final class PolicyHooks {
   /**
    * What an {@link Applied} depends on: the type, the policies that select the proxy (compared by
    * identity: they are the mesh state's own instances, in merge order), the proxy's inbounds (for
-   * the per-inbound sections) and whether it is a gateway.
+   * the per-inbound sections; a builtin gateway's listener view has its listener as inbound),
+   * whether it is a gateway, and for a builtin gateway the MeshGateway it is bound to and the tags
+   * of the listeners the view covers (which MeshGateway targetRefs select).
    */
   static final class Key {
     private final String type;
     private final List<Policy> matched;
     private final List<ProxyView.Inbound> inbounds;
     private final boolean gateway;
+    private final String meshGateway;
+    private final List<Map<String, String>> gatewayListeners;
     private final int hash;
 
-    Key(String type, List<Policy> matched, List<ProxyView.Inbound> inbounds, boolean gateway) {
+    Key(String type, List<Policy> matched, ProxyView proxy) {
       this.type = type;
       this.matched = matched;
-      this.inbounds = inbounds;
-      this.gateway = gateway;
+      this.inbounds = proxy.inbounds();
+      this.gateway = proxy.gateway();
+      this.meshGateway = proxy.meshGateway();
+      this.gatewayListeners = proxy.gatewayListeners();
       int h = type.hashCode() * 31 + inbounds.hashCode();
       for (Policy p : matched) {
         h = h * 31 + System.identityHashCode(p);
       }
+      h = h * 31 + Objects.hashCode(meshGateway);
+      h = h * 31 + gatewayListeners.hashCode();
       this.hash = h * 2 + (gateway ? 1 : 0);
     }
 
@@ -185,7 +194,8 @@ final class PolicyHooks {
           || k.hash != hash
           || k.gateway != gateway
           || !k.type.equals(type)
-          || k.matched.size() != matched.size()) {
+          || k.matched.size() != matched.size()
+          || !Objects.equals(k.meshGateway, meshGateway)) {
         return false;
       }
       for (int i = 0; i < matched.size(); i++) {
@@ -193,7 +203,7 @@ final class PolicyHooks {
           return false;
         }
       }
-      return k.inbounds.equals(inbounds);
+      return k.inbounds.equals(inbounds) && k.gatewayListeners.equals(gatewayListeners);
     }
 
     @Override
