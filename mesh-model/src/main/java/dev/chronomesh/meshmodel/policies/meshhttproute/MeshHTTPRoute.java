@@ -89,8 +89,9 @@ public final class MeshHTTPRoute {
       String scheme, String hostname, PathModifier path, Integer port, Integer statusCode) {}
 
   /**
-   * A rewrite of the host and path; {@code hostToBackendHostname} is for MeshGateway routes only in
-   * Kuma, so {@code true} is refused.
+   * A rewrite of the host and path; {@code hostToBackendHostname} (the Host header becomes the
+   * upstream host's hostname: Envoy's {@code auto_host_rewrite}) is for MeshGateway routes only, as
+   * in Kuma.
    */
   public record UrlRewrite(String hostname, PathModifier path, Boolean hostToBackendHostname) {}
 
@@ -256,9 +257,7 @@ public final class MeshHTTPRoute {
       pathModifier(c, rewrite.path(), p + ".path", allPrefix);
       preciseHostname(c, rewrite.hostname(), p + ".hostname");
       if (Boolean.TRUE.equals(rewrite.hostToBackendHostname())) {
-        if (gateway) {
-          c.violations().notSupportedYet(p + ".hostToBackendHostname", "on MeshGateway routes");
-        } else {
+        if (!gateway) {
           c.add(p + ".hostToBackendHostname", "can only be set with MeshGateway");
         }
         if (rewrite.hostname() != null) {

@@ -1,5 +1,6 @@
 package dev.chronomesh.projector.generate.policies.meshhttproute;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute.Conf;
@@ -292,6 +293,10 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
   private static void rewrite(UrlRewrite r, Envoy envoy, RouteAction.Builder action) {
     if (r.hostname() != null && !r.hostname().isEmpty()) {
       action.setHostRewriteLiteral(r.hostname());
+    }
+    if (Boolean.TRUE.equals(r.hostToBackendHostname())) {
+      // Kuma's RouteSetRewriteHostToBackendHostname (MeshGateway routes only).
+      action.setAutoHostRewrite(BoolValue.of(true));
     }
     PathModifier path = r.path();
     if (path == null) {
