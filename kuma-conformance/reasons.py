@@ -19,8 +19,9 @@ out=[]
 ITEM1='issue 15 item 1'
 REFUSAL_RULES = [
     (('networking.transparentProxying: not supported',), 'Transparent proxying: the redirect listeners (15006/15001), passthrough clusters and generated outbounds are not generated yet, so redirected traffic would be dropped: refused as not supported yet (deliberate until implemented)'),
-    (('kind MeshGateway', "'to' applies to gateways", 'select only gateways', 'only Gateway: Chronomesh has no gateways'), 'Gateways (MeshGateway, gateway `to`) are not implemented: refused as not supported yet (deliberate until gateways exist)'),
-    (('kind MeshExternalService', 'kind MeshMultiZoneService', 'backendRef: not supported', 'targetRef.namespace', '_port', '.labels: unknown field', 'reachableBackends', 'must be set with kind MeshService',), 'Real-resource targeting (MeshService/MeshExternalService/MeshMultiZoneService resources, labels, namespace, backendRef) is not implemented: refused (deliberate until MeshService exists; issue 15 item 2 asks for "not supported yet" wording where it is "unknown field")'),
+    (("'to' applies to gateway listeners, which Chronomesh does not configure",), 'MeshRateLimit and MeshFaultInjection on builtin gateway listeners (their `to` section, which Kuma applies to the gateway\'s listeners and routes) are not implemented yet: refused as not supported yet (deliberate; docs/gateways.md)'),
+    (('HTTPS listeners', 'TLS on gateway listeners', 'cross-mesh gateways', 'connection limits of gateway listeners'), 'MeshGateway settings Chronomesh does not generate yet (HTTPS/TLS listeners, tls, crossMesh, resources.connectionLimit): refused as not supported yet (deliberate; docs/gateways.md)'),
+    (('kind MeshExternalService', 'kind MeshMultiZoneService', 'backendRef: not supported', '.port: not supported by Chronomesh yet: MeshService resources', 'targetRef.namespace', '_port', '.labels: unknown field', 'reachableBackends', 'must be set with kind MeshService',), 'Real-resource targeting (MeshService/MeshExternalService/MeshMultiZoneService resources, labels, namespace, backendRef) is not implemented: refused (deliberate until MeshService exists; issue 15 item 2 asks for "not supported yet" wording where it is "unknown field")'),
     (('kind MeshHTTPRoute as the top-level targetRef of',), 'A top-level MeshHTTPRoute is implemented for the types whose confs apply to a route (MeshTimeout, MeshRetry); MeshRateLimit\'s needs a gateway `to`: refused as not supported yet (deliberate until gateways exist)'),
     (('rules[0].matches: not supported',), 'rules[].matches on spiffeID/SNI needs mTLS: refused as not supported yet (deliberate until zero trust)'),
     (('rules[0].matches: unknown field',), 'MeshTimeout rules[].matches (Kuma 2.14 route-matched inbound timeouts) is not bound: "unknown field" — to implement or declare not supported yet'),
@@ -76,8 +77,10 @@ def effect_reason(key, r):
     text=open(os.path.join(HERE, 'src/test/resources/kuma', id + '.yaml')).read()
     if 'sectionName' in text and re.search(r'^  to:\n(.*\n)*?      sectionName:', text, re.M) and ('to[' in key or ' ' not in key):
         return 'MeshService-mode example: to[].targetRef.sectionName names a port of a MeshService resource, which Chronomesh does not have; accepted and changes nothing (issue 15 item 2: refuse as not supported yet)'
-    if '- Gateway' in text:
-        return 'selects only gateway proxies (proxyTypes: [Gateway]); the measuring mesh has no gateway dataplane and Chronomesh generates no gateway config yet: accepted without effect (to refuse as not supported yet, with gateways)'
+    if t=='meshhealthcheck' and re.search(r'tcp:\n\s*disabled: true', text) and 'http:' not in text and 'grpc:' not in text:
+        return 'a health check whose only check (TCP) is disabled, towards a TCP service: there is no health check to configure, as in Kuma (selectHealthCheckType gives HCNone) — not a defect'
+    if t=='meshproxypatch' and 'kind: MeshGateway' in text and 'origin: gateway' in text and 'streamIdleTimeout' in text:
+        return 'the patch replaces /streamIdleTimeout, which only the gateway\'s connection managers have (the admin listener\'s has none, so a patch there fails and changes nothing): without `origin: gateway` it changes the same listeners, as in Kuma — not a defect'
     if t=='meshtimeout' and 'sectionName: http' in text:
         return 'top-level Dataplane sectionName names an inbound by its name; Chronomesh does not support Dataplane inbound `name` yet (issue 15 item 3), so it selects nothing today'
     if t=='meshproxypatch':

@@ -433,7 +433,7 @@ class CommandApiIT {
     assertThat(names(send(server, "GET", "/meshes/defaults/meshretries", null, null).json()))
         .containsExactly("mesh-retry-all-defaults");
     assertThat(names(send(server, "GET", "/meshes/defaults/meshtimeouts", null, null).json()))
-        .containsExactly("mesh-timeout-all-defaults");
+        .containsExactly("mesh-gateways-timeout-all-defaults", "mesh-timeout-all-defaults");
     assertThat(
             names(send(server, "GET", "/meshes/defaults/meshcircuitbreakers", null, null).json()))
         .containsExactly("mesh-circuit-breaker-all-defaults");

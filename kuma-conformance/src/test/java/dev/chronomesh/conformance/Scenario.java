@@ -5,9 +5,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.PolicyResource;
 import dev.chronomesh.meshmodel.Format;
+import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
+import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.projector.generate.ConfigGenerator;
@@ -30,7 +34,11 @@ import java.util.TreeSet;
  * document targets (by name or labels) exists: on every proxy, towards a service no item names,
  * with a rule of its own.
  */
-record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes, List<Policy> routes) {
+record Scenario(
+    MeshResource mesh,
+    List<DataplaneResource> dataplanes,
+    List<MeshGateway> gateways,
+    List<Policy> baseRoutes) {
   /** The services no item names: they only receive calls, so their configs are not compared. */
   private static final String UNNAMED = "unnamed-";
 
@@ -95,7 +103,26 @@ record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes, List<Poli
               new TreeSet<>(services.keySet())));
       n++;
     }
-    return new Scenario(parseMesh(mesh), dps, routes(mesh, doc.path("spec")));
+    List<Policy> routes = routes(mesh, doc.path("spec"));
+    if (!isGateway(top)) {
+      return new Scenario(parseMesh(mesh), dps, List.of(), routes);
+    }
+    // A policy for gateways: the selected dataplane is a builtin gateway bound to the MeshGateway
+    // the document names (its listeners have the tags it names), with routes to every service.
+    String gatewayName =
+        top.path("kind").asText().equals("MeshGateway") ? top.path("name").asText("edge") : "edge";
+    Map<String, String> listenerTags = new TreeMap<>();
+    top.path("tags")
+        .fields()
+        .forEachRemaining(e -> listenerTags.put(e.getKey(), e.getValue().asText()));
+    List<String> backends = new ArrayList<>(services.keySet());
+    backends.remove(clientService);
+    dps.set(0, gatewayDataplane(mesh, dpName, labels, clientService));
+    return new Scenario(
+        parseMesh(mesh),
+        dps,
+        List.of(meshGateway(mesh, gatewayName, clientService, listenerTags)),
+        concat(routes, baseRoutes(mesh, gatewayName, backends)));
   }
 
   /** A MeshHTTPRoute for each targetRef of kind MeshHTTPRoute in the spec. */
@@ -140,14 +167,123 @@ record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes, List<Poli
     return List.copyOf(out);
   }
 
+  private static List<Policy> concat(List<Policy> a, List<Policy> b) {
+    List<Policy> out = new ArrayList<>(a);
+    out.addAll(b);
+    return List.copyOf(out);
+  }
+
+  /** Whether the document's top-level targetRef selects gateways only. */
+  private static boolean isGateway(JsonNode top) {
+    if (top.path("kind").asText().equals("MeshGateway")) {
+      return true;
+    }
+    JsonNode types = top.path("proxyTypes");
+    if (!types.isArray() || types.isEmpty()) {
+      return false;
+    }
+    for (JsonNode t : types) {
+      if (!t.asText().equals("Gateway")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A Dataplane document's type, mesh, name and labels. */
+  private static StringBuilder dataplaneHeader(
+      String mesh, String name, Map<String, String> labels) {
+    StringBuilder y = new StringBuilder();
+    y.append("type: Dataplane\nmesh: ")
+        .append(mesh)
+        .append("\nname: ")
+        .append(q(name))
+        .append("\n");
+    if (!labels.isEmpty()) {
+      y.append("labels:\n");
+      labels.forEach((k, v) -> y.append("  ").append(q(k)).append(": ").append(q(v)).append("\n"));
+    }
+    return y;
+  }
+
+  private static DataplaneResource gatewayDataplane(
+      String mesh, String name, Map<String, String> labels, String service) {
+    StringBuilder y = dataplaneHeader(mesh, name, labels);
+    y.append("networking:\n  address: 10.0.0.1\n  gateway:\n    type: BUILTIN\n    tags:\n")
+        .append("      kuma.io/service: ")
+        .append(q(service))
+        .append("\n");
+    return (DataplaneResource) parse(ResourceType.DATAPLANE, y.toString());
+  }
+
+  /** A MeshGateway with an HTTP and a TCP listener, both with {@code tags}. */
+  private static MeshGateway meshGateway(
+      String mesh, String name, String service, Map<String, String> tags) {
+    StringBuilder t = new StringBuilder("{");
+    tags.forEach(
+        (k, v) -> t.append(t.length() > 1 ? ", " : "").append(q(k)).append(": ").append(q(v)));
+    t.append("}");
+    String yaml =
+        "type: MeshGateway\nmesh: "
+            + mesh
+            + "\nname: "
+            + q(name)
+            + "\nselectors: [{match: {kuma.io/service: "
+            + q(service)
+            + "}}]\nconf:\n  listeners:\n"
+            + "    - {port: 8080, protocol: HTTP, tags: "
+            + t
+            + "}\n    - {port: 9090, protocol: TCP, tags: "
+            + t
+            + "}\n";
+    return MeshGateway.of((PolicyResource) parse(ResourceType.MESH_GATEWAY, yaml));
+  }
+
+  /**
+   * The gateway's routes the document's settings can show on: an HTTP route per service (path
+   * {@code /<service>}) and a TCP route to the first service.
+   */
+  private static List<Policy> baseRoutes(String mesh, String gateway, List<String> services) {
+    StringBuilder http = new StringBuilder();
+    http.append("type: MeshHTTPRoute\nmesh: ")
+        .append(mesh)
+        .append(
+            "\nname: zz-scenario-gateway-routes\nspec:\n  targetRef: {kind: MeshGateway, name: ")
+        .append(q(gateway))
+        .append("}\n  to:\n    - targetRef: {kind: Mesh}\n      rules:\n");
+    for (String service : services) {
+      http.append("        - matches: [{path: {type: PathPrefix, value: ")
+          .append(q("/" + service))
+          .append("}}]\n          default: {backendRefs: [{kind: MeshService, name: ")
+          .append(q(service))
+          .append("}]}\n");
+    }
+    String tcp =
+        "type: MeshTCPRoute\nmesh: "
+            + mesh
+            + "\nname: zz-scenario-gateway-tcp\nspec:\n  targetRef: {kind: MeshGateway, name: "
+            + q(gateway)
+            + "}\n  to:\n    - targetRef: {kind: Mesh}\n      rules:\n"
+            + "        - default: {backendRefs: [{kind: MeshService, name: "
+            + q(services.get(0))
+            + "}]}\n";
+    return List.of(
+        route(MeshHTTPRoute.TYPE.name(), http.toString()), route(MeshTCPRoute.TYPE.name(), tcp));
+  }
+
+  private static Policy route(String type, String yaml) {
+    Object record = parse(ResourceType.byName(type).orElseThrow(), yaml);
+    return PolicyResources.toEngine(record).orElseThrow();
+  }
+
   /**
    * The configs the policies can change: of the dataplane the document selects, and, for a type
    * whose settings also apply on the calling side, of the dataplanes of the services it names.
    */
   List<GeneratedConfig> configs(List<Policy> policies, boolean callers) {
-    List<Policy> all = new ArrayList<>(routes);
+    List<Policy> all = new ArrayList<>(baseRoutes);
     all.addAll(policies);
-    MeshContext context = MeshContext.of(new MeshResources(mesh, dataplanes, all));
+    MeshContext context = MeshContext.of(new MeshResources(mesh, dataplanes, all, gateways));
     List<GeneratedConfig> out = new ArrayList<>();
     out.add(ConfigGenerator.generate(context, dataplanes.get(0)));
     if (callers) {
@@ -225,16 +361,7 @@ record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes, List<Poli
       TreeSet<String> allServices) {
     boolean client = index == 1;
     boolean unnamed = service.startsWith(UNNAMED);
-    StringBuilder y = new StringBuilder();
-    y.append("type: Dataplane\nmesh: ")
-        .append(mesh)
-        .append("\nname: ")
-        .append(q(name))
-        .append("\n");
-    if (!labels.isEmpty()) {
-      y.append("labels:\n");
-      labels.forEach((k, v) -> y.append("  ").append(q(k)).append(": ").append(q(v)).append("\n"));
-    }
+    StringBuilder y = dataplaneHeader(mesh, name, labels);
     int port = 8080;
     String inboundName = null;
     if (section != null) {

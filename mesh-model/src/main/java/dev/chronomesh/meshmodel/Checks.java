@@ -87,10 +87,20 @@ final class Checks {
    * of tag characters and '/', or "*" (any non-empty value). Returns the valid entries.
    */
   static java.util.Map<String, String> selector(Obj owner, String field) {
+    return selector(owner, field, true);
+  }
+
+  /** A tag selector as {@link #selector(Obj, String)}, which may be empty or absent. */
+  static java.util.Map<String, String> selectorOrEmpty(Obj owner, String field) {
+    return selector(owner, field, false);
+  }
+
+  private static java.util.Map<String, String> selector(
+      Obj owner, String field, boolean atLeastOne) {
     String path = owner.path(field);
     java.util.Map<String, String> tags = owner.stringMap(field);
     java.util.Map<String, String> valid = new java.util.TreeMap<>();
-    if (tags.isEmpty() && (owner.raw(field) == null || owner.raw(field).isObject())) {
+    if (atLeastOne && tags.isEmpty() && (owner.raw(field) == null || owner.raw(field).isObject())) {
       owner.violations().add(path, "must have at least one tag");
     }
     tags.forEach(

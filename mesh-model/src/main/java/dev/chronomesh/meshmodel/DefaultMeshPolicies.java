@@ -10,9 +10,9 @@ import org.apache.avro.specific.SpecificRecord;
  * The policies Kuma 2.14 creates with a new mesh ({@code pkg/defaults/mesh/} in kumahq/kuma,
  * v2.14.3: {@code EnsureDefaultMeshResources} with {@code meshtimeout.go}, {@code meshretry.go},
  * {@code meshcircuitbreaker.go}), with Kuma's names and contents: {@code mesh-timeout-all-<mesh>},
- * {@code mesh-retry-all-<mesh>}, {@code mesh-circuit-breaker-all-<mesh>}. Kuma's fourth, {@code
- * mesh-gateways-timeout-all-<mesh>}, is for built-in gateways, which Chronomesh does not have.
- * {@code skipCreatingInitialPolicies} names the types to leave out, or "*" for all of them.
+ * {@code mesh-retry-all-<mesh>}, {@code mesh-circuit-breaker-all-<mesh>}. For builtin gateways,
+ * Kuma's fourth: {@code mesh-gateways-timeout-all-<mesh>}. {@code skipCreatingInitialPolicies}
+ * names the types to leave out, or "*" for all of them.
  *
  * <p>They are ordinary policies: the {@link Decider} writes them as events of the decision that
  * creates the mesh, with actor {@link #ACTOR}, and a user may then change or delete them.
@@ -38,6 +38,7 @@ public final class DefaultMeshPolicies {
     }
     String name = mesh.getName();
     add(out, skip, "MeshCircuitBreaker", "mesh-circuit-breaker-all-" + name, name, CIRCUIT_BREAKER);
+    add(out, skip, "MeshTimeout", "mesh-gateways-timeout-all-" + name, name, GATEWAYS_TIMEOUT);
     add(out, skip, "MeshRetry", "mesh-retry-all-" + name, name, RETRY);
     add(out, skip, "MeshTimeout", "mesh-timeout-all-" + name, name, TIMEOUT);
     return out;
@@ -100,6 +101,32 @@ public final class DefaultMeshPolicies {
                 backOff:
                   baseInterval: 25ms
                   maxInterval: 250ms
+      """;
+
+  // Kuma's defaulMeshGatewaysTimeoutResource (policies_defaults: gateway idle 5m, stream idle 5s,
+  // request headers 500ms; idle 1h towards the backends).
+  private static final String GATEWAYS_TIMEOUT =
+      """
+      spec:
+        targetRef:
+          kind: Mesh
+          proxyTypes:
+            - Gateway
+        from:
+          - targetRef:
+              kind: Mesh
+            default:
+              idleTimeout: 5m0s
+              http:
+                streamIdleTimeout: 5s
+                requestHeadersTimeout: 500ms
+        to:
+          - targetRef:
+              kind: Mesh
+            default:
+              idleTimeout: 1h0m0s
+              http:
+                streamIdleTimeout: 5s
       """;
 
   // Kuma's defaultMeshTimeoutResource: inbound twice the outbound defaults or off

@@ -68,11 +68,21 @@ public record ResourceType(
           List.of("secret", "secrets"),
           new SecretMapper());
 
+  public static final ResourceType MESH_GATEWAY =
+      new ResourceType(
+          MeshGateway.TYPE,
+          "meshgateways",
+          Scope.MESH,
+          "Mesh Gateway",
+          "Mesh Gateways",
+          List.of("meshgateway", "meshgateways", "mgw"),
+          new MeshGatewayMapper());
+
   /** The core types, then one per registered policy type ({@link Policies#all()}). */
   private static final List<ResourceType> ALL = types();
 
   private static List<ResourceType> types() {
-    List<ResourceType> all = new ArrayList<>(List.of(MESH, DATAPLANE, SECRET));
+    List<ResourceType> all = new ArrayList<>(List.of(MESH, DATAPLANE, SECRET, MESH_GATEWAY));
     for (PolicyType<?> policy : Policies.all()) {
       all.add(
           new ResourceType(

@@ -464,15 +464,16 @@ class DeciderTest {
         .containsExactly(
             "Mesh/default by anonymous@127.0.0.1",
             "MeshCircuitBreaker/mesh-circuit-breaker-all-default by system",
+            "MeshTimeout/mesh-gateways-timeout-all-default by system",
             "MeshRetry/mesh-retry-all-default by system",
             "MeshTimeout/mesh-timeout-all-default by system");
     assertThat(accepted.events())
         .extracting(ResourceEvent::getEventId)
-        .containsExactly("event-1", "event-1-1", "event-1-2", "event-1-3");
+        .containsExactly("event-1", "event-1-1", "event-1-2", "event-1-3", "event-1-4");
     assertThat(accepted.events()).allSatisfy(e -> assertThat(e.getRequestId()).isEqualTo("req-1"));
     assertThat(accepted.resourceEvent().getResourceType()).isEqualTo("Mesh");
     ResourceType timeout = ResourceType.forPolicy(MeshTimeout.TYPE);
-    assertThat(timeout.render((SpecificRecord) accepted.events().get(3).getPayload(), null, null))
+    assertThat(timeout.render((SpecificRecord) accepted.events().get(4).getPayload(), null, null))
         .isEqualTo(
             Documents.read(
                 """
@@ -552,7 +553,7 @@ class DeciderTest {
 
     Decision.Accepted accepted = (Decision.Accepted) when(upsertMeshWithDefaults("default"));
 
-    assertThat(accepted.events()).hasSize(4);
+    assertThat(accepted.events()).hasSize(5);
     assertThat(accepted.events()).allSatisfy(e -> assertThat(e.getRevision()).isEqualTo(3));
   }
 
@@ -568,6 +569,7 @@ class DeciderTest {
         .containsExactly(
             "DELETED MeshCircuitBreaker",
             "DELETED MeshRetry",
+            "DELETED MeshTimeout",
             "DELETED MeshTimeout",
             "DELETED Mesh");
     assertThat(accepted.resourceEvent().getResourceType()).isEqualTo("Mesh");
@@ -587,7 +589,7 @@ class DeciderTest {
       }
       assertThat(replayed).isEqualTo(history.get(prefix));
     }
-    assertThat(state.all()).hasSize(5);
+    assertThat(state.all()).hasSize(6);
   }
 
   // Kuma v2.14.3 pkg/core/managers/apis/dataplane/membership_validator.go (and its test).

@@ -2,6 +2,7 @@ package dev.chronomesh.projector;
 
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.EventRef;
+import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceKey;
@@ -83,6 +84,10 @@ final class AffectedProxies {
     for (ResourceKey key : batch.delta().changed()) {
       if (PolicyResources.isPolicyType(key.type().name())) {
         affected.addAll(selectedBy(key.type().name(), key.name(), before, after, index));
+      } else if (key.type().equals(ResourceType.MESH_GATEWAY)) {
+        // Which builtin gateways a MeshGateway binds depends on every MeshGateway's selectors.
+        affected.addAll(builtinGateways(before));
+        affected.addAll(builtinGateways(after));
       }
     }
     return affected;
@@ -160,7 +165,8 @@ final class AffectedProxies {
       }
       var view = ProxyViews.of(dp);
       if ((was != null && PolicyEngine.selects(was, view, routesBefore))
-          || (now != null && PolicyEngine.selects(now, view, routesAfter))) {
+          || (now != null && PolicyEngine.selects(now, view, routesAfter))
+          || (MeshGateway.isBuiltinGateway(dp) && (targetsGateway(was) || targetsGateway(now)))) {
         affected.add(dp.getName());
       }
     }
@@ -172,6 +178,26 @@ final class AffectedProxies {
       }
     }
     return affected;
+  }
+
+  /**
+   * Whether a policy (null: absent) targets a MeshGateway: which gateway listeners it selects
+   * depends on the MeshGateways, so every builtin gateway is regenerated (unchanged ones are not
+   * emitted).
+   */
+  private static boolean targetsGateway(Policy policy) {
+    return policy != null && policy.targetRef().kind() == TargetRef.Kind.MESH_GATEWAY;
+  }
+
+  /** The builtin gateway dataplanes of a mesh image. */
+  private static SortedSet<String> builtinGateways(IndexedMesh image) {
+    SortedSet<String> out = new TreeSet<>();
+    for (Resource r : image.dataplanes().values()) {
+      if (MeshGateway.isBuiltinGateway((DataplaneResource) r.payload())) {
+        out.add(r.name());
+      }
+    }
+    return out;
   }
 
   /**

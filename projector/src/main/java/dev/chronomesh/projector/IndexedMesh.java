@@ -5,7 +5,9 @@ import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.PolicyResource;
 import dev.chronomesh.meshmodel.MeshDelta;
+import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceKey;
@@ -235,7 +237,12 @@ final class IndexedMesh {
     if (c == null) {
       List<DataplaneResource> dps = new ArrayList<>(dataplanes().size());
       dataplanes().values().forEach(r -> dps.add((DataplaneResource) r.payload()));
-      c = MeshContext.of(new MeshResources(mesh(), dps, List.copyOf(policies.values())));
+      List<MeshGateway> gateways = new ArrayList<>();
+      state
+          .resources(ResourceType.MESH_GATEWAY)
+          .values()
+          .forEach(r -> gateways.add(MeshGateway.of((PolicyResource) r.payload())));
+      c = MeshContext.of(new MeshResources(mesh(), dps, List.copyOf(policies.values()), gateways));
       context = c;
     }
     return c;

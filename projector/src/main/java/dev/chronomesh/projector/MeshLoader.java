@@ -59,10 +59,14 @@ final class MeshLoader {
     this.resources = resources;
   }
 
-  /** Whether config generation reads resources of {@code type}: Meshes, Dataplanes, policies. */
+  /**
+   * Whether config generation reads resources of {@code type}: Meshes, Dataplanes, MeshGateways,
+   * policies.
+   */
   static boolean reads(String type) {
     return type.equals(ResourceType.MESH.name())
         || type.equals(ResourceType.DATAPLANE.name())
+        || type.equals(ResourceType.MESH_GATEWAY.name())
         || PolicyResources.isPolicyType(type);
   }
 

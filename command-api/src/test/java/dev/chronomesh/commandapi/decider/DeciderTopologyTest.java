@@ -87,11 +87,12 @@ class DeciderTopologyTest {
         .containsExactly(
             "Mesh/default admin@127.0.0.1",
             "MeshCircuitBreaker/mesh-circuit-breaker-all-default system",
+            "MeshTimeout/mesh-gateways-timeout-all-default system",
             "MeshRetry/mesh-retry-all-default system",
             "MeshTimeout/mesh-timeout-all-default system");
     var result = resultsOut.readKeyValue().value;
     assertThat(result.getStatus()).isEqualTo(201);
-    assertThat(result.getChanges()).hasSize(4);
+    assertThat(result.getChanges()).hasSize(5);
     assertThat(result.getChanges().get(0).getResourceType()).isEqualTo("Mesh");
   }
 

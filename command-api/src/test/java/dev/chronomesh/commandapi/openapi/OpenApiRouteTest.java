@@ -125,7 +125,7 @@ class OpenApiRouteTest {
     }
     assertThat(OpenApiRoute.describedRoutes())
         .containsAll(policyRoutes)
-        .hasSize(31 + policyRoutes.size())
+        .hasSize(36 + policyRoutes.size())
         .contains(
             "GET /_resources",
             "GET /meshes",
@@ -139,6 +139,11 @@ class OpenApiRouteTest {
             "GET /meshes/{mesh}/dataplanes/{name}/_config",
             "GET /meshes/{mesh}/dataplanes/{name}/_overview",
             "GET /dataplanes",
+            "GET /meshes/{mesh}/meshgateways",
+            "GET /meshes/{mesh}/meshgateways/{name}",
+            "PUT /meshes/{mesh}/meshgateways/{name}",
+            "DELETE /meshes/{mesh}/meshgateways/{name}",
+            "GET /meshgateways",
             "GET /meshes/{mesh}/secrets",
             "GET /meshes/{mesh}/secrets/{name}",
             "PUT /meshes/{mesh}/secrets/{name}",

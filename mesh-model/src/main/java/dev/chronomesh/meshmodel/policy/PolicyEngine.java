@@ -85,6 +85,7 @@ public final class PolicyEngine {
     TargetRef ref = policy.targetRef();
     return switch (ref.kind()) {
       case MESH -> ref.selectsProxyType(proxy.gateway());
+      case MESH_GATEWAY -> gatewayMatches(ref, proxy);
       case DATAPLANE ->
           dataplaneMatches(ref, proxy)
               && (ref.sectionName() == null || !selectedInbounds(ref, proxy).isEmpty());
@@ -349,6 +350,23 @@ public final class PolicyEngine {
     return own.equals(key) || (ref.sectionName() == null && key.startsWith(ref.name() + ":"));
   }
 
+  /**
+   * Kuma's MeshGateway targetRef: the builtin gateway proxy bound to the MeshGateway of that name,
+   * where one of the listeners the view covers has tags containing all of the ref's {@code tags}
+   * (none: every listener).
+   */
+  private static boolean gatewayMatches(TargetRef ref, ProxyView proxy) {
+    if (proxy.meshGateway() == null || !proxy.meshGateway().equals(ref.name())) {
+      return false;
+    }
+    for (Map<String, String> listener : proxy.gatewayListeners()) {
+      if (containsAll(listener, ref.tags())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean dataplaneMatches(TargetRef ref, ProxyView proxy) {
     return (ref.name() == null || ref.name().equals(proxy.name()))
         && containsAll(proxy.labels(), ref.labels());
@@ -357,6 +375,7 @@ public final class PolicyEngine {
   private static boolean inboundMatches(TargetRef ref, ProxyView.Inbound in) {
     return switch (ref.kind()) {
       case MESH, DATAPLANE -> true;
+      case MESH_GATEWAY -> false;
       case MESH_SUBSET -> containsAll(in.tags(), ref.tags());
       case MESH_SERVICE -> ref.name().equals(in.tags().get(KumaTags.SERVICE));
       case MESH_SERVICE_SUBSET ->

@@ -33,7 +33,6 @@ public final class PolicyJson {
   /** Kuma's targetRef kinds Chronomesh cannot select yet, with the reason. */
   private static final Map<String, String> NOT_SUPPORTED_KINDS =
       Map.of(
-          "MeshGateway", "kind MeshGateway (Chronomesh has no gateways yet)",
           "MeshExternalService", "kind MeshExternalService",
           "MeshMultiZoneService", "kind MeshMultiZoneService (Chronomesh has no zones yet)");
 
@@ -117,6 +116,9 @@ public final class PolicyJson {
           "spec.targetRef.kind", "kind MeshHTTPRoute as the top-level targetRef of " + type.name());
       topUnsupported = true;
     }
+    boolean gatewayTop =
+        topRef != null
+            && TargetRef.Kind.MESH_GATEWAY.wireName().equals(topRef.path("kind").asText());
     List<ToItem> to = new ArrayList<>();
     List<FromItem> from = new ArrayList<>();
     List<RuleItem> rules = new ArrayList<>();
@@ -158,7 +160,7 @@ public final class PolicyJson {
                       + ref.kind().wireName());
             }
           } else if (ref != null && !topUnsupported) {
-            checkItemRef(type, section, ref, path + ".targetRef", v);
+            checkItemRef(type, section, ref, gatewayTop, path + ".targetRef", v);
             if (section == Section.TO
                 && ref.kind() == TargetRef.Kind.MESH_SERVICE
                 && ref.sectionName() != null) {
@@ -253,11 +255,21 @@ public final class PolicyJson {
    * kind is never reported twice.
    */
   private static void checkItemRef(
-      PolicyType<?> type, Section section, TargetRef ref, String path, Violations v) {
+      PolicyType<?> type,
+      Section section,
+      TargetRef ref,
+      boolean gatewayTop,
+      String path,
+      Violations v) {
     boolean to = section == Section.TO;
     int before = v.size();
     addAll(ref.violations(path, to ? TargetRef.Position.TO : TargetRef.Position.FROM), v);
     Set<TargetRef.Kind> allowed = to ? type.toKinds() : type.fromKinds();
+    if (to && gatewayTop && !allowed.contains(TargetRef.Kind.MESH)) {
+      // Kuma's routes of a MeshGateway (validateToRef): their destination is the gateway's
+      // listeners as a whole, so the only kind is Mesh.
+      allowed = Set.of(TargetRef.Kind.MESH);
+    }
     if (v.size() == before && !allowed.contains(ref.kind())) {
       List<String> names = allowed.stream().map(TargetRef.Kind::wireName).sorted().toList();
       v.add(
@@ -397,11 +409,6 @@ public final class PolicyJson {
           } else {
             proxyTypes.add(parsed.get());
           }
-        }
-        if (!proxyTypes.isEmpty() && !proxyTypes.contains(TargetRef.ProxyType.SIDECAR)) {
-          // Only gateways: it would select no proxy here, so it would be accepted for nothing.
-          v.notSupportedYet(
-              path + ".proxyTypes", "only Gateway: Chronomesh has no gateways (MeshGateway) yet");
         }
       }
     }

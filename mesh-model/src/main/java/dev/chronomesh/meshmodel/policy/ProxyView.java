@@ -15,22 +15,51 @@ import java.util.TreeSet;
  * is a gateway.
  */
 public record ProxyView(
-    String mesh, String name, Map<String, String> labels, List<Inbound> inbounds, boolean gateway) {
+    String mesh,
+    String name,
+    Map<String, String> labels,
+    List<Inbound> inbounds,
+    boolean gateway,
+    String meshGateway,
+    List<Map<String, String>> gatewayListeners) {
 
   /** A sidecar's view (not a gateway). */
   public ProxyView(String mesh, String name, Map<String, String> labels, List<Inbound> inbounds) {
     this(mesh, name, labels, inbounds, false);
   }
 
+  /** A view of a proxy that is bound to no MeshGateway. */
+  public ProxyView(
+      String mesh,
+      String name,
+      Map<String, String> labels,
+      List<Inbound> inbounds,
+      boolean gateway) {
+    this(mesh, name, labels, inbounds, gateway, null, null);
+  }
+
   /**
    * @param gateway whether the proxy is a gateway (Kuma: a Dataplane with {@code
    *     networking.gateway}), for targetRef {@code proxyTypes}
+   * @param meshGateway the name of the MeshGateway a builtin gateway proxy is bound to, else null
+   *     (for targetRef kind MeshGateway)
+   * @param gatewayListeners the tags of the gateway listeners the view covers (a MeshGateway
+   *     targetRef's {@code tags} select listeners, Kuma's {@code inboundsSelectedByTags}): the one
+   *     listener a view at a listener is taken at, every listener of the MeshGateway for the proxy
+   *     as a whole; empty for a proxy bound to no MeshGateway
    */
   public ProxyView {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(name, "name");
     labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
     inbounds = inbounds == null ? List.of() : List.copyOf(inbounds);
+    gatewayListeners =
+        gatewayListeners == null
+            ? List.of()
+            : gatewayListeners.stream()
+                .map(t -> Collections.unmodifiableMap(new TreeMap<>(t)))
+                .map(t -> (Map<String, String>) t)
+                .toList();
   }
 
   /**

@@ -12,7 +12,8 @@ import dev.chronomesh.meshmodel.policy.TargetRef.ProxyType;
 public final class Scopes {
   /** Why a policy's {@code to} (Kuma: gateways only) is refused. */
   public static final String GATEWAYS_NOT_SUPPORTED =
-      "'to' applies to gateways (MeshGateway), which Chronomesh does not have yet";
+      "'to' applies to gateway listeners, which Chronomesh does not configure for this policy"
+          + " type yet";
 
   /** Why {@code rules[].matches} is refused. */
   public static final String MATCHES_NOT_SUPPORTED =
@@ -23,7 +24,8 @@ public final class Scopes {
   /** Whether the top-level targetRef includes gateways (Kuma's IncludesGateways). */
   public static boolean includesGateways(TargetRef top) {
     boolean meshKind = top.kind() == Kind.MESH || top.kind() == Kind.MESH_SUBSET;
-    return meshKind && (top.proxyTypes() == null || top.proxyTypes().contains(ProxyType.GATEWAY));
+    return top.kind() == Kind.MESH_GATEWAY
+        || meshKind && (top.proxyTypes() == null || top.proxyTypes().contains(ProxyType.GATEWAY));
   }
 
   /**
@@ -52,6 +54,27 @@ public final class Scopes {
           "spec.from",
           "must not be defined when the scope includes a Gateway, select only proxyType Sidecar or"
               + " select only gateways and use spec.to");
+    }
+  }
+
+  /**
+   * Kuma's rule for the {@code to} items of a policy whose top-level targetRef is a MeshGateway
+   * (MeshRetry, MeshTimeout; MeshLoadBalancingStrategy with a loadBalancer): the destination is the
+   * gateway's routes as a whole, so the only kind is Mesh.
+   */
+  public static <C extends Record> void gatewayToMeshOnly(
+      TypedSpec<C> spec, PolicyChecks c, java.util.function.Predicate<C> applies) {
+    if (spec.targetRef().kind() != Kind.MESH_GATEWAY) {
+      return;
+    }
+    for (TypedSpec.Item<C> item : spec.to()) {
+      if (item.targetRef() != null
+          && item.targetRef().kind() != Kind.MESH
+          && applies.test(item.conf())) {
+        c.add(
+            item.path() + ".targetRef.kind",
+            "value '" + item.targetRef().kind().wireName() + "' is not supported");
+      }
     }
   }
 }

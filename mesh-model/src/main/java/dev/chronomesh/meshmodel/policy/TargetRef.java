@@ -30,15 +30,17 @@ public record TargetRef(
 
   /**
    * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:
-   * Mesh 1, Dataplane 2, MeshSubset 3, MeshService 5, MeshServiceSubset 8, MeshHTTPRoute 9): a
-   * higher rank is more specific and is merged later, so it wins. A {@code MeshHTTPRoute} names the
-   * routes of a MeshHTTPRoute policy (by {@code name} or {@code labels}): the types that allow it
-   * configure those routes ({@link PolicyType#routeTargets()}, {@link PolicyEngine#routeRules}).
+   * Mesh 1, Dataplane 2, MeshSubset 3, MeshGateway 4, MeshService 5, MeshServiceSubset 8,
+   * MeshHTTPRoute 9): a higher rank is more specific and is merged later, so it wins. A {@code
+   * MeshHTTPRoute} names the routes of a MeshHTTPRoute policy (by {@code name} or {@code labels}):
+   * the types that allow it configure those routes ({@link PolicyType#routeTargets()}, {@link
+   * PolicyEngine#routeRules}).
    */
   public enum Kind {
     MESH("Mesh", 1),
     DATAPLANE("Dataplane", 2),
     MESH_SUBSET("MeshSubset", 3),
+    MESH_GATEWAY("MeshGateway", 4),
     MESH_SERVICE("MeshService", 5),
     MESH_SERVICE_SUBSET("MeshServiceSubset", 8),
     MESH_HTTP_ROUTE("MeshHTTPRoute", 9);
@@ -71,8 +73,8 @@ public record TargetRef(
       throw new IllegalArgumentException(
           "unknown targetRef kind '"
               + wireName
-              + "', expected one of Mesh, MeshSubset, MeshService, MeshServiceSubset, Dataplane,"
-              + " MeshHTTPRoute");
+              + "', expected one of Mesh, MeshSubset, MeshGateway, MeshService, MeshServiceSubset,"
+              + " Dataplane, MeshHTTPRoute");
     }
   }
 
@@ -211,6 +213,11 @@ public record TargetRef(
         if (!labels.isEmpty())
           out.add(new Violation(path + ".labels", "must not be set with kind MeshServiceSubset"));
       }
+      case MESH_GATEWAY -> {
+        if (!hasName) out.add(new Violation(path + ".name", "must be set with kind MeshGateway"));
+        if (!labels.isEmpty())
+          out.add(new Violation(path + ".labels", "must not be set with kind MeshGateway"));
+      }
       case DATAPLANE -> {
         if (hasName && !labels.isEmpty())
           out.add(new Violation(path + ".labels", "must not be set together with name"));
@@ -231,7 +238,7 @@ public record TargetRef(
           out.add(new Violation(path + ".sectionName", "must not be set with kind MeshHTTPRoute"));
       }
     }
-    if (kind == Kind.MESH_SUBSET || kind == Kind.MESH_SERVICE_SUBSET) {
+    if (kind == Kind.MESH_SUBSET || kind == Kind.MESH_SERVICE_SUBSET || kind == Kind.MESH_GATEWAY) {
       tags(out, path + ".tags", kind == Kind.MESH_SERVICE_SUBSET);
     }
     if ((kind == Kind.MESH_SERVICE || kind == Kind.MESH_SERVICE_SUBSET)
@@ -269,7 +276,7 @@ public record TargetRef(
           out.add(new Violation(path + ".sectionName", "is only supported with kind MeshService"));
       }
       case FROM -> {
-        if (kind == Kind.DATAPLANE || kind == Kind.MESH_HTTP_ROUTE)
+        if (kind == Kind.DATAPLANE || kind == Kind.MESH_HTTP_ROUTE || kind == Kind.MESH_GATEWAY)
           out.add(
               new Violation(
                   path + ".kind",

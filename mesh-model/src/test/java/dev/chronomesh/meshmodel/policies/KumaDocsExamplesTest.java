@@ -28,7 +28,7 @@ class KumaDocsExamplesTest {
             examples(MeshCircuitBreaker.TYPE, 1, 2, 3, 4, 5, 6, 7, 8),
             examples(MeshHealthCheck.TYPE, 1, 4, 7),
             examples(MeshLoadBalancingStrategy.TYPE, 1, 4, 6, 8, 10),
-            examples(MeshTimeout.TYPE, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12))
+            examples(MeshTimeout.TYPE, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13))
         .flatMap(s -> s);
   }
 
@@ -42,7 +42,7 @@ class KumaDocsExamplesTest {
             examples(MeshCircuitBreaker.TYPE, 9, 10),
             examples(MeshHealthCheck.TYPE, 2, 3, 5, 6, 8, 9),
             examples(MeshLoadBalancingStrategy.TYPE, 2, 3, 5, 7, 9, 11, 12, 13, 14, 15),
-            examples(MeshTimeout.TYPE, 10, 13))
+            examples(MeshTimeout.TYPE, 10))
         .flatMap(s -> s);
   }
 

@@ -139,9 +139,9 @@ class KumaTargetRefsTest {
   }
 
   @Test
-  void aPolicyForGatewaysOnlyIsRefusedUntilGatewaysExist() {
-    // kuma-website app/_src/policies/meshtimeout.md: a MeshTimeout with proxyTypes [Gateway] would
-    // select no proxy here, so it is refused rather than stored without an effect.
+  void aPolicyForGatewaysOnlyIsAccepted() {
+    // kuma-website app/_src/policies/meshtimeout.md: a MeshTimeout with proxyTypes [Gateway]
+    // selects the gateways (builtin ones apply its 'to' on their routes and clusters).
     assertThat(
             doc(
                 MeshTimeout.TYPE,
@@ -151,19 +151,29 @@ class KumaTargetRefsTest {
                   - targetRef: {kind: Mesh}
                     default: {idleTimeout: 1m}
                 """))
-        .containsExactly(
-            "spec.targetRef.proxyTypes: not supported by Chronomesh yet: only Gateway: Chronomesh"
-                + " has no gateways (MeshGateway) yet");
+        .isEmpty();
     assertThat(
             doc(
                 MeshTimeout.TYPE,
                 """
-                targetRef: {kind: Mesh, proxyTypes: [Sidecar, Gateway]}
+                targetRef: {kind: MeshGateway, name: edge, tags: {port: http-80}}
                 to:
                   - targetRef: {kind: Mesh}
                     default: {idleTimeout: 1m}
                 """))
         .isEmpty();
+    assertThat(
+            doc(
+                MeshTimeout.TYPE,
+                """
+                targetRef: {kind: MeshGateway}
+                to:
+                  - targetRef: {kind: MeshGateway, name: edge}
+                    default: {idleTimeout: 1m}
+                """))
+        .contains(
+            "spec.targetRef.name: must be set with kind MeshGateway",
+            "spec.to[0].targetRef.kind: must be Mesh, MeshService or MeshHTTPRoute in 'to', got MeshGateway");
   }
 
   @Test

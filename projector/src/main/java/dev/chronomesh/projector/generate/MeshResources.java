@@ -2,6 +2,7 @@ package dev.chronomesh.projector.generate;
 
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.policy.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,15 +13,24 @@ import java.util.Set;
 
 /**
  * The resources of one mesh that config generation reads: the mesh itself, its dataplanes (sorted
- * by name) and its targetRef policies of every type (sorted by type, then name). The Avro records
- * are shared, not copied: callers must not modify them.
+ * by name), its targetRef policies of every type (sorted by type, then name) and its MeshGateways
+ * (sorted by name). The Avro records are shared, not copied: callers must not modify them.
  */
 public record MeshResources(
-    MeshResource mesh, List<DataplaneResource> dataplanes, List<Policy> policies) {
+    MeshResource mesh,
+    List<DataplaneResource> dataplanes,
+    List<Policy> policies,
+    List<MeshGateway> gateways) {
 
   /** A mesh without policies. */
   public MeshResources(MeshResource mesh, List<DataplaneResource> dataplanes) {
     this(mesh, dataplanes, List.of());
+  }
+
+  /** A mesh without MeshGateways. */
+  public MeshResources(
+      MeshResource mesh, List<DataplaneResource> dataplanes, List<Policy> policies) {
+    this(mesh, dataplanes, policies, List.of());
   }
 
   /**
@@ -66,6 +76,14 @@ public record MeshResources(
                 + mesh.getName());
       }
     }
+    Objects.requireNonNull(gateways, "gateways");
+    for (int i = 0; i < gateways.size(); i++) {
+      MeshGateway g = Objects.requireNonNull(gateways.get(i), "gateways[" + i + "]");
+      if (!mesh.getName().equals(g.mesh())) {
+        problems.add(
+            "gateways[" + i + "].mesh: MeshGateway " + g.name() + " belongs to mesh " + g.mesh());
+      }
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid mesh resources: " + String.join("; ", problems));
     }
@@ -75,6 +93,7 @@ public record MeshResources(
         policies.stream()
             .sorted(Comparator.comparing(Policy::type).thenComparing(Policy::name))
             .toList();
+    gateways = gateways.stream().sorted(Comparator.comparing(MeshGateway::name)).toList();
   }
 
   /** The policies of {@code type} (e.g. {@code MeshTimeout}), sorted by name. */

@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -194,7 +195,13 @@ final class PolicyHooks {
   }
 
   static PolicyHooks of(MeshContext mesh, DataplaneResource dataplane) {
-    ProxyView proxy = ProxyViews.of(dataplane);
+    return of(mesh, ProxyViews.of(dataplane));
+  }
+
+  /**
+   * The hooks of the proxy {@code proxy} views (a builtin gateway's view at one of its listeners).
+   */
+  static PolicyHooks of(MeshContext mesh, ProxyView proxy) {
     List<Policy> routePolicies = mesh.policies(MeshHTTPRoute.TYPE.name());
     List<Applied<?>> applied = new ArrayList<>();
     boolean routeTargets = false;
@@ -215,7 +222,7 @@ final class PolicyHooks {
         if (!matched.isEmpty() || !routes.isEmpty()) {
           Applied<?> a =
               mesh.applied(
-                  new Key(type.name(), matched, routes, proxy.inbounds(), proxy.gateway()),
+                  new Key(type.name(), matched, routes, proxy),
                   () -> new Applied<>(configurer, proxy, matched, policies, routePolicies));
           routeTargets |= !a.routes.isEmpty();
           applied.add(a);
@@ -253,7 +260,9 @@ final class PolicyHooks {
    * identity: they are the mesh state's own instances, in merge order), the MeshHTTPRoute policies
    * that select it when a policy of the type names routes (the route confs of the policies naming a
    * route apply where the route does; else empty), the proxy's inbounds (for the per-inbound
-   * sections) and whether it is a gateway.
+   * sections; a builtin gateway's listener view has its listener as inbound), whether it is a
+   * gateway, and for a builtin gateway the MeshGateway it is bound to and the tags of the listeners
+   * the view covers (which MeshGateway targetRefs select).
    */
   static final class Key {
     private final String type;
@@ -261,19 +270,18 @@ final class PolicyHooks {
     private final List<Policy> routes;
     private final List<ProxyView.Inbound> inbounds;
     private final boolean gateway;
+    private final String meshGateway;
+    private final List<Map<String, String>> gatewayListeners;
     private final int hash;
 
-    Key(
-        String type,
-        List<Policy> matched,
-        List<Policy> routes,
-        List<ProxyView.Inbound> inbounds,
-        boolean gateway) {
+    Key(String type, List<Policy> matched, List<Policy> routes, ProxyView proxy) {
       this.type = type;
       this.matched = matched;
       this.routes = routes;
-      this.inbounds = inbounds;
-      this.gateway = gateway;
+      this.inbounds = proxy.inbounds();
+      this.gateway = proxy.gateway();
+      this.meshGateway = proxy.meshGateway();
+      this.gatewayListeners = proxy.gatewayListeners();
       int h = type.hashCode() * 31 + inbounds.hashCode();
       for (Policy p : matched) {
         h = h * 31 + System.identityHashCode(p);
@@ -281,6 +289,8 @@ final class PolicyHooks {
       for (Policy r : routes) {
         h = h * 31 + System.identityHashCode(r);
       }
+      h = h * 31 + Objects.hashCode(meshGateway);
+      h = h * 31 + gatewayListeners.hashCode();
       this.hash = h * 2 + (gateway ? 1 : 0);
     }
 
@@ -290,9 +300,11 @@ final class PolicyHooks {
           && k.hash == hash
           && k.gateway == gateway
           && k.type.equals(type)
+          && Objects.equals(k.meshGateway, meshGateway)
           && sameInstances(k.matched, matched)
           && sameInstances(k.routes, routes)
-          && k.inbounds.equals(inbounds);
+          && k.inbounds.equals(inbounds)
+          && k.gatewayListeners.equals(gatewayListeners);
     }
 
     private static boolean sameInstances(List<Policy> a, List<Policy> b) {
@@ -442,6 +454,16 @@ final class PolicyHooks {
     if (!sources.isEmpty()) {
       a.configurer.inboundHttpBySource(place, sources, hcm);
     }
+  }
+
+  /** The HTTP connection manager of a builtin gateway's listener, with the listener's conf. */
+  void gatewayHttp(String listenerKey, Place place, HttpConnectionManager.Builder hcm) {
+    inbound(listenerKey, (c, conf) -> c.gatewayHttp(place, conf, hcm));
+  }
+
+  /** The TCP proxy of a builtin gateway's TCP listener towards {@code place}'s service. */
+  void gatewayTcp(Place place, TcpProxy.Builder tcp) {
+    outbound(place.service(), (c, conf) -> c.gatewayTcp(place, conf, tcp));
   }
 
   void inboundTcp(String inboundKey, Place place, TcpProxy.Builder tcp) {

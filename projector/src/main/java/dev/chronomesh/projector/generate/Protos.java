@@ -112,7 +112,9 @@ public final class Protos {
               Router.getDescriptor(),
               TcpProxy.getDescriptor(),
               HttpProtocolOptions.getDescriptor(),
-              HealthCheckEventFileSink.getDescriptor())) {
+              HealthCheckEventFileSink.getDescriptor(),
+              io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+                  .getDescriptor())) {
         todo.add(root.getFile());
       }
       PolicyConfigurers.all().forEach(c -> c.typedConfigs().forEach(d -> todo.add(d.getFile())));

@@ -10,6 +10,7 @@ import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.MeshMetrics;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
@@ -90,8 +91,8 @@ import java.util.function.Consumer;
  *
  * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying (its redirect
  * listeners, passthrough clusters and {@code bind_to_port: false}; the admin API refuses {@code
- * transparentProxying} until then), and anything gateway-specific (a gateway dataplane has no
- * inbounds, so it gets its outbounds and the admin resources only).
+ * transparentProxying} until then). A delegated gateway dataplane has no inbounds, so it gets its
+ * outbounds and the admin resources only; a builtin one is {@link GatewayGenerator}'s.
  */
 final class SidecarGenerator {
   /** Kuma-dp's default Envoy admin port, when the Dataplane has no {@code networking.admin}. */
@@ -245,6 +246,20 @@ final class SidecarGenerator {
           clusters.put(name, cluster.build());
         });
 
+    return finish(mesh, dataplane, hooks, clusters, listeners, eds);
+  }
+
+  /**
+   * Adds what every Envoy of Kuma's universal layout has (admin and readiness, probes, the
+   * Prometheus endpoint), runs the whole-config hooks last and returns the config.
+   */
+  static GeneratedConfig finish(
+      MeshContext mesh,
+      DataplaneResource dataplane,
+      PolicyHooks hooks,
+      SortedMap<String, Message> clusters,
+      SortedMap<String, Message> listeners,
+      EdsClusters eds) {
     int adminPort = adminPort(dataplane);
     clusters.put(ADMIN_NAME, staticCluster(ADMIN_NAME, ADMIN_ADDRESS, adminPort));
     clusters.put(
@@ -259,7 +274,11 @@ final class SidecarGenerator {
         .ifPresent(l -> listeners.put(l.getName(), l));
     // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.
     hooks.proxy(
-        new ProxyPlace(dataplane.getMesh(), dataplane.getName(), false),
+        new ProxyPlace(
+            dataplane.getMesh(),
+            dataplane.getName(),
+            false,
+            MeshGateway.isBuiltinGateway(dataplane)),
         new ProxyResources(clusters, listeners, new TreeMap<>()));
     List<GeneratedResource> out = new ArrayList<>();
     for (SortedMap<String, Message> byName : List.of(clusters, listeners)) {
@@ -338,7 +357,7 @@ final class SidecarGenerator {
   }
 
   /** An EDS cluster over ADS; HTTP/2 towards the other sidecar, as Kuma for mesh services. */
-  private static Cluster edsCluster(String service) {
+  static Cluster edsCluster(String service) {
     return Cluster.newBuilder()
         .setName(service)
         .setType(Cluster.DiscoveryType.EDS)
@@ -535,7 +554,7 @@ final class SidecarGenerator {
     return ROUTER_FILTER;
   }
 
-  private static Filter tcpProxy(String statPrefix, Consumer<TcpProxy.Builder> target) {
+  static Filter tcpProxy(String statPrefix, Consumer<TcpProxy.Builder> target) {
     TcpProxy.Builder proxy = TcpProxy.newBuilder().setStatPrefix(statPrefix);
     target.accept(proxy);
     if (!proxy.hasIdleTimeout()) {
@@ -547,14 +566,14 @@ final class SidecarGenerator {
         .build();
   }
 
-  private static Metadata tagsMetadata(Map<String, String> tags) {
+  static Metadata tagsMetadata(Map<String, String> tags) {
     Struct.Builder struct = Struct.newBuilder();
     new TreeMap<>(tags)
         .forEach((k, v) -> struct.putFields(k, Value.newBuilder().setStringValue(v).build()));
     return Metadata.newBuilder().putFilterMetadata(KumaTags.TAGS_METADATA, struct.build()).build();
   }
 
-  private static Duration seconds(long s) {
+  static Duration seconds(long s) {
     return Duration.newBuilder().setSeconds(s).build();
   }
 }

@@ -11,7 +11,9 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.PolicyResource;
 import dev.chronomesh.meshmodel.Format;
+import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
@@ -42,7 +44,13 @@ final class GoldenCases {
   /** A generator flavour and its file suffix. */
   enum Flavour {
     SIDECAR("sidecar", SidecarGenerator::generate),
-    PROXYLESS("proxyless", ProxylessGrpcGenerator::generate);
+    PROXYLESS("proxyless", ProxylessGrpcGenerator::generate),
+    GATEWAY("gateway", GatewayGenerator::generate);
+
+    /** The flavours a dataplane is generated in: a builtin gateway's own, else both others. */
+    static List<Flavour> of(DataplaneResource dp) {
+      return MeshGateway.isBuiltinGateway(dp) ? List.of(GATEWAY) : List.of(SIDECAR, PROXYLESS);
+    }
 
     final String suffix;
     final BiFunction<MeshContext, DataplaneResource, GeneratedConfig> generator;
@@ -92,6 +100,7 @@ final class GoldenCases {
     MeshResource mesh = null;
     List<DataplaneResource> dataplanes = new ArrayList<>();
     List<Policy> policies = new ArrayList<>();
+    List<MeshGateway> gateways = new ArrayList<>();
     List<String> documents = List.of(text.split("(?m)^---\\s*$"));
     for (int i = 0; i < documents.size(); i++) {
       String doc = documents.get(i);
@@ -101,6 +110,14 @@ final class GoldenCases {
       try {
         JsonNode node = yaml.readTree(doc);
         String type = node.path("type").asText();
+        if (type.equals(MeshGateway.TYPE)) {
+          gateways.add(
+              MeshGateway.of(
+                  (PolicyResource)
+                      ResourceType.MESH_GATEWAY.parse(
+                          doc.getBytes(StandardCharsets.UTF_8), Format.YAML, null, null)));
+          continue;
+        }
         if (!type.equals("Mesh") && !type.equals("Dataplane")) {
           // The structure and the binding to the type's records, not the type's value rules:
           // golden cases also show what the generators do with values the API refuses.
@@ -132,7 +149,7 @@ final class GoldenCases {
     if (mesh == null) {
       throw new IllegalArgumentException(caseDir + "/input.yaml has no Mesh");
     }
-    return new MeshResources(mesh, dataplanes, policies);
+    return new MeshResources(mesh, dataplanes, policies, gateways);
   }
 
   /** The file a flavour's config of a dataplane is kept in. */

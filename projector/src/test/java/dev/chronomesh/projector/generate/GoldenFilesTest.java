@@ -38,7 +38,7 @@ class GoldenFilesTest {
     MeshContext mesh = MeshContext.of(resources);
     List<DynamicNode> tests = new ArrayList<>();
     for (DataplaneResource dp : resources.dataplanes()) {
-      for (Flavour flavour : Flavour.values()) {
+      for (Flavour flavour : Flavour.of(dp)) {
         Path file = GoldenCases.golden(dir, dp, flavour);
         tests.add(
             DynamicTest.dynamicTest(
@@ -67,7 +67,7 @@ class GoldenFilesTest {
       Set<Path> expected = new HashSet<>();
       expected.add(dir.resolve("input.yaml"));
       for (DataplaneResource dp : mesh.dataplanes()) {
-        for (Flavour flavour : Flavour.values()) {
+        for (Flavour flavour : Flavour.of(dp)) {
           expected.add(GoldenCases.golden(dir, dp, flavour));
         }
       }

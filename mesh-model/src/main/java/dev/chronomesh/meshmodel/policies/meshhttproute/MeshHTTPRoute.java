@@ -89,8 +89,9 @@ public final class MeshHTTPRoute {
       String scheme, String hostname, PathModifier path, Integer port, Integer statusCode) {}
 
   /**
-   * A rewrite of the host and path; {@code hostToBackendHostname} is for MeshGateway routes only in
-   * Kuma, so {@code true} is refused.
+   * A rewrite of the host and path; {@code hostToBackendHostname} (the Host header becomes the
+   * upstream host's hostname: Envoy's {@code auto_host_rewrite}) is for MeshGateway routes only, as
+   * in Kuma.
    */
   public record UrlRewrite(String hostname, PathModifier path, Boolean hostToBackendHostname) {}
 
@@ -115,20 +116,27 @@ public final class MeshHTTPRoute {
 
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
+    boolean gateway = spec.targetRef().kind() == TargetRef.Kind.MESH_GATEWAY;
     for (TypedSpec.Item<Conf> item : spec.to()) {
       String path = item.path();
       Conf conf = item.conf();
       if (conf.hostnames() != null && !conf.hostnames().isEmpty()) {
-        // Kuma accepts hostnames only in the routes of a MeshGateway.
-        c.add(path + ".hostnames", "must not be defined");
+        if (!gateway) {
+          // Kuma accepts hostnames only in the routes of a MeshGateway.
+          c.add(path + ".hostnames", "must not be defined");
+        } else {
+          for (int h = 0; h < conf.hostnames().size(); h++) {
+            gatewayHostname(c, conf.hostnames().get(h), path + ".hostnames[" + h + "]");
+          }
+        }
       }
       for (int r = 0; r < conf.rules().size(); r++) {
-        rule(c, conf.rules().get(r), path + ".rules[" + r + "]");
+        rule(c, conf.rules().get(r), path + ".rules[" + r + "]", gateway);
       }
     }
   }
 
-  private static void rule(PolicyChecks c, Rule rule, String rp) {
+  private static void rule(PolicyChecks c, Rule rule, String rp, boolean gateway) {
     if (rule.matches().isEmpty()) {
       c.add(rp + ".matches", "must have at least 1 items");
     }
@@ -142,9 +150,15 @@ public final class MeshHTTPRoute {
         rule.matches().stream()
             .allMatch(m -> m.path() != null && "PathPrefix".equals(m.path().type()));
     for (int f = 0; f < filters.size(); f++) {
-      filter(c, filters.get(f), cp + ".filters[" + f + "]", allPrefix);
+      filter(c, filters.get(f), cp + ".filters[" + f + "]", allPrefix, gateway);
     }
     c.backendRefs(conf.backendRefs(), cp + ".backendRefs");
+    if (gateway
+        && (conf.backendRefs() == null || conf.backendRefs().isEmpty())
+        && filters.stream().noneMatch(f -> "RequestRedirect".equals(f.type()))) {
+      // Kuma's validateBackendRefs: a gateway has no destination of its own to fall back to.
+      c.add(cp + ".backendRefs", "must not be empty");
+    }
   }
 
   private static void match(PolicyChecks c, Match match, String mp) {
@@ -201,7 +215,8 @@ public final class MeshHTTPRoute {
     }
   }
 
-  private static void filter(PolicyChecks c, Filter filter, String path, boolean allPrefix) {
+  private static void filter(
+      PolicyChecks c, Filter filter, String path, boolean allPrefix, boolean gateway) {
     c.oneOf(filter.type(), path + ".type", FILTER_SECTIONS.keySet());
     String wanted = FILTER_SECTIONS.get(filter.type());
     Map<String, Object> given = new java.util.LinkedHashMap<>();
@@ -242,7 +257,9 @@ public final class MeshHTTPRoute {
       pathModifier(c, rewrite.path(), p + ".path", allPrefix);
       preciseHostname(c, rewrite.hostname(), p + ".hostname");
       if (Boolean.TRUE.equals(rewrite.hostToBackendHostname())) {
-        c.add(p + ".hostToBackendHostname", "can only be set with MeshGateway");
+        if (!gateway) {
+          c.add(p + ".hostToBackendHostname", "can only be set with MeshGateway");
+        }
         if (rewrite.hostname() != null) {
           c.add(p + ".hostToBackendHostname", "cannot be set together with hostname");
         }
@@ -293,6 +310,22 @@ public final class MeshHTTPRoute {
     if (name.startsWith(":") || name.equalsIgnoreCase("host")) {
       // Kuma passes these to Envoy, which refuses the whole route configuration (NACK).
       c.add(path, "Envoy does not modify pseudo-headers or host: use a URLRewrite hostname");
+    }
+  }
+
+  /**
+   * A MeshGateway route's hostname (Kuma's gateway hostnames: {@code *}, {@code *.domain} or a
+   * domain, at most 253 characters).
+   */
+  private static void gatewayHostname(PolicyChecks c, String hostname, String path) {
+    if (hostname.equals("*")) {
+      return;
+    }
+    String domain = hostname.startsWith("*.") ? hostname.substring(2) : hostname;
+    if (hostname.length() > 253) {
+      c.add(path, "must be at most 253 characters");
+    } else if (!DNS1123_SUBDOMAIN.matcher(domain).matches()) {
+      c.add(path, hostname.startsWith("*.") ? "invalid wildcard domain" : "invalid hostname");
     }
   }
 

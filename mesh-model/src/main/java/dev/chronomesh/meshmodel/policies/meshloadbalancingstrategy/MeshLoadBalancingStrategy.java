@@ -8,6 +8,7 @@ import dev.chronomesh.meshmodel.policy.JsonBinding.Required;
 import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.Scopes;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.util.List;
@@ -100,6 +101,7 @@ public final class MeshLoadBalancingStrategy {
 
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
+    Scopes.gatewayToMeshOnly(spec, c, conf -> conf.loadBalancer() != null);
     for (TypedSpec.Item<Conf> item : spec.to()) {
       String path = item.confPath(false);
       hashPolicies(c, item.conf().hashPolicies(), path);

@@ -8,6 +8,7 @@ import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderMatch;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.Scopes;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.util.List;
@@ -127,6 +128,7 @@ public final class MeshRetry {
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     boolean topRoute = spec.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE;
+    Scopes.gatewayToMeshOnly(spec, c, conf -> true);
     for (TypedSpec.Item<Conf> item : spec.to()) {
       String path = item.confPath(false);
       Conf conf = item.conf();

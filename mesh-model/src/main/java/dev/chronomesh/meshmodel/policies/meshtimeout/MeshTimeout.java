@@ -56,6 +56,11 @@ public final class MeshTimeout {
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     boolean topRoute = spec.targetRef().kind() == TargetRef.Kind.MESH_HTTP_ROUTE;
+    Scopes.gatewayToMeshOnly(spec, c, conf -> true);
+    if (spec.targetRef().kind() == TargetRef.Kind.MESH_GATEWAY && !spec.from().isEmpty()) {
+      // Kuma's validateFrom: a MeshGateway's listener timeouts come from a Mesh-wide policy.
+      c.add("spec.from", "must not be defined");
+    }
     for (TypedSpec.Item<Conf> item : spec.items()) {
       String path = item.confPath(false);
       Conf conf = item.conf();

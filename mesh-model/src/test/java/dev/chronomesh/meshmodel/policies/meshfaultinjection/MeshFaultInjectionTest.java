@@ -90,11 +90,9 @@ class MeshFaultInjectionTest {
                     - targetRef: {kind: Mesh}
                       default: {http: [{abort: {httpStatus: 500, percentage: 1}}]}
                 """))
-        .containsExactlyInAnyOrder(
-            "spec.targetRef.kind: not supported by Chronomesh yet: kind MeshGateway (Chronomesh has no gateways"
-                + " yet)",
-            "spec.to: not supported by Chronomesh yet: 'to' applies to gateways (MeshGateway), which Chronomesh"
-                + " does not have yet");
+        .containsExactly(
+            "spec.to: not supported by Chronomesh yet: 'to' applies to gateway listeners, which"
+                + " Chronomesh does not configure for this policy type yet");
   }
 
   private static String doc(String example) {

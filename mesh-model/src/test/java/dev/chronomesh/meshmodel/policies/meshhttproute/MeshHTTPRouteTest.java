@@ -317,9 +317,15 @@ class MeshHTTPRouteTest {
         .isEmpty();
   }
 
+  @Test
+  void kumasMeshGatewayRoutesWithHostnamesAndHostToBackendHostnameAreAccepted() {
+    assertThat(kumaCase("20-valid.yaml")).isEmpty();
+    assertThat(kumaCase("19-valid.yaml")).isEmpty();
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"19", "20", "21"})
-  void validKumaCasesOfMeshGatewaysAndMeshServiceResourcesAreNotSupportedYet(String kumaCase) {
+  @ValueSource(strings = {"21"})
+  void validKumaCasesOfMeshServiceResourcesAreNotSupportedYet(String kumaCase) {
     assertThat(kumaCase(kumaCase + "-valid.yaml"))
         .isNotEmpty()
         .allSatisfy(p -> assertThat(p).contains("not supported by Chronomesh yet"));

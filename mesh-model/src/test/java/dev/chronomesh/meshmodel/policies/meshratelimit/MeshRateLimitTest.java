@@ -91,11 +91,9 @@ class MeshRateLimitTest {
                     - targetRef: {kind: Mesh}
                       default: {local: {http: {requestRate: {num: 1, interval: 1s}}}}
                 """))
-        .containsExactlyInAnyOrder(
-            "spec.targetRef.proxyTypes: not supported by Chronomesh yet: only Gateway: Chronomesh"
-                + " has no gateways (MeshGateway) yet",
-            "spec.to: not supported by Chronomesh yet: 'to' applies to gateways (MeshGateway), which Chronomesh"
-                + " does not have yet");
+        .containsExactly(
+            "spec.to: not supported by Chronomesh yet: 'to' applies to gateway listeners, which"
+                + " Chronomesh does not configure for this policy type yet");
     assertThat(
             problems(
                 MeshRateLimit.TYPE,

@@ -49,6 +49,20 @@ public interface PolicyConfigurer<C extends Record> {
    */
   default void inboundHttp(Place place, C conf, HttpConnectionManager.Builder hcm) {}
 
+  /**
+   * The HTTP connection manager of a builtin gateway's listener (Kuma: its inbound side), with the
+   * conf of the listener; by default what {@link #inboundHttp} does.
+   */
+  default void gatewayHttp(Place place, C conf, HttpConnectionManager.Builder hcm) {
+    inboundHttp(place, conf, hcm);
+  }
+
+  /**
+   * The TCP proxy of a builtin gateway's TCP listener, with the {@code to} conf of its (first)
+   * backend: what Kuma configures there from a {@code to} section (MeshRetry's connect attempts).
+   */
+  default void gatewayTcp(Place place, C conf, TcpProxy.Builder tcp) {}
+
   /** The TCP proxy of an inbound listener (sidecar only). */
   default void inboundTcp(Place place, C conf, TcpProxy.Builder tcp) {}
 

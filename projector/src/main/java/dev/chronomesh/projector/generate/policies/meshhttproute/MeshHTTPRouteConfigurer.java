@@ -1,5 +1,6 @@
 package dev.chronomesh.projector.generate.policies.meshhttproute;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute.Conf;
@@ -73,7 +74,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
    */
   public static HttpRoutes routes(
       String service, Conf conf, boolean proxyless, Consumer<RouteAction.Builder> hook) {
-    return routes(service, conf, proxyless, (matches, action) -> hook.accept(action));
+    return routes(service, conf, proxyless, (matches, backend, action) -> hook.accept(action));
   }
 
   /**
@@ -86,6 +87,26 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
       Conf conf,
       boolean proxyless,
       BiConsumer<List<MeshHTTPRoute.Match>, RouteAction.Builder> hook) {
+    return routes(
+        service, conf, proxyless, (matches, backend, action) -> hook.accept(matches, action));
+  }
+
+  /**
+   * The routes of a builtin gateway's virtual host: the rules of {@code conf} as {@link #routes},
+   * without a catch-all (a request no rule matches gets Envoy's 404, as in Kuma), and rules without
+   * backends left out. {@code hook} decorates each route action with the service of its first
+   * backend.
+   */
+  public static HttpRoutes gatewayRoutes(Conf conf, BiConsumer<String, RouteAction.Builder> hook) {
+    return routes(null, conf, false, (matches, backend, action) -> hook.accept(backend, action));
+  }
+
+  /** What decorates a route action: its rule's matches, its first backend's service. */
+  private interface RouteHook {
+    void accept(List<MeshHTTPRoute.Match> ruleMatches, String backend, RouteAction.Builder action);
+  }
+
+  private static HttpRoutes routes(String service, Conf conf, boolean proxyless, RouteHook hook) {
     List<Entry> entries = new ArrayList<>();
     boolean catchAll = false;
     if (conf != null) {
@@ -101,7 +122,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
         }
       }
     }
-    if (!catchAll) {
+    if (!catchAll && service != null) {
       entries.add(new Entry(Match.of(null), null, null));
     }
     entries.sort(Comparator.comparing(Entry::match, Match.SPECIFICITY));
@@ -122,7 +143,10 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
       }
       List<RouteBackend> backends =
           entry.conf() == null ? List.of() : RouteBackend.of(entry.conf().backendRefs());
-      if (backends.isEmpty()) {
+      if (backends.isEmpty() && redirect == null) {
+        if (service == null) {
+          continue;
+        }
         backends = List.of(RouteBackend.of(service));
       }
       for (Envoy envoy : entry.match().envoyMatches()) {
@@ -162,7 +186,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
             }
           }
         }
-        hook.accept(entry.ruleMatches(), action);
+        hook.accept(entry.ruleMatches(), backends.get(0).selector().service(), action);
         routes.add(route.setRoute(action).build());
       }
     }
@@ -288,6 +312,10 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
   private static void rewrite(UrlRewrite r, Envoy envoy, RouteAction.Builder action) {
     if (r.hostname() != null && !r.hostname().isEmpty()) {
       action.setHostRewriteLiteral(r.hostname());
+    }
+    if (Boolean.TRUE.equals(r.hostToBackendHostname())) {
+      // Kuma's RouteSetRewriteHostToBackendHostname (MeshGateway routes only).
+      action.setAutoHostRewrite(BoolValue.of(true));
     }
     PathModifier path = r.path();
     if (path == null) {

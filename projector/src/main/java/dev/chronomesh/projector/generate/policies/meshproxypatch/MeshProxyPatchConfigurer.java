@@ -40,7 +40,8 @@ import java.util.function.UnaryOperator;
  * resource's JSON form) or removed; network and HTTP filters also added first, last, before or
  * after a named one. A resource's {@code origin} is {@code inbound} or {@code outbound} by its name
  * ({@code inbound:...}/{@code localhost:...} are inbound; every resource of a proxyless client is
- * outbound), {@code admin} for Kuma's admin listener and clusters. A modification that cannot be
+ * outbound), {@code admin} for Kuma's admin listener and clusters, {@code gateway} for every other
+ * resource of a builtin gateway (Kuma's {@code OriginGateway}). A modification that cannot be
  * applied to a resource (a JSON patch whose path is missing) leaves that resource unchanged. See
  * {@code docs/policies/meshproxypatch.md}.
  */
@@ -106,7 +107,10 @@ public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
     if (name.startsWith("localhost:")) {
       return "inbound";
     }
-    return name.startsWith("kuma:") ? "admin" : "outbound";
+    if (name.startsWith("kuma:")) {
+      return "admin";
+    }
+    return place.builtinGateway() ? "gateway" : "outbound";
   }
 
   // ---- listeners
@@ -144,7 +148,10 @@ public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
     if (name.startsWith("inbound:")) {
       return "inbound";
     }
-    return name.startsWith("outbound:") ? "outbound" : "admin";
+    if (name.startsWith("outbound:")) {
+      return "outbound";
+    }
+    return place.builtinGateway() && !name.startsWith("kuma:") ? "gateway" : "admin";
   }
 
   private static boolean listenerMatches(
@@ -194,7 +201,7 @@ public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
                 mod.operation(),
                 filterName,
                 () -> parse(mod.value(), Filter::newBuilder).map(Filter.class::cast).orElse(null),
-                f -> (Filter) patch(f, mod.value(), mod.jsonPatches()));
+                f -> (Filter) patch(f, mod.value(), ofTypedConfig(mod.jsonPatches())));
         chain.clearFilters().addAllFilters(changed);
       }
       listeners.put(name, builder.build());
@@ -219,7 +226,7 @@ public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
                       parse(mod.value(), HttpFilter::newBuilder)
                           .map(HttpFilter.class::cast)
                           .orElse(null),
-                  f -> (HttpFilter) patch(f, mod.value(), mod.jsonPatches()));
+                  f -> (HttpFilter) patch(f, mod.value(), ofTypedConfig(mod.jsonPatches())));
           return hcm.toBuilder().clearHttpFilters().addAllHttpFilters(changed).build();
         };
     for (String name : List.copyOf(listeners.keySet())) {
@@ -312,6 +319,9 @@ public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
     if (place.proxyless()) {
       return "outbound";
     }
+    if (place.builtinGateway()) {
+      return "gateway";
+    }
     return routes.getName().startsWith("inbound:") ? "inbound" : "outbound";
   }
 
@@ -390,6 +400,27 @@ public final class MeshProxyPatchConfigurer implements PolicyConfigurer<Conf> {
       // An inapplicable patch (a missing path, a value of the wrong type): left as it is.
     }
     return resource;
+  }
+
+  /**
+   * A filter's JSON patches, whose paths Kuma resolves in the filter's typed config ({@code
+   * MergeJsonPatchAny(filter.GetTypedConfig(), ...)}: {@code /streamIdleTimeout} of an HCM), as
+   * paths in the filter's JSON form.
+   */
+  private static List<MeshProxyPatch.JsonPatch> ofTypedConfig(
+      List<MeshProxyPatch.JsonPatch> patches) {
+    if (patches == null) {
+      return null;
+    }
+    return patches.stream()
+        .map(
+            p ->
+                new MeshProxyPatch.JsonPatch(
+                    p.op(),
+                    "/typedConfig" + p.path(),
+                    p.value(),
+                    p.from() == null ? null : "/typedConfig" + p.from()))
+        .toList();
   }
 
   private static List<Map<String, Object>> patchJson(List<MeshProxyPatch.JsonPatch> patches) {

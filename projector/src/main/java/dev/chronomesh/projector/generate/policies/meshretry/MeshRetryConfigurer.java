@@ -111,6 +111,12 @@ public final class MeshRetryConfigurer implements PolicyConfigurer<Conf> {
     }
   }
 
+  /** Kuma's gateway TCP listener: the connect attempts, as towards a sidecar's TCP outbound. */
+  @Override
+  public void gatewayTcp(Place place, Conf conf, TcpProxy.Builder tcp) {
+    outboundTcp(place, conf, tcp);
+  }
+
   private static Optional<RetryPolicy> httpPolicy(MeshRetry.Http http) {
     if (http == null) {
       return Optional.empty();

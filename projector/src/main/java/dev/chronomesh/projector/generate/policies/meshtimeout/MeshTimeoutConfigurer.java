@@ -35,6 +35,14 @@ public final class MeshTimeoutConfigurer implements PolicyConfigurer<Conf> {
   static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = seconds(1800);
   static final Duration DISABLED = Duration.getDefaultInstance();
 
+  /** Kuma's policies_defaults for gateway listeners. */
+  public static final Duration GATEWAY_IDLE_TIMEOUT = seconds(300);
+
+  public static final Duration GATEWAY_STREAM_IDLE_TIMEOUT = seconds(5);
+
+  public static final Duration GATEWAY_REQUEST_HEADERS_TIMEOUT =
+      Duration.newBuilder().setNanos(500_000_000).build();
+
   @Override
   public PolicyType<Conf> type() {
     return MeshTimeout.TYPE;
@@ -68,6 +76,23 @@ public final class MeshTimeoutConfigurer implements PolicyConfigurer<Conf> {
   @Override
   public void inboundHttp(Place place, Conf conf, HttpConnectionManager.Builder hcm) {
     configureHttp(conf, hcm);
+  }
+
+  /**
+   * Kuma's ConfigureGatewayListener: the listener's idle, request-headers and stream-idle timeouts
+   * from the conf, else Kuma's gateway defaults (5m, 500ms, 5s), and its request timeout if set.
+   */
+  @Override
+  public void gatewayHttp(Place place, Conf conf, HttpConnectionManager.Builder hcm) {
+    MeshTimeout.Http http = http(conf);
+    hcm.setCommonHttpProtocolOptions(
+        hcm.getCommonHttpProtocolOptions().toBuilder()
+            .setIdleTimeout(duration(conf.idleTimeout()).orElse(GATEWAY_IDLE_TIMEOUT)));
+    hcm.setRequestHeadersTimeout(
+        duration(http.requestHeadersTimeout()).orElse(GATEWAY_REQUEST_HEADERS_TIMEOUT));
+    hcm.setStreamIdleTimeout(
+        duration(http.streamIdleTimeout()).orElse(GATEWAY_STREAM_IDLE_TIMEOUT));
+    duration(http.requestTimeout()).ifPresent(hcm::setRequestTimeout);
   }
 
   @Override

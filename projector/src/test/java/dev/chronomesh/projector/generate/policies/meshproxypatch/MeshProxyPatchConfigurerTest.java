@@ -99,4 +99,45 @@ class MeshProxyPatchConfigurerTest {
     assertThat(((Cluster) clusters.get("backend")).getConnectTimeout().getSeconds()).isEqualTo(7);
     assertThat(EnvoyJson.toJson(clusters.get("backend")).has("edsClusterConfig")).isTrue();
   }
+
+  @Test
+  void aFilterJsonPatchResolvesInItsTypedConfigAndAGatewayListenerIsOfOriginGateway()
+      throws Exception {
+    // Kuma's docs (meshproxypatch.md): patch the HCM of the listeners of origin gateway.
+    Listener gateway = outbound().toBuilder().setName("edge:HTTP:8080").build();
+    String yaml =
+        """
+        appendModifications:
+          - networkFilter:
+              operation: Patch
+              match:
+                name: envoy.filters.network.http_connection_manager
+                origin: gateway
+              jsonPatches:
+                - {op: replace, path: /statPrefix, value: patched}
+        """;
+    SortedMap<String, Message> onSidecar = new TreeMap<>();
+    onSidecar.put("edge:HTTP:8080", gateway);
+    new MeshProxyPatchConfigurer()
+        .proxy(
+            SIDECAR, conf(yaml), new ProxyResources(new TreeMap<>(), onSidecar, new TreeMap<>()));
+    assertThat(statPrefix(onSidecar.get("edge:HTTP:8080"))).isEqualTo("backend");
+    SortedMap<String, Message> onGateway = new TreeMap<>();
+    onGateway.put("edge:HTTP:8080", gateway);
+    new MeshProxyPatchConfigurer()
+        .proxy(
+            new ProxyPlace("default", "edge-1", false, true),
+            conf(yaml),
+            new ProxyResources(new TreeMap<>(), onGateway, new TreeMap<>()));
+    assertThat(statPrefix(onGateway.get("edge:HTTP:8080"))).isEqualTo("patched");
+  }
+
+  private static String statPrefix(Message listener) throws Exception {
+    return ((Listener) listener)
+        .getFilterChains(0)
+        .getFilters(0)
+        .getTypedConfig()
+        .unpack(HttpConnectionManager.class)
+        .getStatPrefix();
+  }
 }
