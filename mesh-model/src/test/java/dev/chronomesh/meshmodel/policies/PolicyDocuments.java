@@ -62,8 +62,8 @@ public final class PolicyDocuments {
 
   /**
    * A documentation example of Kuma is accepted; its MeshService variant ({@code
-   * NN-meshservice.yaml}: the 2.9+ form of an example shown with {@code use_meshservice}, a port of
-   * a MeshService resource) is refused only as not supported yet.
+   * NN-meshservice.yaml}: the 2.9+ form of an example shown with {@code use_meshservice}, whose
+   * route backendRefs name a port of a MeshService resource) is refused only as not supported yet.
    */
   public static void assertKumaDocExample(PolicyType<?> type, String path) {
     List<String> problems = problems(type, resource(path));
