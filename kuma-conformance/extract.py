@@ -53,10 +53,16 @@ POLICIES = [
     "MeshRateLimit",
     "MeshProxyPatch",
 ]
-TYPES = ["Mesh", "Dataplane"] + POLICIES
+CORE = ["Mesh", "Dataplane", "MeshService"]
+TYPES = CORE + POLICIES
 CORE_TESTS = {
     "Mesh": "pkg/core/resources/apis/mesh/mesh_validator_test.go",
     "Dataplane": "pkg/core/resources/apis/mesh/dataplane_validator_test.go",
+    "MeshService": "pkg/core/resources/apis/meshservice/api/v1alpha1/validator_test.go",
+}
+# Core types with an OpenAPI schema of their own (Mesh and Dataplane have none in Kuma).
+REST_SCHEMAS = {
+    "MeshService": "pkg/core/resources/apis/meshservice/api/v1alpha1/rest.yaml",
 }
 # The releases the docs are rendered for: Kuma's released docs up to the reference version.
 RELEASES = [(2, m) for m in range(2, 15)]
@@ -155,7 +161,7 @@ def load_all(text):
 
 
 def rest_schema(kuma, type_name):
-    path = f"pkg/plugins/policies/{type_name.lower()}/api/v1alpha1/rest.yaml"
+    path = REST_SCHEMAS.get(type_name, f"pkg/plugins/policies/{type_name.lower()}/api/v1alpha1/rest.yaml")
     text = show(kuma, KUMA_REF, path)
     return path, text, yaml.safe_load(text)["components"]["schemas"][type_name + "Item"]
 
@@ -674,7 +680,7 @@ def main():
 
     schemas = {}
     schema_sources = []
-    for t in POLICIES:
+    for t in POLICIES + list(REST_SCHEMAS):
         path, text, item = rest_schema(args.kuma, t)
         schemas[t] = item
         schema_sources.append(path)

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.PolicyResource;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.meshmodel.policy.PolicyType;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -13,10 +12,11 @@ import java.util.Set;
  * policy envelope {@link PolicyResource}; reading and validation are {@link PolicyResources#read}'s
  * with the type's own binding and validator.
  */
-final class PolicyMapper implements ResourceMapper<PolicyResource> {
+final class PolicyMapper extends EnvelopeMapper {
   private final PolicyType<?> type;
 
   PolicyMapper(PolicyType<?> type) {
+    super(type.name());
     this.type = type;
   }
 
@@ -25,23 +25,8 @@ final class PolicyMapper implements ResourceMapper<PolicyResource> {
   }
 
   @Override
-  public Class<PolicyResource> recordClass() {
-    return PolicyResource.class;
-  }
-
-  @Override
-  public boolean accepts(Object payload) {
-    return payload instanceof PolicyResource r && r.getType().equals(type.name());
-  }
-
-  @Override
   public Set<String> specFields() {
     return Set.of("spec");
-  }
-
-  @Override
-  public Set<String> unsupportedKumaFields() {
-    return Set.of();
   }
 
   @Override
@@ -62,20 +47,5 @@ final class PolicyMapper implements ResourceMapper<PolicyResource> {
   @Override
   public void write(PolicyResource resource, ObjectNode document, Sealer opener) {
     document.set("spec", PolicyResources.spec(resource));
-  }
-
-  @Override
-  public String name(PolicyResource resource) {
-    return resource.getName();
-  }
-
-  @Override
-  public String mesh(PolicyResource resource) {
-    return resource.getMesh();
-  }
-
-  @Override
-  public Map<String, String> labels(PolicyResource resource) {
-    return resource.getLabels();
   }
 }
