@@ -159,6 +159,66 @@ class MeshServiceTest {
         .containsExactly(9000);
   }
 
+  @Test
+  void anOutboundByBackendRefIsCheckedAsKumasValidateOutbound() throws Exception {
+    // dataplane_validator_test.go: "dataplane with backend ref for MeshService" / "... with
+    // labels" are accepted and stored with the reference; "dataplane with empty backend ref" and
+    // "backend ref clashes with tags or service and missing port" are refused, every problem named.
+    DataplaneResource dp =
+        dataplane(
+            """
+            outbound:
+              - {port: 3333, backendRef: {kind: MeshService, name: xyz, port: 80}}
+              - {port: 3334, backendRef: {kind: MeshService, labels: {app: redis}, port: 8080}}
+            """);
+    assertThat(dp.getOutbound().get(0).getBackendRef().getName()).isEqualTo("xyz");
+    assertThat(dp.getOutbound().get(0).getBackendRef().getPort()).isEqualTo(80);
+    assertThat(dp.getOutbound().get(0).getTags()).isEmpty();
+    assertThat(dp.getOutbound().get(1).getBackendRef().getLabels()).containsEntry("app", "redis");
+    assertThat(
+            dataplaneViolations(
+                """
+                outbound:
+                  - {port: 3333, backendRef: {}}
+                  - port: 3334
+                    tags: {kuma.io/service: xyz}
+                    backendRef: {kind: MeshService, name: xyz}
+                  - {port: 3335, backendRef: {kind: MeshExternalService, name: httpbin}}
+                """))
+        .containsExactlyInAnyOrder(
+            "networking.outbound[0].backendRef.kind: invalid value. Available values are:"
+                + " MeshExternalService,MeshMultiZoneService,MeshService",
+            "networking.outbound[0].backendRef: either 'name' or 'labels' should be specified",
+            "networking.outbound[0].backendRef.port: port must be in the range from 1 to 65535",
+            "networking.outbound[1].backendRef: both backendRef and tags/service cannot be defined",
+            "networking.outbound[1].backendRef.port: port must be in the range from 1 to 65535",
+            "networking.outbound[2].backendRef.kind: not supported by Chronomesh yet: kind"
+                + " MeshExternalService (it needs a zone egress)");
+  }
+
+  private static DataplaneResource dataplane(String outbounds) throws ValidationException {
+    String yaml =
+        """
+        type: Dataplane
+        name: web-1
+        mesh: default
+        networking:
+          address: 10.0.0.1
+          inbound:
+            - {port: 8080, tags: {kuma.io/service: web}}
+        """
+            + outbounds.indent(2);
+    return (DataplaneResource)
+        ResourceType.DATAPLANE.parse(yaml.getBytes(UTF_8), Format.YAML, null, null);
+  }
+
+  private static List<String> dataplaneViolations(String outbounds) {
+    ValidationException e =
+        catchThrowableOfType(ValidationException.class, () -> dataplane(outbounds));
+    assertThat(e).as("refused").isNotNull();
+    return e.violations().stream().map(v -> v.field() + ": " + v.reason()).toList();
+  }
+
   private static PolicyResource parse(String yaml) throws ValidationException {
     return (PolicyResource)
         ResourceType.MESH_SERVICE.parse(yaml.getBytes(UTF_8), Format.YAML, null, null);

@@ -59,10 +59,14 @@ final class MeshLoader {
     this.resources = resources;
   }
 
-  /** Whether config generation reads resources of {@code type}: Meshes, Dataplanes, policies. */
+  /**
+   * Whether config generation reads resources of {@code type}: Meshes, Dataplanes, MeshServices,
+   * policies.
+   */
   static boolean reads(String type) {
     return type.equals(ResourceType.MESH.name())
         || type.equals(ResourceType.DATAPLANE.name())
+        || type.equals(ResourceType.MESH_SERVICE.name())
         || PolicyResources.isPolicyType(type);
   }
 

@@ -39,6 +39,13 @@ record ProxyDeps(
           c.put("service", sel.service());
           ObjectNode tags = c.putObject("tags");
           sel.tags().forEach(tags::put);
+          if (sel.port() != null) {
+            ObjectNode port = c.putObject("meshService");
+            port.put("mesh", sel.port().mesh());
+            port.put("name", sel.port().name());
+            port.put("port", sel.port().port());
+            port.put("section", sel.port().section());
+          }
         });
     try {
       return JSON.writeValueAsString(root);
@@ -63,8 +70,18 @@ record ProxyDeps(
                     .path("tags")
                     .properties()
                     .forEach(t -> tags.put(t.getKey(), t.getValue().asText()));
+                JsonNode ms = e.getValue().get("meshService");
+                EndpointSelector.MeshServicePort port =
+                    ms == null
+                        ? null
+                        : new EndpointSelector.MeshServicePort(
+                            ms.path("mesh").asText(),
+                            ms.path("name").asText(),
+                            ms.path("port").asInt(),
+                            ms.path("section").asText());
                 clusters.put(
-                    e.getKey(), new EndpointSelector(e.getValue().path("service").asText(), tags));
+                    e.getKey(),
+                    new EndpointSelector(e.getValue().path("service").asText(), tags, port));
               });
       return new ProxyDeps(root.path("allServices").asBoolean(), services, clusters);
     } catch (JsonProcessingException e) {

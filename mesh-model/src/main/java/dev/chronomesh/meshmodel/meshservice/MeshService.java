@@ -156,7 +156,14 @@ public record MeshService(
    * <mesh>_<name>_<namespace>_<zone>_msvc_<port>}, with no namespace (universal) and no zone name.
    */
   public String clusterName(Port port) {
-    return mesh + "_" + name + "___" + SHORT_NAME + "_" + port.port();
+    return clusterName(mesh, name, port.port());
+  }
+
+  /**
+   * {@link #clusterName(Port)} of port {@code port} of MeshService {@code name} of {@code mesh}.
+   */
+  public static String clusterName(String mesh, String name, int port) {
+    return mesh + "_" + name + "___" + SHORT_NAME + "_" + port;
   }
 
   /** Whether every label of the {@code wanted} map is in {@link #labels()} (Kuma's labels refs). */

@@ -114,13 +114,7 @@ public final class PolicyEngine {
    * with that section apply (Kuma's resource rules, {@code rules/outbound/resourcerules.go}).
    */
   public SortedMap<String, ObjectNode> toRules(ProxyView proxy, List<Policy> policies) {
-    List<Entry> entries = new ArrayList<>();
-    for (Policy p : matching(proxy, policies)) {
-      for (int i = 0; i < p.to().size(); i++) {
-        entries.add(new Entry(p, i, p.to().get(i).targetRef(), p.to().get(i).conf()));
-      }
-    }
-    return byDestination(entries);
+    return byDestination(toEntries(proxy, policies));
   }
 
   /**
@@ -250,16 +244,49 @@ public final class PolicyEngine {
     return merge.merge(confs);
   }
 
-  private SortedMap<String, ObjectNode> byDestination(List<Entry> entries) {
-    // Subset sources (types that allow them read fromItems) have no destination key.
-    List<Entry> sorted =
-        entries.stream()
-            .filter(
-                e ->
-                    e.ref().kind() == TargetRef.Kind.MESH
-                        || e.ref().kind() == TargetRef.Kind.MESH_SERVICE)
-            .sorted(ENTRY_ORDER)
+  /**
+   * The merged {@code to} conf of one destination key of {@link #toRules}, also of a key no item
+   * names ({@code name:section} of a port no item names a section of, which merges the Mesh items
+   * and the items of {@code name} without a section); empty when only Mesh items apply (the
+   * destination then has the {@link #MESH_KEY} conf).
+   */
+  public java.util.Optional<ObjectNode> toRule(ProxyView proxy, List<Policy> policies, String key) {
+    List<Entry> applying =
+        destinationEntries(toEntries(proxy, policies), key.indexOf(':') >= 0).stream()
+            .filter(e -> appliesTo(e.ref(), key))
             .toList();
+    if (applying.stream().allMatch(e -> e.ref().kind() == TargetRef.Kind.MESH)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(merge.merge(applying.stream().map(Entry::conf).toList()));
+  }
+
+  private List<Entry> toEntries(ProxyView proxy, List<Policy> policies) {
+    List<Entry> entries = new ArrayList<>();
+    for (Policy p : matching(proxy, policies)) {
+      for (int i = 0; i < p.to().size(); i++) {
+        entries.add(new Entry(p, i, p.to().get(i).targetRef(), p.to().get(i).conf()));
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * The items that have a destination key (subset sources, which types that allow them read through
+   * fromItems, have none), in the order of a MeshService port or of a legacy outbound.
+   */
+  private static List<Entry> destinationEntries(List<Entry> entries, boolean section) {
+    return entries.stream()
+        .filter(
+            e ->
+                e.ref().kind() == TargetRef.Kind.MESH
+                    || e.ref().kind() == TargetRef.Kind.MESH_SERVICE)
+        .sorted(section ? ENTRY_ORDER : LEGACY_ENTRY_ORDER)
+        .toList();
+  }
+
+  private SortedMap<String, ObjectNode> byDestination(List<Entry> entries) {
+    List<Entry> sorted = destinationEntries(entries, true);
     Set<String> keys = new TreeSet<>();
     for (Entry e : sorted) {
       if (e.ref().kind() == TargetRef.Kind.MESH) {
@@ -271,7 +298,7 @@ public final class PolicyEngine {
         }
       }
     }
-    List<Entry> legacyOrder = sorted.stream().sorted(LEGACY_ENTRY_ORDER).toList();
+    List<Entry> legacyOrder = destinationEntries(entries, false);
     SortedMap<String, ObjectNode> out = new TreeMap<>();
     for (String key : keys) {
       boolean section = key.indexOf(':') >= 0;

@@ -1,5 +1,7 @@
 package dev.chronomesh.projector.generate;
 
+import dev.chronomesh.meshmodel.meshservice.MeshService;
+import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,12 +14,36 @@ import java.util.stream.Collectors;
 
 /**
  * Which endpoints an EDS cluster has: the ready inbounds of {@code service} whose tags contain all
- * of {@code tags} (empty = every ready inbound of the service).
+ * of {@code tags} (empty = every ready inbound of the service); or, for a port of a MeshService
+ * resource ({@code port} set), the ready inbounds its port reaches on the dataplanes it selects.
+ *
+ * @param service the {@code kuma.io/service}; for a MeshService port, {@link #meshServiceKey} of
+ *     its name (a text no tag value can be), so that indexes by service keep them apart
+ * @param port the MeshService port, or null
  */
-public record EndpointSelector(String service, SortedMap<String, String> tags) {
+public record EndpointSelector(
+    String service, SortedMap<String, String> tags, MeshServicePort port) {
+
+  /**
+   * A port of a MeshService resource.
+   *
+   * @param section the port's name, or its number when unnamed (Kuma's {@code Port.GetName})
+   */
+  public record MeshServicePort(String mesh, String name, int port, String section) {
+    public MeshServicePort {
+      Objects.requireNonNull(mesh, "mesh");
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(section, "section");
+    }
+  }
+
   public EndpointSelector {
     Objects.requireNonNull(service, "service");
     tags = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(tags, "tags")));
+  }
+
+  public EndpointSelector(String service, SortedMap<String, String> tags) {
+    this(service, tags, null);
   }
 
   /** All endpoints of {@code service}. */
@@ -25,13 +51,42 @@ public record EndpointSelector(String service, SortedMap<String, String> tags) {
     return new EndpointSelector(service, new TreeMap<>());
   }
 
+  /** The endpoints of port {@code port} of MeshService {@code ms}. */
+  public static EndpointSelector of(MeshService ms, MeshService.Port port) {
+    return new EndpointSelector(
+        meshServiceKey(ms.name()),
+        new TreeMap<>(),
+        new MeshServicePort(ms.mesh(), ms.name(), port.port(), port.sectionName()));
+  }
+
+  /**
+   * The key under which indexes by service (a proxy's dependencies, the clusters whose endpoints an
+   * event may change) hold the MeshService {@code name}: {@code MeshService/<name>}, which no
+   * {@code kuma.io/service} value can be ('/' is not allowed in tag values).
+   */
+  public static String meshServiceKey(String name) {
+    return MeshService.TYPE + "/" + name;
+  }
+
+  /**
+   * The key of the merged {@code to} confs that apply here ({@link PolicyEngine#toRules}): the
+   * service for a {@code kuma.io/service} destination, {@code name:section} for a MeshService port.
+   */
+  public String policyKey() {
+    return port == null ? service : PolicyEngine.sectionKey(port.name(), port.section());
+  }
+
   /**
    * The name of the EDS cluster holding these endpoints: the service name for a plain service (as
    * Kuma), else {@code <service>_<h>} where {@code h} is the first 8 hex digits of the SHA-256 of
    * the UTF-8 text {@code k1=v1,k2=v2,...} of the tags sorted by key. Deterministic, so every proxy
-   * using the same subset shares one cluster and one endpoint set.
+   * using the same subset shares one cluster and one endpoint set. A MeshService port's cluster is
+   * named as Kuma names it: {@code <mesh>_<name>___msvc_<port>}.
    */
   public String clusterName() {
+    if (port != null) {
+      return MeshService.clusterName(port.mesh(), port.name(), port.port());
+    }
     if (tags.isEmpty()) {
       return service;
     }

@@ -87,13 +87,8 @@ final class MeshServices {
     return ProxylessGrpcGenerator.loadAssignment(clusterName, zones);
   }
 
-  /** The Place protocol name of {@code service}: http, http2, grpc, or tcp for anything else. */
-  String placeProtocol(String service) {
-    Protocol p = protocol(service);
-    return p.isHttp() ? p.name().toLowerCase(Locale.ROOT) : "tcp";
-  }
-
-  private static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {
+  /** The endpoint of a dataplane's inbound: its address (else advertised, else the dataplane's). */
+  static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {
     String address = firstPresent(inbound.getAddress(), dp.getAdvertisedAddress(), dp.getAddress());
     return Endpoint.newBuilder()
         .setAddress(

@@ -51,8 +51,16 @@ final class PolicyHooks {
     /** Merged conf → its binding: a conf is bound once however many places it reaches. */
     private final Map<ObjectNode, C> bound = new IdentityHashMap<>();
 
+    /** MeshService port key → its conf, for the ports no item names (filled on first use). */
+    private final Map<String, Optional<ObjectNode>> unnamedSections = new java.util.HashMap<>();
+
+    private final ProxyView proxy;
+    private final List<Policy> policies;
+
     Applied(PolicyConfigurer<C> configurer, ProxyView proxy, List<Policy> policies) {
       this.configurer = configurer;
+      this.proxy = proxy;
+      this.policies = policies;
       PolicyType<C> type = configurer.type();
       PolicyEngine engine = type.engine();
       // Only the sections the type has: each one is a pass over the matching policies.
@@ -82,13 +90,24 @@ final class PolicyHooks {
       return bound.computeIfAbsent(conf, configurer.type()::bind);
     }
 
-    /** The {@code to} conf for {@code service}: its own key, else the Mesh key, else null. */
-    C to(String service) {
-      ObjectNode conf = to.get(service);
+    /**
+     * The {@code to} conf for a destination key ({@link EndpointSelector#policyKey()}): its own
+     * key; for a MeshService port no item names, the merge of its service's items without a
+     * section; else the Mesh key; else null.
+     */
+    C to(String key) {
+      ObjectNode conf = to.get(key);
+      if (conf == null && key.indexOf(':') >= 0) {
+        conf = unnamedSections.computeIfAbsent(key, this::sectionRule).orElse(null);
+      }
       if (conf == null) {
         conf = to.get(PolicyEngine.MESH_KEY);
       }
       return conf == null ? null : bind(conf);
+    }
+
+    private Optional<ObjectNode> sectionRule(String key) {
+      return configurer.type().engine().toRule(proxy, policies, key);
     }
 
     /** The inbound's sources: its merged rules as one Mesh source, else its from items. */

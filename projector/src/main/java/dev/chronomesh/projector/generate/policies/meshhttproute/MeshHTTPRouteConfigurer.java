@@ -72,6 +72,18 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
    */
   public static HttpRoutes routes(
       String service, Conf conf, boolean proxyless, Consumer<RouteAction.Builder> hook) {
+    return routes(EndpointSelector.of(service), conf, proxyless, hook);
+  }
+
+  /**
+   * The routes of an outbound to {@code destination} (a service, or a port of a MeshService): as
+   * {@link #routes(String, Conf, boolean, Consumer)}, the catch-all going to {@code destination}.
+   */
+  public static HttpRoutes routes(
+      EndpointSelector destination,
+      Conf conf,
+      boolean proxyless,
+      Consumer<RouteAction.Builder> hook) {
     List<Entry> entries = new ArrayList<>();
     boolean catchAll = false;
     if (conf != null) {
@@ -109,7 +121,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
       List<RouteBackend> backends =
           entry.conf() == null ? List.of() : RouteBackend.of(entry.conf().backendRefs());
       if (backends.isEmpty()) {
-        backends = List.of(RouteBackend.of(service));
+        backends = List.of(new RouteBackend(destination, 1));
       }
       for (Envoy envoy : entry.match().envoyMatches()) {
         Route.Builder route = Route.newBuilder().setMatch(envoy.match());
