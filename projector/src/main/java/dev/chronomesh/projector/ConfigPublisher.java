@@ -141,11 +141,14 @@ final class ConfigPublisher {
       index.put(mesh, proxy, newDeps);
       deps.put(Keys.meshScoped(mesh, proxy), newDeps.toJson());
     }
+    // A cluster this proxy already used has its endpoint set (it is released only when no proxy
+    // uses it), so only a new one costs a store read.
     generated
         .edsClusters()
         .forEach(
             (cluster, selector) -> {
-              if (endpoints.get(Keys.cluster(mesh, cluster)) == null) {
+              if (!oldDeps.clusters().containsKey(cluster)
+                  && endpoints.get(Keys.cluster(mesh, cluster)) == null) {
                 writeEndpoints(
                     mesh, image.endpointsContext(selector.service()), cluster, selector, causes);
               }

@@ -354,6 +354,14 @@ public final class PolicyEngine {
   /** Rejects a bug in the caller: mixed policy types or policies that were never validated. */
   private static void checkPolicies(List<Policy> policies) {
     Objects.requireNonNull(policies, "policies");
+    // Checked for every proxy: a plain loop, the sets only once something is wrong.
+    boolean valid = true;
+    for (Policy p : policies) {
+      valid &= p.type().equals(policies.get(0).type()) && p.violations().isEmpty();
+    }
+    if (valid) {
+      return;
+    }
     Set<String> types = policies.stream().map(Policy::type).collect(Collectors.toSet());
     if (types.size() > 1) {
       throw new IllegalArgumentException(

@@ -43,6 +43,9 @@ public final class MeshContext {
    */
   private final Map<String, List<Policy>> validPolicies;
 
+  /** The per-type merged confs shared by the proxies with equal keys, filled on first use. */
+  private final Map<PolicyHooks.Key, PolicyHooks.Applied<?>> applied = new ConcurrentHashMap<>();
+
   /** {@code <type>\n<service>} → {@link #callerItems}, filled on first use. */
   private final Map<String, List<FromItem>> callerItems = new ConcurrentHashMap<>();
 
@@ -130,6 +133,12 @@ public final class MeshContext {
 
   MeshServices services() {
     return services;
+  }
+
+  /** The shared {@link PolicyHooks.Applied} of {@code key}, made by {@code make} on first use. */
+  PolicyHooks.Applied<?> applied(
+      PolicyHooks.Key key, java.util.function.Supplier<PolicyHooks.Applied<?>> make) {
+    return applied.computeIfAbsent(key, k -> make.get());
   }
 
   /** The valid policies of {@code type}, sorted by name. */

@@ -37,8 +37,13 @@ import java.util.SortedMap;
  * top-level {@code default}. A hook is called only when a conf applies.
  */
 final class PolicyHooks {
-  /** One configurer with its merged confs for this proxy. */
-  private static final class Applied<C extends Record> {
+  /**
+   * One configurer with its merged confs for the proxies that share a {@link Key}: these depend on
+   * a proxy only through the policies that select it and its inbounds, so the proxies of one
+   * service share one instance per mesh state ({@link MeshContext#applied}), and each merged conf
+   * is bound once for all of them.
+   */
+  static final class Applied<C extends Record> {
     final PolicyConfigurer<C> configurer;
     final SortedMap<String, ObjectNode> to;
     final SortedMap<String, SortedMap<String, ObjectNode>> from;
@@ -49,14 +54,27 @@ final class PolicyHooks {
     final SortedMap<String, List<FromItem>> fromItems;
 
     /** Merged conf → its binding: a conf is bound once however many places it reaches. */
-    private final Map<ObjectNode, C> bound = new IdentityHashMap<>();
+    private final Map<ObjectNode, C> bound = Collections.synchronizedMap(new IdentityHashMap<>());
 
-    /** MeshService port key → its conf, for the ports no item names (filled on first use). */
-    private final Map<String, Optional<ObjectNode>> unnamedSections = new java.util.HashMap<>();
+    /**
+     * MeshService port key → its conf, for the ports no item names (filled on first use; shared by
+     * the proxies of the key, so concurrent).
+     */
+    private final Map<String, Optional<ObjectNode>> unnamedSections =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * The first proxy of the key and its matched policies, for {@link #unnamedSections}: the merge
+     * of a port's items depends only on the matched policies, which every proxy of the key shares.
+     */
     private final ProxyView proxy;
+
     private final List<Policy> policies;
 
+    /**
+     * @param policies the policies of the configurer's type that select {@code proxy}, in merge
+     *     order ({@link PolicyEngine#matching})
+     */
     Applied(PolicyConfigurer<C> configurer, ProxyView proxy, List<Policy> policies) {
       this.configurer = configurer;
       this.proxy = proxy;
@@ -147,10 +165,63 @@ final class PolicyHooks {
     for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
       List<Policy> policies = mesh.policies(configurer.type().name());
       if (!policies.isEmpty()) {
-        applied.add(new Applied<>(configurer, proxy, policies));
+        List<Policy> matched = configurer.type().engine().matching(proxy, policies);
+        if (!matched.isEmpty()) {
+          applied.add(
+              mesh.applied(
+                  new Key(configurer.type().name(), matched, proxy.inbounds(), proxy.gateway()),
+                  () -> new Applied<>(configurer, proxy, matched)));
+        }
       }
     }
     return new PolicyHooks(mesh, proxy, List.copyOf(applied));
+  }
+
+  /**
+   * What an {@link Applied} depends on: the type, the policies that select the proxy (compared by
+   * identity: they are the mesh state's own instances, in merge order), the proxy's inbounds (for
+   * the per-inbound sections) and whether it is a gateway.
+   */
+  static final class Key {
+    private final String type;
+    private final List<Policy> matched;
+    private final List<ProxyView.Inbound> inbounds;
+    private final boolean gateway;
+    private final int hash;
+
+    Key(String type, List<Policy> matched, List<ProxyView.Inbound> inbounds, boolean gateway) {
+      this.type = type;
+      this.matched = matched;
+      this.inbounds = inbounds;
+      this.gateway = gateway;
+      int h = type.hashCode() * 31 + inbounds.hashCode();
+      for (Policy p : matched) {
+        h = h * 31 + System.identityHashCode(p);
+      }
+      this.hash = h * 2 + (gateway ? 1 : 0);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Key k)
+          || k.hash != hash
+          || k.gateway != gateway
+          || !k.type.equals(type)
+          || k.matched.size() != matched.size()) {
+        return false;
+      }
+      for (int i = 0; i < matched.size(); i++) {
+        if (k.matched.get(i) != matched.get(i)) {
+          return false;
+        }
+      }
+      return k.inbounds.equals(inbounds);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 
   /** The merged {@code to} conf of {@code type} towards {@code service}, or null. */

@@ -1,5 +1,6 @@
 package dev.chronomesh.projector.generate;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
@@ -57,7 +58,6 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * Generates the xDS resources of an Envoy sidecar in Kuma's universal layout (names as Kuma 2.x
@@ -105,6 +105,12 @@ final class SidecarGenerator {
   static final String ADMIN_ADDRESS = "127.0.0.1";
   static final String ADMIN_NAME = "kuma:envoy:admin";
   static final String READINESS_CLUSTER = "kuma:readiness";
+
+  private static final HttpFilter ROUTER_FILTER =
+      HttpFilter.newBuilder()
+          .setName(ProxylessGrpcGenerator.ROUTER_FILTER)
+          .setTypedConfig(Protos.pack(Router.getDefaultInstance()))
+          .build();
   static final String DEFAULT_OUTBOUND_ADDRESS = "127.0.0.1";
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
@@ -115,8 +121,6 @@ final class SidecarGenerator {
   private static final Duration ADMIN_CONNECT_TIMEOUT = seconds(5);
   private static final Duration IDLE_TIMEOUT = seconds(7200);
   private static final Duration NO_TIMEOUT = seconds(0);
-
-  private static final Pattern ILLEGAL_STAT_CHARS = Pattern.compile("[^a-zA-Z_\\-0-9]");
 
   private SidecarGenerator() {}
 
@@ -321,7 +325,20 @@ final class SidecarGenerator {
 
   /** Kuma's SanitizeMetric: every character but letters, digits, '_' and '-' becomes '_'. */
   static String statName(String name) {
-    return ILLEGAL_STAT_CHARS.matcher(name).replaceAll("_");
+    if (name.chars().allMatch(SidecarGenerator::legalInStatName)) {
+      return name;
+    }
+    StringBuilder out = new StringBuilder(name.length());
+    name.codePoints().forEach(c -> out.appendCodePoint(legalInStatName(c) ? c : '_'));
+    return out.toString();
+  }
+
+  private static boolean legalInStatName(int c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '_'
+        || c == '-';
   }
 
   private static Cluster localCluster(
@@ -455,6 +472,13 @@ final class SidecarGenerator {
 
   /** The admin listener: only {@code /ready}, forwarded to kuma-dp's readiness reporter. */
   private static Listener adminListener(String address, int adminPort) {
+    return httpListener(ADMIN_NAME, address, adminPort, ADMIN_HCM);
+  }
+
+  /** The admin listener's filter, the same for every proxy: built and packed once. */
+  private static final Any ADMIN_HCM = Protos.pack(adminHcm());
+
+  private static HttpConnectionManager adminHcm() {
     RouteConfiguration routes =
         RouteConfiguration.newBuilder()
             .setValidateClusters(BoolValue.of(false))
@@ -470,13 +494,11 @@ final class SidecarGenerator {
                                     .setCluster(READINESS_CLUSTER)
                                     .setPrefixRewrite("/ready"))))
             .build();
-    HttpConnectionManager hcm =
-        HttpConnectionManager.newBuilder()
-            .setStatPrefix(statName(ADMIN_NAME))
-            .setRouteConfig(routes)
-            .addHttpFilters(routerFilter())
-            .build();
-    return httpListener(ADMIN_NAME, address, adminPort, hcm);
+    return HttpConnectionManager.newBuilder()
+        .setStatPrefix(statName(ADMIN_NAME))
+        .setRouteConfig(routes)
+        .addHttpFilters(routerFilter())
+        .build();
   }
 
   /** Kuma's HCM default: only loopback callers are internal. */
@@ -499,14 +521,18 @@ final class SidecarGenerator {
    * shape of the admin, Prometheus and probe listeners.
    */
   static Listener httpListener(String name, String address, int port, HttpConnectionManager hcm) {
+    return httpListener(name, address, port, Protos.pack(hcm));
+  }
+
+  /** As {@link #httpListener(String, String, int, HttpConnectionManager)}, the filter packed. */
+  private static Listener httpListener(String name, String address, int port, Any hcm) {
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, port))
         .setTrafficDirection(TrafficDirection.INBOUND)
         .addFilterChains(
             FilterChain.newBuilder()
-                .addFilters(
-                    Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Protos.pack(hcm))))
+                .addFilters(Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(hcm)))
         .build();
   }
 
@@ -545,11 +571,9 @@ final class SidecarGenerator {
     return Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Protos.pack(hcm.build())).build();
   }
 
+  /** Envoy's router filter, the last HTTP filter of every HCM. */
   static HttpFilter routerFilter() {
-    return HttpFilter.newBuilder()
-        .setName(ProxylessGrpcGenerator.ROUTER_FILTER)
-        .setTypedConfig(Protos.pack(Router.getDefaultInstance()))
-        .build();
+    return ROUTER_FILTER;
   }
 
   private static Filter tcpProxy(String statPrefix, Consumer<TcpProxy.Builder> target) {

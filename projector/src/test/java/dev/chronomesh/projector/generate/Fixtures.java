@@ -55,6 +55,18 @@ public final class Fixtures {
         .build();
   }
 
+  /** {@code dp} with one outbound to {@code service} on {@code port}. */
+  public static DataplaneResource withOutbound(DataplaneResource dp, String service, int port) {
+    return DataplaneResource.newBuilder(dp)
+        .setOutbound(
+            List.of(
+                dev.chronomesh.events.avro.Outbound.newBuilder()
+                    .setPort(port)
+                    .setTags(Map.of("kuma.io/service", service))
+                    .build()))
+        .build();
+  }
+
   public static ResourceEvent upserted(long revision, Object payload) {
     String mesh;
     String type;

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
-import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.ToItem;
@@ -21,16 +20,10 @@ class RouteGenerationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static DataplaneResource web() {
-    return DataplaneResource.newBuilder(
-            dataplane(
-                "default", "web-1", "10.0.0.3", inbound("web", 8080, "kuma.io/protocol", "http")))
-        .setOutbound(
-            List.of(
-                Outbound.newBuilder()
-                    .setPort(10001)
-                    .setTags(Map.of("kuma.io/service", "backend"))
-                    .build()))
-        .build();
+    return Fixtures.withOutbound(
+        dataplane("default", "web-1", "10.0.0.3", inbound("web", 8080, "kuma.io/protocol", "http")),
+        "backend",
+        10001);
   }
 
   private static DataplaneResource backend() {
