@@ -8,6 +8,7 @@ import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.meshmodel.Format;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.projector.generate.ConfigGenerator;
 import dev.chronomesh.projector.generate.GeneratedConfig;
@@ -27,7 +28,8 @@ import java.util.TreeSet;
  * service it does not name per protocol, each calling every other service. The protocol is the
  * document's: http for http confs, grpc for grpc confs, tcp otherwise.
  */
-record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes) {
+record Scenario(
+    MeshResource mesh, List<DataplaneResource> dataplanes, List<MeshService> meshServices) {
   /** The services no item names: they only receive calls, so their configs are not compared. */
   private static final String UNNAMED = "unnamed-";
 
@@ -92,7 +94,43 @@ record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes) {
               new TreeSet<>(services.keySet())));
       n++;
     }
-    return new Scenario(parseMesh(mesh), dps);
+    // A MeshService per service a backendRef names by port, on its dataplanes' inbound.
+    Map<String, TreeSet<Integer>> ports = new TreeMap<>();
+    collectPorts(doc.path("spec"), ports);
+    List<MeshService> meshServices = new ArrayList<>();
+    ports.forEach((name, numbers) -> meshServices.add(meshService(mesh, name, numbers, protocol)));
+    return new Scenario(parseMesh(mesh), dps, meshServices);
+  }
+
+  /** The ports each MeshService backendRef with a {@code port} names. */
+  private static void collectPorts(JsonNode node, Map<String, TreeSet<Integer>> out) {
+    if (node.path("kind").asText("").equals("MeshService")
+        && node.hasNonNull("name")
+        && node.path("port").isInt()) {
+      out.computeIfAbsent(node.get("name").asText(), n -> new TreeSet<>())
+          .add(node.get("port").intValue());
+    }
+    node.forEach(child -> collectPorts(child, out));
+  }
+
+  private static MeshService meshService(
+      String mesh, String name, TreeSet<Integer> ports, String protocol) {
+    StringBuilder y = new StringBuilder();
+    y.append("type: MeshService\nmesh: ")
+        .append(mesh)
+        .append("\nname: ")
+        .append(q(name))
+        .append("\nspec:\n  selector:\n    dataplaneTags:\n      kuma.io/service: ")
+        .append(q(name))
+        .append("\n  ports:\n");
+    for (int port : ports) {
+      y.append("    - {port: ")
+          .append(port)
+          .append(", targetPort: 8080, appProtocol: ")
+          .append(protocol)
+          .append("}\n");
+    }
+    return MeshService.of(parse(ResourceType.MESH_SERVICE, y.toString())).orElseThrow();
   }
 
   /**
@@ -100,7 +138,8 @@ record Scenario(MeshResource mesh, List<DataplaneResource> dataplanes) {
    * whose settings also apply on the calling side, of the dataplanes of the services it names.
    */
   List<GeneratedConfig> configs(List<Policy> policies, boolean callers) {
-    MeshContext context = MeshContext.of(new MeshResources(mesh, dataplanes, policies));
+    MeshContext context =
+        MeshContext.of(new MeshResources(mesh, dataplanes, policies, meshServices));
     List<GeneratedConfig> out = new ArrayList<>();
     out.add(ConfigGenerator.generate(context, dataplanes.get(0)));
     if (callers) {

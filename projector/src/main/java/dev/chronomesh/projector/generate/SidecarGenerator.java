@@ -208,13 +208,14 @@ final class SidecarGenerator {
       // makes the outbound a TCP proxy whatever the protocol.
       List<RouteBackend> tcpRoute =
           httpRoute == null
-              ? MeshTCPRouteConfigurer.backends(hooks.toConf(MeshTCPRoute.TYPE, key))
+              ? MeshTCPRouteConfigurer.backends(
+                  hooks.toConf(MeshTCPRoute.TYPE, key), mesh.resources())
               : null;
       Filter filter;
       if (protocol.isHttp() && tcpRoute == null) {
         MeshHTTPRouteConfigurer.HttpRoutes http =
             MeshHTTPRouteConfigurer.routes(
-                self, httpRoute, false, a -> hooks.outboundRoute(place, a));
+                self, httpRoute, mesh.resources(), false, a -> hooks.outboundRoute(place, a));
         edsClusters.putAll(http.clusters());
         filter =
             hcm(

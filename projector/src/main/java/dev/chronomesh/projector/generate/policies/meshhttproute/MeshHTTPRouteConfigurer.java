@@ -16,6 +16,7 @@ import dev.chronomesh.meshmodel.policy.IntOrString;
 import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderMatch;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.projector.generate.EndpointSelector;
+import dev.chronomesh.projector.generate.MeshResources;
 import dev.chronomesh.projector.generate.policy.EnvoyValues;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.RouteBackend;
@@ -66,22 +67,16 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
   public record HttpRoutes(List<Route> routes, SortedMap<String, EndpointSelector> clusters) {}
 
   /**
-   * The routes towards {@code service}: the rules of {@code conf} (null: none applies) expanded per
-   * match, sorted by Kuma's specificity, then the catch-all {@code /} to the service unless a rule
-   * has exactly that match. {@code hook} decorates every route action (the other policies).
-   */
-  public static HttpRoutes routes(
-      String service, Conf conf, boolean proxyless, Consumer<RouteAction.Builder> hook) {
-    return routes(EndpointSelector.of(service), conf, proxyless, hook);
-  }
-
-  /**
-   * The routes of an outbound to {@code destination} (a service, or a port of a MeshService): as
-   * {@link #routes(String, Conf, boolean, Consumer)}, the catch-all going to {@code destination}.
+   * The routes of an outbound to {@code destination} (a service, or a port of a MeshService): the
+   * rules of {@code conf} (null: none applies) expanded per match, sorted by Kuma's specificity,
+   * then the catch-all {@code /} to {@code destination} unless a rule has exactly that match.
+   * Backends that name MeshService ports are resolved in {@code mesh}. {@code hook} decorates every
+   * route action (the other policies).
    */
   public static HttpRoutes routes(
       EndpointSelector destination,
       Conf conf,
+      MeshResources mesh,
       boolean proxyless,
       Consumer<RouteAction.Builder> hook) {
     List<Entry> entries = new ArrayList<>();
@@ -119,7 +114,9 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
         continue; // grpc-xds NACKs a route whose action is a redirect.
       }
       List<RouteBackend> backends =
-          entry.conf() == null ? List.of() : RouteBackend.of(entry.conf().backendRefs());
+          entry.conf() == null
+              ? List.of()
+              : RouteBackend.of(entry.conf().backendRefs(), mesh, true);
       if (backends.isEmpty()) {
         backends = List.of(new RouteBackend(destination, 1));
       }
@@ -153,7 +150,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
             rewrite(rewrite, envoy, action);
           }
           for (RequestMirror mirror : all(filters, "RequestMirror", Filter::requestMirror)) {
-            EndpointSelector target = RouteBackend.selector(mirror.backendRef());
+            EndpointSelector target = RouteBackend.selector(mirror.backendRef(), mesh, true);
             if (target != null) {
               clusters.put(target.clusterName(), target);
               action.addRequestMirrorPolicies(mirrorPolicy(target, mirror.percentage()));
