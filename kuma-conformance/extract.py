@@ -78,6 +78,11 @@ MESH_NAME = (
     "'name' with kind Mesh: \"using name with kind Mesh is not yet supported\" "
     "(pkg/core/resources/apis/mesh/validators.go ValidateTargetRef)"
 )
+NO_MESH = (
+    "a mesh-scoped resource without 'mesh': Kuma's PUT refuses it (\"mesh from the URL has to be "
+    "the same as in body\", pkg/api-server/resource_endpoints.go validateResourceRequest), "
+    "kumactl apply too (\"mesh: cannot be empty\"); the page shows only the spec's shape"
+)
 KUMA_REFUSES = {
     "meshfaultinjection/docs-meshfaultinjection-0344ada3": GATEWAY_FROM,
     "meshfaultinjection/docs-meshfaultinjection-c112090f": GATEWAY_FROM,
@@ -94,6 +99,8 @@ KUMA_REFUSES = {
         "'tags' with kind Dataplane is a disallowed field "
         "(pkg/core/resources/apis/mesh/validators.go ValidateTargetRef)"
     ),
+    "meshservice/docs-introduction-e1f277d1": NO_MESH,
+    "meshservice/docs-meshservice-2de1739b": NO_MESH,
     "dataplane/docs-dpp-on-universal-832b625d": (
         "a Dataplane without networking.address (pkg/core/resources/apis/mesh/"
         "dataplane_validator.go: address can't be empty); the page shows only the admin port"
