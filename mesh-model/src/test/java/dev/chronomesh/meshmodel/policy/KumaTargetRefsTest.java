@@ -23,8 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class KumaTargetRefsTest {
   private static final String MESH_SERVICE_RESOURCES =
-      "not supported by Chronomesh yet: MeshService resources (a MeshService here is the"
-          + " kuma.io/service tag, selected by name)";
+      "not supported by Chronomesh yet: " + TargetRef.MESH_SERVICE_RESOURCES;
 
   private static List<String> doc(PolicyType<?> type, String spec) {
     return problems(

@@ -5,6 +5,7 @@ import static dev.chronomesh.meshmodel.policies.PolicyDocuments.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.meshmodel.policies.PolicyDocuments;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -235,15 +236,14 @@ class MeshHTTPRouteTest {
                           backendRef: {kind: MeshMultiZoneService, name: x, port: 80}
                 """))
         .containsExactlyInAnyOrder(
-            "spec.to[0].rules[0].default.backendRefs[0].labels: not supported by Chronomesh yet:"
-                + " MeshService resources (a MeshService here is the kuma.io/service tag, selected"
-                + " by name)",
+            "spec.to[0].rules[0].default.backendRefs[0].labels: not supported by Chronomesh yet: "
+                + TargetRef.MESH_SERVICE_RESOURCES,
             "spec.to[0].rules[0].default.backendRefs[1].namespace: not supported by Chronomesh"
-                + " yet: MeshService resources (a MeshService here is the kuma.io/service tag,"
-                + " selected by name)",
+                + " yet: "
+                + TargetRef.MESH_SERVICE_RESOURCES,
             "spec.to[0].rules[0].default.backendRefs[2].sectionName: not supported by Chronomesh"
-                + " yet: MeshService resources (a MeshService here is the kuma.io/service tag,"
-                + " selected by name)",
+                + " yet: "
+                + TargetRef.MESH_SERVICE_RESOURCES,
             "spec.to[0].rules[0].default.backendRefs[3].kind: not supported by Chronomesh yet:"
                 + " kind MeshExternalService",
             "spec.to[0].rules[0].default.backendRefs[4].kind: value 'Mesh' is not supported",
