@@ -35,6 +35,14 @@ public record EndpointSelector(
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(section, "section");
     }
+
+    /**
+     * Kuma's resource identifier of the port ({@code pkg/core/kri}): {@code
+     * kri_msvc_<mesh>_<zone>_<namespace>_<name>_<section>}, with no zone and no namespace here.
+     */
+    public String kri() {
+      return "kri_" + MeshService.SHORT_NAME + "_" + mesh + "___" + name + "_" + section;
+    }
   }
 
   public EndpointSelector {

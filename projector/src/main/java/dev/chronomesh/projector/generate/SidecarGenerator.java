@@ -112,6 +112,7 @@ final class SidecarGenerator {
           .setTypedConfig(Protos.pack(Router.getDefaultInstance()))
           .build();
   static final String DEFAULT_OUTBOUND_ADDRESS = "127.0.0.1";
+  static final String UNIFIED_NAME_TAG = "kuma.io/unified-name";
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
   static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -237,7 +238,7 @@ final class SidecarGenerator {
                   hooks.outboundTcp(place, t);
                 });
       }
-      listeners.put(name, outboundListener(name, address, outbound, filter));
+      listeners.put(name, outboundListener(name, address, outbound, self, filter));
     }
     edsClusters.forEach(
         (name, selector) -> {
@@ -452,10 +453,14 @@ final class SidecarGenerator {
   }
 
   private static Listener outboundListener(
-      String name, String address, Outbound outbound, Filter filter) {
-    // As Kuma: the outbound's tags without kuma.io/mesh.
+      String name, String address, Outbound outbound, EndpointSelector destination, Filter filter) {
+    // As Kuma (meshroute OutboundListenerTags): the outbound's tags without kuma.io/mesh; for a
+    // MeshService port, its KRI under kuma.io/unified-name.
     Map<String, String> tags = new TreeMap<>(outbound.getTags());
     tags.remove(KumaTags.MESH_LABEL);
+    if (destination.port() != null) {
+      tags = Map.of(UNIFIED_NAME_TAG, destination.port().kri());
+    }
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, outbound.getPort()))
