@@ -69,7 +69,7 @@ class KumaMeshDataplaneCasesTest {
           Map.entry("kuma-core/docs/mesh/33.yaml", ROUTING),
           Map.entry(
               "kuma-core/docs/mesh/36.yaml",
-              "meshServices: MeshService resources do not exist yet"),
+              "meshServices.mode Exclusive: MeshServices generated from the dataplanes"),
           Map.entry("kuma-core/docs/dataplane/14.yaml", SERVICE_PROBE),
           Map.entry("kuma-core/docs/dataplane/25.yaml", TRANSPARENT_PROXYING),
           Map.entry("kuma-core/validator/dataplane/valid-18.yaml", TRANSPARENT_PROXYING),
