@@ -53,10 +53,16 @@ POLICIES = [
     "MeshRateLimit",
     "MeshProxyPatch",
 ]
-TYPES = ["Mesh", "Dataplane"] + POLICIES
+CORE = ["Mesh", "Dataplane", "MeshService"]
+TYPES = CORE + POLICIES
 CORE_TESTS = {
     "Mesh": "pkg/core/resources/apis/mesh/mesh_validator_test.go",
     "Dataplane": "pkg/core/resources/apis/mesh/dataplane_validator_test.go",
+    "MeshService": "pkg/core/resources/apis/meshservice/api/v1alpha1/validator_test.go",
+}
+# Core types with an OpenAPI schema of their own (Mesh and Dataplane have none in Kuma).
+REST_SCHEMAS = {
+    "MeshService": "pkg/core/resources/apis/meshservice/api/v1alpha1/rest.yaml",
 }
 # The releases the docs are rendered for: Kuma's released docs up to the reference version.
 RELEASES = [(2, m) for m in range(2, 15)]
@@ -71,6 +77,11 @@ GATEWAY_FROM = (
 MESH_NAME = (
     "'name' with kind Mesh: \"using name with kind Mesh is not yet supported\" "
     "(pkg/core/resources/apis/mesh/validators.go ValidateTargetRef)"
+)
+NO_MESH = (
+    "a mesh-scoped resource without 'mesh': Kuma's PUT refuses it (\"mesh from the URL has to be "
+    "the same as in body\", pkg/api-server/resource_endpoints.go validateResourceRequest), "
+    "kumactl apply too (\"mesh: cannot be empty\"); the page shows only the spec's shape"
 )
 KUMA_REFUSES = {
     "meshfaultinjection/docs-meshfaultinjection-0344ada3": GATEWAY_FROM,
@@ -88,6 +99,8 @@ KUMA_REFUSES = {
         "'tags' with kind Dataplane is a disallowed field "
         "(pkg/core/resources/apis/mesh/validators.go ValidateTargetRef)"
     ),
+    "meshservice/docs-introduction-e1f277d1": NO_MESH,
+    "meshservice/docs-meshservice-2de1739b": NO_MESH,
     "dataplane/docs-dpp-on-universal-832b625d": (
         "a Dataplane without networking.address (pkg/core/resources/apis/mesh/"
         "dataplane_validator.go: address can't be empty); the page shows only the admin port"
@@ -155,7 +168,7 @@ def load_all(text):
 
 
 def rest_schema(kuma, type_name):
-    path = f"pkg/plugins/policies/{type_name.lower()}/api/v1alpha1/rest.yaml"
+    path = REST_SCHEMAS.get(type_name, f"pkg/plugins/policies/{type_name.lower()}/api/v1alpha1/rest.yaml")
     text = show(kuma, KUMA_REF, path)
     return path, text, yaml.safe_load(text)["components"]["schemas"][type_name + "Item"]
 
@@ -674,7 +687,7 @@ def main():
 
     schemas = {}
     schema_sources = []
-    for t in POLICIES:
+    for t in POLICIES + list(REST_SCHEMAS):
         path, text, item = rest_schema(args.kuma, t)
         schemas[t] = item
         schema_sources.append(path)

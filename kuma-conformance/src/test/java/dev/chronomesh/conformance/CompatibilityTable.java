@@ -16,7 +16,7 @@ final class CompatibilityTable {
   private CompatibilityTable() {}
 
   static List<String> types() {
-    List<String> types = new ArrayList<>(List.of("Mesh", "Dataplane"));
+    List<String> types = new ArrayList<>(List.of("Mesh", "Dataplane", "MeshService"));
     Policies.all().stream().map(PolicyType::name).forEach(types::add);
     return types;
   }

@@ -10,6 +10,7 @@ import dev.chronomesh.meshmodel.Format;
 import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.meshmodel.policy.Policy;
@@ -38,7 +39,8 @@ record Scenario(
     MeshResource mesh,
     List<DataplaneResource> dataplanes,
     List<MeshGateway> gateways,
-    List<Policy> baseRoutes) {
+    List<Policy> baseRoutes,
+    List<MeshService> meshServices) {
   /** The services no item names: they only receive calls, so their configs are not compared. */
   private static final String UNNAMED = "unnamed-";
 
@@ -104,8 +106,13 @@ record Scenario(
       n++;
     }
     List<Policy> routes = routes(mesh, doc.path("spec"));
+    // A MeshService per service a backendRef names by port, on its dataplanes' inbound.
+    Map<String, TreeSet<Integer>> ports = new TreeMap<>();
+    collectPorts(doc.path("spec"), ports);
+    List<MeshService> meshServices = new ArrayList<>();
+    ports.forEach((name, numbers) -> meshServices.add(meshService(mesh, name, numbers, protocol)));
     if (!isGateway(top)) {
-      return new Scenario(parseMesh(mesh), dps, List.of(), routes);
+      return new Scenario(parseMesh(mesh), dps, List.of(), routes, meshServices);
     }
     // A policy for gateways: the selected dataplane is a builtin gateway bound to the MeshGateway
     // the document names (its listeners have the tags it names), with routes to every service.
@@ -122,7 +129,8 @@ record Scenario(
         parseMesh(mesh),
         dps,
         List.of(meshGateway(mesh, gatewayName, clientService, listenerTags)),
-        concat(routes, baseRoutes(mesh, gatewayName, backends)));
+        concat(routes, baseRoutes(mesh, gatewayName, backends)),
+        meshServices);
   }
 
   /** A MeshHTTPRoute for each targetRef of kind MeshHTTPRoute in the spec. */
@@ -276,6 +284,37 @@ record Scenario(
     return PolicyResources.toEngine(record).orElseThrow();
   }
 
+  /** The ports each MeshService backendRef with a {@code port} names. */
+  private static void collectPorts(JsonNode node, Map<String, TreeSet<Integer>> out) {
+    if (node.path("kind").asText("").equals("MeshService")
+        && node.hasNonNull("name")
+        && node.path("port").isInt()) {
+      out.computeIfAbsent(node.get("name").asText(), n -> new TreeSet<>())
+          .add(node.get("port").intValue());
+    }
+    node.forEach(child -> collectPorts(child, out));
+  }
+
+  private static MeshService meshService(
+      String mesh, String name, TreeSet<Integer> ports, String protocol) {
+    StringBuilder y = new StringBuilder();
+    y.append("type: MeshService\nmesh: ")
+        .append(mesh)
+        .append("\nname: ")
+        .append(q(name))
+        .append("\nspec:\n  selector:\n    dataplaneTags:\n      kuma.io/service: ")
+        .append(q(name))
+        .append("\n  ports:\n");
+    for (int port : ports) {
+      y.append("    - {port: ")
+          .append(port)
+          .append(", targetPort: 8080, appProtocol: ")
+          .append(protocol)
+          .append("}\n");
+    }
+    return MeshService.of(parse(ResourceType.MESH_SERVICE, y.toString())).orElseThrow();
+  }
+
   /**
    * The configs the policies can change: of the dataplane the document selects, and, for a type
    * whose settings also apply on the calling side, of the dataplanes of the services it names.
@@ -283,7 +322,8 @@ record Scenario(
   List<GeneratedConfig> configs(List<Policy> policies, boolean callers) {
     List<Policy> all = new ArrayList<>(baseRoutes);
     all.addAll(policies);
-    MeshContext context = MeshContext.of(new MeshResources(mesh, dataplanes, all, gateways));
+    MeshContext context =
+        MeshContext.of(new MeshResources(mesh, dataplanes, all, gateways, meshServices));
     List<GeneratedConfig> out = new ArrayList<>();
     out.add(ConfigGenerator.generate(context, dataplanes.get(0)));
     if (callers) {

@@ -10,6 +10,7 @@ import dev.chronomesh.events.avro.Gateway;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.InboundHealth;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.events.avro.OutboundBackendRef;
 import dev.chronomesh.events.avro.ProbeEndpoint;
 import dev.chronomesh.events.avro.Probes;
 import dev.chronomesh.events.avro.TransparentProxying;
@@ -394,16 +395,72 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
   }
 
   private static Outbound outbound(Obj outbound) {
-    outbound.rejectUnknown(Set.of("port", "address", "tags"), Set.of("backendRef"));
+    outbound.rejectUnknown(Set.of("port", "address", "tags", "backendRef"), Set.of());
     Integer port = outbound.port("port", true);
     String address = ip(outbound, "address", "address has to be valid IP address");
-    // An outbound by backendRef (refused above until MeshService exists) has no tags.
-    Map<String, String> tags =
-        outbound.raw("backendRef") != null && outbound.raw("tags") == null
-            ? Map.of()
-            : tags(outbound);
-    return new Outbound(port == null ? 0 : port, address, tags);
+    Obj backendRef = outbound.object("backendRef");
+    if (backendRef == null) {
+      return new Outbound(port == null ? 0 : port, address, tags(outbound), null);
+    }
+    JsonNode tagsNode = outbound.raw("tags");
+    if (tagsNode != null && !tagsNode.isEmpty()) {
+      // Kuma's validateOutbound: an outbound names its destination one way only.
+      outbound
+          .violations()
+          .add(backendRef.path(), "both backendRef and tags/service cannot be defined");
+    }
+    return new Outbound(port == null ? 0 : port, address, Map.of(), backendRef(backendRef));
   }
+
+  /**
+   * An outbound's {@code backendRef} as Kuma 2.14's {@code validateOutbound} checks it: a kind of
+   * MeshService, MeshExternalService or MeshMultiZoneService (the last two refused as not supported
+   * yet: they need egress and zones), a name or labels, and a port.
+   */
+  private static OutboundBackendRef backendRef(Obj ref) {
+    ref.rejectUnknown(Set.of("kind", "name", "labels", "port"), Set.of());
+    String kind = ref.string("kind", false);
+    if (kind == null || !List.of(MESH_SERVICE, MESH_EXTERNAL, MESH_MULTI_ZONE).contains(kind)) {
+      ref.violations()
+          .add(
+              ref.path("kind"),
+              "invalid value. Available values are: "
+                  + MESH_EXTERNAL
+                  + ","
+                  + MESH_MULTI_ZONE
+                  + ","
+                  + MESH_SERVICE);
+    } else if (!kind.equals(MESH_SERVICE)) {
+      ref.violations()
+          .notSupportedYet(
+              ref.path("kind"),
+              "kind "
+                  + kind
+                  + (kind.equals(MESH_EXTERNAL)
+                      ? " (it needs a zone egress)"
+                      : " (Chronomesh has no zones yet)"));
+    }
+    String name = ref.string("name", false);
+    Map<String, String> labels = ref.stringMap("labels");
+    if ((name == null || name.isEmpty()) && labels.isEmpty()) {
+      ref.violations().add(ref.path(), "either 'name' or 'labels' should be specified");
+    }
+    JsonNode portNode = ref.raw("port");
+    Integer port = ref.port("port", false);
+    // As Kuma: the port of a MeshExternalService comes from its endpoints.
+    if (portNode == null && !MESH_EXTERNAL.equals(kind)) {
+      ref.violations().add(ref.path("port"), "port must be in the range from 1 to 65535");
+    }
+    return new OutboundBackendRef(
+        kind == null ? "" : kind,
+        name == null ? "" : name,
+        new HashMap<>(labels),
+        port == null ? 0 : port);
+  }
+
+  private static final String MESH_SERVICE = "MeshService";
+  private static final String MESH_EXTERNAL = "MeshExternalService";
+  private static final String MESH_MULTI_ZONE = "MeshMultiZoneService";
 
   /** Tags of an inbound or outbound: valid keys and values, kuma.io/service required. */
   private static Map<String, String> tags(Obj owner) {
@@ -484,7 +541,20 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         if (out.getAddress() != null) {
           o.put("address", out.getAddress());
         }
-        putSorted(o.putObject("tags"), out.getTags());
+        OutboundBackendRef ref = out.getBackendRef();
+        if (ref != null) {
+          ObjectNode r = o.putObject("backendRef");
+          r.put("kind", ref.getKind());
+          if (!ref.getName().isEmpty()) {
+            r.put("name", ref.getName());
+          }
+          if (!ref.getLabels().isEmpty()) {
+            putSorted(r.putObject("labels"), ref.getLabels());
+          }
+          r.put("port", ref.getPort());
+        } else {
+          putSorted(o.putObject("tags"), out.getTags());
+        }
       }
     }
     Gateway gateway = dataplane.getGateway();

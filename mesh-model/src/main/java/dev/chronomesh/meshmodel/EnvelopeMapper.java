@@ -2,36 +2,47 @@ package dev.chronomesh.meshmodel;
 
 import dev.chronomesh.events.avro.PolicyResource;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * A type stored in the policy envelope {@link PolicyResource} (every targetRef policy type, and
- * MeshGateway): the envelope's identity fields, shared by their mappers.
+ * The part every type stored in the envelope {@link PolicyResource} shares (the policy types,
+ * MeshGateway and MeshService): a record of the type's name, with its name, mesh and labels.
  */
 abstract class EnvelopeMapper implements ResourceMapper<PolicyResource> {
+  private final String typeName;
+
+  EnvelopeMapper(String typeName) {
+    this.typeName = Objects.requireNonNull(typeName, "typeName");
+  }
+
   @Override
-  public Class<PolicyResource> recordClass() {
+  public final Class<PolicyResource> recordClass() {
     return PolicyResource.class;
   }
 
-  /** Every Kuma field of these types is read or refused by the type's own validation. */
+  @Override
+  public final boolean accepts(Object payload) {
+    return payload instanceof PolicyResource r && r.getType().equals(typeName);
+  }
+
   @Override
   public Set<String> unsupportedKumaFields() {
     return Set.of();
   }
 
   @Override
-  public String name(PolicyResource resource) {
+  public final String name(PolicyResource resource) {
     return resource.getName();
   }
 
   @Override
-  public String mesh(PolicyResource resource) {
+  public final String mesh(PolicyResource resource) {
     return resource.getMesh();
   }
 
   @Override
-  public Map<String, String> labels(PolicyResource resource) {
+  public final Map<String, String> labels(PolicyResource resource) {
     return resource.getLabels();
   }
 }

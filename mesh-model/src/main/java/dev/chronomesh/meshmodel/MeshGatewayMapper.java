@@ -32,9 +32,8 @@ final class MeshGatewayMapper extends EnvelopeMapper {
 
   private static final List<String> PROTOCOLS = List.of("TCP", "TLS", "HTTP", "HTTPS");
 
-  @Override
-  public boolean accepts(Object payload) {
-    return MeshGateway.is(payload);
+  MeshGatewayMapper() {
+    super(MeshGateway.TYPE);
   }
 
   @Override

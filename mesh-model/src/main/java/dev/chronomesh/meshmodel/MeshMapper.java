@@ -26,12 +26,12 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
 
   @Override
   public Set<String> specFields() {
-    return Set.of("mtls", "metrics", "constraints", "skipCreatingInitialPolicies");
+    return Set.of("mtls", "metrics", "constraints", "skipCreatingInitialPolicies", "meshServices");
   }
 
   @Override
   public Set<String> unsupportedKumaFields() {
-    return Set.of("logging", "tracing", "networking", "routing", "meshServices");
+    return Set.of("logging", "tracing", "networking", "routing");
   }
 
   @Override
@@ -53,12 +53,51 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
     if (constraintsObj != null) {
       constraints = constraints(constraintsObj);
     }
+    Obj meshServicesObj = doc.object("meshServices");
+    if (meshServicesObj != null) {
+      meshServices(meshServicesObj);
+    }
     List<String> skip = doc.stringList("skipCreatingInitialPolicies");
     if (!violations.isEmpty()) {
       return null;
     }
     return new MeshResource(
         metadata.name(), new HashMap<>(metadata.labels()), mtls, metrics, constraints, skip);
+  }
+
+  /** Kuma's MeshServices modes (api/mesh/v1alpha1/mesh.proto). */
+  private static final List<String> MESH_SERVICES_MODES =
+      List.of("Disabled", "Everywhere", "ReachableBackends", "Exclusive");
+
+  /**
+   * Kuma's {@code meshServices.mode}. Only {@code Disabled}, the default, is supported: no
+   * MeshService is generated from the dataplanes, MeshService resources are written by users (as
+   * Chronomesh always does), so it is accepted and stored as the default. The other modes need
+   * Kuma's MeshService generator (one per {@code kuma.io/service}, pkg/core/resources/apis/
+   * meshservice/generate) and, for Exclusive, outbounds without {@code kuma.io/service}.
+   */
+  private static void meshServices(Obj meshServices) {
+    meshServices.rejectUnknown(Set.of("mode"), Set.of());
+    String mode = meshServices.string("mode", false);
+    if (mode == null || mode.equals("Disabled")) {
+      return;
+    }
+    if (MESH_SERVICES_MODES.contains(mode)) {
+      meshServices
+          .violations()
+          .notSupportedYet(
+              meshServices.path("mode"),
+              "mode "
+                  + mode
+                  + ": MeshServices generated from the dataplanes' kuma.io/service tags; write"
+                  + " MeshService resources instead");
+    } else {
+      meshServices
+          .violations()
+          .add(
+              meshServices.path("mode"),
+              "must be one of " + String.join(", ", MESH_SERVICES_MODES) + ", got " + mode);
+    }
   }
 
   /**

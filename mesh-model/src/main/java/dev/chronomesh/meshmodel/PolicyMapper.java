@@ -16,16 +16,12 @@ final class PolicyMapper extends EnvelopeMapper {
   private final PolicyType<?> type;
 
   PolicyMapper(PolicyType<?> type) {
+    super(type.name());
     this.type = type;
   }
 
   PolicyType<?> policyType() {
     return type;
-  }
-
-  @Override
-  public boolean accepts(Object payload) {
-    return payload instanceof PolicyResource r && r.getType().equals(type.name());
   }
 
   @Override

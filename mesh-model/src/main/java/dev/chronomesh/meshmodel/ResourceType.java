@@ -77,12 +77,22 @@ public record ResourceType(
           "Mesh Gateways",
           List.of("meshgateway", "meshgateways", "mgw"),
           new MeshGatewayMapper());
+  public static final ResourceType MESH_SERVICE =
+      new ResourceType(
+          "MeshService",
+          "meshservices",
+          Scope.MESH,
+          "Mesh Service",
+          "Mesh Services",
+          List.of("meshservice", "meshservices", "msvc"),
+          new MeshServiceMapper());
 
   /** The core types, then one per registered policy type ({@link Policies#all()}). */
   private static final List<ResourceType> ALL = types();
 
   private static List<ResourceType> types() {
-    List<ResourceType> all = new ArrayList<>(List.of(MESH, DATAPLANE, SECRET, MESH_GATEWAY));
+    List<ResourceType> all =
+        new ArrayList<>(List.of(MESH, DATAPLANE, SECRET, MESH_GATEWAY, MESH_SERVICE));
     for (PolicyType<?> policy : Policies.all()) {
       all.add(
           new ResourceType(

@@ -43,7 +43,8 @@ class KumaMeshDataplaneCasesTest {
       "inbound serviceProbe: Kuma probes through Envoy's HDS, which Chronomesh does not serve";
   private static final String TRANSPARENT_PROXYING =
       "transparentProxying: its redirect listeners are not generated yet";
-  private static final String BACKEND_REF = "backendRef: MeshService resources do not exist yet";
+  private static final String BACKEND_REF =
+      "backendRef to a MeshExternalService: it needs a zone egress";
   private static final String LISTENERS = "networking.listeners: zone ingress/egress listeners";
 
   /** Valid in Kuma, refused here as not supported yet: the file and why. */
@@ -66,7 +67,7 @@ class KumaMeshDataplaneCasesTest {
           Map.entry("kuma-core/docs/mesh/33.yaml", ROUTING),
           Map.entry(
               "kuma-core/docs/mesh/36.yaml",
-              "meshServices: MeshService resources do not exist yet"),
+              "meshServices.mode Exclusive: MeshServices generated from the dataplanes"),
           Map.entry("kuma-core/docs/dataplane/14.yaml", SERVICE_PROBE),
           Map.entry("kuma-core/docs/dataplane/25.yaml", TRANSPARENT_PROXYING),
           Map.entry("kuma-core/validator/dataplane/valid-18.yaml", TRANSPARENT_PROXYING),
@@ -80,10 +81,10 @@ class KumaMeshDataplaneCasesTest {
               LOGGING + "; " + TRACING + "; " + AGGREGATE),
           Map.entry("kuma-core/validator/dataplane/valid-09.yaml", SERVICE_PROBE),
           Map.entry("kuma-core/validator/dataplane/valid-12.yaml", AGGREGATE),
-          Map.entry("kuma-core/validator/dataplane/valid-14.yaml", BACKEND_REF),
           Map.entry("kuma-core/validator/dataplane/valid-15.yaml", BACKEND_REF),
-          Map.entry("kuma-core/validator/dataplane/valid-16.yaml", BACKEND_REF),
-          Map.entry("kuma-core/validator/dataplane/valid-17.yaml", BACKEND_REF),
+          Map.entry(
+              "kuma-core/validator/dataplane/valid-16.yaml",
+              "transparentProxying.reachableBackends: transparent proxying is not generated yet"),
           Map.entry("kuma-core/validator/dataplane/valid-20.yaml", LISTENERS),
           Map.entry("kuma-core/validator/dataplane/valid-21.yaml", LISTENERS),
           Map.entry("kuma-core/validator/dataplane/valid-22.yaml", LISTENERS),

@@ -311,6 +311,34 @@ class MeshFieldsTest {
         .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET));
   }
 
+  // Kuma v2.14.3 api/mesh/v1alpha1/mesh.proto MeshServices.Mode: Disabled (the default, no
+  // MeshService generated) is what Chronomesh does; the generating modes are refused by name.
+  @Test
+  void meshServicesModeDisabledIsAcceptedAndTheGeneratingModesAreNotSupportedYet()
+      throws Exception {
+    parse(ResourceType.MESH, "type: Mesh\nname: default\nmeshServices: {mode: Disabled}\n");
+    parse(ResourceType.MESH, "type: Mesh\nname: default\nmeshServices: {}\n");
+    for (String mode : List.of("Everywhere", "ReachableBackends", "Exclusive")) {
+      assertThat(
+              refusal(
+                  ResourceType.MESH,
+                  "type: Mesh\nname: default\nmeshServices: {mode: " + mode + "}\n"))
+          .containsExactly(
+              new Violation(
+                  "meshServices.mode",
+                  Violations.NOT_SUPPORTED_YET
+                      + ": mode "
+                      + mode
+                      + ": MeshServices generated from the dataplanes' kuma.io/service tags;"
+                      + " write MeshService resources instead"));
+    }
+    assertThat(
+            violations(
+                ResourceType.MESH,
+                "type: Mesh\nname: default\nmeshServices: {mode: Sometimes, x: 1}\n"))
+        .containsExactlyInAnyOrder("meshServices.mode", "meshServices.x");
+  }
+
   private static List<String> violations(ResourceType type, String yaml) {
     return refusal(type, yaml).stream().map(Violation::field).toList();
   }

@@ -14,6 +14,7 @@ import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.TargetRef;
+import dev.chronomesh.projector.generate.EndpointSelector;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -42,8 +43,13 @@ import java.util.TreeSet;
  *       of the proxies it selects.
  * </ul>
  *
- * <p>Endpoint sets: those of every service an upserted or deleted dataplane has (before or after);
- * after a Mesh deletion, those of every service the mesh had.
+ * <ul>
+ *   <li>a MeshService upserted or deleted: every proxy of the mesh.
+ * </ul>
+ *
+ * <p>Endpoint sets: those of every service an upserted or deleted dataplane has (before or after)
+ * and of every MeshService when a dataplane changed; those of a changed MeshService; after a Mesh
+ * deletion, those of every service the mesh had.
  */
 final class AffectedProxies {
   private AffectedProxies() {}
@@ -81,6 +87,7 @@ final class AffectedProxies {
         affected.addAll(index.readers(mesh, service));
       }
     }
+    boolean meshServiceChanged = false;
     for (ResourceKey key : batch.delta().changed()) {
       if (PolicyResources.isPolicyType(key.type().name())) {
         affected.addAll(selectedBy(key.type().name(), key.name(), before, after, index));
@@ -89,17 +96,35 @@ final class AffectedProxies {
         affected.addAll(builtinGateways(before));
         affected.addAll(builtinGateways(after));
       }
+      meshServiceChanged |= key.type().equals(ResourceType.MESH_SERVICE);
+    }
+    if (meshServiceChanged) {
+      // Which MeshService an outbound's labels pick, its ports and protocols: rare changes, so
+      // every proxy of the mesh rather than an index of who reads which MeshService by labels.
+      affected.addAll(index.proxies(mesh));
+      affected.addAll(after.dataplanes().keySet());
     }
     return affected;
   }
 
   /** The services whose endpoint sets {@code batch} may have changed, sorted. */
   static SortedSet<String> endpointServices(MeshBatch batch) {
-    SortedSet<String> services =
-        servicesOf(batch.delta().changed(ResourceType.DATAPLANE), batch.before(), batch.after());
+    SortedSet<String> dataplanes = batch.delta().changed(ResourceType.DATAPLANE);
+    SortedSet<String> services = servicesOf(dataplanes, batch.before(), batch.after());
+    // A MeshService may select any dataplane (by tags, name or labels): a dataplane change may
+    // change the endpoints of each; a MeshService change those of its own ports.
+    for (String ms : batch.delta().changed(ResourceType.MESH_SERVICE)) {
+      services.add(EndpointSelector.meshServiceKey(ms));
+    }
+    if (!dataplanes.isEmpty()) {
+      batch
+          .after()
+          .meshServices()
+          .forEach(m -> services.add(EndpointSelector.meshServiceKey(m.name())));
+    }
     if (batch.delta().meshDeleted()) {
       // Every instance went with the mesh, also of services whose dataplanes are not re-created.
-      services.addAll(batch.before().instances().keySet());
+      services.addAll(batch.before().endpointKeys());
     }
     return services;
   }
@@ -152,6 +177,8 @@ final class AffectedProxies {
       candidates = new TreeSet<>();
       for (String service : services) {
         candidates.addAll(index.readers(mesh, service));
+        // An item naming `service` also applies to the ports of the MeshService of that name.
+        candidates.addAll(index.readers(mesh, EndpointSelector.meshServiceKey(service)));
       }
     }
     // A policy on a MeshHTTPRoute's traffic applies where the route does.

@@ -102,7 +102,7 @@ final class ConfigPublisher {
    * of its dataplanes): when which ones changed is not known. Unchanged ones are not sent.
    */
   void regenerateAll(IndexedMesh image, List<EventRef> causes) {
-    rewriteEndpoints(image, image.instances().keySet(), causes);
+    rewriteEndpoints(image, image.endpointKeys(), causes);
     SortedSet<String> proxies = index.proxies(image.name());
     proxies.addAll(image.dataplanes().keySet());
     for (String proxy : proxies) {
@@ -247,6 +247,10 @@ final class ConfigPublisher {
       String s = out.getTags().get(KumaTags.SERVICE);
       if (s != null && !s.isEmpty()) {
         services.add(s);
+      }
+      if (out.getBackendRef() != null && !out.getBackendRef().getName().isEmpty()) {
+        // Reads the MeshService even while it does not exist (then the outbound is left out).
+        services.add(EndpointSelector.meshServiceKey(out.getBackendRef().getName()));
       }
     }
     generated.edsClusters().values().forEach(sel -> services.add(sel.service()));

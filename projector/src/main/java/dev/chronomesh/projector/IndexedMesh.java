@@ -12,9 +12,11 @@ import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceKey;
 import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.projector.generate.EndpointSelector;
 import dev.chronomesh.projector.generate.MeshContext;
 import dev.chronomesh.projector.generate.MeshResources;
 import java.util.ArrayList;
@@ -242,7 +244,10 @@ final class IndexedMesh {
           .resources(ResourceType.MESH_GATEWAY)
           .values()
           .forEach(r -> gateways.add(MeshGateway.of((PolicyResource) r.payload())));
-      c = MeshContext.of(new MeshResources(mesh(), dps, List.copyOf(policies.values()), gateways));
+      c =
+          MeshContext.of(
+              new MeshResources(
+                  mesh(), dps, List.copyOf(policies.values()), gateways, meshServices()));
       context = c;
     }
     return c;
@@ -250,14 +255,44 @@ final class IndexedMesh {
 
   /**
    * A view for computing {@code service}'s endpoint sets: the mesh with only that service's
-   * instances, so the cost follows the service's size, not the mesh's.
+   * instances, so the cost follows the service's size, not the mesh's. For a MeshService ({@link
+   * EndpointSelector#meshServiceKey}), whose selector may pick any dataplane, every dataplane of
+   * the mesh and that MeshService.
    */
   MeshContext endpointsContext(String service) {
+    String msPrefix = EndpointSelector.meshServiceKey("");
+    if (service.startsWith(msPrefix)) {
+      String name = service.substring(msPrefix.length());
+      List<DataplaneResource> dps = new ArrayList<>(dataplanes().size());
+      dataplanes().values().forEach(r -> dps.add((DataplaneResource) r.payload()));
+      List<MeshService> own = meshServices().stream().filter(m -> m.name().equals(name)).toList();
+      return MeshContext.of(new MeshResources(mesh(), dps, List.of(), List.of(), own));
+    }
     List<DataplaneResource> dps = new ArrayList<>();
     for (String dp : instances.getOrDefault(service, TreePSet.empty())) {
       dps.add(dataplane(dp));
     }
     return MeshContext.of(new MeshResources(mesh(), dps, List.of()));
+  }
+
+  /** The MeshServices of the mesh, sorted by name. */
+  List<MeshService> meshServices() {
+    List<MeshService> out = new ArrayList<>();
+    state
+        .resources(ResourceType.MESH_SERVICE)
+        .values()
+        .forEach(r -> MeshService.of(r.payload()).ifPresent(out::add));
+    return out;
+  }
+
+  /**
+   * Every key whose endpoint sets this mesh may hold: its services and its MeshServices ({@link
+   * EndpointSelector#meshServiceKey}).
+   */
+  SortedSet<String> endpointKeys() {
+    SortedSet<String> keys = new TreeSet<>(instances.keySet());
+    meshServices().forEach(m -> keys.add(EndpointSelector.meshServiceKey(m.name())));
+    return keys;
   }
 
   @Override

@@ -61,12 +61,13 @@ final class MeshLoader {
 
   /**
    * Whether config generation reads resources of {@code type}: Meshes, Dataplanes, MeshGateways,
-   * policies.
+   * MeshServices, policies.
    */
   static boolean reads(String type) {
     return type.equals(ResourceType.MESH.name())
         || type.equals(ResourceType.DATAPLANE.name())
         || type.equals(ResourceType.MESH_GATEWAY.name())
+        || type.equals(ResourceType.MESH_SERVICE.name())
         || PolicyResources.isPolicyType(type);
   }
 

@@ -52,6 +52,13 @@ record ProxyDeps(
                             .put("value", a.value())
                             .put("weight", a.weight()));
           }
+          if (sel.port() != null) {
+            ObjectNode port = c.putObject("meshService");
+            port.put("mesh", sel.port().mesh());
+            port.put("name", sel.port().name());
+            port.put("port", sel.port().port());
+            port.put("section", sel.port().section());
+          }
         });
     try {
       return JSON.writeValueAsString(root);
@@ -86,9 +93,19 @@ record ProxyDeps(
                                     a.path("key").asText(),
                                     a.path("value").asText(),
                                     a.path("weight").asInt())));
+                JsonNode ms = e.getValue().get("meshService");
+                EndpointSelector.MeshServicePort port =
+                    ms == null
+                        ? null
+                        : new EndpointSelector.MeshServicePort(
+                            ms.path("mesh").asText(),
+                            ms.path("name").asText(),
+                            ms.path("port").asInt(),
+                            ms.path("section").asText());
                 clusters.put(
                     e.getKey(),
-                    new EndpointSelector(e.getValue().path("service").asText(), tags, affinity));
+                    new EndpointSelector(
+                        e.getValue().path("service").asText(), tags, affinity, port));
               });
       return new ProxyDeps(root.path("allServices").asBoolean(), services, clusters);
     } catch (JsonProcessingException e) {

@@ -125,7 +125,7 @@ class OpenApiRouteTest {
     }
     assertThat(OpenApiRoute.describedRoutes())
         .containsAll(policyRoutes)
-        .hasSize(36 + policyRoutes.size())
+        .hasSize(41 + policyRoutes.size())
         .contains(
             "GET /_resources",
             "GET /meshes",
@@ -149,6 +149,11 @@ class OpenApiRouteTest {
             "PUT /meshes/{mesh}/secrets/{name}",
             "DELETE /meshes/{mesh}/secrets/{name}",
             "GET /secrets",
+            "GET /meshes/{mesh}/meshservices",
+            "GET /meshes/{mesh}/meshservices/{name}",
+            "PUT /meshes/{mesh}/meshservices/{name}",
+            "DELETE /meshes/{mesh}/meshservices/{name}",
+            "GET /meshservices",
             "GET /events",
             "GET /commands/{requestId}",
             "POST /tokens/user",

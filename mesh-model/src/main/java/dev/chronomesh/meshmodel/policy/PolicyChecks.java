@@ -128,8 +128,9 @@ public final class PolicyChecks {
    * A route backend (Kuma's {@code ValidateTargetRef} for a backendRef, then {@code
    * ValidateBackendRef}): kind MeshService with a name, or MeshServiceSubset with a name and tags;
    * a weight of at least 0. {@code kinds} are the kinds Kuma accepts at this place; of them only
-   * MeshService and MeshServiceSubset (the {@code kuma.io/service} tag) are supported yet, and
-   * neither with the fields that select a MeshService resource.
+   * MeshService and MeshServiceSubset (the {@code kuma.io/service} tag) are supported yet. A
+   * MeshService with {@code port} is that port of the MeshService resource {@code name}; {@code
+   * labels} (a MeshService resource by its labels) is not supported yet.
    */
   public void backendRef(BackendRef ref, String path, Set<String> kinds) {
     range(ref.weight(), path + ".weight", 0, Integer.MAX_VALUE);
@@ -152,7 +153,13 @@ public final class PolicyChecks {
       v.notSupportedYet(path + ".labels", TargetRef.MESH_SERVICE_RESOURCES);
     }
     if (ref.port() != null) {
-      v.notSupportedYet(path + ".port", TargetRef.MESH_SERVICE_RESOURCES);
+      if (kind.equals("MeshService")) {
+        // A port of the MeshService resource `name` (Kuma's ReferencesRealObject).
+        range(ref.port(), path + ".port", 1, 65535);
+      } else {
+        // Kuma ignores it with MeshServiceSubset (a tag-based ref): refused, not accepted idle.
+        v.notSupportedYet(path + ".port", "a port with kind MeshServiceSubset");
+      }
     }
     if (kind.equals("MeshService")) {
       if (ref.tags() != null && !ref.tags().isEmpty()) {

@@ -183,18 +183,21 @@ public final class PolicyEngine {
 
   /**
    * Merged {@code to} confs of the matching policies per destination: key {@link #MESH_KEY} from
-   * the {@code kind: Mesh} items alone, and one key per service named by a {@code MeshService} item
-   * ({@code name}, or {@code name:sectionName} for a port-scoped item) merging every item that
-   * applies to it. A destination without its own key gets the {@link #MESH_KEY} conf.
+   * the {@code kind: Mesh} items alone, one key {@code name} per service named by a {@code
+   * MeshService} item, and one key {@code name:sectionName} per port a {@code MeshService} item
+   * names, each merging every item that applies to it. A destination without its own key gets the
+   * {@link #MESH_KEY} conf.
+   *
+   * <p>As in Kuma 2.14, the two kinds of key are for the two kinds of outbound: key {@code name} is
+   * an outbound written the legacy way ({@code tags: {kuma.io/service: name}}), to which Kuma
+   * applies its tag-based rules, where a {@code MeshService} item stands for the tag {@code
+   * kuma.io/service: name} and its {@code sectionName} is ignored ({@code asSubset} in {@code
+   * pkg/plugins/policies/core/rules/rules.go}); key {@code name:section} is the port {@code
+   * section} of the MeshService resource {@code name}, to which only the items without a section or
+   * with that section apply (Kuma's resource rules, {@code rules/outbound/resourcerules.go}).
    */
   public SortedMap<String, ObjectNode> toRules(ProxyView proxy, List<Policy> policies) {
-    List<Entry> entries = new ArrayList<>();
-    for (Policy p : matching(proxy, policies)) {
-      for (int i = 0; i < p.to().size(); i++) {
-        entries.add(new Entry(p, i, p.to().get(i).targetRef(), p.to().get(i).conf()));
-      }
-    }
-    return byDestination(entries);
+    return byDestination(toEntries(proxy, policies));
   }
 
   /**
@@ -266,6 +269,16 @@ public final class PolicyEngine {
           .thenComparingInt(Entry::index);
 
   /**
+   * Kuma's order for a legacy outbound, where a sectionName is ignored: as {@link #ENTRY_ORDER}
+   * with a MeshService item with a section ranked as one without.
+   */
+  private static final Comparator<Entry> LEGACY_ENTRY_ORDER =
+      Comparator.<Entry, Policy>comparing(Entry::policy, Specificity.BY_ATTRIBUTES)
+          .thenComparingInt(e -> e.ref().kind().rank())
+          .thenComparing(Entry::policy, Specificity.BY_NAME)
+          .thenComparingInt(Entry::index);
+
+  /**
    * The {@code from} items of the matching policies per inbound (keyed by {@link
    * ProxyView.Inbound#key()}), each list in merge order (least specific first), not merged: for
    * types whose sources may be subsets (MeshSubset, MeshServiceSubset), where which items apply
@@ -314,40 +327,92 @@ public final class PolicyEngine {
     return merge.merge(confs);
   }
 
-  private SortedMap<String, ObjectNode> byDestination(List<Entry> entries) {
-    // Subset sources (types that allow them read fromItems) have no destination key.
-    List<Entry> sorted =
-        entries.stream()
-            .filter(
-                e ->
-                    e.ref().kind() == TargetRef.Kind.MESH
-                        || e.ref().kind() == TargetRef.Kind.MESH_SERVICE)
-            .sorted(ENTRY_ORDER)
+  /**
+   * The merged {@code to} conf of one destination key of {@link #toRules}, also of a key no item
+   * names ({@code name:section} of a port no item names a section of, which merges the Mesh items
+   * and the items of {@code name} without a section); empty when only Mesh items apply (the
+   * destination then has the {@link #MESH_KEY} conf).
+   */
+  public java.util.Optional<ObjectNode> toRule(ProxyView proxy, List<Policy> policies, String key) {
+    List<Entry> applying =
+        destinationEntries(toEntries(proxy, policies), key.indexOf(':') >= 0).stream()
+            .filter(e -> appliesTo(e.ref(), key))
             .toList();
+    if (applying.stream().allMatch(e -> e.ref().kind() == TargetRef.Kind.MESH)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(merge.merge(applying.stream().map(Entry::conf).toList()));
+  }
+
+  private List<Entry> toEntries(ProxyView proxy, List<Policy> policies) {
+    List<Entry> entries = new ArrayList<>();
+    for (Policy p : matching(proxy, policies)) {
+      for (int i = 0; i < p.to().size(); i++) {
+        entries.add(new Entry(p, i, p.to().get(i).targetRef(), p.to().get(i).conf()));
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * The items that have a destination key (subset sources, which types that allow them read through
+   * fromItems, have none), in the order of a MeshService port or of a legacy outbound.
+   */
+  private static List<Entry> destinationEntries(List<Entry> entries, boolean section) {
+    return entries.stream()
+        .filter(
+            e ->
+                e.ref().kind() == TargetRef.Kind.MESH
+                    || e.ref().kind() == TargetRef.Kind.MESH_SERVICE)
+        .sorted(section ? ENTRY_ORDER : LEGACY_ENTRY_ORDER)
+        .toList();
+  }
+
+  private SortedMap<String, ObjectNode> byDestination(List<Entry> entries) {
+    List<Entry> sorted = destinationEntries(entries, true);
     Set<String> keys = new TreeSet<>();
     for (Entry e : sorted) {
-      keys.add(destinationKey(e.ref()));
+      if (e.ref().kind() == TargetRef.Kind.MESH) {
+        keys.add(MESH_KEY);
+      } else if (e.ref().name() != null) {
+        keys.add(e.ref().name());
+        if (e.ref().sectionName() != null) {
+          keys.add(sectionKey(e.ref().name(), e.ref().sectionName()));
+        }
+      }
     }
+    List<Entry> legacyOrder = destinationEntries(entries, false);
     SortedMap<String, ObjectNode> out = new TreeMap<>();
     for (String key : keys) {
+      boolean section = key.indexOf(':') >= 0;
       List<ObjectNode> confs =
-          sorted.stream().filter(e -> appliesTo(e.ref(), key)).map(Entry::conf).toList();
+          (section ? sorted : legacyOrder)
+              .stream().filter(e -> appliesTo(e.ref(), key)).map(Entry::conf).toList();
       out.put(key, merge.merge(confs));
     }
     return Collections.unmodifiableSortedMap(out);
   }
 
-  private static String destinationKey(TargetRef ref) {
-    if (ref.kind() == TargetRef.Kind.MESH) return MESH_KEY;
-    return ref.sectionName() == null ? ref.name() : ref.name() + ":" + ref.sectionName();
+  /**
+   * The {@link #toRules} key of port {@code section} (its name, or its number when unnamed) of the
+   * MeshService resource {@code name}. Names of MeshServices cannot contain ':'.
+   */
+  public static String sectionKey(String name, String section) {
+    return name + ":" + section;
   }
 
-  /** Whether an item's ref covers a destination key (Mesh covers all; a service its sections). */
+  /**
+   * Whether an item's ref covers a destination key: Mesh covers all; a MeshService item covers the
+   * legacy key of its name whatever its section, and the section keys of its name when it has no
+   * section or that one.
+   */
   private static boolean appliesTo(TargetRef ref, String key) {
     if (ref.kind() == TargetRef.Kind.MESH) return true;
-    if (key.equals(MESH_KEY)) return false;
-    String own = destinationKey(ref);
-    return own.equals(key) || (ref.sectionName() == null && key.startsWith(ref.name() + ":"));
+    if (key.equals(MESH_KEY) || ref.name() == null) return false;
+    if (key.equals(ref.name())) return true;
+    return ref.sectionName() == null
+        ? key.startsWith(ref.name() + ":")
+        : key.equals(sectionKey(ref.name(), ref.sectionName()));
   }
 
   /**

@@ -27,7 +27,6 @@ public final class PolicyJson {
   private static final Set<String> TARGET_REF_FIELDS =
       Set.of("kind", "name", "labels", "tags", "sectionName", "proxyTypes", "mesh", "namespace");
 
-  private static final String MESH_SERVICE_RESOURCES = TargetRef.MESH_SERVICE_RESOURCES;
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   /** Kuma's targetRef kinds Chronomesh cannot select yet, with the reason. */
@@ -161,11 +160,6 @@ public final class PolicyJson {
             }
           } else if (ref != null && !topUnsupported) {
             checkItemRef(type, section, ref, gatewayTop, path + ".targetRef", v);
-            if (section == Section.TO
-                && ref.kind() == TargetRef.Kind.MESH_SERVICE
-                && ref.sectionName() != null) {
-              v.notSupportedYet(path + ".targetRef.sectionName", MESH_SERVICE_RESOURCES);
-            }
           }
         }
         C conf = itemConf(type, section, item, path, v);

@@ -22,11 +22,13 @@ public record TargetRef(
     List<ProxyType> proxyTypes) {
 
   /**
-   * Why Kuma 2.9+'s real-resource targeting (a MeshService resource selected by labels or a port
-   * name) is refused: Chronomesh has no MeshService resources yet.
+   * Why the parts of Kuma 2.9+'s real-resource targeting Chronomesh does not resolve yet are
+   * refused: a MeshService resource is named by {@code name} (a port by {@code sectionName} in
+   * {@code to}, by {@code port} in a backendRef), not selected by labels.
    */
   public static final String MESH_SERVICE_RESOURCES =
-      "MeshService resources (a MeshService here is the kuma.io/service tag, selected by name)";
+      "MeshService resources selected by labels or a backendRef's sectionName (name a MeshService"
+          + " by name, a port by port)";
 
   /**
    * The supported kinds, with Kuma's specificity rank ({@code api/common/v1alpha1/targetref.go}:

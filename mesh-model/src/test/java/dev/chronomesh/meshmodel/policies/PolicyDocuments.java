@@ -7,7 +7,6 @@ import dev.chronomesh.meshmodel.Format;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
-import dev.chronomesh.meshmodel.Violations;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,19 +60,12 @@ public final class PolicyDocuments {
   }
 
   /**
-   * A documentation example of Kuma is accepted; its MeshService variant ({@code
-   * NN-meshservice.yaml}: the 2.9+ form of an example shown with {@code use_meshservice}, a port of
-   * a MeshService resource) is refused only as not supported yet.
+   * A documentation example of Kuma is accepted, also its MeshService variant ({@code
+   * NN-meshservice.yaml}: the 2.9+ form of an example shown with {@code use_meshservice}, whose
+   * route backendRefs name a port of a MeshService resource).
    */
   public static void assertKumaDocExample(PolicyType<?> type, String path) {
-    List<String> problems = problems(type, resource(path));
-    if (path.endsWith("-meshservice.yaml")) {
-      assertThat(problems)
-          .isNotEmpty()
-          .allSatisfy(p -> assertThat(p).contains(Violations.NOT_SUPPORTED_YET));
-    } else {
-      assertThat(problems).isEmpty();
-    }
+    assertThat(problems(type, resource(path))).as(path).isEmpty();
   }
 
   /** A test resource as text. */

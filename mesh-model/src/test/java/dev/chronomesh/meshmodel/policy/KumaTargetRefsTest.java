@@ -23,8 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class KumaTargetRefsTest {
   private static final String MESH_SERVICE_RESOURCES =
-      "not supported by Chronomesh yet: MeshService resources (a MeshService here is the"
-          + " kuma.io/service tag, selected by name)";
+      "not supported by Chronomesh yet: " + TargetRef.MESH_SERVICE_RESOURCES;
 
   private static List<String> doc(PolicyType<?> type, String spec) {
     return problems(
@@ -90,16 +89,13 @@ class KumaTargetRefsTest {
                 to:
                   - targetRef: {kind: MeshService, labels: {kuma.io/display-name: backend}}
                     default: {loadBalancer: {type: RoundRobin}}
-                  - targetRef: {kind: MeshService, name: backend, sectionName: http}
-                    default: {loadBalancer: {type: RoundRobin}}
                   - targetRef: {kind: MeshService, name: backend, namespace: kuma-demo}
                     default: {loadBalancer: {type: RoundRobin}}
                 """))
         .containsExactlyInAnyOrder(
             "spec.targetRef.labels: " + MESH_SERVICE_RESOURCES,
             "spec.to[0].targetRef.labels: " + MESH_SERVICE_RESOURCES,
-            "spec.to[1].targetRef.sectionName: " + MESH_SERVICE_RESOURCES,
-            "spec.to[2].targetRef.namespace: not supported by Chronomesh yet: namespaces"
+            "spec.to[1].targetRef.namespace: not supported by Chronomesh yet: namespaces"
                 + " (Kubernetes)");
   }
 

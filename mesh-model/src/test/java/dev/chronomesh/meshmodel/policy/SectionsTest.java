@@ -173,11 +173,13 @@ class SectionsTest {
             List.of(Fixtures.inbound("main", 8080, "my-app")));
     // when
     var rules = engine.toRules(myAppProxy, List.of(myApp, meshDefault));
-    // then port 443 of database gets the override, everything else the mesh default
-    assertThat(rules.keySet()).containsExactly("Mesh", "database:443");
+    // then port 443 of the MeshService database gets the override, and so does an outbound to the
+    // kuma.io/service database (Kuma's tag rules ignore the section); the rest the mesh default
+    assertThat(rules.keySet()).containsExactly("Mesh", "database", "database:443");
     assertThat(json(rules.get("database:443")))
         .isEqualTo(
             "{\"connectionTimeout\":\"10s\",\"http\":{\"requestTimeout\":\"15s\"},\"idleTimeout\":\"30m\"}");
+    assertThat(rules.get("database")).isEqualTo(rules.get("database:443"));
     assertThat(engine.toRules(backend(), List.of(myApp, meshDefault)).keySet())
         .containsExactly("Mesh");
   }

@@ -138,4 +138,24 @@ class SpecificityTest {
     assertThat(json(rules.get("db:5432")))
         .isEqualTo("{\"a\":\"svc\",\"b\":\"port\",\"c\":\"mesh\"}");
   }
+
+  @Test
+  void legacyDestinationIgnoresSectionNamesAsKumaTagRulesDo() {
+    // Kuma's asSubset turns {kind: MeshService, name: db, sectionName: ...} into the tag
+    // kuma.io/service: db, so an outbound written with tags gets it whatever its section; items of
+    // equal kind then merge in policy and list order.
+    Policy p =
+        to(
+            "p",
+            TargetRef.mesh(),
+            toService("db", "a: svc\nb: svc"),
+            new ToItem(
+                TargetRef.meshService("db").withSectionName("5432"), Fixtures.conf("b: port")),
+            toMesh("a: mesh\nb: mesh\nc: mesh"));
+    var rules = engine.toRules(backend(), List.of(p));
+    assertThat(json(rules.get("db"))).isEqualTo("{\"a\":\"svc\",\"b\":\"port\",\"c\":\"mesh\"}");
+    assertThat(json(rules.get("db:5432")))
+        .isEqualTo("{\"a\":\"svc\",\"b\":\"port\",\"c\":\"mesh\"}");
+    assertThat(rules.get("db:80")).isNull();
+  }
 }

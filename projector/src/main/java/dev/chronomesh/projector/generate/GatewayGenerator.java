@@ -213,6 +213,7 @@ final class GatewayGenerator {
         MeshHTTPRouteConfigurer.HttpRoutes http =
             MeshHTTPRouteConfigurer.gatewayRoutes(
                 conf,
+                at.mesh().resources(),
                 (service, action) ->
                     hooks.outboundRoute(
                         new Place(service, services.placeProtocol(service), false), null, action));
@@ -277,7 +278,7 @@ final class GatewayGenerator {
       return null;
     }
     MeshTCPRoute.Conf conf = MeshTCPRoute.TYPE.bind(MeshTCPRoute.TYPE.engine().merge(confs));
-    List<RouteBackend> backends = MeshTCPRouteConfigurer.backends(conf);
+    List<RouteBackend> backends = MeshTCPRouteConfigurer.backends(conf, at.mesh().resources());
     if (backends == null) {
       return null;
     }
@@ -435,7 +436,8 @@ final class GatewayGenerator {
         SidecarGenerator.edsCluster(name).toBuilder()
             .setPerConnectionBufferLimitBytes(UInt32Value.of(BUFFER_LIMIT));
     hooks.outboundCluster(
-        new Place(selector.service(), services.placeProtocol(selector.service()), false), cluster);
+        new Place(selector.policyKey(), services.placeProtocol(selector.service()), false),
+        cluster);
     MeshHealthCheckConfigurer.addTagsHeader(cluster, tagsHeader);
     return cluster.build();
   }

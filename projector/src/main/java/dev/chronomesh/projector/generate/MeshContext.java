@@ -3,8 +3,10 @@ package dev.chronomesh.projector.generate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policy.FromItem;
 import dev.chronomesh.meshmodel.policy.JsonBinding;
 import dev.chronomesh.meshmodel.policy.Policies;
@@ -13,12 +15,14 @@ import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.ProxyView;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -93,7 +97,38 @@ public final class MeshContext {
   public ClusterLoadAssignment loadAssignment(String clusterName, EndpointSelector selector) {
     Objects.requireNonNull(clusterName, "clusterName");
     Objects.requireNonNull(selector, "selector");
+    if (selector.port() != null) {
+      return meshServiceAssignment(clusterName, selector.port());
+    }
     return services.loadAssignment(clusterName, selector);
+  }
+
+  /**
+   * Kuma's {@code fillLocalMeshServices} (pkg/xds/topology/outbound.go): the ready inbounds that
+   * the port reaches ({@code targetPort}: the inbound's port, or its name) on every dataplane the
+   * MeshService selects, by zone; none when the MeshService or its port does not exist.
+   */
+  private ClusterLoadAssignment meshServiceAssignment(
+      String clusterName, EndpointSelector.MeshServicePort ref) {
+    SortedMap<String, List<Endpoint>> zones = new TreeMap<>();
+    Optional<MeshService> ms = resources.meshService(ref.name());
+    Optional<MeshService.Port> port = ms.flatMap(m -> m.port(ref.port()));
+    if (port.isPresent()) {
+      for (DataplaneResource dp : resources.dataplanes()) {
+        if (!ms.get().selector().matches(dp)) {
+          continue;
+        }
+        for (Inbound inbound : dp.getInbound()) {
+          if (ProxylessGrpcGenerator.isReady(inbound) && port.get().reaches(inbound)) {
+            String zone = Objects.requireNonNullElse(inbound.getTags().get(KumaTags.ZONE), "");
+            zones
+                .computeIfAbsent(zone, z -> new ArrayList<>())
+                .add(MeshServices.endpoint(dp, inbound));
+          }
+        }
+      }
+    }
+    return ProxylessGrpcGenerator.loadAssignment(clusterName, zones);
   }
 
   MeshServices services() {

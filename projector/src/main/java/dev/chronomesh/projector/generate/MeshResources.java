@@ -3,34 +3,39 @@ package dev.chronomesh.projector.generate;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.meshmodel.MeshGateway;
+import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policy.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * The resources of one mesh that config generation reads: the mesh itself, its dataplanes (sorted
- * by name), its targetRef policies of every type (sorted by type, then name) and its MeshGateways
- * (sorted by name). The Avro records are shared, not copied: callers must not modify them.
+ * by name), its targetRef policies of every type (sorted by type, then name), its MeshGateways and
+ * its MeshServices (sorted by name). The Avro records are shared, not copied: callers must not
+ * modify them.
  */
 public record MeshResources(
     MeshResource mesh,
     List<DataplaneResource> dataplanes,
     List<Policy> policies,
-    List<MeshGateway> gateways) {
+    List<MeshGateway> gateways,
+    List<MeshService> meshServices) {
 
   /** A mesh without policies. */
   public MeshResources(MeshResource mesh, List<DataplaneResource> dataplanes) {
     this(mesh, dataplanes, List.of());
   }
 
-  /** A mesh without MeshGateways. */
+  /** A mesh without MeshGateways and MeshServices. */
   public MeshResources(
       MeshResource mesh, List<DataplaneResource> dataplanes, List<Policy> policies) {
-    this(mesh, dataplanes, policies, List.of());
+    this(mesh, dataplanes, policies, List.of(), List.of());
   }
 
   /**
@@ -41,6 +46,7 @@ public record MeshResources(
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(dataplanes, "dataplanes");
     Objects.requireNonNull(policies, "policies");
+    Objects.requireNonNull(meshServices, "meshServices");
     List<String> problems = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (int i = 0; i < dataplanes.size(); i++) {
@@ -84,9 +90,15 @@ public record MeshResources(
             "gateways[" + i + "].mesh: MeshGateway " + g.name() + " belongs to mesh " + g.mesh());
       }
     }
+    for (MeshService ms : meshServices) {
+      if (!mesh.getName().equals(ms.mesh())) {
+        problems.add("meshServices: " + ms.name() + " belongs to mesh " + ms.mesh());
+      }
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid mesh resources: " + String.join("; ", problems));
     }
+    meshServices = meshServices.stream().sorted(Comparator.comparing(MeshService::name)).toList();
     dataplanes =
         dataplanes.stream().sorted(Comparator.comparing(DataplaneResource::getName)).toList();
     policies =
@@ -99,6 +111,26 @@ public record MeshResources(
   /** The policies of {@code type} (e.g. {@code MeshTimeout}), sorted by name. */
   public List<Policy> policies(String type) {
     return policies.stream().filter(p -> p.type().equals(type)).toList();
+  }
+
+  /** The MeshService called {@code name}, if any. */
+  public Optional<MeshService> meshService(String name) {
+    return meshServices.stream().filter(ms -> ms.name().equals(name)).findFirst();
+  }
+
+  /**
+   * The MeshService an outbound's or route's reference names: by name, or the first by name of
+   * those whose labels contain all of {@code labels} (Kuma takes the oldest; Chronomesh's
+   * generation sees no creation times, so the order is the names').
+   */
+  public Optional<MeshService> meshService(String name, Map<String, String> labels) {
+    if (name != null && !name.isEmpty()) {
+      return meshService(name);
+    }
+    if (labels.isEmpty()) {
+      return Optional.empty();
+    }
+    return meshServices.stream().filter(ms -> ms.hasLabels(labels)).findFirst();
   }
 
   public String name() {

@@ -148,7 +148,8 @@ final class MeshServices {
     return p.isHttp() ? p.name().toLowerCase(Locale.ROOT) : "tcp";
   }
 
-  private static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {
+  /** The endpoint of a dataplane's inbound: its address (else advertised, else the dataplane's). */
+  static Endpoint endpoint(DataplaneResource dp, Inbound inbound) {
     String address = firstPresent(inbound.getAddress(), dp.getAdvertisedAddress(), dp.getAddress());
     return Endpoint.newBuilder()
         .setAddress(

@@ -70,6 +70,21 @@ final class PolicyHooks {
     private final Map<ObjectNode, C> bound = Collections.synchronizedMap(new IdentityHashMap<>());
 
     /**
+     * MeshService port key → its conf, for the ports no item names (filled on first use; shared by
+     * the proxies of the key, so concurrent).
+     */
+    private final Map<String, Optional<ObjectNode>> unnamedSections =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The first proxy of the key and its matched policies, for {@link #unnamedSections}: the merge
+     * of a port's items depends only on the matched policies, which every proxy of the key shares.
+     */
+    private final ProxyView proxy;
+
+    private final List<Policy> matched;
+
+    /**
      * @param matched the policies of the configurer's type that select {@code proxy}, in merge
      *     order ({@link PolicyEngine#matching})
      * @param policies all the mesh's policies of the type: those whose top-level targetRef is a
@@ -83,6 +98,8 @@ final class PolicyHooks {
         List<Policy> policies,
         List<Policy> routePolicies) {
       this.configurer = configurer;
+      this.proxy = proxy;
+      this.matched = matched;
       PolicyType<C> type = configurer.type();
       PolicyEngine engine = type.engine();
       this.routes =
@@ -116,9 +133,16 @@ final class PolicyHooks {
       return bound.computeIfAbsent(conf, configurer.type()::bind);
     }
 
-    /** The {@code to} conf for {@code service}: its own key, else the Mesh key, else null. */
-    C to(String service) {
-      ObjectNode conf = to.get(service);
+    /**
+     * The {@code to} conf for a destination key ({@link EndpointSelector#policyKey()}): its own
+     * key; for a MeshService port no item names, the merge of its service's items without a
+     * section; else the Mesh key; else null.
+     */
+    C to(String key) {
+      ObjectNode conf = to.get(key);
+      if (conf == null && key.indexOf(':') >= 0) {
+        conf = unnamedSections.computeIfAbsent(key, this::sectionRule).orElse(null);
+      }
       if (conf == null) {
         conf = to.get(PolicyEngine.MESH_KEY);
       }
@@ -149,6 +173,10 @@ final class PolicyHooks {
         confs.add(0, base);
       }
       return configurer.type().bind(configurer.type().engine().merge(confs));
+    }
+
+    private Optional<ObjectNode> sectionRule(String key) {
+      return configurer.type().engine().toRule(proxy, matched, key);
     }
 
     /** The inbound's sources: its merged rules as one Mesh source, else its from items. */

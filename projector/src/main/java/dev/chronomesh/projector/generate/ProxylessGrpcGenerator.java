@@ -70,8 +70,9 @@ final class ProxylessGrpcGenerator {
       Place place = new Place(service, "grpc", true);
       MeshHTTPRouteConfigurer.HttpRoutes http =
           MeshHTTPRouteConfigurer.routes(
-              service,
+              EndpointSelector.of(service),
               SidecarGenerator.httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)),
+              mesh.resources(),
               true,
               (m, a) -> hooks.outboundRoute(place, m, a));
       listeners.put(service, listener(service, hcm -> hooks.callerHttp(place, hcm)));
@@ -84,7 +85,7 @@ final class ProxylessGrpcGenerator {
         (name, selector) -> {
           Cluster.Builder cluster = cluster(name).toBuilder();
           eds.add(name, hooks.endpoints(selector), cluster);
-          hooks.outboundCluster(new Place(selector.service(), "grpc", true), cluster);
+          hooks.outboundCluster(new Place(selector.policyKey(), "grpc", true), cluster);
           clusters.put(name, cluster.build());
         });
     // Last, as Kuma: the whole-config hooks (MeshProxyPatch) see every other policy's work.

@@ -10,8 +10,10 @@ import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.Outbound;
+import dev.chronomesh.events.avro.OutboundBackendRef;
 import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.MeshMetrics;
+import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.projector.generate.policies.meshhealthcheck.MeshHealthCheckConfigurer;
@@ -111,6 +113,7 @@ final class SidecarGenerator {
           .setTypedConfig(Protos.pack(Router.getDefaultInstance()))
           .build();
   static final String DEFAULT_OUTBOUND_ADDRESS = "127.0.0.1";
+  static final String UNIFIED_NAME_TAG = "kuma.io/unified-name";
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
   static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -131,7 +134,6 @@ final class SidecarGenerator {
    */
   static GeneratedConfig generate(MeshContext mesh, DataplaneResource dataplane) {
     Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
-    MeshServices services = mesh.services();
     PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
     // name -> resource per type; a later resource of the same name replaces an earlier one, as in
     // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
@@ -158,7 +160,7 @@ final class SidecarGenerator {
           inbound.getName() != null && !inbound.getName().isEmpty()
               ? inbound.getName()
               : Integer.toString(inbound.getPort());
-      Place place = new Place(service, protocol.isHttp() ? placeName(protocol) : "tcp", false);
+      Place place = new Place(service, placeProtocol(protocol), false);
       Cluster.Builder local =
           localCluster(localCluster, workloadAddress, workloadPort, protocol).toBuilder();
       hooks.inboundCluster(key, place, local);
@@ -190,27 +192,36 @@ final class SidecarGenerator {
     // destination's policies can tell callers apart (MeshFaultInjection's source subsets).
     Optional<HeaderValueOption> tagsHeader = tagsHeader(dataplane);
     for (Outbound outbound : dataplane.getOutbound()) {
-      String service = outbound.getTags().get(KumaTags.SERVICE);
-      if (service == null || service.isEmpty()) {
+      Optional<EndpointSelector> destination = destination(mesh, outbound);
+      if (destination.isEmpty()) {
         continue;
       }
+      EndpointSelector self = destination.get();
+      // A kuma.io/service is named as itself, a MeshService port as its cluster (as Kuma).
+      String service = self.port() == null ? self.service() : self.clusterName();
+      String key = self.policyKey();
       String address = MeshServices.firstPresent(outbound.getAddress(), DEFAULT_OUTBOUND_ADDRESS);
       String name = "outbound:" + joinHostPort(address, outbound.getPort());
-      MeshServices.Protocol protocol = services.protocol(service);
-      Place place = new Place(service, services.placeProtocol(service), false);
+      MeshServices.Protocol protocol = protocol(mesh, self);
+      Place place = new Place(key, placeProtocol(protocol), false);
       MeshHTTPRoute.Conf httpRoute =
-          protocol.isHttp() ? httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, service)) : null;
+          protocol.isHttp() ? httpRoute(hooks.toConf(MeshHTTPRoute.TYPE, key)) : null;
       // As Kuma: a MeshHTTPRoute wins over a MeshTCPRoute on an HTTP service; a MeshTCPRoute alone
       // makes the outbound a TCP proxy whatever the protocol.
       List<RouteBackend> tcpRoute =
           httpRoute == null
-              ? MeshTCPRouteConfigurer.backends(hooks.toConf(MeshTCPRoute.TYPE, service))
+              ? MeshTCPRouteConfigurer.backends(
+                  hooks.toConf(MeshTCPRoute.TYPE, key), mesh.resources())
               : null;
       Filter filter;
       if (protocol.isHttp() && tcpRoute == null) {
         MeshHTTPRouteConfigurer.HttpRoutes http =
             MeshHTTPRouteConfigurer.routes(
-                service, httpRoute, false, (m, a) -> hooks.outboundRoute(place, m, a));
+                self,
+                httpRoute,
+                mesh.resources(),
+                false,
+                (m, a) -> hooks.outboundRoute(place, m, a));
         edsClusters.putAll(http.clusters());
         filter =
             hcm(
@@ -222,7 +233,7 @@ final class SidecarGenerator {
                 b -> hooks.outboundHttp(place, b));
       } else {
         List<RouteBackend> backends =
-            tcpRoute != null ? tcpRoute : List.of(RouteBackend.of(service));
+            tcpRoute != null ? tcpRoute : List.of(new RouteBackend(self, 1));
         backends.forEach(b -> edsClusters.put(b.selector().clusterName(), b.selector()));
         filter =
             tcpProxy(
@@ -232,7 +243,7 @@ final class SidecarGenerator {
                   hooks.outboundTcp(place, t);
                 });
       }
-      listeners.put(name, outboundListener(name, address, outbound, filter));
+      listeners.put(name, outboundListener(name, address, outbound, self, filter));
     }
     EdsClusters eds = new EdsClusters();
     edsClusters.forEach(
@@ -240,7 +251,7 @@ final class SidecarGenerator {
           Cluster.Builder cluster = edsCluster(name).toBuilder();
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(
-              new Place(selector.service(), services.placeProtocol(selector.service()), false),
+              new Place(selector.policyKey(), placeProtocol(protocol(mesh, selector)), false),
               cluster);
           tagsHeader.ifPresent(h -> MeshHealthCheckConfigurer.addTagsHeader(cluster, h));
           clusters.put(name, cluster.build());
@@ -287,13 +298,50 @@ final class SidecarGenerator {
     return new GeneratedConfig(out, eds.read(clusters));
   }
 
+  /**
+   * Where an outbound goes: the {@code kuma.io/service} of its tags, or the MeshService port its
+   * {@code backendRef} names (by name, or by labels; the port by its number); empty when it names
+   * neither or a MeshService or port that does not exist (Kuma then generates no outbound).
+   */
+  static Optional<EndpointSelector> destination(MeshContext mesh, Outbound outbound) {
+    OutboundBackendRef ref = outbound.getBackendRef();
+    if (ref == null) {
+      String service = outbound.getTags().get(KumaTags.SERVICE);
+      return service == null || service.isEmpty()
+          ? Optional.empty()
+          : Optional.of(EndpointSelector.of(service));
+    }
+    if (!ref.getKind().equals(MeshService.TYPE)) {
+      return Optional.empty();
+    }
+    return mesh.resources()
+        .meshService(ref.getName(), ref.getLabels())
+        .flatMap(ms -> ms.port(ref.getPort()).map(p -> EndpointSelector.of(ms, p)));
+  }
+
+  /**
+   * The protocol of a destination: the common protocol of a service's inbounds; a MeshService
+   * port's {@code appProtocol}.
+   */
+  static MeshServices.Protocol protocol(MeshContext mesh, EndpointSelector destination) {
+    if (destination.port() == null) {
+      return mesh.services().protocol(destination.service());
+    }
+    return mesh.resources()
+        .meshService(destination.port().name())
+        .flatMap(ms -> ms.port(destination.port().port()))
+        .map(p -> MeshServices.Protocol.parse(p.appProtocol()))
+        .orElse(MeshServices.Protocol.UNKNOWN);
+  }
+
+  /** The Place protocol name: http, http2, grpc, or tcp for anything else. */
+  static String placeProtocol(MeshServices.Protocol p) {
+    return p.isHttp() ? p.name().toLowerCase(java.util.Locale.ROOT) : "tcp";
+  }
+
   /** A merged MeshHTTPRoute conf with at least one rule, or null. */
   static MeshHTTPRoute.Conf httpRoute(MeshHTTPRoute.Conf conf) {
     return conf != null && !conf.rules().isEmpty() ? conf : null;
-  }
-
-  private static String placeName(MeshServices.Protocol protocol) {
-    return protocol.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Go's net.JoinHostPort: IPv6 addresses in brackets. */
@@ -429,10 +477,14 @@ final class SidecarGenerator {
   }
 
   private static Listener outboundListener(
-      String name, String address, Outbound outbound, Filter filter) {
-    // As Kuma: the outbound's tags without kuma.io/mesh.
+      String name, String address, Outbound outbound, EndpointSelector destination, Filter filter) {
+    // As Kuma (meshroute OutboundListenerTags): the outbound's tags without kuma.io/mesh; for a
+    // MeshService port, its KRI under kuma.io/unified-name.
     Map<String, String> tags = new TreeMap<>(outbound.getTags());
     tags.remove(KumaTags.MESH_LABEL);
+    if (destination.port() != null) {
+      tags = Map.of(UNIFIED_NAME_TAG, destination.port().kri());
+    }
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, outbound.getPort()))

@@ -79,6 +79,10 @@ public final class Fixtures {
       mesh = d.getMesh();
       type = "Dataplane";
       name = d.getName();
+    } else if (payload instanceof dev.chronomesh.events.avro.PolicyResource r) {
+      mesh = r.getMesh();
+      type = r.getType();
+      name = r.getName();
     } else {
       throw new IllegalArgumentException("unknown payload " + payload);
     }

@@ -17,6 +17,7 @@ import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyJson;
 import java.io.IOException;
@@ -32,8 +33,8 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The golden cases under {@code src/test/resources/golden}: each directory holds an {@code
- * input.yaml} (Kuma universal YAML documents: one Mesh, its Dataplanes and targetRef policies) and,
- * per dataplane and flavour, the expected {@code <dataplane>.<flavour>.json}.
+ * input.yaml} (Kuma universal YAML documents: one Mesh, its Dataplanes, MeshServices and targetRef
+ * policies) and, per dataplane and flavour, the expected {@code <dataplane>.<flavour>.json}.
  */
 final class GoldenCases {
   static final Path ROOT = Path.of("src/test/resources/golden");
@@ -101,6 +102,7 @@ final class GoldenCases {
     List<DataplaneResource> dataplanes = new ArrayList<>();
     List<Policy> policies = new ArrayList<>();
     List<MeshGateway> gateways = new ArrayList<>();
+    List<MeshService> meshServices = new ArrayList<>();
     List<String> documents = List.of(text.split("(?m)^---\\s*$"));
     for (int i = 0; i < documents.size(); i++) {
       String doc = documents.get(i);
@@ -118,7 +120,7 @@ final class GoldenCases {
                           doc.getBytes(StandardCharsets.UTF_8), Format.YAML, null, null)));
           continue;
         }
-        if (!type.equals("Mesh") && !type.equals("Dataplane")) {
+        if (!type.equals("Mesh") && !type.equals("Dataplane") && !type.equals(MeshService.TYPE)) {
           // The structure and the binding to the type's records, not the type's value rules:
           // golden cases also show what the generators do with values the API refuses.
           List<Violation> violations = new ArrayList<>();
@@ -138,6 +140,8 @@ final class GoldenCases {
           mesh = m;
         } else if (record instanceof DataplaneResource d) {
           dataplanes.add(d);
+        } else if (MeshService.of(record).isPresent()) {
+          meshServices.add(MeshService.of(record).get());
         } else {
           throw new IllegalArgumentException("unexpected " + type);
         }
@@ -149,7 +153,7 @@ final class GoldenCases {
     if (mesh == null) {
       throw new IllegalArgumentException(caseDir + "/input.yaml has no Mesh");
     }
-    return new MeshResources(mesh, dataplanes, policies, gateways);
+    return new MeshResources(mesh, dataplanes, policies, gateways, meshServices);
   }
 
   /** The file a flavour's config of a dataplane is kept in. */

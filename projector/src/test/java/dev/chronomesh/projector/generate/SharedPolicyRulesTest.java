@@ -182,6 +182,26 @@ class SharedPolicyRulesTest {
     }
   }
 
+  /**
+   * Every golden case, whose proxies share keys while their outbounds differ (legacy outbounds,
+   * outbounds by backendRef to MeshService ports no item names): shared equals fresh.
+   */
+  @Test
+  void everyGoldenCaseGivesEachProxyWhatAFreshMeshStateGivesIt() {
+    for (java.nio.file.Path dir : GoldenCases.cases()) {
+      MeshResources resources = GoldenCases.load(dir);
+      MeshContext shared = MeshContext.of(resources);
+      for (int pass = 0; pass < 2; pass++) {
+        for (DataplaneResource dp : resources.dataplanes()) {
+          GeneratedConfig fresh = ConfigGenerator.generate(MeshContext.of(resources), dp);
+          assertThat(ConfigGenerator.generate(shared, dp).resources())
+              .as(dir.getFileName() + "/" + dp.getName())
+              .isEqualTo(fresh.resources());
+        }
+      }
+    }
+  }
+
   private static String connectTimeout(GeneratedConfig config) throws Exception {
     for (GeneratedResource r : config.resources()) {
       if (r.name().equals("backend")) {

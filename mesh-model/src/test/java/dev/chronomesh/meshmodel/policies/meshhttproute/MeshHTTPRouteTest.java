@@ -5,6 +5,7 @@ import static dev.chronomesh.meshmodel.policies.PolicyDocuments.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.meshmodel.policies.PolicyDocuments;
+import dev.chronomesh.meshmodel.policy.TargetRef;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -235,18 +236,14 @@ class MeshHTTPRouteTest {
                           backendRef: {kind: MeshMultiZoneService, name: x, port: 80}
                 """))
         .containsExactlyInAnyOrder(
-            "spec.to[0].rules[0].default.backendRefs[0].labels: not supported by Chronomesh yet:"
-                + " MeshService resources (a MeshService here is the kuma.io/service tag, selected"
-                + " by name)",
+            "spec.to[0].rules[0].default.backendRefs[0].labels: not supported by Chronomesh yet: "
+                + TargetRef.MESH_SERVICE_RESOURCES,
             "spec.to[0].rules[0].default.backendRefs[1].namespace: not supported by Chronomesh"
-                + " yet: MeshService resources (a MeshService here is the kuma.io/service tag,"
-                + " selected by name)",
-            "spec.to[0].rules[0].default.backendRefs[1].port: not supported by Chronomesh yet:"
-                + " MeshService resources (a MeshService here is the kuma.io/service tag, selected"
-                + " by name)",
+                + " yet: "
+                + TargetRef.MESH_SERVICE_RESOURCES,
             "spec.to[0].rules[0].default.backendRefs[2].sectionName: not supported by Chronomesh"
-                + " yet: MeshService resources (a MeshService here is the kuma.io/service tag,"
-                + " selected by name)",
+                + " yet: "
+                + TargetRef.MESH_SERVICE_RESOURCES,
             "spec.to[0].rules[0].default.backendRefs[3].kind: not supported by Chronomesh yet:"
                 + " kind MeshExternalService",
             "spec.to[0].rules[0].default.backendRefs[4].kind: value 'Mesh' is not supported",
@@ -297,6 +294,30 @@ class MeshHTTPRouteTest {
   @ValueSource(strings = {"01", "02", "03", "04", "14"})
   void targetRefsKumaRefusesAreRefused(String kumaCase) {
     assertThat(kumaCase(kumaCase + "-invalid.yaml")).isNotEmpty();
+  }
+
+  @Test
+  void aBackendRefWithAPortNamesAPortOfAMeshServiceResource() {
+    // Kuma's ReferencesRealObject: a MeshService with port is that port of the MeshService
+    // resource; with MeshServiceSubset Kuma ignores the port, which is refused here.
+    assertThat(
+            rule(
+                """
+                - matches: [{path: {type: PathPrefix, value: /}}]
+                  default:
+                    backendRefs:
+                      - {kind: MeshService, name: backend-v1, port: 3001, weight: 90}
+                      - {kind: MeshServiceSubset, name: backend, tags: {version: v2}, port: 3001}
+                      - {kind: MeshService, name: backend-v2, port: 0}
+                    filters:
+                      - type: RequestMirror
+                        requestMirror:
+                          backendRef: {kind: MeshService, name: backend-v1-experimental, port: 3001}
+                """))
+        .containsExactlyInAnyOrder(
+            "spec.to[0].rules[0].default.backendRefs[1].port: not supported by Chronomesh yet: a"
+                + " port with kind MeshServiceSubset",
+            "spec.to[0].rules[0].default.backendRefs[2].port: must be in inclusive range [1, 65535]");
   }
 
   @Test

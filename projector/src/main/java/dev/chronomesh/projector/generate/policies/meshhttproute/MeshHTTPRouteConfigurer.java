@@ -17,6 +17,7 @@ import dev.chronomesh.meshmodel.policy.IntOrString;
 import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderMatch;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.projector.generate.EndpointSelector;
+import dev.chronomesh.projector.generate.MeshResources;
 import dev.chronomesh.projector.generate.policy.EnvoyValues;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.RouteBackend;
@@ -68,45 +69,65 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
   public record HttpRoutes(List<Route> routes, SortedMap<String, EndpointSelector> clusters) {}
 
   /**
-   * The routes towards {@code service}: the rules of {@code conf} (null: none applies) expanded per
-   * match, sorted by Kuma's specificity, then the catch-all {@code /} to the service unless a rule
-   * has exactly that match. {@code hook} decorates every route action (the other policies).
+   * The routes of an outbound to {@code destination} (a service, or a port of a MeshService): the
+   * rules of {@code conf} (null: none applies) expanded per match, sorted by Kuma's specificity,
+   * then the catch-all {@code /} to {@code destination} unless a rule has exactly that match.
+   * Backends that name MeshService ports are resolved in {@code mesh}. {@code hook} decorates every
+   * route action (the other policies).
    */
   public static HttpRoutes routes(
-      String service, Conf conf, boolean proxyless, Consumer<RouteAction.Builder> hook) {
-    return routes(service, conf, proxyless, (matches, backend, action) -> hook.accept(action));
+      EndpointSelector destination,
+      Conf conf,
+      MeshResources mesh,
+      boolean proxyless,
+      Consumer<RouteAction.Builder> hook) {
+    return routes(
+        destination, conf, mesh, proxyless, (matches, backend, action) -> hook.accept(action));
   }
 
   /**
-   * {@link #routes(String, Conf, boolean, Consumer)}, with each route action's rule: the {@code
-   * matches} of the merged rule it comes from (the key rules are merged by), or null for the
-   * catch-all route no rule gives. Policies that target a MeshHTTPRoute configure its routes by it.
+   * {@link #routes(EndpointSelector, Conf, MeshResources, boolean, Consumer)}, with each route
+   * action's rule: the {@code matches} of the merged rule it comes from (the key rules are merged
+   * by), or null for the catch-all route no rule gives. Policies that target a MeshHTTPRoute
+   * configure its routes by it.
    */
   public static HttpRoutes routes(
-      String service,
+      EndpointSelector destination,
       Conf conf,
+      MeshResources mesh,
       boolean proxyless,
       BiConsumer<List<MeshHTTPRoute.Match>, RouteAction.Builder> hook) {
     return routes(
-        service, conf, proxyless, (matches, backend, action) -> hook.accept(matches, action));
+        destination,
+        conf,
+        mesh,
+        proxyless,
+        (matches, backend, action) -> hook.accept(matches, action));
   }
 
   /**
    * The routes of a builtin gateway's virtual host: the rules of {@code conf} as {@link #routes},
    * without a catch-all (a request no rule matches gets Envoy's 404, as in Kuma), and rules without
-   * backends left out. {@code hook} decorates each route action with the service of its first
-   * backend.
+   * backends left out. {@code hook} decorates each route action with the policy key ({@link
+   * EndpointSelector#policyKey()}) of its first backend.
    */
-  public static HttpRoutes gatewayRoutes(Conf conf, BiConsumer<String, RouteAction.Builder> hook) {
-    return routes(null, conf, false, (matches, backend, action) -> hook.accept(backend, action));
+  public static HttpRoutes gatewayRoutes(
+      Conf conf, MeshResources mesh, BiConsumer<String, RouteAction.Builder> hook) {
+    return routes(
+        null, conf, mesh, false, (matches, backend, action) -> hook.accept(backend, action));
   }
 
-  /** What decorates a route action: its rule's matches, its first backend's service. */
+  /** What decorates a route action: its rule's matches, its first backend's policy key. */
   private interface RouteHook {
     void accept(List<MeshHTTPRoute.Match> ruleMatches, String backend, RouteAction.Builder action);
   }
 
-  private static HttpRoutes routes(String service, Conf conf, boolean proxyless, RouteHook hook) {
+  private static HttpRoutes routes(
+      EndpointSelector destination,
+      Conf conf,
+      MeshResources mesh,
+      boolean proxyless,
+      RouteHook hook) {
     List<Entry> entries = new ArrayList<>();
     boolean catchAll = false;
     if (conf != null) {
@@ -122,7 +143,7 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
         }
       }
     }
-    if (!catchAll && service != null) {
+    if (!catchAll && destination != null) {
       entries.add(new Entry(Match.of(null), null, null));
     }
     entries.sort(Comparator.comparing(Entry::match, Match.SPECIFICITY));
@@ -142,12 +163,14 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
         continue; // grpc-xds NACKs a route whose action is a redirect.
       }
       List<RouteBackend> backends =
-          entry.conf() == null ? List.of() : RouteBackend.of(entry.conf().backendRefs());
+          entry.conf() == null
+              ? List.of()
+              : RouteBackend.of(entry.conf().backendRefs(), mesh, true);
       if (backends.isEmpty() && redirect == null) {
-        if (service == null) {
+        if (destination == null) {
           continue;
         }
-        backends = List.of(RouteBackend.of(service));
+        backends = List.of(new RouteBackend(destination, 1));
       }
       for (Envoy envoy : entry.match().envoyMatches()) {
         Route.Builder route = Route.newBuilder().setMatch(envoy.match());
@@ -179,14 +202,14 @@ public final class MeshHTTPRouteConfigurer implements PolicyConfigurer<Conf> {
             rewrite(rewrite, envoy, action);
           }
           for (RequestMirror mirror : all(filters, "RequestMirror", Filter::requestMirror)) {
-            EndpointSelector target = RouteBackend.selector(mirror.backendRef());
+            EndpointSelector target = RouteBackend.selector(mirror.backendRef(), mesh, true);
             if (target != null) {
               clusters.put(target.clusterName(), target);
               action.addRequestMirrorPolicies(mirrorPolicy(target, mirror.percentage()));
             }
           }
         }
-        hook.accept(entry.ruleMatches(), backends.get(0).selector().service(), action);
+        hook.accept(entry.ruleMatches(), backends.get(0).selector().policyKey(), action);
         routes.add(route.setRoute(action).build());
       }
     }

@@ -3,6 +3,7 @@ package dev.chronomesh.projector.generate.policies.meshtcproute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute.Conf;
 import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.projector.generate.MeshResources;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.RouteBackend;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -21,13 +22,17 @@ public final class MeshTCPRouteConfigurer implements PolicyConfigurer<Conf> {
     return MeshTCPRoute.TYPE;
   }
 
-  /** The backends of the merged conf (null: none applies), or null when it names none. */
-  public static List<RouteBackend> backends(Conf conf) {
+  /**
+   * The backends of the merged conf (null: none applies), MeshService ports resolved in {@code
+   * mesh}, or null when it names none that exists.
+   */
+  public static List<RouteBackend> backends(Conf conf, MeshResources mesh) {
     if (conf == null || conf.rules().isEmpty()) {
       return null;
     }
     // Kuma's MeshTCPRoute conf is one rule: the last merged rule's backends.
-    List<RouteBackend> backends = RouteBackend.of(conf.rules().get(0).conf().backendRefs());
+    List<RouteBackend> backends =
+        RouteBackend.of(conf.rules().get(0).conf().backendRefs(), mesh, false);
     return backends.isEmpty() ? null : backends;
   }
 
