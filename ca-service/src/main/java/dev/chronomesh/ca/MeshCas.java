@@ -7,6 +7,7 @@ import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
 import dev.chronomesh.events.avro.SecretResource;
+import dev.chronomesh.meshmodel.CaSecrets;
 import dev.chronomesh.meshmodel.MeshDuration;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;

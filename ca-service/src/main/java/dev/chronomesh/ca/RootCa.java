@@ -1,9 +1,14 @@
 package dev.chronomesh.ca;
 
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.RSAPublicKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -32,17 +37,41 @@ public final class RootCa {
 
   private RootCa() {}
 
-  /** Creates the root CA of {@code mesh}. */
+  /** Creates the root CA of {@code mesh}: a new key and its certificate. */
   public static CaKeyPair create(
       String mesh, BuiltinCaConf conf, Instant now, SecureRandom random) {
-    KeyPair keys;
+    return certify(mesh, generateKey(conf, random), conf, now, random);
+  }
+
+  /** A new RSA key of the conf's size. */
+  public static KeyPair generateKey(BuiltinCaConf conf, SecureRandom random) {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
       generator.initialize(conf.rsaBits(), random);
-      keys = generator.generateKeyPair();
+      return generator.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("could not generate an RSA key", e);
     }
+  }
+
+  /** The key pair of a stored RSA private key (its public half derived from it). */
+  public static KeyPair keyPairOf(PrivateKey key) {
+    if (!(key instanceof RSAPrivateCrtKey rsa)) {
+      throw new IllegalArgumentException("a builtin CA key must be RSA, got " + key.getAlgorithm());
+    }
+    try {
+      PublicKey pub =
+          KeyFactory.getInstance("RSA")
+              .generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+      return new KeyPair(pub, key);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("could not derive an RSA public key", e);
+    }
+  }
+
+  /** The self-signed CA certificate of {@code keys} for {@code mesh}. */
+  public static CaKeyPair certify(
+      String mesh, KeyPair keys, BuiltinCaConf conf, Instant now, SecureRandom random) {
     X500Name subject =
         new X500NameBuilder(BCStyle.INSTANCE)
             .addRDN(BCStyle.O, "Kuma")

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.avro.SecretResource;
+import dev.chronomesh.meshmodel.CaSecrets;
 import dev.chronomesh.meshmodel.Format;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.ResourceType;
