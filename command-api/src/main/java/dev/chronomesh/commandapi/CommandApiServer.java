@@ -11,6 +11,7 @@ import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.CommandResult;
 import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.meshmodel.view.EventView;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -121,7 +122,13 @@ public final class CommandApiServer implements AutoCloseable {
     // Closed in reverse order on failure or close().
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      EventView view = new EventView(config.kafkaProperties(), topic, serde, config.writeTimeout());
+      EventView view =
+          new EventView(
+              "chronomesh-command-api",
+              config.kafkaProperties(),
+              topic,
+              serde,
+              config.writeTimeout());
       opened.add(view);
       ProxyStatusView proxyStatus =
           new ProxyStatusView(config.kafkaProperties(), topics, config.registry());
@@ -210,6 +217,7 @@ public final class CommandApiServer implements AutoCloseable {
               view, writes, commands, json, clock, config.maxBodyBytes(), config.sealer())
           .register(app);
       new DataplaneOverviewRoute(view, proxyStatus, json).register(app);
+      new MeshCaRoute(view, config.sealer()).register(app);
       OpenApiRoute.install(app);
       if (tokenAuth != null) {
         tokenAuth.installRoutes(app);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.view.EventView;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Instant;

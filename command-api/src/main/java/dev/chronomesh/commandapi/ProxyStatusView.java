@@ -8,6 +8,7 @@ import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ProxyStatusEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
+import dev.chronomesh.meshmodel.view.EventView;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;

@@ -28,6 +28,7 @@ import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
+import dev.chronomesh.meshmodel.view.EventView;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.net.URLEncoder;

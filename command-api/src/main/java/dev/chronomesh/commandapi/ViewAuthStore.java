@@ -6,6 +6,7 @@ import dev.chronomesh.events.avro.CommandResult;
 import dev.chronomesh.events.avro.SigningKeyResource;
 import dev.chronomesh.events.avro.TokenRevocationResource;
 import dev.chronomesh.meshmodel.InternalTypes;
+import dev.chronomesh.meshmodel.view.EventView;
 import java.util.List;
 import java.util.Optional;
 

@@ -2,6 +2,7 @@ package dev.chronomesh.commandapi;
 
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.CommandResult;
+import dev.chronomesh.meshmodel.view.EventView;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

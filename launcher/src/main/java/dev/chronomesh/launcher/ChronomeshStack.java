@@ -1,6 +1,7 @@
 package dev.chronomesh.launcher;
 
 import dev.chronomesh.auth.EnvelopeSealer;
+import dev.chronomesh.ca.CaServer;
 import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
@@ -24,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole system in one JVM on loopback: an embedded KRaft broker, the schema registry, the
- * projector, the xDS gateway and the REST API. What {@code chronomesh up} runs, and what the
- * end-to-end tests start.
+ * projector, the xDS gateway, the REST API and the CA service. What {@code chronomesh up} runs, and
+ * what the end-to-end tests start.
  */
 public final class ChronomeshStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChronomeshStack.class);
@@ -53,7 +54,36 @@ public final class ChronomeshStack implements AutoCloseable {
       Topics topics,
       Duration writeTimeout,
       int xdsHttpPort,
-      boolean requireDataplaneTokens) {
+      boolean requireDataplaneTokens,
+      int caPort) {
+    /** Settings with the CA service on a free port. */
+    public Settings(
+        Path dataDir,
+        String host,
+        int apiPort,
+        int xdsPort,
+        int kafkaPort,
+        int kafkaControllerPort,
+        int partitions,
+        Topics topics,
+        Duration writeTimeout,
+        int xdsHttpPort,
+        boolean requireDataplaneTokens) {
+      this(
+          dataDir,
+          host,
+          apiPort,
+          xdsPort,
+          kafkaPort,
+          kafkaControllerPort,
+          partitions,
+          topics,
+          writeTimeout,
+          xdsHttpPort,
+          requireDataplaneTokens,
+          0);
+    }
+
     /** Settings with dataplane tokens required. */
     public Settings(
         Path dataDir,
@@ -140,8 +170,8 @@ public final class ChronomeshStack implements AutoCloseable {
     }
 
     /**
-     * Kuma's ports for the API (5681), xDS (5678) and the gateway's diagnostics (5680), the broker
-     * on 19092/19093, dataplane tokens required.
+     * Kuma's ports for the API (5681), xDS (5678) and the gateway's diagnostics (5680), the CA
+     * service on 5677 (loopback), the broker on 19092/19093, dataplane tokens required.
      */
     public static Settings defaults(Path dataDir) {
       return new Settings(
@@ -155,7 +185,8 @@ public final class ChronomeshStack implements AutoCloseable {
           Topics.defaults(),
           ServiceDefaults.WRITE_TIMEOUT,
           ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT,
-          true);
+          true,
+          CaServer.DEFAULT_PORT);
     }
   }
 
@@ -163,6 +194,7 @@ public final class ChronomeshStack implements AutoCloseable {
   private final EmbeddedKafka kafka;
   private final ServiceRunner.Running api;
   private final ServiceRunner.Running gateway;
+  private final ServiceRunner.Running ca;
   private final Settings settings;
 
   private ChronomeshStack(
@@ -170,11 +202,13 @@ public final class ChronomeshStack implements AutoCloseable {
       EmbeddedKafka kafka,
       ServiceRunner.Running api,
       ServiceRunner.Running gateway,
+      ServiceRunner.Running ca,
       Settings settings) {
     this.started = started;
     this.kafka = kafka;
     this.api = api;
     this.gateway = gateway;
+    this.ca = ca;
     this.settings = settings;
   }
 
@@ -235,11 +269,15 @@ public final class ChronomeshStack implements AutoCloseable {
               registry,
               registry);
       started.push(api);
+      ServiceRunner.Running ca =
+          ServiceRunner.start(caSettings(settings, kafkaProperties, sealer), registry, null);
+      started.push(ca);
 
-      for (ServiceRunner.Running service : new ServiceRunner.Running[] {api, gateway, projector}) {
+      for (ServiceRunner.Running service :
+          new ServiceRunner.Running[] {api, gateway, projector, ca}) {
         await(service.service(), service.ready());
       }
-      return new ChronomeshStack(started, kafka, api, gateway, settings);
+      return new ChronomeshStack(started, kafka, api, gateway, ca, settings);
     } catch (RuntimeException | Error e) {
       closeAll(started);
       throw e;
@@ -254,12 +292,24 @@ public final class ChronomeshStack implements AutoCloseable {
       Sealer sealer,
       java.net.URI projectorUrl,
       Integer httpPort) {
+    return settings(s, service, s.host(), kafkaProperties, port, sealer, projectorUrl, httpPort);
+  }
+
+  private static ServiceRunner.Settings settings(
+      Settings s,
+      String service,
+      String host,
+      Map<String, Object> kafkaProperties,
+      int port,
+      Sealer sealer,
+      java.net.URI projectorUrl,
+      Integer httpPort) {
     return new ServiceRunner.Settings(
         service,
         kafkaProperties,
         s.topics(),
         null,
-        s.host(),
+        host,
         port,
         s.partitions(),
         (short) 1,
@@ -271,6 +321,23 @@ public final class ChronomeshStack implements AutoCloseable {
         projectorUrl,
         httpPort,
         XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(s.requireDataplaneTokens()),
+        null);
+  }
+
+  /**
+   * The CA service listens on loopback whatever the stack's host: its port is unauthenticated until
+   * gateways and CA authenticate each other with mTLS.
+   */
+  private static ServiceRunner.Settings caSettings(
+      Settings s, Map<String, Object> kafkaProperties, Sealer sealer) {
+    return settings(
+        s,
+        "ca-service",
+        java.net.InetAddress.getLoopbackAddress().getHostAddress(),
+        kafkaProperties,
+        s.caPort(),
+        sealer,
+        null,
         null);
   }
 
@@ -297,6 +364,11 @@ public final class ChronomeshStack implements AutoCloseable {
   /** http://host:port of the xDS gateway's /healthz, /readyz and /metrics. */
   public String xdsHttpUrl() {
     return gateway.httpAddress();
+  }
+
+  /** host:port (loopback) of the CA service's gRPC port. */
+  public String caAddress() {
+    return ca.address();
   }
 
   /** host:port of the xDS gateway. */

@@ -106,6 +106,12 @@ public final class Main implements Callable<Integer> {
         description = "xDS gateway's /healthz, /readyz and /metrics port (0: a free one).")
     int xdsHttpPort;
 
+    @Option(
+        names = "--ca-port",
+        defaultValue = "5677",
+        description = "CA service's gRPC port, on loopback (0: a free one).")
+    int caPort;
+
     @Option(names = "--kafka-port", defaultValue = "19092", description = "Embedded broker port.")
     int kafkaPort;
 
@@ -147,13 +153,15 @@ public final class Main implements Callable<Integer> {
                   new Topics(common.topicPrefix),
                   common.writeTimeout,
                   xdsHttpPort,
-                  !noDataplaneTokens));
+                  !noDataplaneTokens,
+                  caPort));
       PrintStream out = System.out;
       out.println();
       out.println("Chronomesh is up.");
       out.println("  REST API         " + stack.apiUrl());
       out.println("  xDS (ADS, gRPC)  " + stack.xdsAddress());
       out.println("  xDS HTTP         " + stack.xdsHttpUrl() + " (/healthz /readyz /metrics)");
+      out.println("  CA (gRPC)        " + stack.caAddress() + " (loopback, plaintext)");
       out.println("  Dataplane auth   " + dataplaneAuthLine(stack.requiresDataplaneTokens()));
       out.println(
           "  Metrics          " + stack.apiUrl() + "/metrics, " + stack.xdsHttpUrl() + "/metrics");

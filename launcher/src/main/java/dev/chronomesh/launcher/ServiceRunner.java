@@ -1,5 +1,6 @@
 package dev.chronomesh.launcher;
 
+import dev.chronomesh.ca.CaServer;
 import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.commandapi.CommandApiServer;
 import dev.chronomesh.commandapi.ProxyConfigRoutes;
@@ -43,7 +44,8 @@ public final class ServiceRunner {
    */
   public static final int DEFAULT_GATEWAY_HTTP_PORT = 5680;
 
-  public static final List<String> SERVICES = List.of("command-api", "projector", "xds-gateway");
+  public static final List<String> SERVICES =
+      List.of("command-api", "projector", "xds-gateway", "ca-service");
 
   private ServiceRunner() {}
 
@@ -53,9 +55,10 @@ public final class ServiceRunner {
    * @param kafkaProperties bootstrap.servers plus client settings passed to every client
    * @param schemaRegistryUrl an external Confluent-compatible registry, or null for the registry
    *     kept in the schemas topic (then command-api serves it under /schema-registry)
-   * @param port listen port, or null for the service's default (5681 API, 5678 xDS)
+   * @param port listen port, or null for the service's default (5681 API, 5678 xDS, 5677 CA)
    * @param dataDir local state of the projector and the decider (rebuilt from Kafka when lost)
-   * @param sealer seals secrets with the operator's key-encryption key; needed by command-api
+   * @param sealer seals secrets with the operator's key-encryption key; needed by command-api and
+   *     ca-service
    * @param adminTokenFile where command-api writes the admin token at first start, or null
    * @param writeTimeout how long a write waits for its decision (then 504); null: the default
    * @param projectorUrl where command-api asks a projector for {@code _config}; null: {@code
@@ -129,9 +132,11 @@ public final class ServiceRunner {
         throw new IllegalArgumentException(
             "--http-port must be between 0 and 65535, was " + httpPort);
       }
-      if (service.equals("command-api") && sealer == null) {
+      if ((service.equals("command-api") || service.equals("ca-service")) && sealer == null) {
         throw new IllegalArgumentException(
-            "the command-api needs the key-encryption key: --kek-file FILE or "
+            "the "
+                + service
+                + " needs the key-encryption key: --kek-file FILE or "
                 + KeyEncryptionKey.ENV
                 + " (base64 of 32 random bytes, e.g. 'openssl rand -base64 32')");
       }
@@ -271,6 +276,19 @@ public final class ServiceRunner {
             gateway.httpPort().isPresent()
                 ? "http://" + s.host() + ":" + gateway.httpPort().getAsInt()
                 : null);
+      }
+      case "ca-service" -> {
+        CaServer ca =
+            CaServer.start(
+                new CaServer.Config(
+                    s.host(),
+                    s.port() == null ? CaServer.DEFAULT_PORT : s.port(),
+                    s.kafkaProperties(),
+                    s.topics(),
+                    registry,
+                    s.sealer(),
+                    s.writeTimeout()));
+        yield new Running(s.service(), s.host() + ":" + ca.port(), ca::isReady, ca);
       }
       default -> throw new IllegalStateException("unreachable: " + s.service());
     };

@@ -24,7 +24,6 @@ final class Checks {
   private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
 
   /** Kuma's mesh durations (mesh_helpers.go ParseDuration): one unit, or "0". */
-  private static final Pattern DURATION = Pattern.compile("\\d+(y|w|d|h|m|s|ms)|0");
 
   /** How much of an input value a message quotes at most. */
   static final int MAX_QUOTED = 100;
@@ -191,10 +190,7 @@ final class Checks {
   }
 
   static String duration(String value) {
-    if (!DURATION.matcher(value).matches()) {
-      return "must be a duration such as 1y, 2w, 1d, 24h, 90m or 30s (one number and one unit)";
-    }
-    return null;
+    return MeshDuration.problem(value);
   }
 
   static boolean isIpLiteral(String address) {

@@ -166,6 +166,36 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
     return new Mtls(enabled == null || enabled.isEmpty() ? null : enabled, backends);
   }
 
+  /**
+   * Kuma's builtin CA conf ({@code BuiltinCertificateAuthorityConfig}): {@code caCert.RSAbits} and
+   * {@code caCert.expiration}; Kuma refuses any other field when it converts the conf. RSA keys of
+   * 2048 to 8192 bits (Kuma takes any size Go's RSA generator accepts; below 2048 bits a key is too
+   * weak, above 8192 its generation takes minutes).
+   */
+  private static void checkBuiltinConf(Obj conf) {
+    conf.rejectUnknown(Set.of("caCert"), Set.of());
+    Obj caCert = conf.object("caCert");
+    if (caCert == null) {
+      return;
+    }
+    caCert.rejectUnknown(Set.of("RSAbits", "expiration"), Set.of());
+    JsonNode bits = caCert.raw("RSAbits");
+    if (bits != null
+        && (!bits.canConvertToInt()
+            || !bits.isIntegralNumber()
+            || bits.asInt() < 2048
+            || bits.asInt() > 8192)) {
+      caCert.violations().add(caCert.path("RSAbits"), "must be a number of bits from 2048 to 8192");
+    }
+    String expiration = caCert.string("expiration", false);
+    if (expiration != null) {
+      String reason = Checks.duration(expiration);
+      if (reason != null) {
+        caCert.violations().add(caCert.path("expiration"), reason);
+      }
+    }
+  }
+
   private static MtlsBackend backend(Obj backend) {
     backend.rejectUnknown(Set.of("name", "type", "dpCert", "conf"), Set.of("mode", "rootChain"));
     int before = backend.violations().size();
@@ -209,6 +239,8 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
           }
         }
         ProvidedCa.checkInline(conf);
+      } else if ("builtin".equals(type)) {
+        checkBuiltinConf(conf);
       }
     } else if ("provided".equals(type)) {
       backend.violations().add(backend.path("conf"), "has to be defined for a provided backend");

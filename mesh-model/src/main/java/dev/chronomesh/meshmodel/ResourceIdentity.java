@@ -105,4 +105,9 @@ public final class ResourceIdentity {
   public static List<String> describe(List<Violation> violations) {
     return violations.stream().map(v -> v.field() + ": " + v.reason()).toList();
   }
+
+  /** Why {@code name} is not a valid resource (or mesh) name, or null when it is one. */
+  public static String nameProblem(String name) {
+    return Checks.name(name);
+  }
 }

@@ -123,7 +123,7 @@ final class SecretMapper implements ResourceMapper<SecretResource> {
 
   @Override
   public void write(SecretResource secret, ObjectNode document, Sealer opener) {
-    if (opener == null) {
+    if (opener == null || CaSecrets.isPrivateKey(secret.getMesh(), secret.getName())) {
       return;
     }
     byte[] value = opener.open(secret.getData());

@@ -2,6 +2,7 @@ package dev.chronomesh.meshmodel;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.chronomesh.events.avro.DataplaneResource;
@@ -117,6 +118,46 @@ class MeshFieldsTest {
             "constraints.dataplaneProxy.requirements[0].tags",
             "constraints.dataplaneProxy.restrictions[0].tags[\"kuma.io/zone\"]",
             "mtls.backends[0].conf.cert");
+  }
+
+  // Kuma v2.14.3 pkg/plugins/ca/builtin/config/builtin_ca_config.proto: caCert.RSAbits and
+  // caCert.expiration, nothing else (util_proto.ToTyped refuses unknown fields).
+  @Test
+  void builtinCaConfHoldsKumasTwoFieldsWithUsableValues() {
+    List<String> paths =
+        violations(
+            ResourceType.MESH,
+            """
+            type: Mesh
+            name: default
+            mtls:
+              enabledBackend: ca-1
+              backends:
+                - name: ca-1
+                  type: builtin
+                  conf:
+                    caCert: {RSAbits: 512, expiration: ten years, size: 3}
+                    extra: true
+                - name: ca-2
+                  type: builtin
+                  conf:
+                    caCert: {RSAbits: 2048.5}
+            """);
+
+    assertThat(paths)
+        .containsExactlyInAnyOrder(
+            "mtls.backends[0].conf.extra",
+            "mtls.backends[0].conf.caCert.size",
+            "mtls.backends[0].conf.caCert.RSAbits",
+            "mtls.backends[0].conf.caCert.expiration",
+            "mtls.backends[1].conf.caCert.RSAbits");
+    assertThatCode(
+            () ->
+                parse(
+                    ResourceType.MESH,
+                    "type: Mesh\nname: m\nmtls:\n  backends:\n  - name: ca-1\n"
+                        + "    type: builtin\n    conf: {caCert: {RSAbits: 4096, expiration: 1y}}\n"))
+        .doesNotThrowAnyException();
   }
 
   @Test

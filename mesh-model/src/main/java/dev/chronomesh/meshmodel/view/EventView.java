@@ -1,4 +1,4 @@
-package dev.chronomesh.commandapi;
+package dev.chronomesh.meshmodel.view;
 
 import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.avro.ResourceEvent;
@@ -19,11 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The read side: a projection of the events topic held in memory. A {@link TopicTail} reads every
+ * A projection of the events topic held in memory, shared by the services that read the mesh's
+ * current state (the command-api's read side, the CA service). A {@link TopicTail} reads every
  * partition from the beginning (no group, read_committed) and each event is replayed onto its
  * mesh's {@link MeshState}. Reads never come from what this process wrote, only from here.
  */
-final class EventView implements AutoCloseable {
+public final class EventView implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventView.class);
 
   private final String topic;
@@ -41,9 +42,11 @@ final class EventView implements AutoCloseable {
   /**
    * Starts reading {@code topic}.
    *
+   * @param clientId the consumer's client id unless the properties name one
    * @throws IllegalStateException when the topic does not exist within {@code startTimeout}
    */
-  EventView(
+  public EventView(
+      String clientId,
       Map<String, Object> kafkaProperties,
       String topic,
       Deserializer<ResourceEvent> deserializer,
@@ -51,7 +54,7 @@ final class EventView implements AutoCloseable {
     this.topic = topic;
     this.deserializer = deserializer;
     Map<String, Object> props = new HashMap<>(kafkaProperties);
-    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api");
+    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     this.tail =
         TopicTail.reading("event-view", List.of(topic))
             .kafka(props)
@@ -75,29 +78,29 @@ final class EventView implements AutoCloseable {
     this.positions = new long[partitionCount];
   }
 
-  int partitionCount() {
+  public int partitionCount() {
     return partitionCount;
   }
 
-  boolean isReady() {
+  public boolean isReady() {
     return tail.isReady();
   }
 
   /** The mesh's current image (empty when the mesh has no events). */
-  MeshState mesh(String mesh) {
+  public MeshState mesh(String mesh) {
     MeshState state = meshes.get(mesh);
     return state == null ? MeshState.empty(mesh) : state;
   }
 
   /** Every mesh with events, sorted by name. */
-  List<MeshState> meshes() {
+  public List<MeshState> meshes() {
     List<MeshState> out = new ArrayList<>(meshes.values());
     out.sort(Comparator.comparing(MeshState::mesh));
     return out;
   }
 
   /** Waits until the view has read every offset below {@code offset} in {@code partition}. */
-  synchronized boolean awaitPosition(int partition, long offset, long deadlineNanos)
+  public synchronized boolean awaitPosition(int partition, long offset, long deadlineNanos)
       throws InterruptedException {
     while (positions[partition] < offset) {
       long left = deadlineNanos - System.nanoTime();

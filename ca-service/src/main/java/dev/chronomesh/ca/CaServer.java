@@ -1,0 +1,205 @@
+package dev.chronomesh.ca;
+
+import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.Topics;
+import dev.chronomesh.events.avro.Command;
+import dev.chronomesh.events.avro.ResourceEvent;
+import dev.chronomesh.events.registry.SchemaRegistry;
+import dev.chronomesh.meshmodel.Sealer;
+import dev.chronomesh.meshmodel.view.EventView;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CA service: follows the events topic into the meshes' state, creates the builtin CAs they
+ * lack ({@link CaCreator}) and serves {@link CertificateAuthorityService} over gRPC. Stateless
+ * apart from what it reads: any number of instances may run.
+ *
+ * <p>Until the control plane has its own identity (mTLS between the gateways and this service), the
+ * gRPC port is plaintext and unauthenticated, so it listens on a loopback address only.
+ */
+public final class CaServer implements AutoCloseable {
+  /** Kuma's old SDS port, 5677: the certificate service of the control plane. */
+  public static final int DEFAULT_PORT = 5677;
+
+  private static final Logger LOG = LoggerFactory.getLogger(CaServer.class);
+  private static final Duration CREATE_EVERY = Duration.ofMillis(500);
+
+  /**
+   * @param host a loopback address or name to listen on
+   * @param port 0 for a free port
+   */
+  public record Config(
+      String host,
+      int port,
+      Map<String, Object> kafkaProperties,
+      Topics topics,
+      SchemaRegistry registry,
+      Sealer sealer,
+      Duration startTimeout) {
+    public Config {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(sealer, "the CA service needs the key-encryption key");
+      kafkaProperties = Map.copyOf(kafkaProperties);
+    }
+  }
+
+  private final EventView view;
+  private final KafkaProducer<String, Command> producer;
+  private final ScheduledExecutorService creator;
+  private final Server server;
+
+  private CaServer(
+      EventView view,
+      KafkaProducer<String, Command> producer,
+      ScheduledExecutorService creator,
+      Server server) {
+    this.view = view;
+    this.producer = producer;
+    this.creator = creator;
+    this.server = server;
+  }
+
+  public static CaServer start(Config config) {
+    InetAddress address = loopback(config.host());
+    EventView view =
+        new EventView(
+            "chronomesh-ca-service",
+            config.kafkaProperties(),
+            config.topics().events(),
+            AvroSerde.forValues(config.registry(), ResourceEvent.class).deserializer(),
+            config.startTimeout());
+    KafkaProducer<String, Command> producer = null;
+    ScheduledExecutorService creator = null;
+    try {
+      Map<String, Object> p = new HashMap<>(config.kafkaProperties());
+      p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      p.put(ProducerConfig.ACKS_CONFIG, "all");
+      p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "chronomesh-ca-service-commands");
+      producer =
+          new KafkaProducer<>(
+              p,
+              new StringSerializer(),
+              AvroSerde.forValues(config.registry(), Command.class).serializer());
+      KafkaProducer<String, Command> commands = producer;
+      String topic = config.topics().commands();
+      CaCreator create =
+          new CaCreator(
+              () -> view.isReady() ? view.meshes() : java.util.List.of(),
+              config.sealer(),
+              c ->
+                  commands.send(
+                      new ProducerRecord<>(topic, c.getMesh(), c),
+                      (meta, e) -> {
+                        if (e != null) {
+                          LOG.warn(
+                              "Could not send a CA command mesh={} name={}",
+                              c.getMesh(),
+                              c.getName(),
+                              e);
+                        }
+                      }),
+              Clock.systemUTC());
+      creator =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "ca-creator");
+                t.setDaemon(true);
+                return t;
+              });
+      creator.scheduleWithFixedDelay(create, 0, CREATE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      Server server =
+          NettyServerBuilder.forAddress(new InetSocketAddress(address, config.port()))
+              .addService(
+                  new CertificateAuthorityService(view::mesh, config.sealer(), Clock.systemUTC()))
+              .build()
+              .start();
+      LOG.info("CA service listening host={} port={}", config.host(), server.getPort());
+      return new CaServer(view, producer, creator, server);
+    } catch (IOException e) {
+      stop(view, producer, creator, null);
+      throw new UncheckedIOException("could not listen on " + config.host(), e);
+    } catch (RuntimeException e) {
+      stop(view, producer, creator, null);
+      throw e;
+    }
+  }
+
+  private static InetAddress loopback(String host) {
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("unknown host " + host, e);
+    }
+    if (!address.isLoopbackAddress()) {
+      throw new IllegalArgumentException(
+          "the CA service listens on a loopback address only until gateways and CA authenticate"
+              + " each other with mTLS; got "
+              + host);
+    }
+    return address;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Ready once the events topic has been read to its end. */
+  public boolean isReady() {
+    return view.isReady();
+  }
+
+  @Override
+  public void close() {
+    stop(view, producer, creator, server);
+  }
+
+  private static void stop(
+      EventView view,
+      KafkaProducer<String, Command> producer,
+      ScheduledExecutorService creator,
+      Server server) {
+    if (server != null) {
+      server.shutdownNow();
+    }
+    if (creator != null) {
+      creator.shutdownNow();
+      try {
+        creator.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(5));
+    }
+    view.close();
+    if (server != null) {
+      try {
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.chronomesh.ca;
+
+import dev.chronomesh.events.KumaTags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+
+/**
+ * The URIs a mesh's certificates carry, as Kuma's issuer writes them ({@code
+ * pkg/core/ca/issuer/issuer.go}): the trust domain {@code spiffe://<mesh>} on the root, and on a
+ * workload {@code spiffe://<mesh>/<service>} for each of its {@code kuma.io/service} values, then
+ * {@code kuma://<tag>/<value>} for every tag and value of its inbounds.
+ */
+public final class Spiffe {
+  private Spiffe() {}
+
+  public static String trustDomain(String mesh) {
+    return "spiffe://" + mesh;
+  }
+
+  public static String workloadId(String mesh, String service) {
+    return trustDomain(mesh) + "/" + service;
+  }
+
+  /** A workload's URI SANs from its tags (each tag's values, sorted; tags sorted by name). */
+  public static List<String> workloadUris(String mesh, Map<String, SortedSet<String>> tags) {
+    List<String> uris = new ArrayList<>();
+    for (String service :
+        tags.getOrDefault(KumaTags.SERVICE, java.util.Collections.emptySortedSet())) {
+      uris.add(workloadId(mesh, service));
+    }
+    tags.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> e.getValue().forEach(v -> uris.add("kuma://" + e.getKey() + "/" + v)));
+    return uris;
+  }
+}

@@ -1,0 +1,196 @@
+package dev.chronomesh.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.chronomesh.auth.EnvelopeSealer;
+import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
+import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
+import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
+import dev.chronomesh.meshmodel.MeshState;
+import dev.chronomesh.meshmodel.ResourceType;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CA service over a real gRPC server on loopback. */
+class CertificateAuthorityServiceTest {
+  private static final EnvelopeSealer SEALER = new EnvelopeSealer(EnvelopeSealer.newKek());
+  private static CaKeyPair ca1;
+  private static CaKeyPair ca2;
+  private static Map<String, MeshState> meshes;
+  private static Server server;
+  private static ManagedChannel channel;
+  private static CertificateAuthorityGrpc.CertificateAuthorityBlockingStub ca;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ca1 = RootCa.create("default", BuiltinCaConf.DEFAULT, TestMeshes.T0, new SecureRandom());
+    ca2 = RootCa.create("default", BuiltinCaConf.DEFAULT, TestMeshes.T0, new SecureRandom());
+    String web =
+        """
+        type: Dataplane
+        mesh: default
+        name: web-1
+        networking:
+          address: 127.0.0.1
+          inbound:
+          - port: 8080
+            tags: {kuma.io/service: web, version: v1}
+          - port: 8081
+            tags: {kuma.io/service: web-admin}
+        """;
+    MeshState withCa =
+        new TestMeshes("default")
+            .apply(
+                ResourceType.MESH,
+                """
+                type: Mesh
+                name: default
+                mtls:
+                  enabledBackend: ca-1
+                  backends:
+                  - name: ca-1
+                    type: builtin
+                    dpCert: {rotation: {expiration: 2h}}
+                  - name: ca-2
+                    type: builtin
+                """)
+            .apply(ResourceType.DATAPLANE, web)
+            .ca("ca-1", ca1, SEALER)
+            .ca("ca-2", ca2, SEALER)
+            .state();
+    MeshState plain =
+        new TestMeshes("plain")
+            .apply(ResourceType.MESH, "type: Mesh\nname: plain\n")
+            .apply(ResourceType.DATAPLANE, web.replace("mesh: default", "mesh: plain"))
+            .state();
+    MeshState noCaYet =
+        new TestMeshes("fresh")
+            .apply(
+                ResourceType.MESH,
+                "type: Mesh\nname: fresh\nmtls:\n  enabledBackend: ca-1\n  backends:\n"
+                    + "  - {name: ca-1, type: builtin}\n")
+            .apply(ResourceType.DATAPLANE, web.replace("mesh: default", "mesh: fresh"))
+            .state();
+    meshes = Map.of("default", withCa, "plain", plain, "fresh", noCaYet);
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(
+                new CertificateAuthorityService(
+                    m -> meshes.getOrDefault(m, MeshState.empty(m)),
+                    SEALER,
+                    Clock.fixed(TestMeshes.T0, ZoneOffset.UTC)))
+            .build()
+            .start();
+    channel =
+        NettyChannelBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()))
+            .usePlaintext()
+            .build();
+    ca = CertificateAuthorityGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void signsWithTheEnabledCaForTheIdentitiesTheMeshGivesTheDataplane() throws Exception {
+    KeyPair keys = Csrs.ec("secp256r1");
+    SignWorkloadCertificateResponse signed =
+        ca.signWorkloadCertificate(request("default", "web-1", Csrs.csr(keys, "CN=anything")));
+
+    X509Certificate cert = Pem.certificates(signed.getCertificatePem()).get(0);
+    cert.verify(ca1.certificate().getPublicKey());
+    assertThat(cert.getPublicKey()).isEqualTo(keys.getPublic());
+    assertThat(signed.getUriSansList())
+        .containsExactly(
+            "spiffe://default/web",
+            "spiffe://default/web-admin",
+            "kuma://kuma.io/service/web",
+            "kuma://kuma.io/service/web-admin",
+            "kuma://version/v1");
+    assertThat(cert.getSubjectAlternativeNames())
+        .map(san -> (String) san.get(1))
+        .containsExactlyElementsOf(signed.getUriSansList());
+    // dpCert.rotation.expiration: 2h
+    assertThat(signed.getExpiresAtMs())
+        .isEqualTo(TestMeshes.T0.plusSeconds(7200).toEpochMilli())
+        .isEqualTo(cert.getNotAfter().getTime());
+    // The enabled CA first, then every other backend's: peers rolling to ca-2 still verify.
+    assertThat(Pem.certificates(signed.getTrustBundlePem()))
+        .containsExactly(ca1.certificate(), ca2.certificate());
+  }
+
+  @Test
+  void answersWhyItCannotSign() throws Exception {
+    byte[] csr = Csrs.csr(Csrs.ec("secp256r1"), "CN=x");
+    assertStatus(
+        () -> ca.signWorkloadCertificate(request("nope", "web-1", csr)),
+        Status.Code.NOT_FOUND,
+        "mesh \"nope\" does not exist");
+    assertStatus(
+        () -> ca.signWorkloadCertificate(request("default", "web-9", csr)),
+        Status.Code.NOT_FOUND,
+        "dataplane \"web-9\" does not exist in mesh \"default\"");
+    assertStatus(
+        () -> ca.signWorkloadCertificate(request("plain", "web-1", csr)),
+        Status.Code.FAILED_PRECONDITION,
+        "mesh \"plain\" has no mTLS backend enabled");
+    assertStatus(
+        () -> ca.signWorkloadCertificate(request("fresh", "web-1", csr)),
+        Status.Code.FAILED_PRECONDITION,
+        "the CA of backend \"ca-1\" of mesh \"fresh\" has not been created yet");
+  }
+
+  @Test
+  void namesEveryProblemOfAMalformedRequest() {
+    assertStatus(
+        () -> ca.signWorkloadCertificate(request("Bad Mesh", "", new byte[] {1, 2})),
+        Status.Code.INVALID_ARGUMENT,
+        "mesh: invalid name \"Bad Mesh\"");
+    StatusRuntimeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            StatusRuntimeException.class,
+            () -> ca.signWorkloadCertificate(request("Bad Mesh", "", new byte[] {1, 2})));
+    assertThat(e.getStatus().getDescription())
+        .contains("mesh: ", "dataplane: cannot be empty", "csr_der: not a DER-encoded");
+  }
+
+  private static SignWorkloadCertificateRequest request(String mesh, String dp, byte[] csr) {
+    return SignWorkloadCertificateRequest.newBuilder()
+        .setMesh(mesh)
+        .setDataplane(dp)
+        .setCsrDer(ByteString.copyFrom(csr))
+        .build();
+  }
+
+  private static void assertStatus(Runnable call, Status.Code code, String description) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).startsWith(description);
+            });
+  }
+}
