@@ -6,14 +6,11 @@ import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
-import dev.chronomesh.events.avro.SecretResource;
-import dev.chronomesh.meshmodel.CaSecrets;
 import dev.chronomesh.meshmodel.MeshDuration;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.Sealer;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +23,9 @@ import java.util.TreeSet;
 
 /**
  * Decides, from one mesh's state, whether and how a dataplane gets a workload certificate: the mesh
- * must have an enabled builtin backend whose CA Secrets exist; the identities are the dataplane's
- * tags (every inbound's and its gateway's, as Kuma's {@code Dataplane.TagSet}), never what the
- * caller asks for. Pure: the sealer only decrypts.
+ * must have an enabled backend whose CA exists ({@link BackendCas}); the identities are the
+ * dataplane's tags (every inbound's and its gateway's, as Kuma's {@code Dataplane.TagSet}), never
+ * what the caller asks for. Pure: the sealer only decrypts.
  */
 public final class MeshCas {
   private MeshCas() {}
@@ -53,29 +50,22 @@ public final class MeshCas {
             .filter(b -> b.getName().equals(mtls.getEnabledBackend()))
             .findFirst()
             .orElse(null);
-    if (enabled == null || !"builtin".equals(enabled.getType())) {
+    if (enabled == null) {
       return new Issuance.NotReady(
           "mesh \""
               + mesh
               + "\" enables backend \""
               + mtls.getEnabledBackend()
-              + "\", which is not a builtin CA: provided CAs are not supported by the CA"
-              + " service yet");
+              + "\", which it lacks");
     }
-    Optional<CaKeyPair> ca = builtin(state, enabled.getName(), sealer);
-    if (ca.isEmpty()) {
-      return new Issuance.NotReady(
-          "the CA of backend \""
-              + enabled.getName()
-              + "\" of mesh \""
-              + mesh
-              + "\" has not been created yet");
+    BackendCas.Loaded ca = BackendCas.load(state, enabled, sealer);
+    if (ca.problem() != null) {
+      return new Issuance.NotReady(ca.problem());
     }
-    List<X509Certificate> trusted = new ArrayList<>();
-    trusted.add(ca.get().certificate());
+    List<X509Certificate> trusted = new ArrayList<>(ca.certificates());
     for (MtlsBackend backend : mtls.getBackends()) {
       if (backend != enabled) {
-        certificate(state, backend.getName(), sealer).ifPresent(trusted::add);
+        trusted.addAll(BackendCas.load(state, backend, sealer).certificates());
       }
     }
     List<String> uris = Spiffe.workloadUris(mesh, tags((DataplaneResource) dp.get().payload()));
@@ -87,7 +77,7 @@ public final class MeshCas {
         enabled.getDpCertRotationExpiration() == null
             ? WorkloadCertificates.DEFAULT_LIFETIME
             : MeshDuration.parse(enabled.getDpCertRotationExpiration());
-    return new Issuance.Ready(ca.get(), trusted, uris, lifetime);
+    return new Issuance.Ready(ca.ca(), trusted, uris, lifetime);
   }
 
   /** Every tag value of the dataplane's inbounds and gateway, by tag name. */
@@ -103,27 +93,5 @@ public final class MeshCas {
           .forEach((k, v) -> tags.computeIfAbsent(k, x -> new TreeSet<>()).add(v));
     }
     return tags;
-  }
-
-  private static Optional<CaKeyPair> builtin(MeshState state, String backend, Sealer sealer) {
-    Optional<String> keyPem = secret(state, CaSecrets.privateKey(state.mesh(), backend), sealer);
-    Optional<X509Certificate> cert = certificate(state, backend, sealer);
-    if (keyPem.isEmpty() || cert.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(new CaKeyPair(cert.get(), Pem.privateKey(keyPem.get())));
-  }
-
-  private static Optional<X509Certificate> certificate(
-      MeshState state, String backend, Sealer sealer) {
-    return secret(state, CaSecrets.certificate(state.mesh(), backend), sealer)
-        .map(pem -> Pem.certificates(pem).get(0));
-  }
-
-  private static Optional<String> secret(MeshState state, String name, Sealer sealer) {
-    return state
-        .get(ResourceType.SECRET, name)
-        .map(r -> (SecretResource) r.payload())
-        .map(s -> new String(sealer.open(s.getData()), StandardCharsets.UTF_8));
   }
 }

@@ -18,6 +18,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -34,6 +35,7 @@ class CertificateAuthorityServiceTest {
   private static final EnvelopeSealer SEALER = new EnvelopeSealer(EnvelopeSealer.newKek());
   private static CaKeyPair ca1;
   private static CaKeyPair ca2;
+  private static CaKeyPair provided;
   private static Map<String, MeshState> meshes;
   private static Server server;
   private static ManagedChannel channel;
@@ -89,7 +91,25 @@ class CertificateAuthorityServiceTest {
                     + "  - {name: ca-1, type: builtin}\n")
             .apply(ResourceType.DATAPLANE, web.replace("mesh: default", "mesh: fresh"))
             .state();
-    meshes = Map.of("default", withCa, "plain", plain, "fresh", noCaYet);
+    // Kuma's provided backend: the user's CA, its certificate inline (base64), its key in a
+    // Secret.
+    provided = RootCa.create("corp", BuiltinCaConf.DEFAULT, TestMeshes.T0, new SecureRandom());
+    String inlineCert =
+        java.util.Base64.getEncoder()
+            .encodeToString(Pem.encode(provided.certificate()).getBytes(StandardCharsets.UTF_8));
+    MeshState providedMesh =
+        new TestMeshes("corp")
+            .secret("corp-ca-key", Pem.encode(provided.privateKey()), SEALER)
+            .apply(
+                ResourceType.MESH,
+                "type: Mesh\nname: corp\nmtls:\n  enabledBackend: ca-corp\n  backends:\n"
+                    + "    - name: ca-corp\n      type: provided\n      conf:\n"
+                    + "        cert: {inline: "
+                    + inlineCert
+                    + "}\n        key: {secret: corp-ca-key}\n")
+            .apply(ResourceType.DATAPLANE, web.replace("mesh: default", "mesh: corp"))
+            .state();
+    meshes = Map.of("default", withCa, "plain", plain, "fresh", noCaYet, "corp", providedMesh);
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(
@@ -109,8 +129,12 @@ class CertificateAuthorityServiceTest {
 
   @AfterAll
   static void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -139,6 +163,20 @@ class CertificateAuthorityServiceTest {
     // The enabled CA first, then every other backend's: peers rolling to ca-2 still verify.
     assertThat(Pem.certificates(signed.getTrustBundlePem()))
         .containsExactly(ca1.certificate(), ca2.certificate());
+  }
+
+  @Test
+  void signsWithAProvidedCaFromItsDataSources() throws Exception {
+    SignWorkloadCertificateResponse signed =
+        ca.signWorkloadCertificate(
+            request("corp", "web-1", Csrs.csr(Csrs.ec("secp256r1"), "CN=x")));
+
+    Pem.certificates(signed.getCertificatePem())
+        .get(0)
+        .verify(provided.certificate().getPublicKey());
+    assertThat(signed.getUriSansList()).contains("spiffe://corp/web");
+    assertThat(Pem.certificates(signed.getTrustBundlePem()))
+        .containsExactly(provided.certificate());
   }
 
   @Test

@@ -57,6 +57,13 @@ final class TestMeshes {
             sealer.seal(Pem.encode(ca.privateKey()).getBytes(UTF_8))));
   }
 
+  /** A Secret holding {@code value}, sealed as the write path seals it. */
+  TestMeshes secret(String name, String value, Sealer sealer) {
+    return upsert(
+        ResourceType.SECRET,
+        new SecretResource(name, state.mesh(), Map.of(), sealer.seal(value.getBytes(UTF_8))));
+  }
+
   private TestMeshes upsert(ResourceType type, SpecificRecord payload) {
     revision++;
     String name = type.nameOf(payload);

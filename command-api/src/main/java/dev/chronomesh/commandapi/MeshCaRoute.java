@@ -3,16 +3,12 @@ package dev.chronomesh.commandapi;
 import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
-import dev.chronomesh.events.avro.SecretResource;
 import dev.chronomesh.meshmodel.CaSecrets;
 import dev.chronomesh.meshmodel.MeshState;
-import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.meshmodel.view.EventView;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -50,39 +46,30 @@ final class MeshCaRoute {
     if (mtls == null || mtls.getEnabledBackend() == null) {
       throw new ApiProblem(404, "Mesh \"" + mesh + "\" has no mTLS backend enabled");
     }
-    List<String> order = new ArrayList<>();
-    order.add(mtls.getEnabledBackend());
-    mtls.getBackends().stream()
-        .map(MtlsBackend::getName)
-        .filter(b -> !b.equals(mtls.getEnabledBackend()))
-        .forEach(order::add);
-    String enabled = certificate(state, mtls.getEnabledBackend());
-    if (enabled == null) {
+    MtlsBackend enabled =
+        mtls.getBackends().stream()
+            .filter(b -> b.getName().equals(mtls.getEnabledBackend()))
+            .findFirst()
+            .orElse(null);
+    String enabledPem =
+        enabled == null ? null : CaSecrets.certificatePem(state, enabled, sealer).orElse(null);
+    if (enabledPem == null) {
       throw new ApiProblem(
           503,
           "the CA of backend \""
               + mtls.getEnabledBackend()
               + "\" of mesh \""
               + mesh
-              + "\" has not been created yet (the CA service creates it)",
+              + "\" does not exist yet (the CA service creates a builtin one)",
           List.of(),
           Map.of("Retry-After", "1"));
     }
-    StringBuilder pem = new StringBuilder(enabled);
-    for (String backend : order.subList(1, order.size())) {
-      String other = certificate(state, backend);
-      if (other != null) {
-        pem.append(other);
+    StringBuilder pem = new StringBuilder(enabledPem);
+    for (MtlsBackend backend : mtls.getBackends()) {
+      if (backend != enabled) {
+        CaSecrets.certificatePem(state, backend, sealer).ifPresent(pem::append);
       }
     }
     ctx.status(200).contentType("application/x-pem-file").result(pem.toString());
-  }
-
-  private String certificate(MeshState state, String backend) {
-    return state
-        .get(ResourceType.SECRET, CaSecrets.certificate(state.mesh(), backend))
-        .map(r -> (SecretResource) r.payload())
-        .map(s -> new String(sealer.open(s.getData()), StandardCharsets.UTF_8))
-        .orElse(null);
   }
 }

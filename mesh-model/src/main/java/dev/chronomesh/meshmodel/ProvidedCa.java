@@ -17,7 +17,8 @@ import java.util.Set;
  * ({@code pkg/plugins/ca/provided/manager.go} ValidateBackend and {@code ca_cert_validator.go}):
  * cert and key are data sources (secret, file, inline, inlineString); an inline certificate must
  * parse and be a CA; a secret must exist in the mesh (checked by the {@link Decider}, which sees
- * the mesh's secrets). The rest of the mtls block is the zero-trust issue's.
+ * the mesh's secrets). Chronomesh refuses two sources Kuma allows: {@code file} (the CA service
+ * reads no control-plane disk) and an inline private key (the Mesh is stored in clear).
  */
 final class ProvidedCa {
   private static final Set<String> SOURCES = Set.of("secret", "file", "inline", "inlineString");
@@ -46,6 +47,22 @@ final class ProvidedCa {
                 source.path(),
                 "data source has to be chosen. Available sources: secret, file, inline");
         continue;
+      }
+      if (source.raw("file") != null) {
+        // Kuma's control plane reads the file from its own disk; Chronomesh's CA service runs
+        // anywhere and reads the mesh's state only.
+        source
+            .violations()
+            .notSupportedYet(source.path("file"), "a file on the control plane's disk; use secret");
+      }
+      if (field.equals("key")
+          && (source.raw("inline") != null || source.raw("inlineString") != null)) {
+        // The Mesh is stored in the events topic in clear: a private key there would be too.
+        source
+            .violations()
+            .notSupportedYet(
+                source.path(source.raw("inline") != null ? "inline" : "inlineString"),
+                "a private key is only kept sealed, in a Secret; use secret");
       }
       if (field.equals("cert")) {
         byte[] pem = inlineBytes(source);

@@ -120,6 +120,39 @@ class MeshFieldsTest {
             "mtls.backends[0].conf.cert");
   }
 
+  // Kuma accepts a provided CA's cert and key from a file on its control plane's disk and the key
+  // inline; Chronomesh's CA service reads no disk, and the Mesh is stored in clear.
+  @Test
+  void providedCaKeysLiveInSecretsAndNoSourceIsAFile() {
+    List<Violation> refused =
+        refusal(
+            ResourceType.MESH,
+            """
+            type: Mesh
+            name: default
+            mtls:
+              backends:
+                - name: ca-1
+                  type: provided
+                  conf:
+                    cert: {file: /etc/ca.pem}
+                    key: {inlineString: "-----BEGIN PRIVATE KEY-----"}
+                - name: ca-2
+                  type: provided
+                  conf:
+                    cert: {secret: ca-cert}
+                    key: {inline: "S0VZ"}
+            """);
+
+    assertThat(refused)
+        .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET))
+        .extracting(Violation::field)
+        .containsExactlyInAnyOrder(
+            "mtls.backends[0].conf.cert.file",
+            "mtls.backends[0].conf.key.inlineString",
+            "mtls.backends[1].conf.key.inline");
+  }
+
   // Kuma v2.14.3 pkg/plugins/ca/builtin/config/builtin_ca_config.proto: caCert.RSAbits and
   // caCert.expiration, nothing else (util_proto.ToTyped refuses unknown fields).
   @Test
