@@ -133,6 +133,24 @@ public final class Decider {
       return new Decision.Rejected(
           Decision.Reason.NOT_FOUND, describe(command) + " does not exist", List.of());
     }
+    if (type.equals(ResourceType.SECRET)) {
+      String backend = mtlsBackendUsing(command.name(), state);
+      if (backend != null) {
+        // Kuma's secret validator (ValidateDelete), word for word.
+        String reason =
+            "The secret \""
+                + command.name()
+                + "\" that you are trying to remove is currently in use in Mesh \""
+                + command.mesh()
+                + "\" in mTLS backend \""
+                + backend
+                + "\". Please remove the reference from the \""
+                + backend
+                + "\" backend before removing the secret.";
+        return new Decision.Rejected(
+            Decision.Reason.INVALID, reason, List.of(new Violation("name", reason)));
+      }
+    }
     List<ResourceEvent> events = new ArrayList<>();
     if (type.equals(ResourceType.MESH)) {
       List<Resource> inside =
@@ -158,6 +176,30 @@ public final class Decider {
     }
     events.add(event(command, state, type, command.name(), events.size(), EventKind.DELETED, null));
     return new Decision.Accepted(events, false);
+  }
+
+  /**
+   * The mTLS backend of the mesh whose CA is kept in the Secret {@code secret} (a builtin backend's
+   * certificate or key, a provided backend's data source), or null.
+   */
+  private static String mtlsBackendUsing(String secret, MeshState state) {
+    MeshResource mesh = (MeshResource) state.meshResource().map(Resource::payload).orElse(null);
+    if (mesh == null || mesh.getMtls() == null) {
+      return null;
+    }
+    for (MtlsBackend backend : mesh.getMtls().getBackends()) {
+      boolean used =
+          "builtin".equals(backend.getType())
+              ? secret.equals(CaSecrets.certificate(state.mesh(), backend.getName()))
+                  || secret.equals(CaSecrets.privateKey(state.mesh(), backend.getName()))
+              : backend.getConfJson() != null
+                  && ProvidedCa.secrets(Documents.parseStoredJson(backend.getConfJson()))
+                      .contains(secret);
+      if (used) {
+        return backend.getName();
+      }
+    }
+    return null;
   }
 
   /**

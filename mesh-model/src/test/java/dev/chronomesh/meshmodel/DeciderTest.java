@@ -672,6 +672,68 @@ class DeciderTest {
                 + " names it");
   }
 
+  // Kuma v2.14.3 pkg/core/secrets/manager/validator_test.go: "when secret is used in builtin CA"
+  // and "... in provided CA"; a secret no backend names is deleted.
+  @Test
+  void aSecretAnMtlsBackendKeepsItsCaInCannotBeDeleted() {
+    given(
+        upsertMesh("default"),
+        upsertSecret(CaSecrets.certificate("default", "ca-1")),
+        upsertSecret("my-ca-cert"),
+        upsertSecret("my-ca-key"),
+        upsertSecret("unused"),
+        meshFrom(
+            """
+            type: Mesh
+            name: default
+            mtls:
+              enabledBackend: ca-1
+              backends:
+                - name: ca-1
+                  type: builtin
+                - name: ca-2
+                  type: provided
+                  conf:
+                    cert: {secret: my-ca-cert}
+                    key: {secret: my-ca-key}
+            """));
+
+    Decision builtin =
+        when(
+            deleteWith(
+                ResourceType.SECRET, "default.ca-builtin-cert-ca-1", Command.Conditions.NONE));
+    assertThat(((Decision.Rejected) builtin).violations())
+        .containsExactly(
+            new Violation(
+                "name",
+                "The secret \"default.ca-builtin-cert-ca-1\" that you are trying to remove is"
+                    + " currently in use in Mesh \"default\" in mTLS backend \"ca-1\". Please"
+                    + " remove the reference from the \"ca-1\" backend before removing the"
+                    + " secret."));
+    Decision provided = when(deleteWith(ResourceType.SECRET, "my-ca-key", Command.Conditions.NONE));
+    assertThat(((Decision.Rejected) provided).detail()).contains("mTLS backend \"ca-2\"");
+    assertThat(when(deleteWith(ResourceType.SECRET, "unused", Command.Conditions.NONE)))
+        .isInstanceOf(Decision.Accepted.class);
+  }
+
+  private Command upsertSecret(String name) {
+    return new Command.Upsert(
+        ResourceType.SECRET,
+        "default",
+        name,
+        new dev.chronomesh.events.avro.SecretResource(
+            name,
+            "default",
+            java.util.Map.of(),
+            new dev.chronomesh.events.avro.EncryptedData(
+                "kek-1",
+                java.nio.ByteBuffer.wrap(new byte[] {1}),
+                java.nio.ByteBuffer.wrap(new byte[] {2}),
+                java.nio.ByteBuffer.wrap(new byte[] {3}),
+                "AES-256-GCM")),
+        meta());
+  }
+
   private Command meshFrom(String yaml) {
     return new Command.Upsert(
         ResourceType.MESH, "default", "default", parse(ResourceType.MESH, yaml), meta());
