@@ -204,13 +204,13 @@ public final class TokenAuth {
       }
     }
     LOG.info("Admin token created file={} validFor={}", absolute, KumaDuration.MAX);
-    out.println("Chronomesh admin token (shown only this once; stored in " + absolute + "):");
-    out.println();
-    out.println(token);
-    out.println();
+    // Where, never the token itself: whatever collects this process's output (a terminal's
+    // scrollback, a log shipper) must not hold a credential.
+    out.println("Chronomesh admin token created, owner-only: " + absolute);
     out.println(
-        "Send it as 'Authorization: Bearer <token>'. It grants every right for 10 years: keep it"
-            + " secret, and revoke it (POST /tokens/revocations) if it leaks.");
+        "Send it as 'Authorization: Bearer <token>' (chronoctl: config set --token \"$(cat <file>)\"). It"
+            + " grants every right for 10 years: keep it secret, and revoke it (POST"
+            + " /tokens/revocations) if it leaks.");
     out.flush();
   }
 
