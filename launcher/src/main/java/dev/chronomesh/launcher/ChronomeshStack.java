@@ -243,16 +243,22 @@ public final class ChronomeshStack implements AutoCloseable {
               registry,
               null);
       started.push(projector);
+      ServiceRunner.Running ca =
+          ServiceRunner.start(caSettings(settings, kafkaProperties, sealer), registry, null);
+      started.push(ca);
       ServiceRunner.Running gateway =
           ServiceRunner.start(
               settings(
                   settings,
                   "xds-gateway",
+                  settings.host(),
                   kafkaProperties,
                   settings.xdsPort(),
                   sealer,
                   null,
-                  settings.xdsHttpPort()),
+                  settings.xdsHttpPort(),
+                  // Proxies with a dataplane token get their certificates through the gateway.
+                  settings.requireDataplaneTokens() ? ca.address() : null),
               registry,
               null);
       started.push(gateway);
@@ -269,9 +275,6 @@ public final class ChronomeshStack implements AutoCloseable {
               registry,
               registry);
       started.push(api);
-      ServiceRunner.Running ca =
-          ServiceRunner.start(caSettings(settings, kafkaProperties, sealer), registry, null);
-      started.push(ca);
 
       for (ServiceRunner.Running service :
           new ServiceRunner.Running[] {api, gateway, projector, ca}) {
@@ -292,7 +295,8 @@ public final class ChronomeshStack implements AutoCloseable {
       Sealer sealer,
       java.net.URI projectorUrl,
       Integer httpPort) {
-    return settings(s, service, s.host(), kafkaProperties, port, sealer, projectorUrl, httpPort);
+    return settings(
+        s, service, s.host(), kafkaProperties, port, sealer, projectorUrl, httpPort, null);
   }
 
   private static ServiceRunner.Settings settings(
@@ -303,7 +307,8 @@ public final class ChronomeshStack implements AutoCloseable {
       int port,
       Sealer sealer,
       java.net.URI projectorUrl,
-      Integer httpPort) {
+      Integer httpPort,
+      String caTarget) {
     return new ServiceRunner.Settings(
         service,
         kafkaProperties,
@@ -320,7 +325,9 @@ public final class ChronomeshStack implements AutoCloseable {
         s.writeTimeout(),
         projectorUrl,
         httpPort,
-        XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(s.requireDataplaneTokens()),
+        XdsGatewayOptions.DEFAULTS
+            .withRequireDataplaneTokens(s.requireDataplaneTokens())
+            .withCaTarget(caTarget),
         null);
   }
 
@@ -337,6 +344,7 @@ public final class ChronomeshStack implements AutoCloseable {
         kafkaProperties,
         s.caPort(),
         sealer,
+        null,
         null,
         null);
   }

@@ -262,6 +262,14 @@ public final class Main implements Callable<Integer> {
     double admissionRate;
 
     @Option(
+        names = "--ca-address",
+        description =
+            "xds-gateway: host:port of a CA service (on the same host until gateways and CA use"
+                + " mTLS); proxies with a dataplane token then get their workload certificates"
+                + " through the gateway.")
+    String caAddress;
+
+    @Option(
         names = "--admission-burst",
         defaultValue = "100",
         description = "xds-gateway: new streams admitted at once after a quiet period.")
@@ -368,6 +376,7 @@ public final class Main implements Callable<Integer> {
       if (!service.equals("xds-gateway")) {
         return options;
       }
+      options = options.withCaTarget(caAddress);
       if ((tlsCert == null) != (tlsKey == null)) {
         throw new CommandLine.ParameterException(
             new CommandLine(this), "give both --tls-cert and --tls-key, or neither");

@@ -12,7 +12,9 @@ import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.launcher.ChronomeshStack;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -163,6 +165,61 @@ class MeshCaIT {
           .isEqualTo(Duration.ofHours(1).plusSeconds(10).toMillis());
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    // Through the gateway's door, with the dataplane's token: its own certificate only.
+    String token = XdsClients.dataplaneToken(admin, "default", "web-1", "web");
+    String[] gw = stack.xdsAddress().split(":");
+    ManagedChannel gateway =
+        NettyChannelBuilder.forAddress(gw[0], Integer.parseInt(gw[1])).usePlaintext().build();
+    try {
+      Metadata auth = new Metadata();
+      auth.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+      CertificateAuthorityGrpc.CertificateAuthorityBlockingStub withToken =
+          CertificateAuthorityGrpc.newBlockingStub(gateway)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
+              .withDeadlineAfter(30, TimeUnit.SECONDS);
+      SignWorkloadCertificateResponse viaGateway =
+          withToken.signWorkloadCertificate(
+              SignWorkloadCertificateRequest.newBuilder()
+                  .setMesh("default")
+                  .setDataplane("web-1")
+                  .setCsrDer(ByteString.copyFrom(csr))
+                  .build());
+      certificates(viaGateway.getCertificatePem()).get(0).verify(ca.getPublicKey());
+      assertThat(viaGateway.getUriSansList()).contains("spiffe://default/web");
+      // Another dataplane's certificate with web-1's token, or none without a token: refused.
+      assertThat(
+              org.junit.jupiter.api.Assertions.assertThrows(
+                      io.grpc.StatusRuntimeException.class,
+                      () ->
+                          withToken.signWorkloadCertificate(
+                              SignWorkloadCertificateRequest.newBuilder()
+                                  .setMesh("default")
+                                  .setDataplane("backend-1")
+                                  .setCsrDer(ByteString.copyFrom(csr))
+                                  .build()))
+                  .getStatus()
+                  .getCode())
+          .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+      assertThat(
+              org.junit.jupiter.api.Assertions.assertThrows(
+                      io.grpc.StatusRuntimeException.class,
+                      () ->
+                          CertificateAuthorityGrpc.newBlockingStub(gateway)
+                              .withDeadlineAfter(30, TimeUnit.SECONDS)
+                              .signWorkloadCertificate(
+                                  SignWorkloadCertificateRequest.newBuilder()
+                                      .setMesh("default")
+                                      .setDataplane("web-1")
+                                      .setCsrDer(ByteString.copyFrom(csr))
+                                      .build()))
+                  .getStatus()
+                  .getCode())
+          .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+    } finally {
+      gateway.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
     // Created once: exactly one event per CA Secret, written by the CA service.

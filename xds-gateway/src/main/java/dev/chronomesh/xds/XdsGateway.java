@@ -1,18 +1,22 @@
 package dev.chronomesh.xds;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
 import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
 import dev.chronomesh.xds.auth.MeshKeysFeed;
+import dev.chronomesh.xds.auth.WorkloadCertificateService;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
@@ -80,6 +84,9 @@ public final class XdsGateway implements AutoCloseable {
 
   /** Null unless {@link XdsGatewayOptions#publishStatus()}. */
   private volatile ProxyStatusPublisher statusPublisher;
+
+  /** To the CA service, when the gateway offers workload certificates; else null. */
+  private volatile ManagedChannel caChannel;
 
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -213,7 +220,7 @@ public final class XdsGateway implements AutoCloseable {
         Executors.newFixedThreadPool(
             GRPC_THREADS,
             new ThreadFactoryBuilder().setNameFormat("xds-grpc-%d").setDaemon(true).build());
-    Server server =
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address, credentials)
             .executor(grpcExecutor)
             // One service carries both StreamAggregatedResources (SotW) and
@@ -221,8 +228,19 @@ public final class XdsGateway implements AutoCloseable {
             .addService(
                 ServerInterceptors.intercept(
                     discovery.getAggregatedDiscoveryServiceImpl(), adsInterceptors))
-            .addService(health.getHealthService())
-            .build();
+            .addService(health.getHealthService());
+    // Workload certificates for callers with a dataplane token (the options require tokens with
+    // a CA target). The channel connects on first use.
+    ManagedChannel caChannel = null;
+    if (config.options().caTarget() != null) {
+      caChannel = NettyChannelBuilder.forTarget(config.options().caTarget()).usePlaintext().build();
+      builder.addService(
+          ServerInterceptors.intercept(
+              new WorkloadCertificateService(
+                  meshKeys.keys(), Clock.systemUTC(), CertificateAuthorityGrpc.newStub(caChannel)),
+              WorkloadCertificateService.authorizationInterceptor()));
+    }
+    Server server = builder.build();
     bound.set(server);
     try {
       server.start();
@@ -235,6 +253,9 @@ public final class XdsGateway implements AutoCloseable {
       }
       snapshots.close();
       grpcExecutor.shutdownNow();
+      if (caChannel != null) {
+        caChannel.shutdownNow();
+      }
       throw new UncheckedIOException("cannot bind the xDS gRPC server to " + address, e);
     }
     ProxyConfigFeed feed;
@@ -259,6 +280,9 @@ public final class XdsGateway implements AutoCloseable {
       metrics.close();
       snapshots.close();
       grpcExecutor.shutdownNow();
+      if (caChannel != null) {
+        caChannel.shutdownNow();
+      }
       throw e;
     }
     LOG.info(
@@ -271,6 +295,7 @@ public final class XdsGateway implements AutoCloseable {
     gateway.meshKeys = meshKeys;
     gateway.callbacks = callbacks;
     gateway.statusPublisher = statusPublisher;
+    gateway.caChannel = caChannel;
     Integer httpPort = config.options().httpPort();
     if (httpPort != null) {
       try {
@@ -404,6 +429,10 @@ public final class XdsGateway implements AutoCloseable {
         statusPublisher.close();
       }
       snapshots.close();
+      ManagedChannel caChannel = this.caChannel;
+      if (caChannel != null) {
+        caChannel.shutdownNow();
+      }
     }
     LOG.info("xDS gateway stopped port={}", port);
   }

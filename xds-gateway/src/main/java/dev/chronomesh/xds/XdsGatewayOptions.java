@@ -20,6 +20,9 @@ import java.util.List;
  * @param tlsPrivateKey PEM (PKCS#8) private key of {@code tlsCertChain}; both or neither
  * @param cacheDir where the gateway keeps its disk cache of the fleet's configs (a directory of its
  *     own is created under it and deleted on close); null: {@code java.io.tmpdir}
+ * @param caTarget {@code host:port} of the CA service: the gateway then signs workload certificates
+ *     through it for callers whose dataplane token names the dataplane they ask for ({@code
+ *     chronomesh.ca.v1.CertificateAuthority} on the gRPC port); null: not offered
  */
 public record XdsGatewayOptions(
     boolean requireDataplaneTokens,
@@ -30,14 +33,16 @@ public record XdsGatewayOptions(
     int admissionBurst,
     Path tlsCertChain,
     Path tlsPrivateKey,
-    Path cacheDir) {
+    Path cacheDir,
+    String caTarget) {
 
   /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
   public static final int DEFAULT_ADMISSION_BURST = 100;
 
   /** No token check, no HTTP listener, status published, instance named by its address. */
   public static final XdsGatewayOptions DEFAULTS =
-      new XdsGatewayOptions(false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null, null);
+      new XdsGatewayOptions(
+          false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null, null, null);
 
   /** The options without admission control. */
   public XdsGatewayOptions(
@@ -49,6 +54,7 @@ public record XdsGatewayOptions(
         instanceId,
         0,
         DEFAULT_ADMISSION_BURST,
+        null,
         null,
         null,
         null);
@@ -75,6 +81,11 @@ public record XdsGatewayOptions(
     if ((tlsCertChain == null) != (tlsPrivateKey == null)) {
       problems.add("tlsCertChain, tlsPrivateKey: give both or neither");
     }
+    if (caTarget != null && !requireDataplaneTokens) {
+      problems.add(
+          "caTarget: workload certificates go only to callers with a dataplane token; turn"
+              + " dataplane tokens on");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid xds-gateway options: " + String.join("; ", problems));
@@ -91,7 +102,8 @@ public record XdsGatewayOptions(
         admissionBurst,
         tlsCertChain,
         tlsPrivateKey,
-        cacheDir);
+        cacheDir,
+        caTarget);
   }
 
   public XdsGatewayOptions withHttpPort(Integer value) {
@@ -104,7 +116,8 @@ public record XdsGatewayOptions(
         admissionBurst,
         tlsCertChain,
         tlsPrivateKey,
-        cacheDir);
+        cacheDir,
+        caTarget);
   }
 
   public XdsGatewayOptions withPublishStatus(boolean value) {
@@ -117,7 +130,8 @@ public record XdsGatewayOptions(
         admissionBurst,
         tlsCertChain,
         tlsPrivateKey,
-        cacheDir);
+        cacheDir,
+        caTarget);
   }
 
   public XdsGatewayOptions withInstanceId(String value) {
@@ -130,7 +144,8 @@ public record XdsGatewayOptions(
         admissionBurst,
         tlsCertChain,
         tlsPrivateKey,
-        cacheDir);
+        cacheDir,
+        caTarget);
   }
 
   /** Serves the gRPC port over TLS with this PEM certificate chain and private key. */
@@ -144,7 +159,8 @@ public record XdsGatewayOptions(
         admissionBurst,
         certChain,
         privateKey,
-        cacheDir);
+        cacheDir,
+        caTarget);
   }
 
   /** Admits new streams at {@code perSecond} (0: no limit), up to {@code burst} at once. */
@@ -158,7 +174,8 @@ public record XdsGatewayOptions(
         burst,
         tlsCertChain,
         tlsPrivateKey,
-        cacheDir);
+        cacheDir,
+        caTarget);
   }
 
   /** Keeps the gateway's disk cache under {@code dir} (null: {@code java.io.tmpdir}). */
@@ -172,7 +189,27 @@ public record XdsGatewayOptions(
         admissionBurst,
         tlsCertChain,
         tlsPrivateKey,
-        dir);
+        dir,
+        caTarget);
+  }
+
+  /**
+   * Offers workload certificates on the gRPC port, signed by the CA service at {@code target}
+   * ({@code host:port}) for callers whose dataplane token names the dataplane they ask for; null:
+   * not offered.
+   */
+  public XdsGatewayOptions withCaTarget(String target) {
+    return new XdsGatewayOptions(
+        requireDataplaneTokens,
+        httpPort,
+        publishStatus,
+        instanceId,
+        admissionPerSecond,
+        admissionBurst,
+        tlsCertChain,
+        tlsPrivateKey,
+        cacheDir,
+        target);
   }
 
   /** The parent directory of the disk cache: {@link #cacheDir()}, else {@code java.io.tmpdir}. */
