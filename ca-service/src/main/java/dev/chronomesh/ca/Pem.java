@@ -21,8 +21,16 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 public final class Pem {
   private Pem() {}
 
-  /** PEM of one object (a certificate, a private key, a CSR). */
+  /**
+   * PEM of one object (a certificate, a CSR); a private key as PKCS#8 ({@code PRIVATE KEY}), the
+   * form grpc-java's and Envoy's TLS stacks read for every key type.
+   */
   public static String encode(Object value) {
+    if (value instanceof PrivateKey key) {
+      return "-----BEGIN PRIVATE KEY-----\n"
+          + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
+          + "\n-----END PRIVATE KEY-----\n";
+    }
     StringWriter out = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
       writer.writeObject(value);
@@ -75,7 +83,7 @@ public final class Pem {
         return converter.getPrivateKey(info);
       }
       if (o instanceof PEMKeyPair pair) {
-        return converter.getKeyPair(pair).getPrivate();
+        return converter.getPrivateKey(pair.getPrivateKeyInfo());
       }
       throw new IllegalArgumentException("no PEM private key found");
     } catch (IOException e) {

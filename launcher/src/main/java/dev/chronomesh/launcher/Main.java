@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "chronomesh 0.1.0-SNAPSHOT",
     description = "An event-sourced service-mesh control plane on Apache Kafka.",
-    subcommands = {Main.Up.class, Main.Run.class})
+    subcommands = {Main.Up.class, Main.Run.class, Main.Agent.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -80,6 +80,92 @@ public final class Main implements Callable<Integer> {
             "chronomesh-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     stopped.await();
+  }
+
+  @Command(
+      name = "dp-agent",
+      mixinStandardHelpOptions = true,
+      description =
+          "Keep a proxyless gRPC workload's certificate fresh: a key made here, a CSR signed"
+              + " through the xDS gateway with the dataplane token, key.pem, cert.pem and ca.pem"
+              + " written for grpc-xds's file_watcher certificate provider, renewed at 4/5 of"
+              + " the lifetime.")
+  static final class Agent implements Callable<Integer> {
+    @Option(
+        names = "--xds-address",
+        defaultValue = "127.0.0.1:5678",
+        description = "The xDS gateway, host:port.")
+    String xdsAddress;
+
+    @Option(names = "--mesh", defaultValue = "default", description = "The dataplane's mesh.")
+    String mesh;
+
+    @Option(names = "--name", required = true, description = "The dataplane's name.")
+    String name;
+
+    @Option(
+        names = "--token-file",
+        required = true,
+        description = "The dataplane token (chronoctl generate dataplane-token).")
+    Path tokenFile;
+
+    @Option(
+        names = "--dir",
+        required = true,
+        description = "Where key.pem (owner-only), cert.pem and ca.pem are written.")
+    Path dir;
+
+    @Option(
+        names = "--gateway-ca",
+        description = "PEM certificate(s) that verify the gateway's TLS certificate.")
+    Path gatewayCa;
+
+    @Option(
+        names = "--plaintext",
+        description = "Talk to the gateway without TLS (only to a loopback address; development).")
+    boolean plaintext;
+
+    @Option(names = "--once", description = "Write the files once and exit.")
+    boolean once;
+
+    @Override
+    public Integer call() throws Exception {
+      io.grpc.ManagedChannel channel = channel();
+      try {
+        dev.chronomesh.launcher.agent.DpAgent agent =
+            new dev.chronomesh.launcher.agent.DpAgent(
+                channel, mesh, name, tokenFile, dir, java.time.Clock.systemUTC());
+        if (once) {
+          agent.renewOnce();
+        } else {
+          agent.run();
+        }
+        return 0;
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+
+    private io.grpc.ManagedChannel channel() throws java.io.IOException {
+      if (plaintext) {
+        String host = xdsAddress.substring(0, Math.max(0, xdsAddress.lastIndexOf(':')));
+        if (!java.net.InetAddress.getByName(host).isLoopbackAddress()) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "--plaintext only to a loopback address, got " + xdsAddress);
+        }
+        return io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(xdsAddress)
+            .usePlaintext()
+            .build();
+      }
+      if (gatewayCa == null) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "give --gateway-ca to verify the gateway, or --plaintext");
+      }
+      return io.grpc.Grpc.newChannelBuilder(
+              xdsAddress,
+              io.grpc.TlsChannelCredentials.newBuilder().trustManager(gatewayCa.toFile()).build())
+          .build();
+    }
   }
 
   @Command(

@@ -11,6 +11,7 @@ import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.launcher.ChronomeshStack;
+import dev.chronomesh.launcher.agent.DpAgent;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -18,12 +19,15 @@ import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -218,6 +222,30 @@ class MeshCaIT {
                   .getStatus()
                   .getCode())
           .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+      // The proxyless agent: its own key, a CSR through the gateway, the files grpc-xds reads.
+      Path tokenFile = dataDir.resolve("web-1.token");
+      Files.writeString(tokenFile, token);
+      Path files = dataDir.resolve("web-1-certs");
+      X509Certificate issued =
+          new DpAgent(gateway, "default", "web-1", tokenFile, files, Clock.systemUTC()).renewOnce();
+      assertThat(
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(files.resolve("key.pem"))))
+          .isEqualTo("rw-------");
+      X509Certificate written = certificates(Files.readString(files.resolve("cert.pem"))).get(0);
+      assertThat(written).isEqualTo(issued);
+      written.verify(ca.getPublicKey());
+      assertThat(certificates(Files.readString(files.resolve("ca.pem")))).containsExactly(ca);
+      java.security.PrivateKey writtenKey =
+          dev.chronomesh.ca.Pem.privateKey(Files.readString(files.resolve("key.pem")));
+      java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
+      signer.initSign(writtenKey);
+      signer.update(new byte[] {1, 2, 3});
+      byte[] signature = signer.sign();
+      java.security.Signature verifier = java.security.Signature.getInstance("SHA256withECDSA");
+      verifier.initVerify(written.getPublicKey());
+      verifier.update(new byte[] {1, 2, 3});
+      assertThat(verifier.verify(signature)).as("key.pem is the certificate's key").isTrue();
     } finally {
       gateway.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
