@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chronomesh.events.Topics;
 import dev.chronomesh.launcher.ChronomeshStack;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +24,7 @@ class AuthIT {
 
   @BeforeAll
   static void start() {
-    stack =
-        ChronomeshStack.start(
-            new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()));
+    stack = LoopbackStack.start(dataDir);
     admin = new Rest(stack.apiUrl(), stack.adminToken());
     assertThat(admin.putYaml("/meshes/a", "type: Mesh\nname: a\n").statusCode()).isEqualTo(201);
     assertThat(admin.putYaml("/meshes/b", "type: Mesh\nname: b\n").statusCode()).isEqualTo(201);

@@ -9,7 +9,6 @@ import com.google.protobuf.ByteString;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
-import dev.chronomesh.events.Topics;
 import dev.chronomesh.launcher.ChronomeshStack;
 import dev.chronomesh.launcher.agent.DpAgent;
 import io.grpc.ManagedChannel;
@@ -54,9 +53,7 @@ class MeshCaIT {
 
   @BeforeAll
   static void start() {
-    stack =
-        ChronomeshStack.start(
-            new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()));
+    stack = LoopbackStack.start(dataDir);
     admin = new Rest(stack.apiUrl(), stack.adminToken());
   }
 

@@ -3,7 +3,6 @@ package dev.chronomesh.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.chronomesh.events.Topics;
 import dev.chronomesh.launcher.ChronomeshStack;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -67,9 +66,7 @@ class SecretsStaySecretIT {
             + Base64.getMimeEncoder().encodeToString(appKey.getPrivate().getEncoded())
             + "\n-----END PRIVATE KEY-----\n";
     Map<String, byte[]> records;
-    try (ChronomeshStack stack =
-        ChronomeshStack.start(
-            new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()))) {
+    try (ChronomeshStack stack = LoopbackStack.start(dataDir)) {
       Rest admin = new Rest(stack.apiUrl(), stack.adminToken());
       tokens.add(stack.adminToken());
       assertThat(

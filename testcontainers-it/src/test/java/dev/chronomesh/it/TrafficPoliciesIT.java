@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.chronomesh.events.Topics;
 import dev.chronomesh.launcher.ChronomeshStack;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -43,9 +42,7 @@ class TrafficPoliciesIT {
 
   @BeforeAll
   static void startStack() throws Exception {
-    stack =
-        ChronomeshStack.start(
-            new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()));
+    stack = LoopbackStack.start(dataDir);
     rest = new Rest(stack.apiUrl(), stack.adminToken());
     // Without Kuma's default policies (a 5-retry MeshRetry among them): each test here sets the
     // policy it measures and compares with the behaviour without it.

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.KumaTags;
-import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.ConfluentSchemaRegistryClient;
 import dev.chronomesh.launcher.ChronomeshStack;
@@ -48,9 +47,7 @@ class WalkingSkeletonIT {
 
   @BeforeAll
   static void startStack() {
-    stack =
-        ChronomeshStack.start(
-            new ChronomeshStack.Settings(dataDir, "127.0.0.1", 0, 0, 0, 0, 2, Topics.defaults()));
+    stack = LoopbackStack.start(dataDir);
     rest = new Rest(stack.apiUrl(), stack.adminToken());
   }
 

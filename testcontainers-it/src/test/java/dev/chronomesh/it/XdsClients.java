@@ -1,11 +1,13 @@
 package dev.chronomesh.it;
 
+import dev.chronomesh.events.ProxylessBootstrap;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolverRegistry;
 import io.grpc.stub.ClientCalls;
+import io.grpc.xds.XdsChannelCredentials;
 import io.grpc.xds.XdsNameResolverProvider;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -33,15 +35,7 @@ final class XdsClients {
    * tokenFile} (see {@link DataplaneTokenXdsCredentialsProvider}).
    */
   static ManagedChannel channel(String xdsAddress, String nodeId, String service, Path tokenFile) {
-    return channel(
-        xdsAddress,
-        nodeId,
-        service,
-        Map.of(
-            "type",
-            DataplaneTokenXdsCredentialsProvider.NAME,
-            "config",
-            Map.of("token_file", tokenFile.toAbsolutePath().toString())));
+    return channel(xdsAddress, nodeId, service, tokenCreds(tokenFile));
   }
 
   /**
@@ -75,22 +69,78 @@ final class XdsClients {
     return file;
   }
 
+  /**
+   * A channel to {@code xds:///<service>} that uses the mesh's mTLS when its clusters say so (xDS
+   * channel credentials), with the key, certificate and CA bundle {@code dp-agent} wrote into
+   * {@code certDir}; its ADS stream presents the dataplane token in {@code tokenFile}.
+   */
+  static ManagedChannel mtlsChannel(
+      String xdsAddress, String nodeId, String service, Path tokenFile, Path certDir) {
+    NameResolverRegistry resolvers = new NameResolverRegistry();
+    resolvers.register(
+        XdsNameResolverProvider.createForTest(
+            "xds", bootstrap(xdsAddress, nodeId, tokenCreds(tokenFile), certDir)));
+    return Grpc.newChannelBuilder(
+            "xds:///" + service,
+            XdsChannelCredentials.create(InsecureChannelCredentials.create()),
+            resolvers)
+        .build();
+  }
+
+  /** The {@code channel_creds} of an ADS stream presenting the dataplane token in {@code file}. */
+  static Map<String, ?> tokenCreds(Path file) {
+    return Map.of(
+        "type",
+        DataplaneTokenXdsCredentialsProvider.NAME,
+        "config",
+        Map.of("token_file", file.toAbsolutePath().toString()));
+  }
+
+  /**
+   * A grpc-xds bootstrap: the gateway at {@code xdsAddress}, the node id; with {@code certDir}
+   * (null: none) the certificate provider over the files {@code dp-agent} writes there and the
+   * template by which an xDS-enabled server names its listener — what {@code dp-agent --bootstrap}
+   * writes for a user.
+   */
+  static Map<String, ?> bootstrap(
+      String xdsAddress, String nodeId, Map<String, ?> channelCreds, Path certDir) {
+    Map<String, Object> bootstrap = new java.util.LinkedHashMap<>();
+    bootstrap.put(
+        "xds_servers",
+        List.of(
+            Map.of(
+                "server_uri", xdsAddress,
+                "channel_creds", List.of(channelCreds),
+                "server_features", List.of("xds_v3"))));
+    bootstrap.put("node", Map.of("id", nodeId));
+    if (certDir != null) {
+      bootstrap.put(
+          "certificate_providers",
+          Map.of(
+              ProxylessBootstrap.CERTIFICATE_PROVIDER,
+              Map.of(
+                  "plugin_name",
+                  "file_watcher",
+                  "config",
+                  Map.of(
+                      "certificate_file", certDir.resolve("cert.pem").toString(),
+                      "private_key_file", certDir.resolve("key.pem").toString(),
+                      "ca_certificate_file", certDir.resolve("ca.pem").toString(),
+                      "refresh_interval", "1s"))));
+      bootstrap.put(
+          "server_listener_resource_name_template", ProxylessBootstrap.SERVER_LISTENER_TEMPLATE);
+    }
+    return bootstrap;
+  }
+
   private static ManagedChannel channel(
       String xdsAddress, String nodeId, String service, Map<String, ?> channelCreds) {
-    Map<String, ?> bootstrap =
-        Map.of(
-            "xds_servers",
-            List.of(
-                Map.of(
-                    "server_uri", xdsAddress,
-                    "channel_creds", List.of(channelCreds),
-                    "server_features", List.of("xds_v3"))),
-            "node",
-            Map.of("id", nodeId));
     // A registry of its own gives this channel its own bootstrap, without the process-wide
     // GRPC_XDS_BOOTSTRAP (grpc 1.85 ignores nameResolverFactory for the xds scheme).
     NameResolverRegistry resolvers = new NameResolverRegistry();
-    resolvers.register(XdsNameResolverProvider.createForTest("xds", bootstrap));
+    resolvers.register(
+        XdsNameResolverProvider.createForTest(
+            "xds", bootstrap(xdsAddress, nodeId, channelCreds, null)));
     return Grpc.newChannelBuilder(
             "xds:///" + service, InsecureChannelCredentials.create(), resolvers)
         .build();

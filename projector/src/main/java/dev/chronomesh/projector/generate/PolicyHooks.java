@@ -2,6 +2,7 @@ package dev.chronomesh.projector.generate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategy;
@@ -457,6 +458,13 @@ final class PolicyHooks {
 
   void outboundTcp(Place place, TcpProxy.Builder tcp) {
     outbound(place.service(), (c, conf) -> c.outboundTcp(place, conf, tcp));
+  }
+
+  /** The engine's key of an inbound: its name, or its port when unnamed (Kuma's sectionName). */
+  static String inboundKey(Inbound inbound) {
+    return inbound.getName() != null && !inbound.getName().isEmpty()
+        ? inbound.getName()
+        : Integer.toString(inbound.getPort());
   }
 
   void inboundCluster(String inboundKey, Place place, Cluster.Builder cluster) {

@@ -113,6 +113,10 @@ public final class Protos {
               TcpProxy.getDescriptor(),
               HttpProtocolOptions.getDescriptor(),
               HealthCheckEventFileSink.getDescriptor(),
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                  .getDescriptor(),
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                  .getDescriptor(),
               io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
                   .getDescriptor())) {
         todo.add(root.getFile());

@@ -3,6 +3,8 @@ package dev.chronomesh.projector.generate;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
+import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.ProxylessBootstrap;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
@@ -11,15 +13,22 @@ import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.ProxyPlace;
 import dev.chronomesh.projector.generate.policy.ProxyResources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -80,10 +89,27 @@ final class ProxylessGrpcGenerator {
       edsClusters.put(service, EndpointSelector.of(service));
       edsClusters.putAll(http.clusters());
     }
+    boolean mtls = ProxylessTls.enabled(mesh.resources().mesh());
+    String meshName = dataplane.getMesh();
+    for (Inbound inbound : dataplane.getInbound()) {
+      String service = inbound.getTags().get(KumaTags.SERVICE);
+      if (service != null && !service.isEmpty()) {
+        String key = PolicyHooks.inboundKey(inbound);
+        Place place = new Place(service, "grpc", true);
+        String name = ProxylessBootstrap.serverListenerName(inbound.getPort());
+        listeners.put(
+            name,
+            serverListener(
+                name, inbound.getPort(), mtls, hcm -> hooks.inboundHttp(key, place, hcm)));
+      }
+    }
     EdsClusters eds = new EdsClusters();
     edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = cluster(name).toBuilder();
+          if (mtls) {
+            cluster.setTransportSocket(ProxylessTls.upstream(List.of(san(meshName, selector))));
+          }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(new Place(selector.policyKey(), "grpc", true), cluster);
           clusters.put(name, cluster.build());
@@ -126,6 +152,69 @@ final class ProxylessGrpcGenerator {
     return Listener.newBuilder()
         .setName(service)
         .setApiListener(ApiListener.newBuilder().setApiListener(Protos.pack(hcm.build())))
+        .build();
+  }
+
+  /**
+   * The SPIFFE ID a client verifies on the endpoints of {@code selector}: its service's; for a port
+   * of a MeshService resource, whose endpoints may be of any service, any identity of the mesh.
+   */
+  private static String san(String mesh, EndpointSelector selector) {
+    return selector.port() == null
+        ? ProxylessTls.spiffeId(mesh, selector.service())
+        : ProxylessTls.spiffeId(mesh, "");
+  }
+
+  /**
+   * The Listener of an xDS-enabled gRPC server ({@code XdsServerBuilder}) on {@code port}:
+   * grpc-java asks for it by {@link ProxylessBootstrap#serverListenerName} and requires its address
+   * to be the wildcard it listens on. One filter chain: with the mesh's mTLS, TLS requiring a
+   * client certificate; a connection manager whose only route lets every call through to the
+   * server's own handlers (non-forwarding), after the inbound HTTP hooks' filters (the router last,
+   * as grpc-xds requires).
+   */
+  static Listener serverListener(
+      String name, int port, boolean mtls, Consumer<HttpConnectionManager.Builder> hook) {
+    HttpConnectionManager.Builder hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix("inbound_" + port)
+            .setRouteConfig(
+                RouteConfiguration.newBuilder()
+                    .setName(name)
+                    .addVirtualHosts(
+                        VirtualHost.newBuilder()
+                            .setName(name)
+                            .addDomains("*")
+                            .addRoutes(
+                                Route.newBuilder()
+                                    .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                    .setNonForwardingAction(
+                                        NonForwardingAction.getDefaultInstance()))));
+    hook.accept(hcm);
+    hcm.addHttpFilters(
+        HttpFilter.newBuilder()
+            .setName(ROUTER_FILTER)
+            .setTypedConfig(Protos.pack(Router.getDefaultInstance())));
+    FilterChain.Builder chain =
+        FilterChain.newBuilder()
+            .setName(name)
+            .addFilters(
+                Filter.newBuilder()
+                    .setName(SidecarGenerator.HCM_FILTER)
+                    .setTypedConfig(Protos.pack(hcm.build())));
+    if (mtls) {
+      chain.setTransportSocket(ProxylessTls.downstream());
+    }
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(
+            Address.newBuilder()
+                .setSocketAddress(
+                    SocketAddress.newBuilder()
+                        .setAddress(ProxylessBootstrap.SERVER_ADDRESS)
+                        .setPortValue(port)))
+        .setTrafficDirection(TrafficDirection.INBOUND)
+        .addFilterChains(chain)
         .build();
   }
 

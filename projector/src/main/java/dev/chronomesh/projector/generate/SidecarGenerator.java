@@ -155,11 +155,7 @@ final class SidecarGenerator {
               ? inbound.getServicePort()
               : inbound.getPort();
       String localCluster = "localhost:" + workloadPort;
-      // The engine's key of an inbound: its name, or its port when unnamed (Kuma's sectionName).
-      String key =
-          inbound.getName() != null && !inbound.getName().isEmpty()
-              ? inbound.getName()
-              : Integer.toString(inbound.getPort());
+      String key = PolicyHooks.inboundKey(inbound);
       Place place = new Place(service, placeProtocol(protocol), false);
       Cluster.Builder local =
           localCluster(localCluster, workloadAddress, workloadPort, protocol).toBuilder();

@@ -48,7 +48,7 @@ class ProxylessGrpcGeneratorTest {
   }
 
   @Test
-  void producesFourResourcesPerServiceSortedByTypeThenName() {
+  void producesFourResourcesPerServiceAndAServerListenerPerInboundSortedByTypeThenName() {
     MeshResources mesh = new MeshResources(mesh("default"), List.of(web1(), backend1()));
 
     List<GeneratedResource> resources = generate(mesh, web1());
@@ -61,6 +61,7 @@ class ProxylessGrpcGeneratorTest {
             CLA + " backend",
             CLA + " web",
             LISTENER + " backend",
+            LISTENER + " grpc/server?xds.resource.listening_address=0.0.0.0:8080",
             LISTENER + " web",
             ROUTE + " backend",
             ROUTE + " web");

@@ -59,6 +59,9 @@ public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf
   @Override
   public void inboundHttpBySource(
       Place place, List<Source<Conf>> sources, HttpConnectionManager.Builder hcm) {
+    if (place.proxyless()) {
+      return; // grpc-xds has no fault filter on servers; its callers inject (callerHttp).
+    }
     // A source whose conf has no http list changes nothing (merging keeps the earlier list).
     List<Source<Conf>> effective = sources.stream().filter(s -> s.conf().http() != null).toList();
     List<HttpFilter> filters = new ArrayList<>();

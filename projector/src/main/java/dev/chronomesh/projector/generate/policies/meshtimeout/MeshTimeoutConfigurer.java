@@ -73,9 +73,12 @@ public final class MeshTimeoutConfigurer implements PolicyConfigurer<Conf> {
     configureHttp(conf, hcm);
   }
 
+  /** Not on a proxyless gRPC server's listener: grpc-xds applies none of these timeouts there. */
   @Override
   public void inboundHttp(Place place, Conf conf, HttpConnectionManager.Builder hcm) {
-    configureHttp(conf, hcm);
+    if (!place.proxyless()) {
+      configureHttp(conf, hcm);
+    }
   }
 
   /**

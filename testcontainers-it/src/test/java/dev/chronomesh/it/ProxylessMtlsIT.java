@@ -1,0 +1,329 @@
+package dev.chronomesh.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.chronomesh.kafka.FreePorts;
+import dev.chronomesh.launcher.ChronomeshStack;
+import dev.chronomesh.launcher.agent.DpAgent;
+import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.grpc.xds.XdsServerBuilder;
+import io.grpc.xds.XdsServerCredentials;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Proxyless gRPC over the mesh's mTLS, end to end with real grpc-xds on both sides: an xDS-enabled
+ * {@code backend} server and a {@code web} client, each with the key, certificate and trust bundle
+ * {@code dp-agent} got for it through the gateway, both configured by the xDS resources the
+ * projector generated for a Mesh with a builtin CA.
+ */
+class ProxylessMtlsIT {
+  /** The caller's SPIFFE ID as the backend's TLS session saw it. */
+  private static final Context.Key<String> PEER = Context.key("peer-spiffe-id");
+
+  @TempDir static Path dataDir;
+  static ChronomeshStack stack;
+  static Rest admin;
+
+  @BeforeAll
+  static void start() {
+    stack = LoopbackStack.start(dataDir);
+    admin = new Rest(stack.apiUrl(), stack.adminToken());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  void webCallsBackendOverMtlsAndAStrangerIsRefusedInTheHandshake() throws Exception {
+    put("/meshes/default", mesh("default"));
+    put("/meshes/other", mesh("other"));
+    int backendPort = FreePorts.next();
+    put(
+        "/meshes/default/dataplanes/backend-1",
+        dataplane("default", "backend-1", "backend", backendPort));
+    put("/meshes/default/dataplanes/web-1", dataplane("default", "web-1", "web", FreePorts.next()));
+    put("/meshes/other/dataplanes/web-1", dataplane("other", "web-1", "web", FreePorts.next()));
+
+    ManagedChannel gateway = plaintext(stack.xdsAddress());
+    Server backend = null;
+    ManagedChannel web = null;
+    try {
+      Path backendToken = tokenFile("default", "backend-1", "backend");
+      Path backendCerts = certificates(gateway, "default", "backend-1", backendToken);
+      Path webToken = tokenFile("default", "web-1", "web");
+      Path webCerts = certificates(gateway, "default", "web-1", webToken);
+      Path strangerCerts =
+          certificates(gateway, "other", "web-1", tokenFile("other", "web-1", "web"));
+
+      backend =
+          XdsServerBuilder.forAddress(
+                  new InetSocketAddress("127.0.0.1", backendPort),
+                  XdsServerCredentials.create(InsecureServerCredentials.create()))
+              .overrideBootstrapForTest(
+                  XdsClients.bootstrap(
+                      stack.xdsAddress(),
+                      "default.backend-1",
+                      XdsClients.tokenCreds(backendToken),
+                      backendCerts))
+              .addService(ServerInterceptors.intercept(whoCalls("backend-1"), peerIdentity()))
+              .build()
+              .start();
+
+      web =
+          XdsClients.mtlsChannel(
+              stack.xdsAddress(), "default.web-1", "backend", webToken, webCerts);
+      ManagedChannel client = web;
+      String answer =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .ignoreExceptions()
+              .until(() -> XdsClients.who(client), a -> true);
+      assertThat(answer).isEqualTo("backend-1 for spiffe://default/web");
+
+      // A client whose certificate another mesh's CA signed: refused in the TLS handshake, while
+      // the same plain TLS client holding web-1's certificate gets through.
+      assertThatThrownBy(() -> direct(backendPort, strangerCerts, webCerts))
+          .isInstanceOf(StatusRuntimeException.class)
+          .hasMessageContaining("UNAVAILABLE");
+      assertThat(direct(backendPort, webCerts, webCerts))
+          .isEqualTo("backend-1 for spiffe://default/web");
+    } finally {
+      if (web != null) {
+        XdsClients.close(web);
+      }
+      if (backend != null) {
+        backend.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+      gateway.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * One call straight to the backend's port with a TLS client holding the key and certificate in
+   * {@code identity} and trusting the CA bundle in {@code trust}: no xDS on this side.
+   */
+  private static String direct(int port, Path identity, Path trust) throws Exception {
+    ManagedChannel channel =
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1",
+                port,
+                TlsChannelCredentials.newBuilder()
+                    .keyManager(
+                        identity.resolve("cert.pem").toFile(), identity.resolve("key.pem").toFile())
+                    .trustManager(chainOnly(trust.resolve("ca.pem")))
+                    .build())
+            .build();
+    try {
+      return ClientCalls.blockingUnaryCall(
+          channel,
+          WhoAmIServer.WHO,
+          CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+          "?");
+    } finally {
+      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Trusts a chain the CA in {@code caPem} signed, without a host name check: a workload
+   * certificate names its SPIFFE ID (a URI SAN), no host.
+   */
+  private static X509ExtendedTrustManager chainOnly(Path caPem) throws Exception {
+    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+    store.load(null, null);
+    try (var in = Files.newInputStream(caPem)) {
+      int i = 0;
+      for (var ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("ca-" + i++, ca);
+      }
+    }
+    TrustManagerFactory factory =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(store);
+    X509TrustManager pkix = (X509TrustManager) factory.getTrustManagers()[0];
+    return new X509ExtendedTrustManager() {
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+          throws CertificateException {
+        pkix.checkServerTrusted(chain, authType);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+          throws CertificateException {
+        pkix.checkServerTrusted(chain, authType);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType)
+          throws CertificateException {
+        pkix.checkServerTrusted(chain, authType);
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+          throws CertificateException {
+        throw new CertificateException("a client only");
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+          throws CertificateException {
+        throw new CertificateException("a client only");
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType)
+          throws CertificateException {
+        throw new CertificateException("a client only");
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return pkix.getAcceptedIssuers();
+      }
+    };
+  }
+
+  private static ServerServiceDefinition whoCalls(String name) {
+    return ServerServiceDefinition.builder("chronomesh.test.WhoAmI")
+        .addMethod(
+            WhoAmIServer.WHO,
+            ServerCalls.asyncUnaryCall(
+                (request, response) -> {
+                  response.onNext(name + " for " + PEER.get());
+                  response.onCompleted();
+                }))
+        .build();
+  }
+
+  /** Puts the caller's SPIFFE ID (its certificate's first {@code spiffe://} URI SAN) in PEER. */
+  private static ServerInterceptor peerIdentity() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        String spiffeId = session == null ? "plaintext" : spiffeId(session);
+        return Contexts.interceptCall(
+            Context.current().withValue(PEER, spiffeId), call, headers, next);
+      }
+    };
+  }
+
+  private static String spiffeId(SSLSession session) {
+    try {
+      X509Certificate peer = (X509Certificate) session.getPeerCertificates()[0];
+      for (List<?> san : peer.getSubjectAlternativeNames()) {
+        if (san.get(0).equals(6) && san.get(1).toString().startsWith("spiffe://")) {
+          return san.get(1).toString();
+        }
+      }
+      return "no SPIFFE ID";
+    } catch (SSLPeerUnverifiedException | CertificateParsingException e) {
+      return "unverified: " + e.getMessage();
+    }
+  }
+
+  private static Path tokenFile(String mesh, String name, String service) throws IOException {
+    return XdsClients.dataplaneTokenFile(admin, mesh, name, service, dataDir);
+  }
+
+  /** What {@code dp-agent --once} does: the workload's key, certificate and CA bundle. */
+  private static Path certificates(
+      ManagedChannel gateway, String mesh, String name, Path tokenFile) {
+    Path dir = dataDir.resolve(mesh + "." + name + "-certs");
+    DpAgent agent = new DpAgent(gateway, mesh, name, tokenFile, dir, Clock.systemUTC());
+    // The mesh's CA and the dataplane reach the CA service's view a moment after the PUTs.
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(agent::renewOnce, c -> true);
+    assertThat(Files.exists(dir.resolve("key.pem"))).isTrue();
+    return dir;
+  }
+
+  private static ManagedChannel plaintext(String address) {
+    String[] hostPort = address.split(":");
+    return NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1]))
+        .usePlaintext()
+        .build();
+  }
+
+  private static void put(String path, String yaml) {
+    assertThat(admin.putYaml(path, yaml).statusCode()).as(path).isEqualTo(201);
+  }
+
+  private static String mesh(String name) {
+    return """
+        type: Mesh
+        name: %s
+        skipCreatingInitialPolicies: ['*']
+        mtls:
+          enabledBackend: ca-1
+          backends:
+          - name: ca-1
+            type: builtin
+        """
+        .formatted(name);
+  }
+
+  private static String dataplane(String mesh, String name, String service, int port) {
+    return """
+        type: Dataplane
+        mesh: %s
+        name: %s
+        labels:
+          chronomesh.io/proxy-type: proxyless
+        networking:
+          address: 127.0.0.1
+          inbound:
+          - port: %d
+            tags: {kuma.io/service: %s, kuma.io/protocol: grpc}
+        """
+        .formatted(mesh, name, port, service);
+  }
+}
