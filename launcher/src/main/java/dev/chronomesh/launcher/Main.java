@@ -128,6 +128,14 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--once", description = "Write the files once and exit.")
     boolean once;
 
+    @Option(
+        names = "--bootstrap",
+        description =
+            "Also write the workload's grpc-xds bootstrap (GRPC_XDS_BOOTSTRAP) here: this"
+                + " gateway, node id <mesh>.<name>, the token's credentials type, the"
+                + " certificate provider over --dir and the xDS server listener template.")
+    Path bootstrap;
+
     @Override
     public Integer call() throws Exception {
       io.grpc.ManagedChannel channel = channel();
@@ -135,6 +143,16 @@ public final class Main implements Callable<Integer> {
         dev.chronomesh.launcher.agent.DpAgent agent =
             new dev.chronomesh.launcher.agent.DpAgent(
                 channel, mesh, name, tokenFile, dir, java.time.Clock.systemUTC());
+        if (bootstrap != null) {
+          dev.chronomesh.launcher.agent.XdsBootstrap.write(
+              bootstrap,
+              dev.chronomesh.launcher.agent.XdsBootstrap.of(
+                  xdsAddress,
+                  mesh + "." + name,
+                  dev.chronomesh.launcher.agent.XdsBootstrap.tokenCredentials(
+                      tokenFile.toAbsolutePath()),
+                  dir));
+        }
         if (once) {
           agent.renewOnce();
         } else {

@@ -24,7 +24,7 @@ import java.util.concurrent.Executor;
  * <pre>{"type": "chronomesh_dataplane_token", "config": {"token_file": "/path/to/token"}}</pre>
  */
 public final class DataplaneTokenXdsCredentialsProvider extends XdsCredentialsProvider {
-  static final String NAME = "chronomesh_dataplane_token";
+  static final String NAME = dev.chronomesh.launcher.agent.XdsBootstrap.TOKEN_CREDENTIALS;
 
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);

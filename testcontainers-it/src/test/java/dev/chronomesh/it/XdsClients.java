@@ -1,6 +1,6 @@
 package dev.chronomesh.it;
 
-import dev.chronomesh.events.ProxylessBootstrap;
+import dev.chronomesh.launcher.agent.XdsBootstrap;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -35,7 +34,8 @@ final class XdsClients {
    * tokenFile} (see {@link DataplaneTokenXdsCredentialsProvider}).
    */
   static ManagedChannel channel(String xdsAddress, String nodeId, String service, Path tokenFile) {
-    return channel(xdsAddress, nodeId, service, tokenCreds(tokenFile));
+    return channel(
+        xdsAddress, nodeId, service, XdsBootstrap.tokenCredentials(tokenFile.toAbsolutePath()));
   }
 
   /**
@@ -79,58 +79,14 @@ final class XdsClients {
     NameResolverRegistry resolvers = new NameResolverRegistry();
     resolvers.register(
         XdsNameResolverProvider.createForTest(
-            "xds", bootstrap(xdsAddress, nodeId, tokenCreds(tokenFile), certDir)));
+            "xds",
+            XdsBootstrap.of(
+                xdsAddress, nodeId, XdsBootstrap.tokenCredentials(tokenFile), certDir, "1s")));
     return Grpc.newChannelBuilder(
             "xds:///" + service,
             XdsChannelCredentials.create(InsecureChannelCredentials.create()),
             resolvers)
         .build();
-  }
-
-  /** The {@code channel_creds} of an ADS stream presenting the dataplane token in {@code file}. */
-  static Map<String, ?> tokenCreds(Path file) {
-    return Map.of(
-        "type",
-        DataplaneTokenXdsCredentialsProvider.NAME,
-        "config",
-        Map.of("token_file", file.toAbsolutePath().toString()));
-  }
-
-  /**
-   * A grpc-xds bootstrap: the gateway at {@code xdsAddress}, the node id; with {@code certDir}
-   * (null: none) the certificate provider over the files {@code dp-agent} writes there and the
-   * template by which an xDS-enabled server names its listener — what {@code dp-agent --bootstrap}
-   * writes for a user.
-   */
-  static Map<String, ?> bootstrap(
-      String xdsAddress, String nodeId, Map<String, ?> channelCreds, Path certDir) {
-    Map<String, Object> bootstrap = new java.util.LinkedHashMap<>();
-    bootstrap.put(
-        "xds_servers",
-        List.of(
-            Map.of(
-                "server_uri", xdsAddress,
-                "channel_creds", List.of(channelCreds),
-                "server_features", List.of("xds_v3"))));
-    bootstrap.put("node", Map.of("id", nodeId));
-    if (certDir != null) {
-      bootstrap.put(
-          "certificate_providers",
-          Map.of(
-              ProxylessBootstrap.CERTIFICATE_PROVIDER,
-              Map.of(
-                  "plugin_name",
-                  "file_watcher",
-                  "config",
-                  Map.of(
-                      "certificate_file", certDir.resolve("cert.pem").toString(),
-                      "private_key_file", certDir.resolve("key.pem").toString(),
-                      "ca_certificate_file", certDir.resolve("ca.pem").toString(),
-                      "refresh_interval", "1s"))));
-      bootstrap.put(
-          "server_listener_resource_name_template", ProxylessBootstrap.SERVER_LISTENER_TEMPLATE);
-    }
-    return bootstrap;
   }
 
   private static ManagedChannel channel(
@@ -140,7 +96,7 @@ final class XdsClients {
     NameResolverRegistry resolvers = new NameResolverRegistry();
     resolvers.register(
         XdsNameResolverProvider.createForTest(
-            "xds", bootstrap(xdsAddress, nodeId, channelCreds, null)));
+            "xds", XdsBootstrap.of(xdsAddress, nodeId, channelCreds, null)));
     return Grpc.newChannelBuilder(
             "xds:///" + service, InsecureChannelCredentials.create(), resolvers)
         .build();
