@@ -224,7 +224,15 @@ class MeshCaIT {
       Files.writeString(tokenFile, token);
       Path files = dataDir.resolve("web-1-certs");
       X509Certificate issued =
-          new DpAgent(gateway, "default", "web-1", tokenFile, files, Clock.systemUTC()).renewOnce();
+          new DpAgent(
+                  gateway,
+                  "default",
+                  "web-1",
+                  tokenFile,
+                  files,
+                  Duration.ofSeconds(10),
+                  Clock.systemUTC())
+              .renewOnce();
       assertThat(
               PosixFilePermissions.toString(
                   Files.getPosixFilePermissions(files.resolve("key.pem"))))
