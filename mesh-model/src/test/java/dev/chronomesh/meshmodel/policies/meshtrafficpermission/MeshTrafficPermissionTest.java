@@ -179,6 +179,36 @@ class MeshTrafficPermissionTest {
   }
 
   @Test
+  void rulesOfSeveralPoliciesAppendTheirListsWhenMerged() {
+    var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+    var first = json.objectNode();
+    first
+        .putArray("allow")
+        .addObject()
+        .putObject("spiffeID")
+        .put("type", "Prefix")
+        .put("value", "spiffe://default/");
+    var second = json.objectNode();
+    second
+        .putArray("deny")
+        .addObject()
+        .putObject("spiffeID")
+        .put("type", "Exact")
+        .put("value", "spiffe://default/web");
+    second
+        .putArray("allow")
+        .addObject()
+        .putObject("spiffeID")
+        .put("type", "Exact")
+        .put("value", "spiffe://default/api");
+    MeshTrafficPermission.Conf merged =
+        MeshTrafficPermission.TYPE.bind(
+            MeshTrafficPermission.TYPE.engine().merge(java.util.List.of(first, second)));
+    assertThat(merged.list("allow")).hasSize(2);
+    assertThat(merged.list("deny")).hasSize(1);
+  }
+
+  @Test
   void refusesKindsKumaRefuses() {
     assertThat(
             problems(
