@@ -52,6 +52,7 @@ POLICIES = [
     "MeshFaultInjection",
     "MeshRateLimit",
     "MeshProxyPatch",
+    "MeshTrafficPermission",
 ]
 CORE = ["Mesh", "Dataplane", "MeshService"]
 TYPES = CORE + POLICIES

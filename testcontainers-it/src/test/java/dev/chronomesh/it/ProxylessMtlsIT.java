@@ -21,6 +21,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -88,9 +89,10 @@ class ProxylessMtlsIT {
   }
 
   @Test
-  void webCallsBackendOverMtlsAndAStrangerIsRefusedInTheHandshake() throws Exception {
+  void webCallsBackendOverMtlsAsPermittedAndAStrangerIsRefusedInTheHandshake() throws Exception {
     put("/meshes/default", mesh("default"));
     put("/meshes/other", mesh("other"));
+    apply(permission("default", "Allow"));
     int backendPort = FreePorts.next();
     put(
         "/meshes/default/dataplanes/backend-1",
@@ -121,6 +123,31 @@ class ProxylessMtlsIT {
               .ignoreExceptions()
               .until(() -> XdsClients.who(client), a -> true);
       assertThat(answer).startsWith("backend-1 for spiffe://default/web ");
+
+      // MeshTrafficPermission, enforced by the backend's RBAC filter: denying web fails its calls
+      // within seconds, allowing it again restores them; nothing restarts.
+      apply(permission("default", "Deny"));
+      StatusRuntimeException denied =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(200))
+              .until(
+                  () -> {
+                    try {
+                      XdsClients.who(client);
+                      return null;
+                    } catch (StatusRuntimeException e) {
+                      return e;
+                    }
+                  },
+                  e -> e != null);
+      assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      apply(permission("default", "Allow"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(() -> XdsClients.who(client), a -> a.startsWith("backend-1 for "));
 
       // A client whose certificate another mesh's CA signed: refused in the TLS handshake, while
       // the same plain TLS client holding web-1's certificate gets through.
@@ -163,6 +190,7 @@ class ProxylessMtlsIT {
             """
                 .stripIndent();
     put("/meshes/rotating", oneCa);
+    apply(permission("rotating", "Allow"));
     int backendPort = FreePorts.next();
     put(
         "/meshes/rotating/dataplanes/backend-1",
@@ -477,6 +505,32 @@ class ProxylessMtlsIT {
     return NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1]))
         .usePlaintext()
         .build();
+  }
+
+  /** Creates or replaces the MeshTrafficPermission {@code web-to-backend} of its mesh. */
+  private static void apply(Resource resource) {
+    assertThat(admin.putYaml(resource.path(), resource.yaml()).statusCode())
+        .as(resource.path())
+        .isIn(200, 201);
+  }
+
+  private record Resource(String path, String yaml) {}
+
+  /** The permission for web to call backend in {@code mesh}: {@code Allow} or {@code Deny}. */
+  private static Resource permission(String mesh, String action) {
+    return new Resource(
+        "/meshes/" + mesh + "/meshtrafficpermissions/web-to-backend",
+        """
+      type: MeshTrafficPermission
+      mesh: %s
+      name: web-to-backend
+      spec:
+        targetRef: {kind: MeshService, name: backend}
+        from:
+        - targetRef: {kind: MeshService, name: web}
+          default: {action: %s}
+      """
+            .formatted(mesh, action));
   }
 
   private static void put(String path, String yaml) {

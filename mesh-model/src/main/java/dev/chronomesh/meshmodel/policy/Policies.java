@@ -10,6 +10,7 @@ import dev.chronomesh.meshmodel.policies.meshratelimit.MeshRateLimit;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.meshmodel.policies.meshtimeout.MeshTimeout;
+import dev.chronomesh.meshmodel.policies.meshtrafficpermission.MeshTrafficPermission;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,7 +33,8 @@ public final class Policies {
           MeshTCPRoute.TYPE,
           MeshRateLimit.TYPE,
           MeshFaultInjection.TYPE,
-          MeshProxyPatch.TYPE);
+          MeshProxyPatch.TYPE,
+          MeshTrafficPermission.TYPE);
 
   private Policies() {}
 

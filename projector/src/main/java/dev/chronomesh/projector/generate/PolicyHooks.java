@@ -428,7 +428,8 @@ final class PolicyHooks {
     }
   }
 
-  void outboundCluster(Place place, Cluster.Builder cluster) {
+  void outboundCluster(Place given, Cluster.Builder cluster) {
+    Place place = given.inMesh(proxy.mesh());
     outbound(place.service(), (c, conf) -> c.outboundCluster(place, conf, cluster));
   }
 
@@ -437,7 +438,8 @@ final class PolicyHooks {
    * (null: the catch-all route): the confs of policies that target the routes of the MeshHTTPRoute
    * policies having that rule are merged over the destination's.
    */
-  void outboundRoute(Place place, List<MeshHTTPRoute.Match> matches, RouteAction.Builder route) {
+  void outboundRoute(Place given, List<MeshHTTPRoute.Match> matches, RouteAction.Builder route) {
+    Place place = given.inMesh(proxy.mesh());
     Set<String> routeNames =
         matches == null
             ? Set.of()
@@ -452,11 +454,13 @@ final class PolicyHooks {
     }
   }
 
-  void outboundHttp(Place place, HttpConnectionManager.Builder hcm) {
+  void outboundHttp(Place given, HttpConnectionManager.Builder hcm) {
+    Place place = given.inMesh(proxy.mesh());
     outbound(place.service(), (c, conf) -> c.outboundHttp(place, conf, hcm));
   }
 
-  void outboundTcp(Place place, TcpProxy.Builder tcp) {
+  void outboundTcp(Place given, TcpProxy.Builder tcp) {
+    Place place = given.inMesh(proxy.mesh());
     outbound(place.service(), (c, conf) -> c.outboundTcp(place, conf, tcp));
   }
 
@@ -467,47 +471,86 @@ final class PolicyHooks {
         : Integer.toString(inbound.getPort());
   }
 
-  void inboundCluster(String inboundKey, Place place, Cluster.Builder cluster) {
+  void inboundCluster(String inboundKey, Place given, Cluster.Builder cluster) {
+    Place place = given.inMesh(proxy.mesh());
     inbound(inboundKey, (c, conf) -> c.inboundCluster(place, conf, cluster));
   }
 
-  void inboundRoute(String inboundKey, Place place, RouteAction.Builder route) {
+  void inboundRoute(String inboundKey, Place given, RouteAction.Builder route) {
+    Place place = given.inMesh(proxy.mesh());
     inbound(inboundKey, (c, conf) -> c.inboundRoute(place, conf, route));
   }
 
-  void inboundHttp(String inboundKey, Place place, HttpConnectionManager.Builder hcm) {
+  /**
+   * The hooks of an inbound's HTTP connection manager: an Envoy sidecar's inbound listener, or a
+   * proxyless gRPC server's listener ({@code new Place(service, "grpc", true, true)} when it
+   * terminates the mesh's mTLS).
+   */
+  void inboundHttp(String inboundKey, Place given, HttpConnectionManager.Builder hcm) {
+    Place place = given.inMesh(proxy.mesh());
     inbound(inboundKey, (c, conf) -> c.inboundHttp(place, conf, hcm));
-    for (Applied<?> a : applied) {
-      if (a.configurer.bySource()) {
-        inboundBySource(a, inboundKey, place, hcm);
+    bySource(inboundKey, place, (c, sources) -> c.inboundHttpBySource(place, sources, hcm));
+  }
+
+  /** A by-source hook of one configurer with the inbound's sources (see {@link Hook}). */
+  private interface SourcesHook {
+    void call(PolicyConfigurer<Record> configurer, List<PolicyConfigurer.Source<Record>> sources);
+  }
+
+  /**
+   * Calls {@code hook} for each configurer {@link PolicyConfigurer#bySource() by source}, in the
+   * configurers' order, with the inbound's sources: when a policy of its type selects the inbound,
+   * or with none when the configurer {@link PolicyConfigurer#actsWithoutPolicy acts without one} at
+   * this place.
+   */
+  private void bySource(String inboundKey, Place place, SourcesHook hook) {
+    for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
+      if (!configurer.bySource()) {
+        continue;
+      }
+      List<PolicyConfigurer.Source<Record>> sources = List.of();
+      for (Applied<?> a : applied) {
+        if (a.configurer == configurer) {
+          sources = erasedSources(a, inboundKey);
+          break;
+        }
+      }
+      if (!sources.isEmpty() || configurer.actsWithoutPolicy(place)) {
+        hook.call(erased(configurer), sources);
       }
     }
   }
 
-  private static <C extends Record> void inboundBySource(
-      Applied<C> a, String inboundKey, Place place, HttpConnectionManager.Builder hcm) {
-    List<PolicyConfigurer.Source<C>> sources = a.sources(inboundKey);
-    if (!sources.isEmpty()) {
-      a.configurer.inboundHttpBySource(place, sources, hcm);
-    }
+  @SuppressWarnings("unchecked")
+  private static List<PolicyConfigurer.Source<Record>> erasedSources(
+      Applied<?> a, String inboundKey) {
+    return (List<PolicyConfigurer.Source<Record>>) (List<?>) a.sources(inboundKey);
   }
 
   /** The HTTP connection manager of a builtin gateway's listener, with the listener's conf. */
-  void gatewayHttp(String listenerKey, Place place, HttpConnectionManager.Builder hcm) {
+  void gatewayHttp(String listenerKey, Place given, HttpConnectionManager.Builder hcm) {
+    Place place = given.inMesh(proxy.mesh());
     inbound(listenerKey, (c, conf) -> c.gatewayHttp(place, conf, hcm));
   }
 
   /** The TCP proxy of a builtin gateway's TCP listener towards {@code place}'s service. */
-  void gatewayTcp(Place place, TcpProxy.Builder tcp) {
+  void gatewayTcp(Place given, TcpProxy.Builder tcp) {
+    Place place = given.inMesh(proxy.mesh());
     outbound(place.service(), (c, conf) -> c.gatewayTcp(place, conf, tcp));
   }
 
-  void inboundTcp(String inboundKey, Place place, TcpProxy.Builder tcp) {
+  void inboundTcp(String inboundKey, Place given, TcpProxy.Builder tcp) {
+    Place place = given.inMesh(proxy.mesh());
     inbound(inboundKey, (c, conf) -> c.inboundTcp(place, conf, tcp));
   }
 
-  void inboundNetworkFilters(String inboundKey, Place place, List<Filter> filters) {
+  void inboundNetworkFilters(String inboundKey, Place given, List<Filter> filters) {
+    Place place = given.inMesh(proxy.mesh());
     inbound(inboundKey, (c, conf) -> c.inboundNetworkFilters(place, conf, filters));
+    bySource(
+        inboundKey,
+        place,
+        (c, sources) -> c.inboundNetworkFiltersBySource(place, sources, filters));
   }
 
   /**
@@ -515,7 +558,8 @@ final class PolicyHooks {
    * each type applied on the caller's side, the destination's {@code from} items that apply to
    * every instance of it and select this caller (by its inbounds' tags), merged in order.
    */
-  void callerHttp(Place place, HttpConnectionManager.Builder hcm) {
+  void callerHttp(Place given, HttpConnectionManager.Builder hcm) {
+    Place place = given.inMesh(proxy.mesh());
     for (PolicyConfigurer<?> configurer : PolicyConfigurers.all()) {
       if (configurer.type().callerSide()) {
         callerHttp(configurer, place, hcm);

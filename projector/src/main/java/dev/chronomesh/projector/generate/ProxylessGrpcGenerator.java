@@ -95,7 +95,8 @@ final class ProxylessGrpcGenerator {
       String service = inbound.getTags().get(KumaTags.SERVICE);
       if (service != null && !service.isEmpty()) {
         String key = PolicyHooks.inboundKey(inbound);
-        Place place = new Place(service, "grpc", true);
+        // With the mesh's mTLS the server knows its callers' SPIFFE IDs: MeshTrafficPermission.
+        Place place = new Place(service, "grpc", true, mtls);
         String name = ProxylessBootstrap.serverListenerName(inbound.getPort());
         listeners.put(
             name,

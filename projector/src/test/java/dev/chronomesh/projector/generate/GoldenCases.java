@@ -156,6 +156,20 @@ final class GoldenCases {
     return new MeshResources(mesh, dataplanes, policies, gateways, meshServices);
   }
 
+  /**
+   * Compares {@code actual} with the golden {@code file}, after rewriting the file when run with
+   * {@code -Dgolden.update=true}.
+   */
+  static void assertGolden(Path file, String actual) throws IOException {
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(file, actual);
+    }
+    org.assertj.core.api.Assertions.assertThat(file)
+        .as("golden file (regenerate with -Dgolden.update=true)")
+        .exists();
+    org.assertj.core.api.Assertions.assertThat(actual).isEqualTo(Files.readString(file));
+  }
+
   /** The file a flavour's config of a dataplane is kept in. */
   static Path golden(Path caseDir, DataplaneResource dp, Flavour flavour) {
     return caseDir.resolve(dp.getName() + "." + flavour.suffix + ".json");

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.TestFactory;
  * -Dgolden.update=true} to rewrite them; review the diff like code.
  */
 class GoldenFilesTest {
-  private static final boolean UPDATE = Boolean.getBoolean("golden.update");
 
   @TestFactory
   Stream<DynamicNode> everyCaseMatchesItsGoldenFiles() {
@@ -43,16 +42,9 @@ class GoldenFilesTest {
         tests.add(
             DynamicTest.dynamicTest(
                 file.getFileName().toString(),
-                () -> {
-                  String actual = GoldenCases.print(flavour.resources(mesh, dp));
-                  if (UPDATE) {
-                    Files.writeString(file, actual);
-                  }
-                  assertThat(file)
-                      .as("golden file (regenerate with -Dgolden.update=true)")
-                      .exists();
-                  assertThat(actual).isEqualTo(Files.readString(file));
-                }));
+                () ->
+                    GoldenCases.assertGolden(
+                        file, GoldenCases.print(flavour.resources(mesh, dp)))));
       }
     }
     return tests.stream();

@@ -216,6 +216,19 @@ class PolicyConfigurersValidRulesTest {
               """,
               "http: [{}]",
               "http: []"),
+          "MeshTrafficPermission",
+          List.of(
+              "action: Allow",
+              "action: AllowWithShadowDeny",
+              "action: Deny",
+              """
+              deny: [{spiffeID: {type: Exact, value: "spiffe://default/bad"}}]
+              allowWithShadowDeny: [{spiffeID: {type: Prefix, value: "spiffe://default/new-"}}]
+              allow: [{spiffeID: {type: Prefix, value: "spiffe://default"}},
+                      {spiffeID: {type: Exact, value: "spiffe://default/web"}}]
+              """,
+              "allow: [{spiffeID: {type: Exact, value: \"spiffe://default/web\"}}]",
+              "deny: [{spiffeID: {type: Exact, value: \"spiffe://default/web\"}}]"),
           "MeshProxyPatch",
           List.of(
               """
@@ -250,7 +263,11 @@ class PolicyConfigurersValidRulesTest {
           new Place("backend", "http2", false),
           new Place("backend", "grpc", false),
           new Place("backend", "tcp", false),
-          new Place("backend", "grpc", true));
+          new Place("backend", "grpc", true),
+          // Inbounds that terminate the mesh's mTLS: a sidecar's, a proxyless gRPC server's.
+          new Place("backend", "http", false, true, "default"),
+          new Place("backend", "tcp", false, true, "default"),
+          new Place("backend", "grpc", true, true, "default"));
 
   @Test
   void everyHookKeepsEnvoysFieldRules() throws Exception {
@@ -300,6 +317,17 @@ class PolicyConfigurersValidRulesTest {
   private static <C extends Record> List<Message> apply(
       PolicyConfigurer<C> plugin, Place place, C conf) {
     List<Message> out = new ArrayList<>();
+    if (place.proxyless() && place.mtls()) {
+      // A proxyless gRPC server's listener: its inbound hooks.
+      for (List<PolicyConfigurer.Source<C>> sources : sourceVariants(plugin, place, conf)) {
+        HttpConnectionManager.Builder hcm =
+            hcm(RouteAction.newBuilder().setCluster(place.service()));
+        plugin.inboundHttp(place, conf, hcm);
+        plugin.inboundHttpBySource(place, sources, hcm);
+        out.add(hcm.build());
+      }
+      return out;
+    }
     if (place.proxyless()) {
       Cluster.Builder cluster = ProxylessGrpcGenerator.cluster(place.service()).toBuilder();
       plugin.outboundCluster(place, conf, cluster);
@@ -315,6 +343,11 @@ class PolicyConfigurersValidRulesTest {
     List<Filter> filters = new ArrayList<>();
     plugin.inboundNetworkFilters(place, conf, filters);
     out.addAll(filters);
+    for (List<PolicyConfigurer.Source<C>> sources : sourceVariants(plugin, place, conf)) {
+      List<Filter> bySource = new ArrayList<>();
+      plugin.inboundNetworkFiltersBySource(place, sources, bySource);
+      out.addAll(bySource);
+    }
     Cluster.Builder outbound = sidecarEdsCluster(place.service());
     plugin.outboundCluster(place, conf, outbound);
     out.add(outbound.build());
@@ -332,17 +365,12 @@ class PolicyConfigurersValidRulesTest {
       plugin.inboundRoute(place, conf, inboundRoute);
       HttpConnectionManager.Builder inboundHcm = hcm(inboundRoute);
       plugin.inboundHttp(place, conf, inboundHcm);
-      if (plugin.bySource()) {
-        plugin.inboundHttpBySource(
-            place,
-            List.of(
-                new PolicyConfigurer.Source<>(TargetRef.mesh(), conf),
-                new PolicyConfigurer.Source<>(
-                    TargetRef.meshSubset(Map.of("kuma.io/service", "web", "version", "v1.2")),
-                    conf)),
-            inboundHcm);
-      }
       out.add(inboundHcm.build());
+      for (List<PolicyConfigurer.Source<C>> sources : sourceVariants(plugin, place, conf)) {
+        HttpConnectionManager.Builder bySource = hcm(inboundRoute.clone());
+        plugin.inboundHttpBySource(place, sources, bySource);
+        out.add(bySource.build());
+      }
     } else {
       TcpProxy.Builder tcp = tcpProxy(place.service());
       plugin.outboundTcp(place, conf, tcp);
@@ -352,6 +380,28 @@ class PolicyConfigurersValidRulesTest {
       out.add(inboundTcp.build());
     }
     proxy(plugin, place, conf, out);
+    return out;
+  }
+
+  /**
+   * The sources a by-source configurer is called with: a Mesh source, a subset and a service with
+   * {@code conf}; and none where the configurer acts without a policy.
+   */
+  private static <C extends Record> List<List<PolicyConfigurer.Source<C>>> sourceVariants(
+      PolicyConfigurer<C> plugin, Place place, C conf) {
+    List<List<PolicyConfigurer.Source<C>>> out = new ArrayList<>();
+    if (!plugin.bySource()) {
+      return out;
+    }
+    out.add(
+        List.of(
+            new PolicyConfigurer.Source<>(TargetRef.mesh(), conf),
+            new PolicyConfigurer.Source<>(
+                TargetRef.meshSubset(Map.of("kuma.io/service", "web", "version", "v1.2")), conf),
+            new PolicyConfigurer.Source<>(TargetRef.meshService("web"), conf)));
+    if (plugin.actsWithoutPolicy(place)) {
+      out.add(List.of());
+    }
     return out;
   }
 

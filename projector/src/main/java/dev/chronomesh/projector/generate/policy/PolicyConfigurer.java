@@ -82,9 +82,10 @@ public interface PolicyConfigurer<C extends Record> {
   }
 
   /**
-   * The HTTP connection manager of an inbound listener (sidecar only), with the inbound's sources
-   * in merge order (least specific first; for a conf the later sources that also select a caller
-   * win): its {@code from} items, or its merged {@code rules} as one source of kind Mesh.
+   * The HTTP connection manager of an inbound listener (a sidecar's, or a proxyless gRPC server's
+   * when the place {@link Place#mtls() terminates mTLS}), with the inbound's sources in merge order
+   * (least specific first; for a conf the later sources that also select a caller win): its {@code
+   * from} items, or its merged {@code rules} as one source of kind Mesh.
    */
   default void inboundHttpBySource(
       Place place, List<Source<C>> sources, HttpConnectionManager.Builder hcm) {}
@@ -94,6 +95,24 @@ public interface PolicyConfigurer<C extends Record> {
    * (the HTTP connection manager or TCP proxy, which is not in the list): add to it.
    */
   default void inboundNetworkFilters(Place place, C conf, List<Filter> filters) {}
+
+  /**
+   * The network filters of an inbound listener (as {@link #inboundNetworkFilters}), with the
+   * inbound's sources in merge order, for types {@link #bySource()}.
+   */
+  default void inboundNetworkFiltersBySource(
+      Place place, List<Source<C>> sources, List<Filter> filters) {}
+
+  /**
+   * Whether the by-source hooks ({@link #inboundHttpBySource}, {@link
+   * #inboundNetworkFiltersBySource}) are called at {@code place} even when no policy of the type
+   * selects the inbound, then with no sources: for a type whose absence means something there
+   * (MeshTrafficPermission: an inbound that terminates the mesh's mTLS denies every caller no
+   * policy allows). By default a hook is only called with a conf.
+   */
+  default boolean actsWithoutPolicy(Place place) {
+    return false;
+  }
 
   /**
    * The HTTP connection manager of a proxyless client's listener towards {@code place}'s service,
