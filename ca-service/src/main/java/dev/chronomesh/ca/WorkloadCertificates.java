@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -64,6 +65,15 @@ public final class WorkloadCertificates {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("every JDK provides EC P-256", e);
     }
+  }
+
+  /**
+   * Whether {@code key} is the private half of {@code certificate}'s public key (EC or RSA): a
+   * signature made with it verifies with the certificate. A workload must never be served a key and
+   * a certificate that do not belong together (its TLS stack would refuse them).
+   */
+  public static boolean isKeyOf(PrivateKey key, X509Certificate certificate) {
+    return BackendCas.matches(key, certificate.getPublicKey());
   }
 
   /**

@@ -200,6 +200,10 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
     SdsSecrets.Set secrets;
     try {
       cert = Pem.certificates(signed.getCertificatePem()).get(0);
+      if (!WorkloadCertificates.isKeyOf(key.getPrivate(), cert)) {
+        failed(identity, Status.INTERNAL.withDescription("the certificate is not for our key"));
+        return;
+      }
       secrets =
           SdsSecrets.of(
               identity.mesh,

@@ -14,7 +14,6 @@ import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -158,15 +157,7 @@ class WorkloadIdentitiesTest {
                 .getPrivateKey()
                 .getInlineBytes()
                 .toString(StandardCharsets.US_ASCII));
-    byte[] data = "proof".getBytes(StandardCharsets.US_ASCII);
-    Signature signer = Signature.getInstance("SHA256withECDSA");
-    signer.initSign(key);
-    signer.update(data);
-    byte[] signature = signer.sign();
-    Signature verifier = Signature.getInstance("SHA256withECDSA");
-    verifier.initVerify(cert.getPublicKey());
-    verifier.update(data);
-    assertThat(verifier.verify(signature)).as("the key is the certificate's").isTrue();
+    assertThat(WorkloadCertificates.isKeyOf(key, cert)).as("the key is the certificate's").isTrue();
     cert.verify(CA.certificate().getPublicKey());
     return cert;
   }
