@@ -1,6 +1,8 @@
 package dev.chronomesh.ca;
 
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
+import dev.chronomesh.ca.v1.GetTrustBundleRequest;
+import dev.chronomesh.ca.v1.GetTrustBundleResponse;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import dev.chronomesh.meshmodel.MeshState;
@@ -63,7 +65,8 @@ public final class CertificateAuthorityService
       return;
     }
     Issuance issuance =
-        MeshCas.issuance(meshes.apply(request.getMesh()), request.getDataplane(), sealer);
+        MeshCas.issuance(
+            meshes.apply(request.getMesh()), request.getDataplane(), sealer, clock.instant());
     switch (issuance) {
       case Issuance.NotFound nf ->
           response.onError(Status.NOT_FOUND.withDescription(nf.reason()).asException());
@@ -79,6 +82,33 @@ public final class CertificateAuthorityService
                 .setTrustBundlePem(Pem.encodeAll(ready.trusted()))
                 .setExpiresAtMs(certificate.getNotAfter().getTime())
                 .addAllUriSans(ready.uris())
+                .build());
+        response.onCompleted();
+      }
+    }
+  }
+
+  @Override
+  public void getTrustBundle(
+      GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
+    List<String> problems = new ArrayList<>();
+    checkName("mesh", request.getMesh(), problems);
+    checkName("dataplane", request.getDataplane(), problems);
+    if (!problems.isEmpty()) {
+      response.onError(
+          Status.INVALID_ARGUMENT.withDescription(String.join("; ", problems)).asException());
+      return;
+    }
+    switch (MeshCas.issuance(
+        meshes.apply(request.getMesh()), request.getDataplane(), sealer, clock.instant())) {
+      case Issuance.NotFound nf ->
+          response.onError(Status.NOT_FOUND.withDescription(nf.reason()).asException());
+      case Issuance.NotReady nr ->
+          response.onError(Status.FAILED_PRECONDITION.withDescription(nr.reason()).asException());
+      case Issuance.Ready ready -> {
+        response.onNext(
+            GetTrustBundleResponse.newBuilder()
+                .setTrustBundlePem(Pem.encodeAll(ready.trusted()))
                 .build());
         response.onCompleted();
       }

@@ -6,6 +6,7 @@ import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
+import dev.chronomesh.meshmodel.CaSecrets;
 import dev.chronomesh.meshmodel.MeshDuration;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
@@ -13,6 +14,7 @@ import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.Sealer;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +30,23 @@ import java.util.TreeSet;
  * what the caller asks for. Pure: the sealer only decrypts.
  */
 public final class MeshCas {
+  /**
+   * How long every workload has to fetch a new CA into its trust bundle before the CA signs
+   * anything ({@code dp-agent} fetches the bundle every 10 s and grpc-xds re-reads its files every
+   * 10 s). Until then a mesh whose enabled backend is new keeps signing with another backend whose
+   * CA exists, so that no peer is shown a certificate it cannot verify yet.
+   */
+  public static final Duration TRUST_PROPAGATION = Duration.ofSeconds(30);
+
   private MeshCas() {}
 
-  public static Issuance issuance(MeshState state, String dataplane, Sealer sealer) {
+  /**
+   * What {@code dataplane} may have at {@code now}. The signing CA is the enabled backend's once it
+   * has been in the mesh's bundle for {@link #TRUST_PROPAGATION} (since the later of the Mesh's
+   * last change and its certificate Secret's); before that, and while it has not been created, the
+   * first other backend whose CA exists, with that backend's certificate lifetime.
+   */
+  public static Issuance issuance(MeshState state, String dataplane, Sealer sealer, Instant now) {
     String mesh = state.mesh();
     Optional<Resource> meshResource = state.meshResource();
     if (meshResource.isEmpty()) {
@@ -58,15 +74,31 @@ public final class MeshCas {
               + mtls.getEnabledBackend()
               + "\", which it lacks");
     }
+    // The enabled backend's CA signs once settled (or when it is the only one); until then, and
+    // while it has not been created yet, the first other backend whose CA exists.
     BackendCas.Loaded ca = BackendCas.load(state, enabled, sealer);
-    if (ca.problem() != null) {
-      return new Issuance.NotReady(ca.problem());
-    }
+    boolean settled =
+        ca.ca() != null
+            && !now.isBefore(
+                trustedSince(state, meshResource.get(), enabled).plus(TRUST_PROPAGATION));
     List<X509Certificate> trusted = new ArrayList<>(ca.certificates());
+    CaKeyPair signer = settled ? ca.ca() : null;
+    MtlsBackend signerBackend = enabled;
     for (MtlsBackend backend : mtls.getBackends()) {
       if (backend != enabled) {
-        trusted.addAll(BackendCas.load(state, backend, sealer).certificates());
+        BackendCas.Loaded other = BackendCas.load(state, backend, sealer);
+        trusted.addAll(other.certificates());
+        if (signer == null && other.ca() != null) {
+          signer = other.ca();
+          signerBackend = backend;
+        }
       }
+    }
+    if (signer == null) {
+      if (ca.problem() != null) {
+        return new Issuance.NotReady(ca.problem());
+      }
+      signer = ca.ca();
     }
     List<String> uris = Spiffe.workloadUris(mesh, tags((DataplaneResource) dp.get().payload()));
     if (uris.stream().noneMatch(u -> u.startsWith("spiffe://"))) {
@@ -74,10 +106,26 @@ public final class MeshCas {
           "dataplane \"" + dataplane + "\" has no " + KumaTags.SERVICE + " tag, so no identity");
     }
     Duration lifetime =
-        enabled.getDpCertRotationExpiration() == null
+        signerBackend.getDpCertRotationExpiration() == null
             ? WorkloadCertificates.DEFAULT_LIFETIME
-            : MeshDuration.parse(enabled.getDpCertRotationExpiration());
-    return new Issuance.Ready(ca.ca(), trusted, uris, lifetime);
+            : MeshDuration.parse(signerBackend.getDpCertRotationExpiration());
+    return new Issuance.Ready(signer, trusted, uris, lifetime);
+  }
+
+  /**
+   * Since when peers can have fetched {@code backend}'s CA: the later of the Mesh's last change
+   * (which may have added the backend) and, for a builtin backend, its certificate Secret's.
+   */
+  private static Instant trustedSince(MeshState state, Resource mesh, MtlsBackend backend) {
+    Instant since = mesh.modificationTime();
+    if ("builtin".equals(backend.getType())) {
+      Optional<Resource> cert =
+          state.get(ResourceType.SECRET, CaSecrets.certificate(state.mesh(), backend.getName()));
+      if (cert.isPresent() && cert.get().modificationTime().isAfter(since)) {
+        since = cert.get().modificationTime();
+      }
+    }
+    return since;
   }
 
   /** Every tag value of the dataplane's inbounds and gateway, by tag name. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.chronomesh.auth.EnvelopeSealer;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
+import dev.chronomesh.ca.v1.GetTrustBundleRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import dev.chronomesh.meshmodel.MeshState;
@@ -24,6 +25,7 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -37,6 +39,11 @@ class CertificateAuthorityServiceTest {
   private static CaKeyPair ca2;
   private static CaKeyPair provided;
   private static Map<String, MeshState> meshes;
+
+  /** Long after the meshes were written: their enabled CAs are in every peer's bundle. */
+  private static final java.time.Instant NOW = TestMeshes.T0.plus(java.time.Duration.ofHours(1));
+
+  private static MeshState withCa;
   private static Server server;
   private static ManagedChannel channel;
   private static CertificateAuthorityGrpc.CertificateAuthorityBlockingStub ca;
@@ -58,7 +65,7 @@ class CertificateAuthorityServiceTest {
           - port: 8081
             tags: {kuma.io/service: web-admin}
         """;
-    MeshState withCa =
+    withCa =
         new TestMeshes("default")
             .apply(
                 ResourceType.MESH,
@@ -116,7 +123,7 @@ class CertificateAuthorityServiceTest {
                 new CertificateAuthorityService(
                     m -> meshes.getOrDefault(m, MeshState.empty(m)),
                     SEALER,
-                    Clock.fixed(TestMeshes.T0, ZoneOffset.UTC)))
+                    Clock.fixed(NOW, ZoneOffset.UTC)))
             .build()
             .start();
     channel =
@@ -158,11 +165,87 @@ class CertificateAuthorityServiceTest {
         .containsExactlyElementsOf(signed.getUriSansList());
     // dpCert.rotation.expiration: 2h
     assertThat(signed.getExpiresAtMs())
-        .isEqualTo(TestMeshes.T0.plusSeconds(7200).toEpochMilli())
+        .isEqualTo(NOW.plusSeconds(7200).toEpochMilli())
         .isEqualTo(cert.getNotAfter().getTime());
     // The enabled CA first, then every other backend's: peers rolling to ca-2 still verify.
     assertThat(Pem.certificates(signed.getTrustBundlePem()))
         .containsExactly(ca1.certificate(), ca2.certificate());
+  }
+
+  @Test
+  void signsWithAnotherBackendUntilTheEnabledOnesCaHadTimeToReachEveryBundle() throws Exception {
+    // ca-1's certificate Secret, written after the Mesh that enables it, is what peers fetch.
+    java.time.Instant changed =
+        withCa
+            .get(ResourceType.SECRET, "default.ca-builtin-cert-ca-1")
+            .orElseThrow()
+            .modificationTime();
+    assertThat(changed).isAfter(withCa.meshResource().orElseThrow().modificationTime());
+    for (var now : List.of(changed, changed.plus(MeshCas.TRUST_PROPAGATION).minusMillis(1))) {
+      Issuance.Ready early = (Issuance.Ready) MeshCas.issuance(withCa, "web-1", SEALER, now);
+      assertThat(early.ca().certificate()).as("at %s", now).isEqualTo(ca2.certificate());
+      assertThat(early.trusted()).containsExactly(ca1.certificate(), ca2.certificate());
+    }
+    Issuance.Ready settled =
+        (Issuance.Ready)
+            MeshCas.issuance(withCa, "web-1", SEALER, changed.plus(MeshCas.TRUST_PROPAGATION));
+    assertThat(settled.ca().certificate()).isEqualTo(ca1.certificate());
+    // Switched to a backend whose CA the CA service has not created yet: the old one still signs.
+    MeshState switching =
+        new TestMeshes("switching")
+            .apply(
+                ResourceType.MESH,
+                "type: Mesh\nname: switching\nmtls:\n  enabledBackend: ca-2\n  backends:\n"
+                    + "  - {name: ca-1, type: builtin}\n  - {name: ca-2, type: builtin}\n")
+            .apply(
+                ResourceType.DATAPLANE,
+                "type: Dataplane\nmesh: switching\nname: web-1\nnetworking:\n"
+                    + "  address: 127.0.0.1\n  inbound: [{port: 80, tags: {kuma.io/service: web}}]\n")
+            .ca("ca-1", ca1, SEALER)
+            .state();
+    Issuance.Ready old = (Issuance.Ready) MeshCas.issuance(switching, "web-1", SEALER, NOW);
+    assertThat(old.ca().certificate()).isEqualTo(ca1.certificate());
+    assertThat(old.trusted()).containsExactly(ca1.certificate());
+    // A mesh with one backend signs with it at once: no peer can trust anything else.
+    MeshState fresh =
+        new TestMeshes("one")
+            .apply(
+                ResourceType.MESH,
+                "type: Mesh\nname: one\nmtls:\n  enabledBackend: ca-1\n  backends:\n"
+                    + "  - {name: ca-1, type: builtin}\n")
+            .apply(
+                ResourceType.DATAPLANE,
+                "type: Dataplane\nmesh: one\nname: web-1\nnetworking:\n  address: 127.0.0.1\n"
+                    + "  inbound: [{port: 80, tags: {kuma.io/service: web}}]\n")
+            .ca("ca-1", ca1, SEALER)
+            .state();
+    Issuance.Ready only =
+        (Issuance.Ready)
+            MeshCas.issuance(
+                fresh, "web-1", SEALER, fresh.meshResource().orElseThrow().modificationTime());
+    assertThat(only.ca().certificate()).isEqualTo(ca1.certificate());
+  }
+
+  @Test
+  void answersTheTrustBundleOfEveryBackend() {
+    assertThat(
+            ca.getTrustBundle(
+                    GetTrustBundleRequest.newBuilder()
+                        .setMesh("default")
+                        .setDataplane("web-1")
+                        .build())
+                .getTrustBundlePem())
+        .isEqualTo(Pem.encodeAll(List.of(ca1.certificate(), ca2.certificate())));
+    assertStatus(
+        () ->
+            ca.getTrustBundle(
+                GetTrustBundleRequest.newBuilder().setMesh("plain").setDataplane("web-1").build()),
+        Status.Code.FAILED_PRECONDITION,
+        "mesh \"plain\" has no mTLS backend enabled");
+    assertStatus(
+        () -> ca.getTrustBundle(GetTrustBundleRequest.newBuilder().setMesh("Bad Mesh").build()),
+        Status.Code.INVALID_ARGUMENT,
+        "mesh: invalid name \"Bad Mesh\"");
   }
 
   @Test

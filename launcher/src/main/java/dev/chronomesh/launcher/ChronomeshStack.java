@@ -1,15 +1,12 @@
 package dev.chronomesh.launcher;
 
 import dev.chronomesh.auth.EnvelopeSealer;
-import dev.chronomesh.ca.CaServer;
-import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
 import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
-import dev.chronomesh.xds.XdsGatewayConfig;
 import dev.chronomesh.xds.XdsGatewayOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +37,8 @@ public final class ChronomeshStack implements AutoCloseable {
    *
    * @param xdsHttpPort the xDS gateway's /healthz, /readyz and /metrics port
    * @param requireDataplaneTokens whether the xDS gateway refuses ADS streams without a valid
-   *     dataplane token for their node (as Kuma's dp-server in universal mode); the constructors
-   *     without this parameter require them ({@code up --no-dataplane-tokens} passes false)
+   *     dataplane token for their node (as Kuma's dp-server in universal mode); the short
+   *     constructor requires them ({@code up --no-dataplane-tokens} passes false)
    */
   public record Settings(
       Path dataDir,
@@ -56,97 +53,9 @@ public final class ChronomeshStack implements AutoCloseable {
       int xdsHttpPort,
       boolean requireDataplaneTokens,
       int caPort) {
-    /** Settings with the CA service on a free port. */
-    public Settings(
-        Path dataDir,
-        String host,
-        int apiPort,
-        int xdsPort,
-        int kafkaPort,
-        int kafkaControllerPort,
-        int partitions,
-        Topics topics,
-        Duration writeTimeout,
-        int xdsHttpPort,
-        boolean requireDataplaneTokens) {
-      this(
-          dataDir,
-          host,
-          apiPort,
-          xdsPort,
-          kafkaPort,
-          kafkaControllerPort,
-          partitions,
-          topics,
-          writeTimeout,
-          xdsHttpPort,
-          requireDataplaneTokens,
-          0);
-    }
-
-    /** Settings with dataplane tokens required. */
-    public Settings(
-        Path dataDir,
-        String host,
-        int apiPort,
-        int xdsPort,
-        int kafkaPort,
-        int kafkaControllerPort,
-        int partitions,
-        Topics topics,
-        Duration writeTimeout,
-        int xdsHttpPort) {
-      this(
-          dataDir,
-          host,
-          apiPort,
-          xdsPort,
-          kafkaPort,
-          kafkaControllerPort,
-          partitions,
-          topics,
-          writeTimeout,
-          xdsHttpPort,
-          true);
-    }
-
-    /** Settings with the gateway's HTTP listener on a free port, dataplane tokens required. */
-    public Settings(
-        Path dataDir,
-        String host,
-        int apiPort,
-        int xdsPort,
-        int kafkaPort,
-        int kafkaControllerPort,
-        int partitions,
-        Topics topics,
-        Duration writeTimeout) {
-      this(
-          dataDir,
-          host,
-          apiPort,
-          xdsPort,
-          kafkaPort,
-          kafkaControllerPort,
-          partitions,
-          topics,
-          writeTimeout,
-          0);
-    }
-
-    public Settings {
-      Objects.requireNonNull(dataDir, "dataDir");
-      Objects.requireNonNull(host, "host");
-      Objects.requireNonNull(topics, "topics");
-      if (partitions < 1) {
-        throw new IllegalArgumentException("partitions must be at least 1");
-      }
-      Objects.requireNonNull(writeTimeout, "writeTimeout");
-    }
-
     /**
-     * Settings with the default write timeout, the gateway's HTTP listener on a free port,
-     * dataplane tokens required.
+     * Settings with the default write timeout, the gateway's HTTP listener and the CA service on
+     * free ports, dataplane tokens required: what the tests start.
      */
     public Settings(
         Path dataDir,
@@ -166,27 +75,20 @@ public final class ChronomeshStack implements AutoCloseable {
           kafkaControllerPort,
           partitions,
           topics,
-          ServiceDefaults.WRITE_TIMEOUT);
+          ServiceDefaults.WRITE_TIMEOUT,
+          0,
+          true,
+          0);
     }
 
-    /**
-     * Kuma's ports for the API (5681), xDS (5678) and the gateway's diagnostics (5680), the CA
-     * service on 5677 (loopback), the broker on 19092/19093, dataplane tokens required.
-     */
-    public static Settings defaults(Path dataDir) {
-      return new Settings(
-          dataDir,
-          "127.0.0.1",
-          CommandApiConfig.DEFAULT_PORT,
-          XdsGatewayConfig.DEFAULT_PORT,
-          19092,
-          19093,
-          3,
-          Topics.defaults(),
-          ServiceDefaults.WRITE_TIMEOUT,
-          ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT,
-          true,
-          CaServer.DEFAULT_PORT);
+    public Settings {
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(topics, "topics");
+      if (partitions < 1) {
+        throw new IllegalArgumentException("partitions must be at least 1");
+      }
+      Objects.requireNonNull(writeTimeout, "writeTimeout");
     }
   }
 

@@ -125,6 +125,13 @@ public final class Main implements Callable<Integer> {
         description = "Talk to the gateway without TLS (only to a loopback address; development).")
     boolean plaintext;
 
+    @Option(
+        names = "--bundle-refresh",
+        defaultValue = "10s",
+        converter = DurationConverter.class,
+        description = "How often the mesh's trust bundle is fetched between renewals (10s).")
+    java.time.Duration bundleRefresh;
+
     @Option(names = "--once", description = "Write the files once and exit.")
     boolean once;
 
@@ -142,7 +149,7 @@ public final class Main implements Callable<Integer> {
       try {
         dev.chronomesh.launcher.agent.DpAgent agent =
             new dev.chronomesh.launcher.agent.DpAgent(
-                channel, mesh, name, tokenFile, dir, java.time.Clock.systemUTC());
+                channel, mesh, name, tokenFile, dir, bundleRefresh, java.time.Clock.systemUTC());
         if (bootstrap != null) {
           dev.chronomesh.launcher.agent.XdsBootstrap.write(
               bootstrap,

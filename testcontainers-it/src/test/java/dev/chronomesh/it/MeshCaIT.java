@@ -1,6 +1,7 @@
 package dev.chronomesh.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -148,12 +149,7 @@ class MeshCaIT {
                   () ->
                       client
                           .withDeadlineAfter(10, TimeUnit.SECONDS)
-                          .signWorkloadCertificate(
-                              SignWorkloadCertificateRequest.newBuilder()
-                                  .setMesh("default")
-                                  .setDataplane("web-1")
-                                  .setCsrDer(ByteString.copyFrom(csr))
-                                  .build()),
+                          .signWorkloadCertificate(request("web-1", csr)),
                   r -> true);
       X509Certificate workload = certificates(signed.getCertificatePem()).get(0);
       workload.verify(ca.getPublicKey());
@@ -182,49 +178,30 @@ class MeshCaIT {
               .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
               .withDeadlineAfter(30, TimeUnit.SECONDS);
       SignWorkloadCertificateResponse viaGateway =
-          withToken.signWorkloadCertificate(
-              SignWorkloadCertificateRequest.newBuilder()
-                  .setMesh("default")
-                  .setDataplane("web-1")
-                  .setCsrDer(ByteString.copyFrom(csr))
-                  .build());
+          withToken.signWorkloadCertificate(request("web-1", csr));
       certificates(viaGateway.getCertificatePem()).get(0).verify(ca.getPublicKey());
       assertThat(viaGateway.getUriSansList()).contains("spiffe://default/web");
       // Another dataplane's certificate with web-1's token, or none without a token: refused.
-      assertThat(
-              org.junit.jupiter.api.Assertions.assertThrows(
-                      io.grpc.StatusRuntimeException.class,
-                      () ->
-                          withToken.signWorkloadCertificate(
-                              SignWorkloadCertificateRequest.newBuilder()
-                                  .setMesh("default")
-                                  .setDataplane("backend-1")
-                                  .setCsrDer(ByteString.copyFrom(csr))
-                                  .build()))
-                  .getStatus()
-                  .getCode())
-          .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
-      assertThat(
-              org.junit.jupiter.api.Assertions.assertThrows(
-                      io.grpc.StatusRuntimeException.class,
-                      () ->
-                          CertificateAuthorityGrpc.newBlockingStub(gateway)
-                              .withDeadlineAfter(30, TimeUnit.SECONDS)
-                              .signWorkloadCertificate(
-                                  SignWorkloadCertificateRequest.newBuilder()
-                                      .setMesh("default")
-                                      .setDataplane("web-1")
-                                      .setCsrDer(ByteString.copyFrom(csr))
-                                      .build()))
-                  .getStatus()
-                  .getCode())
-          .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+      assertUnauthenticated(() -> withToken.signWorkloadCertificate(request("backend-1", csr)));
+      assertUnauthenticated(
+          () ->
+              CertificateAuthorityGrpc.newBlockingStub(gateway)
+                  .withDeadlineAfter(30, TimeUnit.SECONDS)
+                  .signWorkloadCertificate(request("web-1", csr)));
       // The proxyless agent: its own key, a CSR through the gateway, the files grpc-xds reads.
       Path tokenFile = dataDir.resolve("web-1.token");
       Files.writeString(tokenFile, token);
       Path files = dataDir.resolve("web-1-certs");
       X509Certificate issued =
-          new DpAgent(gateway, "default", "web-1", tokenFile, files, Clock.systemUTC()).renewOnce();
+          new DpAgent(
+                  gateway,
+                  "default",
+                  "web-1",
+                  tokenFile,
+                  files,
+                  Duration.ofSeconds(10),
+                  Clock.systemUTC())
+              .renewOnce();
       assertThat(
               PosixFilePermissions.toString(
                   Files.getPosixFilePermissions(files.resolve("key.pem"))))
@@ -257,6 +234,22 @@ class MeshCaIT {
         .containsExactlyInAnyOrder(
             "default.ca-builtin-key-ca-1 system@chronomesh/ca-service",
             "default.ca-builtin-cert-ca-1 system@chronomesh/ca-service");
+  }
+
+  private static SignWorkloadCertificateRequest request(String dataplane, byte[] csr) {
+    return SignWorkloadCertificateRequest.newBuilder()
+        .setMesh("default")
+        .setDataplane(dataplane)
+        .setCsrDer(ByteString.copyFrom(csr))
+        .build();
+  }
+
+  private static void assertUnauthenticated(Runnable call) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            io.grpc.StatusRuntimeException.class,
+            e ->
+                assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED));
   }
 
   private static List<X509Certificate> certificates(String pem) throws Exception {

@@ -42,6 +42,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -141,16 +142,27 @@ class ProxylessMtlsIT {
 
   /**
    * Certificates of one minute, renewed by running agents at 4/5 of their lifetime, while web calls
-   * backend every 100 ms: no call fails across three renewals of both sides. The server ends every
-   * connection after a few seconds (max connection age, a graceful GOAWAY), so handshakes keep
-   * happening with whatever certificates are current, as they would over hours in production.
+   * backend every 100 ms; after the first renewal the mesh switches to a new builtin CA. No call
+   * fails across three renewals of both sides and the CA rotation: the agents fetch the new CA into
+   * their bundles before the CA service signs with it ({@code MeshCas.TRUST_PROPAGATION}), and the
+   * old CA stays trusted while it is a backend. The server ends every connection after 3 s (max
+   * connection age, a graceful GOAWAY), so handshakes keep happening with whatever certificates are
+   * current, as they would over hours in production.
    */
   @Test
-  void callsEvery100msKeepWorkingAcrossThreeRenewalsOfOneMinuteCertificates() throws Exception {
-    put(
-        "/meshes/rotating",
+  void callsEvery100msSurviveThreeRenewalsAndACaRotation() throws Exception {
+    String oneCa =
         mesh("rotating")
-            .replace("type: builtin", "type: builtin\n    dpCert: {rotation: {expiration: 1m}}"));
+            .replace("type: builtin", "type: builtin\n    dpCert: {rotation: {expiration: 1m}}");
+    String twoCas =
+        oneCa.replace("enabledBackend: ca-1", "enabledBackend: ca-2")
+            + """
+              - name: ca-2
+                type: builtin
+                dpCert: {rotation: {expiration: 1m}}
+            """
+                .stripIndent();
+    put("/meshes/rotating", oneCa);
     int backendPort = FreePorts.next();
     put(
         "/meshes/rotating/dataplanes/backend-1",
@@ -191,14 +203,33 @@ class ProxylessMtlsIT {
       Set<String> webIssued = new HashSet<>();
       Set<String> backendIssued = new HashSet<>();
       Set<String> seenByBackend = new HashSet<>();
+      Set<String> webByNewCa = new HashSet<>();
+      X509Certificate newCa = null;
+      boolean switched = false;
       List<String> failures = new ArrayList<>();
       int calls = 0;
-      // Three renewals each: four certificates of each side in use, and the backend's handshakes
-      // saw at least four of web's. A minute's certificate is renewed after about 46 s.
-      while (webIssued.size() < 4 || backendIssued.size() < 4 || seenByBackend.size() < 4) {
-        assertThat(calls).as("calls before three renewals of both sides").isLessThan(3_000);
+      // Three renewals each (four certificates of each side in use, the backend's handshakes saw
+      // four of web's; a minute's certificate is renewed after about 46 s), and both sides on the
+      // new CA, the backend having seen web's certificate of the new CA.
+      while (webIssued.size() < 4
+          || backendIssued.size() < 4
+          || seenByBackend.size() < 4
+          || newCa == null
+          || !signedBy(backendCerts, newCa)
+          || !seenByBackend.stream().anyMatch(webByNewCa::contains)) {
+        assertThat(calls).as("calls before three renewals and the CA rotation").isLessThan(3_000);
         webIssued.add(serial(webCerts));
         backendIssued.add(serial(backendCerts));
+        if (!switched && webIssued.size() >= 2 && backendIssued.size() >= 2) {
+          assertThat(admin.putYaml("/meshes/rotating", twoCas).statusCode()).isEqualTo(200);
+          switched = true;
+        }
+        if (switched && newCa == null) {
+          newCa = caOf("rotating", "ca-2");
+        }
+        if (newCa != null && signedBy(webCerts, newCa)) {
+          webByNewCa.add(serial(webCerts));
+        }
         try {
           String answer = XdsClients.who(client);
           seenByBackend.add(answer.substring(answer.lastIndexOf(' ') + 1));
@@ -245,6 +276,33 @@ class ProxylessMtlsIT {
       builder.maxConnectionAgeGrace(10, TimeUnit.SECONDS);
     }
     return builder.build().start();
+  }
+
+  /** The CA certificate of a builtin backend, once the CA service has created it; else null. */
+  private static X509Certificate caOf(String mesh, String backend) throws Exception {
+    var secret = admin.get("/meshes/" + mesh + "/secrets/" + mesh + ".ca-builtin-cert-" + backend);
+    if (secret.statusCode() != 200) {
+      return null;
+    }
+    String data =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(secret.body())
+            .path("data")
+            .asText();
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(
+                new java.io.ByteArrayInputStream(Base64.getDecoder().decode(data)));
+  }
+
+  private static boolean signedBy(Path certs, X509Certificate ca) throws Exception {
+    try (var in = Files.newInputStream(certs.resolve("cert.pem"))) {
+      ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in))
+          .verify(ca.getPublicKey());
+      return true;
+    } catch (java.security.SignatureException | java.security.InvalidKeyException e) {
+      return false;
+    }
   }
 
   private static String serial(Path certs) throws Exception {
@@ -389,7 +447,14 @@ class ProxylessMtlsIT {
   }
 
   private static DpAgent agent(ManagedChannel gateway, String mesh, String name, Path tokenFile) {
-    return new DpAgent(gateway, mesh, name, tokenFile, certDir(mesh, name), Clock.systemUTC());
+    return new DpAgent(
+        gateway,
+        mesh,
+        name,
+        tokenFile,
+        certDir(mesh, name),
+        Duration.ofSeconds(1),
+        Clock.systemUTC());
   }
 
   private static Path certDir(String mesh, String name) {

@@ -3,6 +3,7 @@ package dev.chronomesh.launcher.agent;
 import com.google.protobuf.ByteString;
 import dev.chronomesh.ca.Pem;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
+import dev.chronomesh.ca.v1.GetTrustBundleRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import io.grpc.ManagedChannel;
@@ -44,7 +45,15 @@ public final class DpAgent {
   private final String dataplane;
   private final Path tokenFile;
   private final Path dir;
+  private final Duration bundleRefresh;
   private final Clock clock;
+
+  /** What was last written: the key and certificate are kept while only the bundle changes. */
+  private String keyPem;
+
+  private String certPem;
+  private String bundlePem;
+  private String lastBundleFailure;
 
   public DpAgent(
       ManagedChannel gateway,
@@ -52,12 +61,14 @@ public final class DpAgent {
       String dataplane,
       Path tokenFile,
       Path dir,
+      Duration bundleRefresh,
       Clock clock) {
     this.gateway = gateway;
     this.mesh = mesh;
     this.dataplane = dataplane;
     this.tokenFile = tokenFile;
     this.dir = dir;
+    this.bundleRefresh = bundleRefresh;
     this.clock = clock;
   }
 
@@ -79,23 +90,17 @@ public final class DpAgent {
     } catch (OperatorCreationException e) {
       throw new GeneralSecurityException("cannot sign a CSR", e);
     }
-    Metadata auth = new Metadata();
-    // The token is read at each renewal: an operator may replace the file.
-    auth.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + Files.readString(tokenFile, StandardCharsets.US_ASCII).strip());
     SignWorkloadCertificateResponse signed =
-        CertificateAuthorityGrpc.newBlockingStub(gateway)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .signWorkloadCertificate(
+        ca().signWorkloadCertificate(
                 SignWorkloadCertificateRequest.newBuilder()
                     .setMesh(mesh)
                     .setDataplane(dataplane)
                     .setCsrDer(ByteString.copyFrom(csr))
                     .build());
-    WorkloadFiles.write(
-        dir, Pem.encode(keys.getPrivate()), signed.getCertificatePem(), signed.getTrustBundlePem());
+    keyPem = Pem.encode(keys.getPrivate());
+    certPem = signed.getCertificatePem();
+    bundlePem = signed.getTrustBundlePem();
+    WorkloadFiles.write(dir, keyPem, certPem, bundlePem);
     X509Certificate cert = Pem.certificates(signed.getCertificatePem()).get(0);
     LOG.info(
         "Workload certificate written dir={} identities={} notAfter={}",
@@ -105,21 +110,74 @@ public final class DpAgent {
     return cert;
   }
 
-  /** Renews until interrupted; a failed attempt is retried after a few seconds. */
-  public void run() throws InterruptedException {
-    while (!Thread.currentThread().isInterrupted()) {
-      Instant next;
-      try {
-        X509Certificate cert = renewOnce();
-        next = Renewal.at(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
-      } catch (IOException | GeneralSecurityException | RuntimeException e) {
-        LOG.warn(
-            "Renewing the workload certificate failed; retrying in {}: {}", RETRY, e.toString());
-        next = clock.instant().plus(RETRY);
-      }
-      long waitMillis = Math.max(0, Duration.between(clock.instant(), next).toMillis());
-      Thread.sleep(waitMillis);
+  /**
+   * Fetches the mesh's trust bundle and, when it changed, rewrites the files with it (same key and
+   * certificate): a new backend's CA is trusted before any peer presents a certificate it signed.
+   *
+   * @return whether the bundle changed
+   * @throws io.grpc.StatusRuntimeException when the gateway or the CA refuses
+   */
+  public boolean refreshBundle() throws IOException {
+    if (certPem == null) {
+      return false;
     }
+    String bundle =
+        ca().getTrustBundle(
+                GetTrustBundleRequest.newBuilder().setMesh(mesh).setDataplane(dataplane).build())
+            .getTrustBundlePem();
+    if (bundle.equals(bundlePem)) {
+      return false;
+    }
+    bundlePem = bundle;
+    WorkloadFiles.write(dir, keyPem, certPem, bundlePem);
+    LOG.info("Trust bundle updated dir={} certificates={}", dir, Pem.certificates(bundle).size());
+    return true;
+  }
+
+  /**
+   * Renews until interrupted, and fetches the trust bundle every {@code bundleRefresh} in between;
+   * a failed renewal is retried after a few seconds.
+   */
+  public void run() throws InterruptedException {
+    Instant renewAt = clock.instant();
+    while (!Thread.currentThread().isInterrupted()) {
+      if (!clock.instant().isBefore(renewAt)) {
+        try {
+          X509Certificate cert = renewOnce();
+          renewAt = Renewal.at(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+          LOG.warn(
+              "Renewing the workload certificate failed; retrying in {}: {}", RETRY, e.toString());
+          renewAt = clock.instant().plus(RETRY);
+        }
+      } else {
+        try {
+          refreshBundle();
+          lastBundleFailure = null;
+        } catch (IOException | RuntimeException e) {
+          if (!e.toString().equals(lastBundleFailure)) {
+            LOG.warn("Fetching the trust bundle failed: {}", e.toString());
+          }
+          lastBundleFailure = e.toString();
+        }
+      }
+      Instant next = clock.instant().plus(bundleRefresh);
+      if (renewAt.isBefore(next)) {
+        next = renewAt;
+      }
+      Thread.sleep(Math.max(0, Duration.between(clock.instant(), next).toMillis()));
+    }
+  }
+
+  /** The CA through the gateway, with the dataplane token (read each time: it may be replaced). */
+  private CertificateAuthorityGrpc.CertificateAuthorityBlockingStub ca() throws IOException {
+    Metadata auth = new Metadata();
+    auth.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + Files.readString(tokenFile, StandardCharsets.US_ASCII).strip());
+    return CertificateAuthorityGrpc.newBlockingStub(gateway)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private static KeyPair newKey() throws GeneralSecurityException {

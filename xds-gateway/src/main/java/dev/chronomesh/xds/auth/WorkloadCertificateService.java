@@ -1,6 +1,8 @@
 package dev.chronomesh.xds.auth;
 
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
+import dev.chronomesh.ca.v1.GetTrustBundleRequest;
+import dev.chronomesh.ca.v1.GetTrustBundleResponse;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import dev.chronomesh.events.Keys;
@@ -58,15 +60,30 @@ public final class WorkloadCertificateService
   public void signWorkloadCertificate(
       SignWorkloadCertificateRequest request,
       StreamObserver<SignWorkloadCertificateResponse> response) {
-    String node = Keys.proxy(request.getMesh(), request.getDataplane());
+    if (authenticated(request.getMesh(), request.getDataplane(), response)) {
+      forward(request, response);
+    }
+  }
+
+  @Override
+  public void getTrustBundle(
+      GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
+    if (authenticated(request.getMesh(), request.getDataplane(), response)) {
+      ca.withDeadlineAfter(CA_DEADLINE_SECONDS, TimeUnit.SECONDS).getTrustBundle(request, response);
+    }
+  }
+
+  /** Whether the call's token names {@code <mesh>.<dataplane>}; if not, the call is refused. */
+  private boolean authenticated(String mesh, String dataplane, StreamObserver<?> response) {
+    String node = Keys.proxy(mesh, dataplane);
     try {
       authenticator.authenticate(AUTHORIZATION.get(), node);
+      return true;
     } catch (DataplaneAuthenticator.Refused e) {
-      LOG.warn("Refused a certificate request node={}: {}", node, e.getMessage());
+      LOG.warn("Refused a CA request node={}: {}", node, e.getMessage());
       response.onError(Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException());
-      return;
+      return false;
     }
-    forward(request, response);
   }
 
   /**
