@@ -2,11 +2,15 @@ package dev.chronomesh.ca;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -21,9 +25,11 @@ import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
  * Issues workload certificates as Kuma's issuer does ({@code pkg/core/ca/issuer/issuer.go}): an
@@ -39,6 +45,51 @@ public final class WorkloadCertificates {
   public static final Duration DEFAULT_LIFETIME = Duration.ofHours(24);
 
   private WorkloadCertificates() {}
+
+  /**
+   * When a workload holding a certificate valid from {@code notBefore} to {@code notAfter} gets a
+   * new one: at 4/5 of its lifetime, Kuma's rule ({@code pkg/xds/secrets}), so an unreachable CA
+   * leaves a fifth of the lifetime to retry.
+   */
+  public static Instant renewAt(Instant notBefore, Instant notAfter) {
+    Duration lifetime = Duration.between(notBefore, notAfter);
+    return notBefore.plus(lifetime.multipliedBy(4).dividedBy(5));
+  }
+
+  /** A new workload key: EC P-256, which Envoy's and the JDK's TLS stacks both take. */
+  public static KeyPair newKey() {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+      g.initialize(new ECGenParameterSpec("secp256r1"));
+      return g.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JDK provides EC P-256", e);
+    }
+  }
+
+  /**
+   * Whether {@code key} is the private half of {@code certificate}'s public key (EC or RSA): a
+   * signature made with it verifies with the certificate. A workload must never be served a key and
+   * a certificate that do not belong together (its TLS stack would refuse them).
+   */
+  public static boolean isKeyOf(PrivateKey key, X509Certificate certificate) {
+    return BackendCas.matches(key, certificate.getPublicKey());
+  }
+
+  /**
+   * A DER-encoded PKCS#10 request for {@code keys} (EC), signed with its private key; the subject
+   * {@code CN=<commonName>} is informative only (the CA takes the names from the mesh's state).
+   */
+  public static byte[] signingRequest(KeyPair keys, String commonName) {
+    try {
+      return new JcaPKCS10CertificationRequestBuilder(
+              new X500Name("CN=" + commonName), keys.getPublic())
+          .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()))
+          .getEncoded();
+    } catch (OperatorCreationException | IOException e) {
+      throw new IllegalStateException("cannot sign a PKCS#10 request with an EC key", e);
+    }
+  }
 
   /**
    * The public key of a DER-encoded PKCS#10 request whose signature verifies with it.

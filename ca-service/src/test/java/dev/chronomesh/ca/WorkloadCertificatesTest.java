@@ -80,4 +80,22 @@ class WorkloadCertificatesTest {
     assertThatThrownBy(() -> WorkloadCertificates.verifiedKey(Csrs.csr(Csrs.rsa(1024), "CN=x")))
         .hasMessage("csr_der: an RSA key of 1024 bits; at least 2048 are needed");
   }
+
+  @Test
+  void aRequestFromNewKeyIsSignedForThatKeyAndRenewedAtFourFifths() throws Exception {
+    KeyPair keys = WorkloadCertificates.newKey();
+    X509Certificate cert =
+        WorkloadCertificates.issue(
+            ca,
+            WorkloadCertificates.verifiedKey(WorkloadCertificates.signingRequest(keys, "web-1")),
+            List.of("spiffe://default/web"),
+            Duration.ofHours(1),
+            TestMeshes.T0,
+            new SecureRandom());
+    assertThat(WorkloadCertificates.isKeyOf(keys.getPrivate(), cert)).isTrue();
+    assertThat(WorkloadCertificates.isKeyOf(WorkloadCertificates.newKey().getPrivate(), cert))
+        .isFalse();
+    assertThat(WorkloadCertificates.renewAt(TestMeshes.T0, TestMeshes.T0.plusSeconds(100)))
+        .isEqualTo(TestMeshes.T0.plusSeconds(80));
+  }
 }

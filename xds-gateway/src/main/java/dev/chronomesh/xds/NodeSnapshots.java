@@ -6,7 +6,9 @@ import io.envoyproxy.controlplane.cache.StatusInfo;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -23,6 +25,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link SharedEndpoints}: the endpoint sets those configs name, and who uses each;
  *   <li>{@link SnapshotAssembler} (pure): config + endpoint sets → a node's snapshot;
  *   <li>{@link VersionCauses}: when the events behind each published version happened;
+ *   <li>{@link Identities}: the identities of sidecars whose config names an SDS secret, whose
+ *       secrets come back through {@link #putSecrets} into the node's snapshot;
  *   <li>the java-control-plane cache the server reads, owned here.
  * </ul>
  *
@@ -64,6 +68,27 @@ final class NodeSnapshots implements NodeStreams.Gate, AutoCloseable {
     void refuse(String nodeId, String reason);
   }
 
+  /**
+   * Signs the identities of sidecars whose config names an SDS identity secret ({@link
+   * WorkloadIdentities}); called under the monitor, so it must only enqueue.
+   */
+  interface Identities {
+    /** Node {@code nodeId} needs its identity in {@code mesh}. */
+    void want(String nodeId, String mesh);
+
+    /** Node {@code nodeId} needs no identity any more: forget it and its key. */
+    void drop(String nodeId);
+  }
+
+  private static final Identities NO_IDENTITIES =
+      new Identities() {
+        @Override
+        public void want(String nodeId, String mesh) {}
+
+        @Override
+        public void drop(String nodeId) {}
+      };
+
   private final SimpleCache<String> cache = new NodeCache();
   private final NodeStore store;
   private final FeedRecords records;
@@ -76,6 +101,17 @@ final class NodeSnapshots implements NodeStreams.Gate, AutoCloseable {
   private final SharedEndpoints endpoints;
 
   private volatile Refusals refusals = (nodeId, reason) -> {};
+
+  private volatile Identities identities = NO_IDENTITIES;
+
+  /**
+   * The mesh whose identity each active node's config names, for the nodes whose config names one.
+   * Guarded by this.
+   */
+  private final Map<String, String> identityMeshes = new HashMap<>();
+
+  /** The SDS secrets of nodes in {@link #identityMeshes}, once signed. Guarded by this. */
+  private final Map<String, SdsSecrets.Set> sdsSecrets = new HashMap<>();
 
   /** Set by {@link #close()}; every change is ignored from then on (guarded by this). */
   private boolean closed;
@@ -93,6 +129,37 @@ final class NodeSnapshots implements NodeStreams.Gate, AutoCloseable {
   /** Who fails the streams of a node refused after it connected (set once, at start). */
   void refuseWith(Refusals refusals) {
     this.refusals = Objects.requireNonNull(refusals, "refusals");
+  }
+
+  /**
+   * Who signs the identities of sidecars whose config names an SDS identity secret (set once, at
+   * start, when the gateway has a CA target; without one such sidecars get no secrets).
+   */
+  void signWith(Identities identities) {
+    this.identities = Objects.requireNonNull(identities, "identities");
+  }
+
+  /**
+   * A node's new SDS secrets (from {@link WorkloadIdentities}' thread): set in its snapshot when it
+   * is still active and its config still names that mesh's identity; else ignored.
+   */
+  synchronized void putSecrets(String nodeId, SdsSecrets.Set secrets) {
+    if (closed) {
+      return;
+    }
+    ActiveNodes.Node node = nodes.get(nodeId);
+    if (node == null
+        || node.config() == null
+        || !secrets.mesh().equals(identityMeshes.get(nodeId))) {
+      return;
+    }
+    sdsSecrets.put(nodeId, secrets);
+    publish(nodeId, node.config());
+  }
+
+  /** The SDS secrets the node is served now; null when none (for tests). */
+  synchronized SdsSecrets.Set secrets(String nodeId) {
+    return sdsSecrets.get(nodeId);
   }
 
   /** The node's snapshot in the cache; null unless the node is active and has a config. */
@@ -198,6 +265,16 @@ final class NodeSnapshots implements NodeStreams.Gate, AutoCloseable {
   private void serve(String nodeId, NodeConfig config) {
     NodeConfig previous = nodes.setConfig(nodeId, config);
     endpoints.follow(nodeId, previous, config);
+    String mesh = SdsSecrets.identityMesh(config.clusters(), config.listeners());
+    String before = mesh == null ? identityMeshes.remove(nodeId) : identityMeshes.put(nodeId, mesh);
+    if (!Objects.equals(mesh, before)) {
+      sdsSecrets.remove(nodeId);
+      if (mesh != null) {
+        identities.want(nodeId, mesh);
+      } else {
+        identities.drop(nodeId);
+      }
+    }
     publish(nodeId, config);
   }
 
@@ -337,6 +414,10 @@ final class NodeSnapshots implements NodeStreams.Gate, AutoCloseable {
             endpoints.release(nodeId, node.config());
           }
           causes.forget(nodeId);
+          sdsSecrets.remove(nodeId);
+          if (identityMeshes.remove(nodeId) != null) {
+            identities.drop(nodeId);
+          }
           LOG.debug("Deactivated node={} removed={}", nodeId, node.removed());
           return true;
         });
@@ -357,7 +438,8 @@ final class NodeSnapshots implements NodeStreams.Gate, AutoCloseable {
   /** Builds the node's snapshot from its config and the shared sets, and sets it in the cache. */
   private void publish(String nodeId, NodeConfig config) {
     SnapshotAssembler.Assembled assembled =
-        SnapshotAssembler.assemble(config, cluster -> endpoints.get(config.mesh(), cluster));
+        SnapshotAssembler.assemble(
+            config, cluster -> endpoints.get(config.mesh(), cluster), sdsSecrets.get(nodeId));
     causes.remember(
         nodeId,
         config.version(),

@@ -18,12 +18,13 @@ import java.util.function.Function;
  * Builds a node's java-control-plane snapshot from its decoded config and the shared endpoint sets
  * its EDS clusters name. Pure: no locks, no I/O; equal inputs give equal versions.
  *
- * <p>Clusters, listeners, routes and secrets are the config's own, versioned by the config's
- * version. The endpoints are, per EDS cluster, its shared set when one exists (a cluster without
- * one gets none until it comes), and the load assignments the record carries itself (older
- * projectors) win over shared ones. The EDS version is a digest of the {@code cluster=version} of
- * every endpoint set in the snapshot, so it changes exactly when one of them does, and an endpoint
- * change leaves the other types' versions alone.
+ * <p>Clusters, listeners and routes are the config's own, versioned by the config's version; the
+ * secrets are the config's own plus the node's SDS secrets, which the gateway makes itself. The
+ * endpoints are, per EDS cluster, its shared set when one exists (a cluster without one gets none
+ * until it comes), and the load assignments the record carries itself (older projectors) win over
+ * shared ones. The EDS version is a digest of the {@code cluster=version} of every endpoint set in
+ * the snapshot, so it changes exactly when one of them does, and an endpoint change leaves the
+ * other types' versions alone.
  */
 final class SnapshotAssembler {
   private SnapshotAssembler() {}
@@ -49,6 +50,18 @@ final class SnapshotAssembler {
    */
   static Assembled assemble(
       NodeConfig config, Function<String, FeedRecords.Endpoints> endpointSets) {
+    return assemble(config, endpointSets, null);
+  }
+
+  /**
+   * The snapshot of {@code config} with the node's SDS secrets ({@link SdsSecrets#merge}).
+   *
+   * @param secrets the node's SDS secrets; null when it has none (yet)
+   */
+  static Assembled assemble(
+      NodeConfig config,
+      Function<String, FeedRecords.Endpoints> endpointSets,
+      SdsSecrets.Set secrets) {
     Map<String, VersionedResource<ClusterLoadAssignment>> endpoints = new TreeMap<>();
     StringBuilder versions = new StringBuilder();
     Instant endpointsCause = null;
@@ -73,7 +86,7 @@ final class SnapshotAssembler {
             SnapshotResources.create(endpoints.values(), names -> endpointsVersion),
             config.listeners(),
             config.routes(),
-            config.secrets());
+            SdsSecrets.merge(config.secrets(), secrets));
     return new Assembled(snapshot, endpointsVersion, endpointsCause);
   }
 

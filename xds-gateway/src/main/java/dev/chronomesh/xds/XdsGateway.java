@@ -88,6 +88,9 @@ public final class XdsGateway implements AutoCloseable {
   /** To the CA service, when the gateway offers workload certificates; else null. */
   private volatile ManagedChannel caChannel;
 
+  /** The sidecars' SDS identities, signed through {@link #caChannel}; null without it. */
+  private volatile WorkloadIdentities identities;
+
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private XdsGateway(
@@ -232,13 +235,20 @@ public final class XdsGateway implements AutoCloseable {
     // Workload certificates for callers with a dataplane token (the options require tokens with
     // a CA target). The channel connects on first use.
     ManagedChannel caChannel = null;
+    WorkloadIdentities identities = null;
     if (config.options().caTarget() != null) {
       caChannel = NettyChannelBuilder.forTarget(config.options().caTarget()).usePlaintext().build();
+      WorkloadCertificateService certificates =
+          new WorkloadCertificateService(
+              meshKeys.keys(), Clock.systemUTC(), CertificateAuthorityGrpc.newStub(caChannel));
       builder.addService(
           ServerInterceptors.intercept(
-              new WorkloadCertificateService(
-                  meshKeys.keys(), Clock.systemUTC(), CertificateAuthorityGrpc.newStub(caChannel)),
-              WorkloadCertificateService.authorizationInterceptor()));
+              certificates, WorkloadCertificateService.authorizationInterceptor()));
+      // SDS: the sidecars whose config names an identity secret get it signed through the same
+      // client; their streams were authenticated by their dataplane tokens.
+      identities =
+          new WorkloadIdentities(certificates::forward, snapshots::putSecrets, Clock.systemUTC());
+      snapshots.signWith(identities);
     }
     Server server = builder.build();
     bound.set(server);
@@ -255,6 +265,7 @@ public final class XdsGateway implements AutoCloseable {
       grpcExecutor.shutdownNow();
       if (caChannel != null) {
         caChannel.shutdownNow();
+        identities.close();
       }
       throw new UncheckedIOException("cannot bind the xDS gRPC server to " + address, e);
     }
@@ -282,6 +293,7 @@ public final class XdsGateway implements AutoCloseable {
       grpcExecutor.shutdownNow();
       if (caChannel != null) {
         caChannel.shutdownNow();
+        identities.close();
       }
       throw e;
     }
@@ -296,6 +308,7 @@ public final class XdsGateway implements AutoCloseable {
     gateway.callbacks = callbacks;
     gateway.statusPublisher = statusPublisher;
     gateway.caChannel = caChannel;
+    gateway.identities = identities;
     Integer httpPort = config.options().httpPort();
     if (httpPort != null) {
       try {
@@ -427,6 +440,10 @@ public final class XdsGateway implements AutoCloseable {
       ProxyStatusPublisher statusPublisher = this.statusPublisher;
       if (statusPublisher != null) {
         statusPublisher.close();
+      }
+      WorkloadIdentities identities = this.identities;
+      if (identities != null) {
+        identities.close();
       }
       snapshots.close();
       ManagedChannel caChannel = this.caChannel;

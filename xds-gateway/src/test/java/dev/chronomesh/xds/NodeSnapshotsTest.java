@@ -186,6 +186,86 @@ class NodeSnapshotsTest {
         .build();
   }
 
+  @Test
+  void aConfigNamingAnIdentitySecretGetsItSignedServedAndDroppedWithItsNode() throws Exception {
+    NodeSnapshots s = snapshots();
+    List<String> calls = new ArrayList<>();
+    s.signWith(
+        new NodeSnapshots.Identities() {
+          @Override
+          public void want(String nodeId, String mesh) {
+            calls.add("want " + nodeId + " " + mesh);
+          }
+
+          @Override
+          public void drop(String nodeId) {
+            calls.add("drop " + nodeId);
+          }
+        });
+    s.opened(NODE, UNKNOWN);
+    s.put(NODE, bytes(withMtls(10001)), null);
+    s.put(NODE, bytes(withMtls(10002)), null);
+    assertThat(calls).containsExactly("want " + NODE + " default");
+    String before = s.get(NODE).version(Resources.V3.SECRET_TYPE_URL);
+
+    s.putSecrets(NODE, SdsSecrets.of("default", "CERT", "KEY", "BUNDLE"));
+    assertThat(s.get(NODE).secrets().resources())
+        .containsOnlyKeys("identity_cert:secret:default", "mesh_ca:secret:default");
+    assertThat(s.get(NODE).version(Resources.V3.SECRET_TYPE_URL)).isNotEqualTo(before);
+    // Another mesh's secrets, or any for a node not connected, are not served.
+    s.putSecrets(NODE, SdsSecrets.of("other", "CERT", "KEY", "BUNDLE"));
+    s.putSecrets("default.web-2", SdsSecrets.of("default", "CERT", "KEY", "BUNDLE"));
+    assertThat(s.get(NODE).secrets().resources()).hasSize(2);
+    assertThat(s.secrets("default.web-2")).isNull();
+
+    // mTLS off: the config names no identity any more.
+    s.put(NODE, bytes(ProxylessConfigs.proxyConfig("default", "web-1", 10001)), null);
+    assertThat(calls).containsExactly("want " + NODE + " default", "drop " + NODE);
+    assertThat(s.get(NODE).secrets().resources()).isEmpty();
+
+    s.put(NODE, bytes(withMtls(10001)), null);
+    s.closed(NODE);
+    s.retryClears();
+    assertThat(s.isActive(NODE)).isFalse();
+    assertThat(calls)
+        .containsExactly(
+            "want " + NODE + " default",
+            "drop " + NODE,
+            "want " + NODE + " default",
+            "drop " + NODE);
+  }
+
+  /** The proxyless test config whose cluster takes its identity by SDS, as a sidecar's would. */
+  private static ProxyConfig withMtls(int backendPort) {
+    List<XdsResource> resources = new ArrayList<>();
+    for (XdsResource r : ProxylessConfigs.resources(backendPort)) {
+      if (r.getTypeUrl().equals(Resources.V3.CLUSTER_TYPE_URL)) {
+        var tls =
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.newBuilder()
+                .setCommonTlsContext(
+                    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext
+                        .newBuilder()
+                        .addTlsCertificateSdsSecretConfigs(
+                            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig
+                                .newBuilder()
+                                .setName("identity_cert:secret:default")))
+                .build();
+        r =
+            ProxylessConfigs.resource(
+                r.getTypeUrl(),
+                r.getName(),
+                ProxylessConfigs.cluster().toBuilder()
+                    .setTransportSocket(
+                        io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                            .setName("envoy.transport_sockets.tls")
+                            .setTypedConfig(com.google.protobuf.Any.pack(tls)))
+                    .build());
+      }
+      resources.add(r);
+    }
+    return ProxylessConfigs.proxyConfig("default", "web-1", resources);
+  }
+
   private static ProxyConfig withoutEndpoints() {
     return ProxylessConfigs.proxyConfig(
         "default",

@@ -222,8 +222,7 @@ final class GatewayGenerator {
                 (cluster, selector) -> {
                   edsClusters.put(cluster, selector);
                   clusters.put(
-                      cluster,
-                      backendCluster(at.proxyHooks(), services, cluster, selector, tagsHeader));
+                      cluster, backendCluster(at, services, cluster, selector, tagsHeader));
                 });
         VirtualHost.Builder host = hosts.computeIfAbsent(e.getKey(), GatewayGenerator::virtualHost);
         host.addAllRoutes(http.routes());
@@ -288,8 +287,7 @@ final class GatewayGenerator {
       at.clusters()
           .put(
               cluster,
-              backendCluster(
-                  at.proxyHooks(), services, cluster, b.selector(), tagsHeader(at.dpTags())));
+              backendCluster(at, services, cluster, b.selector(), tagsHeader(at.dpTags())));
     }
     Filter filter =
         SidecarGenerator.tcpProxy(
@@ -427,7 +425,7 @@ final class GatewayGenerator {
    * proxy's (of the policies that select any of its listeners), not one listener's.
    */
   private static Cluster backendCluster(
-      PolicyHooks hooks,
+      Port at,
       MeshServices services,
       String name,
       EndpointSelector selector,
@@ -435,9 +433,14 @@ final class GatewayGenerator {
     Cluster.Builder cluster =
         SidecarGenerator.edsCluster(name).toBuilder()
             .setPerConnectionBufferLimitBytes(UInt32Value.of(BUFFER_LIMIT));
-    hooks.outboundCluster(
-        new Place(selector.policyKey(), services.placeProtocol(selector.service()), false),
-        cluster);
+    // As Kuma's gateway cluster generator: a mesh service is reached over the mesh's mTLS.
+    if (ProxylessTls.enabled(at.mesh().resources().mesh())) {
+      cluster.setTransportSocket(SidecarTls.upstream(at.dataplane().getMesh(), selector));
+    }
+    at.proxyHooks()
+        .outboundCluster(
+            new Place(selector.policyKey(), services.placeProtocol(selector.service()), false),
+            cluster);
     MeshHealthCheckConfigurer.addTagsHeader(cluster, tagsHeader);
     return cluster.build();
   }

@@ -33,6 +33,7 @@ import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -91,10 +92,14 @@ import java.util.function.Consumer;
  * <p>Policy configurers ({@link dev.chronomesh.projector.generate.policy.PolicyConfigurers})
  * decorate these resources through {@link PolicyHooks}.
  *
- * <p>Not generated yet: mTLS (transport sockets, RBAC), transparent proxying (its redirect
- * listeners, passthrough clusters and {@code bind_to_port: false}; the admin API refuses {@code
- * transparentProxying} until then). A delegated gateway dataplane has no inbounds, so it gets its
- * outbounds and the admin resources only; a builtin one is {@link GatewayGenerator}'s.
+ * <p>With the Mesh's mTLS on, every inbound listener requires a client certificate of the mesh and
+ * every outbound cluster presents the proxy's identity and verifies the destination's, both by SDS
+ * ({@link SidecarTls}); STRICT only.
+ *
+ * <p>Not generated yet: transparent proxying (its redirect listeners, passthrough clusters and
+ * {@code bind_to_port: false}; the admin API refuses {@code transparentProxying} until then). A
+ * delegated gateway dataplane has no inbounds, so it gets its outbounds and the admin resources
+ * only; a builtin one is {@link GatewayGenerator}'s.
  */
 final class SidecarGenerator {
   /** Kuma-dp's default Envoy admin port, when the Dataplane has no {@code networking.admin}. */
@@ -135,6 +140,8 @@ final class SidecarGenerator {
   static GeneratedConfig generate(MeshContext mesh, DataplaneResource dataplane) {
     Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
     PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
+    boolean mtls = ProxylessTls.enabled(mesh.resources().mesh());
+    String meshName = dataplane.getMesh();
     // name -> resource per type; a later resource of the same name replaces an earlier one, as in
     // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
     SortedMap<String, Message> clusters = new TreeMap<>();
@@ -171,7 +178,12 @@ final class SidecarGenerator {
                   List.of(inboundRoute(localCluster, a -> hooks.inboundRoute(key, place, a))),
                   // As Kuma: the caller's tags reach the inbound's filters, not the application.
                   r -> r.addRequestHeadersToRemove(KumaTags.TAGS_HEADER),
-                  b -> hooks.inboundHttp(key, place, b))
+                  b -> {
+                    if (mtls) {
+                      forwardClientCertificate(b);
+                    }
+                    hooks.inboundHttp(key, place, b);
+                  })
               : tcpProxy(
                   statName(localCluster),
                   t -> {
@@ -181,7 +193,14 @@ final class SidecarGenerator {
       List<Filter> filters = new ArrayList<>();
       hooks.inboundNetworkFilters(key, place, filters);
       filters.add(filter);
-      listeners.put(name, inboundListener(name, address, inbound, filters));
+      listeners.put(
+          name,
+          inboundListener(
+              name,
+              address,
+              inbound,
+              filters,
+              mtls ? Optional.of(SidecarTls.downstream(meshName)) : Optional.empty()));
     }
 
     // As Kuma: every outbound HTTP request says which proxy sent it (x-kuma-tags), so that a
@@ -245,6 +264,9 @@ final class SidecarGenerator {
     edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = edsCluster(name).toBuilder();
+          if (mtls) {
+            cluster.setTransportSocket(SidecarTls.upstream(meshName, selector));
+          }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(
               new Place(selector.policyKey(), placeProtocol(protocol(mesh, selector)), false),
@@ -439,14 +461,30 @@ final class SidecarGenerator {
   }
 
   private static Listener inboundListener(
-      String name, String address, Inbound inbound, List<Filter> filters) {
+      String name,
+      String address,
+      Inbound inbound,
+      List<Filter> filters,
+      Optional<TransportSocket> tls) {
+    FilterChain.Builder chain = FilterChain.newBuilder().addAllFilters(filters);
+    tls.ifPresent(chain::setTransportSocket);
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, inbound.getPort()))
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setMetadata(tagsMetadata(inbound.getTags()))
-        .addFilterChains(FilterChain.newBuilder().addAllFilters(filters))
+        .addFilterChains(chain)
         .build();
+  }
+
+  /**
+   * As Kuma's inbound connection managers: the application gets the caller's URI SANs (its SPIFFE
+   * ID) in {@code x-forwarded-client-cert}, and never a value the caller sent itself.
+   */
+  private static void forwardClientCertificate(HttpConnectionManager.Builder hcm) {
+    hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET)
+        .setSetCurrentClientCertDetails(
+            HttpConnectionManager.SetCurrentClientCertDetails.newBuilder().setUri(true));
   }
 
   /**

@@ -20,12 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's door to the CA service: a proxy (a proxyless client's agent, later the gateway's
- * own SDS) asks for a workload certificate with its dataplane token, as on its ADS stream; the
- * token must name the node {@code <mesh>.<dataplane>} the request asks for, so a dataplane gets
- * only its own identities. The request then goes to the CA service unchanged, which takes the
- * identities from the mesh's state. Refusals are {@code UNAUTHENTICATED} with the reason (never the
- * token).
+ * The gateway's door to the CA service: a proxy (a proxyless client's agent) asks for a workload
+ * certificate with its dataplane token, as on its ADS stream; the token must name the node {@code
+ * <mesh>.<dataplane>} the request asks for, so a dataplane gets only its own identities. The
+ * request then goes to the CA service unchanged, which takes the identities from the mesh's state.
+ * Refusals are {@code UNAUTHENTICATED} with the reason (never the token). The gateway's own SDS has
+ * its sidecars' certificates signed through {@link #forward}.
  */
 public final class WorkloadCertificateService
     extends CertificateAuthorityGrpc.CertificateAuthorityImplBase {
@@ -61,8 +61,7 @@ public final class WorkloadCertificateService
       SignWorkloadCertificateRequest request,
       StreamObserver<SignWorkloadCertificateResponse> response) {
     if (authenticated(request.getMesh(), request.getDataplane(), response)) {
-      ca.withDeadlineAfter(CA_DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .signWorkloadCertificate(request, response);
+      forward(request, response);
     }
   }
 
@@ -85,5 +84,16 @@ public final class WorkloadCertificateService
       response.onError(Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException());
       return false;
     }
+  }
+
+  /**
+   * Has the CA service sign {@code request} without a token check: for the gateway itself, which
+   * signs for the sidecars whose ADS streams it authenticated (their SDS secrets).
+   */
+  public void forward(
+      SignWorkloadCertificateRequest request,
+      StreamObserver<SignWorkloadCertificateResponse> response) {
+    ca.withDeadlineAfter(CA_DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .signWorkloadCertificate(request, response);
   }
 }

@@ -1,0 +1,145 @@
+package dev.chronomesh.projector.generate;
+
+import com.google.protobuf.BoolValue;
+import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.SidecarSecrets;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The mesh's mTLS as an Envoy sidecar reads it, shaped as Kuma 2.14's STRICT mode ({@code
+ * pkg/xds/envoy/tls/v3/tls.go}): both sides present the proxy's identity and verify the peer
+ * against the mesh's CA bundle, each taken by SDS over ADS under Kuma's secret names ({@link
+ * SidecarSecrets}). The config only names the secrets, so a renewal changes secrets, never
+ * listeners or clusters. Whether the mesh has mTLS is {@link ProxylessTls#enabled}.
+ */
+final class SidecarTls {
+  /** Kuma's ALPN marking mesh mTLS on an upstream connection (its PERMISSIVE inbounds match it). */
+  static final String KUMA_ALPN = "kuma";
+
+  /** Kuma truncates each name in a MeshService SNI to fit a DNS label. */
+  private static final int DNS_LABEL_LIMIT = 63;
+
+  private SidecarTls() {}
+
+  /**
+   * An inbound's TLS: the proxy's identity; a client certificate required, signed by the mesh's CA
+   * and carrying a SPIFFE ID of the mesh ({@code spiffe://<mesh>/} as a URI SAN prefix).
+   */
+  static TransportSocket downstream(String mesh) {
+    DownstreamTlsContext tls =
+        DownstreamTlsContext.newBuilder()
+            .setCommonTlsContext(
+                common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))))
+            .setRequireClientCertificate(BoolValue.of(true))
+            .build();
+    return socket(Protos.pack(tls));
+  }
+
+  /**
+   * A cluster's TLS towards {@code destination}: the proxy's identity, the destination's SPIFFE ID
+   * verified ({@code spiffe://<mesh>/<service>}; any identity of the mesh for a MeshService port,
+   * whose endpoints may be of any service), and Kuma's SNI.
+   */
+  static TransportSocket upstream(String mesh, EndpointSelector destination) {
+    StringMatcher.Builder san =
+        destination.port() == null
+            ? StringMatcher.newBuilder()
+                .setExact(ProxylessTls.spiffeId(mesh, destination.service()))
+            : StringMatcher.newBuilder().setPrefix(prefix(mesh));
+    CommonTlsContext.Builder common =
+        common(mesh, uriSan(san)).toBuilder().addAlpnProtocols(KUMA_ALPN);
+    UpstreamTlsContext tls =
+        UpstreamTlsContext.newBuilder()
+            .setCommonTlsContext(common)
+            .setSni(sni(mesh, destination))
+            .build();
+    return socket(Protos.pack(tls));
+  }
+
+  /**
+   * Kuma's SNI of a destination: {@code <service>{mesh=<mesh>[,<tag>=<value>...]}} for a service or
+   * a subset of it, tags sorted by key ({@code tls.SNIFromTags}); for a MeshService port {@code
+   * a<fnv-1a 64 hex>.<name>.<port>.<mesh>.ms} ({@code tls.SNIForResource}).
+   */
+  static String sni(String mesh, EndpointSelector destination) {
+    if (destination.port() != null) {
+      return meshServiceSni(destination.port().name(), mesh, destination.port().port());
+    }
+    Map<String, String> tags = new TreeMap<>(destination.tags());
+    tags.remove(KumaTags.SERVICE);
+    tags.put("mesh", mesh);
+    StringBuilder out = new StringBuilder(destination.service()).append('{');
+    String sep = "";
+    for (Map.Entry<String, String> e : tags.entrySet()) {
+      out.append(sep).append(e.getKey()).append('=').append(e.getValue());
+      sep = ",";
+    }
+    return out.append('}').toString();
+  }
+
+  /** Kuma's {@code SNIForResource} for a MeshService port, without additional data. */
+  static String meshServiceSni(String name, String mesh, int port) {
+    long hash = 0xcbf29ce484222325L;
+    for (byte b : (name + ";" + mesh + ";").getBytes(StandardCharsets.UTF_8)) {
+      hash ^= b & 0xff;
+      hash *= 0x100000001b3L;
+    }
+    return "a"
+        + HexFormat.of().toHexDigits(hash)
+        + "."
+        + label(name)
+        + "."
+        + port
+        + "."
+        + label(mesh)
+        + ".ms";
+  }
+
+  private static String label(String s) {
+    return s.length() > DNS_LABEL_LIMIT - 1 ? s.substring(0, DNS_LABEL_LIMIT - 1) + "x" : s;
+  }
+
+  private static String prefix(String mesh) {
+    return ProxylessTls.spiffeId(mesh, "");
+  }
+
+  private static SubjectAltNameMatcher uriSan(StringMatcher.Builder matcher) {
+    return SubjectAltNameMatcher.newBuilder()
+        .setSanType(SubjectAltNameMatcher.SanType.URI)
+        .setMatcher(matcher)
+        .build();
+  }
+
+  private static CommonTlsContext common(String mesh, SubjectAltNameMatcher san) {
+    return CommonTlsContext.newBuilder()
+        .addTlsCertificateSdsSecretConfigs(sds(SidecarSecrets.identityCert(mesh)))
+        .setCombinedValidationContext(
+            CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                .setDefaultValidationContext(
+                    CertificateValidationContext.newBuilder().addMatchTypedSubjectAltNames(san))
+                .setValidationContextSdsSecretConfig(sds(SidecarSecrets.meshCa(mesh))))
+        .build();
+  }
+
+  private static SdsSecretConfig sds(String name) {
+    return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(Protos.ADS).build();
+  }
+
+  private static TransportSocket socket(com.google.protobuf.Any config) {
+    return TransportSocket.newBuilder()
+        .setName(ProxylessTls.TRANSPORT_SOCKET)
+        .setTypedConfig(config)
+        .build();
+  }
+}

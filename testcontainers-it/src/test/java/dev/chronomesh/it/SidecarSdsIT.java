@@ -1,0 +1,265 @@
+package dev.chronomesh.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Any;
+import dev.chronomesh.ca.Pem;
+import dev.chronomesh.ca.WorkloadCertificates;
+import dev.chronomesh.launcher.ChronomeshStack;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Envoy sidecars of an mTLS mesh get their identity and the mesh's CA bundle over SDS on their ADS
+ * stream, state of the world and delta, from the whole stack: the projector names the secrets, the
+ * gateway makes the key, has the CA service sign it and serves both secrets, and renews them on the
+ * same stream.
+ */
+class SidecarSdsIT {
+  @TempDir static Path dataDir;
+  static ChronomeshStack stack;
+  static Rest admin;
+  static String host;
+  static int port;
+
+  @BeforeAll
+  static void start() {
+    stack = LoopbackStack.start(dataDir);
+    admin = new Rest(stack.apiUrl(), stack.adminToken());
+    String[] hostPort = stack.xdsAddress().split(":");
+    host = hostPort[0];
+    port = Integer.parseInt(hostPort[1]);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  void sidecarGetsItsIdentityAndTheMeshCaOverSdsBothProtocols() throws Exception {
+    String token = meshWithSidecar("demo", "1h");
+    List<String> names = List.of("identity_cert:secret:demo", "mesh_ca:secret:demo");
+    try (EnvoyAdsClient sotw = EnvoyAdsClient.open(host, port, "demo.web-1", token, false, names);
+        EnvoyAdsClient delta = EnvoyAdsClient.open(host, port, "demo.web-1", token, true, names)) {
+      for (EnvoyAdsClient client : List.of(sotw, delta)) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> client.latest(EnvoyAdsClient.SECRET).keySet().containsAll(names));
+        List<X509Certificate> bundle = caBundle("demo");
+        Map<String, Any> secrets = client.latest(EnvoyAdsClient.SECRET);
+        X509Certificate cert = checkIdentity(secrets.get(names.get(0)), bundle);
+        assertThat(
+                cert.getSubjectAlternativeNames().stream().map(san -> (Object) san.get(1)).toList())
+            .contains("spiffe://demo/web", "kuma://kuma.io/service/web", "kuma://version/v1");
+        Secret ca = secrets.get(names.get(1)).unpack(Secret.class);
+        assertThat(
+                Pem.certificates(
+                    ca.getValidationContext()
+                        .getTrustedCa()
+                        .getInlineBytes()
+                        .toString(StandardCharsets.US_ASCII)))
+            .containsExactlyElementsOf(bundle);
+
+        // The config only names the secrets.
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    client.latest(EnvoyAdsClient.LISTENER).containsKey("inbound:127.0.0.1:8080")
+                        && client.latest(EnvoyAdsClient.CLUSTER).containsKey("backend"));
+        Listener inbound =
+            client
+                .latest(EnvoyAdsClient.LISTENER)
+                .get("inbound:127.0.0.1:8080")
+                .unpack(Listener.class);
+        DownstreamTlsContext server =
+            inbound
+                .getFilterChains(0)
+                .getTransportSocket()
+                .getTypedConfig()
+                .unpack(DownstreamTlsContext.class);
+        assertThat(server.getRequireClientCertificate().getValue()).isTrue();
+        assertNamesSecrets(server.getCommonTlsContext(), names);
+        UpstreamTlsContext upstream =
+            client
+                .latest(EnvoyAdsClient.CLUSTER)
+                .get("backend")
+                .unpack(Cluster.class)
+                .getTransportSocket()
+                .getTypedConfig()
+                .unpack(UpstreamTlsContext.class);
+        assertNamesSecrets(upstream.getCommonTlsContext(), names);
+        assertThat(upstream.getSni()).isEqualTo("backend{mesh=demo}");
+        assertThat(
+                upstream
+                    .getCommonTlsContext()
+                    .getCombinedValidationContext()
+                    .getDefaultValidationContext()
+                    .getMatchTypedSubjectAltNames(0)
+                    .getMatcher()
+                    .getExact())
+            .isEqualTo("spiffe://demo/backend");
+        assertThat(client.ended()).isNull();
+      }
+    }
+  }
+
+  @Test
+  void renewedSecretsArriveOnTheSameStream() throws Exception {
+    // 10 s certificates, valid from 10 s before signing: renewed 6 s after each signing.
+    String token = meshWithSidecar("rotating", "10s");
+    String identity = "identity_cert:secret:rotating";
+    List<String> names = List.of(identity, "mesh_ca:secret:rotating");
+    try (EnvoyAdsClient sotw =
+        EnvoyAdsClient.open(host, port, "rotating.web-1", token, false, names)) {
+      await().atMost(Duration.ofSeconds(75)).until(() -> identities(sotw, identity).size() >= 2);
+      List<X509Certificate> bundle = caBundle("rotating");
+      List<X509Certificate> certs = identities(sotw, identity);
+      assertThat(certs.get(1).getSerialNumber()).isNotEqualTo(certs.get(0).getSerialNumber());
+      assertThat(certs.get(1).getPublicKey()).isNotEqualTo(certs.get(0).getPublicKey());
+      checkIdentity(sotw.latest(EnvoyAdsClient.SECRET).get(identity), bundle);
+      assertThat(sotw.ended()).as("the stream stayed open").isNull();
+    }
+  }
+
+  /** A mesh with a builtin CA, web-1 (calling backend) and backend-1; web-1's dataplane token. */
+  private static String meshWithSidecar(String mesh, String expiration) {
+    put(
+        "/meshes/" + mesh,
+        """
+        type: Mesh
+        name: %s
+        skipCreatingInitialPolicies: ['*']
+        mtls:
+          enabledBackend: ca-1
+          backends:
+          - name: ca-1
+            type: builtin
+            dpCert: {rotation: {expiration: %s}}
+        """
+            .formatted(mesh, expiration));
+    put(
+        "/meshes/" + mesh + "/dataplanes/backend-1",
+        """
+        type: Dataplane
+        mesh: %s
+        name: backend-1
+        networking:
+          address: 127.0.0.2
+          inbound:
+          - port: 8080
+            tags: {kuma.io/service: backend}
+        """
+            .formatted(mesh));
+    put(
+        "/meshes/" + mesh + "/dataplanes/web-1",
+        """
+        type: Dataplane
+        mesh: %s
+        name: web-1
+        networking:
+          address: 127.0.0.1
+          inbound:
+          - port: 8080
+            tags: {kuma.io/service: web, version: v1}
+          outbound:
+          - port: 10001
+            tags: {kuma.io/service: backend}
+        """
+            .formatted(mesh));
+    return XdsClients.dataplaneToken(admin, mesh, "web-1", "web");
+  }
+
+  private static void put(String path, String yaml) {
+    assertThat(admin.putYaml(path, yaml).statusCode()).as(path).isEqualTo(201);
+  }
+
+  private static List<X509Certificate> caBundle(String mesh) {
+    HttpResponse<String> bundle =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> admin.get("/meshes/" + mesh + "/ca"), r -> r.statusCode() == 200);
+    return Pem.certificates(bundle.body());
+  }
+
+  /**
+   * The identity secret's certificate, checked: it verifies against the mesh's CA and the private
+   * key in the secret is its key.
+   */
+  private static X509Certificate checkIdentity(Any any, List<X509Certificate> bundle)
+      throws Exception {
+    Secret secret = any.unpack(Secret.class);
+    List<X509Certificate> chain =
+        Pem.certificates(
+            secret
+                .getTlsCertificate()
+                .getCertificateChain()
+                .getInlineBytes()
+                .toString(StandardCharsets.US_ASCII));
+    X509Certificate cert = chain.get(0);
+    cert.verify(bundle.get(0).getPublicKey());
+    cert.checkValidity();
+    PrivateKey key =
+        Pem.privateKey(
+            secret
+                .getTlsCertificate()
+                .getPrivateKey()
+                .getInlineBytes()
+                .toString(StandardCharsets.US_ASCII));
+    assertThat(WorkloadCertificates.isKeyOf(key, cert))
+        .as("the secret's key is its certificate's")
+        .isTrue();
+    return cert;
+  }
+
+  /** Every distinct identity certificate the stream delivered, in order. */
+  private static List<X509Certificate> identities(EnvoyAdsClient client, String name)
+      throws Exception {
+    List<X509Certificate> out = new java.util.ArrayList<>();
+    for (Any any : client.secretsReceived()) {
+      Secret s = any.unpack(Secret.class);
+      if (s.getName().equals(name)) {
+        X509Certificate c =
+            Pem.certificates(
+                    s.getTlsCertificate()
+                        .getCertificateChain()
+                        .getInlineBytes()
+                        .toString(StandardCharsets.US_ASCII))
+                .get(0);
+        if (out.isEmpty() || !out.get(out.size() - 1).equals(c)) {
+          out.add(c);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void assertNamesSecrets(CommonTlsContext common, List<String> names) {
+    assertThat(common.getTlsCertificateSdsSecretConfigs(0).getName()).isEqualTo(names.get(0));
+    assertThat(common.getTlsCertificateSdsSecretConfigs(0).getSdsConfig().hasAds()).isTrue();
+    assertThat(
+            common.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName())
+        .isEqualTo(names.get(1));
+    assertThat(common.getTlsCertificatesCount()).as("no key or certificate inline").isZero();
+  }
+}

@@ -1,0 +1,266 @@
+package dev.chronomesh.xds;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import com.google.protobuf.ByteString;
+import dev.chronomesh.ca.Pem;
+import dev.chronomesh.ca.WorkloadCertificates;
+import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
+import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The identities of the Envoy sidecars connected to this gateway whose config names an identity
+ * secret ({@link SdsSecrets#identityMesh}): for each, a key made here and held in memory only
+ * (never written, never logged), a certificate the CA service signs for the node's {@code (mesh,
+ * dataplane)}, and the two SDS secrets built from them, handed to a {@link Sink} that puts them in
+ * the node's snapshot. Renewed with a new key on the {@link RenewalSchedule}; a failure is retried
+ * with backoff and logged once per kind until it changes. A node that is {@linkplain #drop dropped}
+ * (disconnected, or its config no longer names the secret) is forgotten with its key, and a signing
+ * still under way for it is discarded when it returns.
+ *
+ * <p>Every change of state runs on one thread of its own (key generation included), never on a gRPC
+ * or Kafka thread: {@link #want} and {@link #drop} only enqueue, so they may be called under {@link
+ * NodeSnapshots}' monitor.
+ */
+final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkloadIdentities.class);
+
+  /** Has a request signed: the CA service through the gateway's client. */
+  interface Signer {
+    void sign(
+        SignWorkloadCertificateRequest request,
+        StreamObserver<SignWorkloadCertificateResponse> response);
+  }
+
+  /** Takes a node's new secrets; called on this class's thread. */
+  interface Sink {
+    void secrets(String nodeId, SdsSecrets.Set secrets);
+  }
+
+  /** One node's identity. Confined to {@link #executor}. */
+  private static final class Identity {
+    final String nodeId;
+    final String mesh;
+    ScheduledFuture<?> next;
+    int failures;
+    String lastFailure;
+
+    Identity(String nodeId, String mesh) {
+      this.nodeId = nodeId;
+      this.mesh = mesh;
+    }
+  }
+
+  private final Signer signer;
+  private final Sink sink;
+  private final Clock clock;
+  private final ScheduledExecutorService executor;
+
+  /** Node id → identity. Confined to {@link #executor}. */
+  private final Map<String, Identity> identities = new HashMap<>();
+
+  WorkloadIdentities(Signer signer, Sink sink, Clock clock) {
+    this.signer = Objects.requireNonNull(signer, "signer");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.executor =
+        Executors.newSingleThreadScheduledExecutor(
+            new ThreadFactoryBuilder().setNameFormat("xds-sds-%d").setDaemon(true).build());
+  }
+
+  /**
+   * Node {@code nodeId} ({@code <mesh>.<dataplane>}) needs its identity in {@code mesh}: signed at
+   * once unless it has one (or one is under way) in that mesh.
+   */
+  @Override
+  public void want(String nodeId, String mesh) {
+    executor.execute(
+        () -> {
+          Identity current = identities.get(nodeId);
+          if (current != null && current.mesh.equals(mesh)) {
+            return;
+          }
+          if (current != null) {
+            cancel(current);
+          }
+          Identity identity = new Identity(nodeId, mesh);
+          identities.put(nodeId, identity);
+          attempt(identity);
+        });
+  }
+
+  /** Forgets the node's identity and key; stops renewing it. */
+  @Override
+  public void drop(String nodeId) {
+    executor.execute(
+        () -> {
+          Identity identity = identities.remove(nodeId);
+          if (identity != null) {
+            cancel(identity);
+            LOG.debug("Workload identity dropped node={}", nodeId);
+          }
+        });
+  }
+
+  /** How many nodes have an identity (signed or under way); for tests, waits for queued changes. */
+  int size() {
+    try {
+      return executor.submit(identities::size).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+
+  private static void cancel(Identity identity) {
+    if (identity.next != null) {
+      identity.next.cancel(false);
+    }
+  }
+
+  private boolean current(Identity identity) {
+    return identities.get(identity.nodeId) == identity;
+  }
+
+  /** Makes a key and asks for its certificate; the answer comes back to this thread. */
+  private void attempt(Identity identity) {
+    if (!current(identity)) {
+      return;
+    }
+    identity.next = null;
+    String dataplane = identity.nodeId.substring(identity.mesh.length() + 1);
+    KeyPair key = WorkloadCertificates.newKey();
+    SignWorkloadCertificateRequest request =
+        SignWorkloadCertificateRequest.newBuilder()
+            .setMesh(identity.mesh)
+            .setDataplane(dataplane)
+            .setCsrDer(ByteString.copyFrom(WorkloadCertificates.signingRequest(key, dataplane)))
+            .build();
+    try {
+      signer.sign(
+          request,
+          new StreamObserver<>() {
+            private SignWorkloadCertificateResponse answer;
+
+            @Override
+            public void onNext(SignWorkloadCertificateResponse value) {
+              answer = value;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              runHere(() -> failed(identity, Status.fromThrowable(t)));
+            }
+
+            @Override
+            public void onCompleted() {
+              SignWorkloadCertificateResponse signed = answer;
+              runHere(() -> signed(identity, key, signed));
+            }
+          });
+    } catch (RuntimeException e) {
+      failed(identity, Status.fromThrowable(e));
+    }
+  }
+
+  private void runHere(Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closed: the gateway is stopping, the answer has nobody left to serve.
+    }
+  }
+
+  private void signed(Identity identity, KeyPair key, SignWorkloadCertificateResponse signed) {
+    if (!current(identity)) {
+      return; // dropped or replaced while the CA was signing: the key goes with this frame
+    }
+    X509Certificate cert;
+    SdsSecrets.Set secrets;
+    try {
+      cert = Pem.certificates(signed.getCertificatePem()).get(0);
+      if (!WorkloadCertificates.isKeyOf(key.getPrivate(), cert)) {
+        failed(identity, Status.INTERNAL.withDescription("the certificate is not for our key"));
+        return;
+      }
+      secrets =
+          SdsSecrets.of(
+              identity.mesh,
+              signed.getCertificatePem(),
+              Pem.encode(key.getPrivate()),
+              signed.getTrustBundlePem());
+    } catch (RuntimeException e) {
+      failed(identity, Status.INTERNAL.withDescription("unreadable answer: " + e.getMessage()));
+      return;
+    }
+    Duration wait =
+        RenewalSchedule.untilRenewal(
+            clock.instant(), cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
+    LOG.info(
+        "Workload certificate signed node={} identities={} notAfter={} renewIn={}{}",
+        identity.nodeId,
+        signed.getUriSansList(),
+        cert.getNotAfter().toInstant(),
+        wait,
+        identity.lastFailure == null ? "" : " after failures=" + identity.failures);
+    identity.failures = 0;
+    identity.lastFailure = null;
+    sink.secrets(identity.nodeId, secrets);
+    identity.next = schedule(identity, wait);
+  }
+
+  private void failed(Identity identity, Status status) {
+    if (!current(identity)) {
+      return;
+    }
+    identity.failures++;
+    Duration wait = RenewalSchedule.retryAfter(identity.failures);
+    // Transport failures carry changing details (addresses, elapsed times): their code is the kind.
+    String kind =
+        status.getCode() == Status.Code.UNAVAILABLE
+                || status.getCode() == Status.Code.DEADLINE_EXCEEDED
+            ? status.getCode().toString()
+            : status.getCode() + ": " + status.getDescription();
+    if (!kind.equals(identity.lastFailure)) {
+      LOG.warn(
+          "Signing a workload certificate failed node={} retryIn={} (logged again when the reason"
+              + " changes): {}",
+          identity.nodeId,
+          wait,
+          kind);
+      identity.lastFailure = kind;
+    } else {
+      LOG.debug(
+          "Signing a workload certificate failed again node={} failures={} retryIn={}",
+          identity.nodeId,
+          identity.failures,
+          wait);
+    }
+    identity.next = schedule(identity, wait);
+  }
+
+  private ScheduledFuture<?> schedule(Identity identity, Duration wait) {
+    return executor.schedule(() -> attempt(identity), wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}
