@@ -76,6 +76,8 @@ def effect_reason(key, r):
     id = key.split(' ')[0]
     t = id.split('/')[0]
     text=open(os.path.join(HERE, 'src/test/resources/kuma', id + '.yaml')).read()
+    if t=='meshtrafficpermission' and ' ' not in key and not re.search(r'action: Allow|allow:|allowWithShadowDeny:', text):
+        return 'MeshTrafficPermission that only denies: an inbound that terminates the mesh\'s mTLS already denies every caller while no permission allows one (Kuma 2.6+\'s default, docs/policies/meshtrafficpermission.md), so the decision and the RBAC filter stay the same — not a defect'
     if 'sectionName' in text and re.search(r'^  to:\n(.*\n)*?      sectionName:', text, re.M) and ('to[' in key or ' ' not in key):
         return 'MeshService-mode example: to[].targetRef.sectionName names a port of a MeshService resource, which Chronomesh does not have; accepted and changes nothing (issue 15 item 2: refuse as not supported yet)'
     if t=='meshhealthcheck' and re.search(r'tcp:\n\s*disabled: true', text) and 'http:' not in text and 'grpc:' not in text:
@@ -84,8 +86,6 @@ def effect_reason(key, r):
         return 'the patch replaces /streamIdleTimeout, which only the gateway\'s connection managers have (the admin listener\'s has none, so a patch there fails and changes nothing): without `origin: gateway` it changes the same listeners, as in Kuma — not a defect'
     if t=='meshtimeout' and 'sectionName: http' in text:
         return 'top-level Dataplane sectionName names an inbound by its name; Chronomesh does not support Dataplane inbound `name` yet (issue 15 item 3), so it selects nothing today'
-    if t=='meshtrafficpermission' and ' ' not in key:
-        return 'MeshTrafficPermission acts only on inbounds that terminate the mesh\'s mTLS (Place.mtls; Kuma too configures RBAC only on its TLS filter chains), and no inbound of the measuring mesh does: Envoy sidecar inbounds do not terminate mTLS yet and the measuring mesh has no proxyless gRPC server. Its RBAC is measured in the projector instead (MtlsInboundGoldenTest, PermissionRulesTest, MeshTrafficPermissionConfigurerTest) — measure it here once a measuring dataplane\'s inbound terminates mTLS'
     if t=='meshproxypatch':
         return 'MeshProxyPatch modifications that match resources the measuring mesh does not have (Kuma\'s names such as inbound:127.0.0.1:8080 or outbound:passthrough:ipv4, a gateway origin, or a resource the same document adds and later removes); a patch that matches nothing changes nothing, in Kuma too — not a defect'
     if 'headers[0].type' in key:

@@ -1,6 +1,7 @@
 package dev.chronomesh.ca;
 
 import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;

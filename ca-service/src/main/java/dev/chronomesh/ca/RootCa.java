@@ -1,5 +1,6 @@
 package dev.chronomesh.ca;
 
+import dev.chronomesh.events.Spiffe;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;

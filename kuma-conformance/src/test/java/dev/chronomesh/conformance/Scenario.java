@@ -13,6 +13,7 @@ import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
+import dev.chronomesh.meshmodel.policies.meshtrafficpermission.MeshTrafficPermission;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.projector.generate.ConfigGenerator;
@@ -112,7 +113,7 @@ record Scenario(
     List<MeshService> meshServices = new ArrayList<>();
     ports.forEach((name, numbers) -> meshServices.add(meshService(mesh, name, numbers, protocol)));
     if (!isGateway(top)) {
-      return new Scenario(parseMesh(mesh), dps, List.of(), routes, meshServices);
+      return new Scenario(parseMesh(mesh, type), dps, List.of(), routes, meshServices);
     }
     // A policy for gateways: the selected dataplane is a builtin gateway bound to the MeshGateway
     // the document names (its listeners have the tags it names), with routes to every service.
@@ -126,7 +127,7 @@ record Scenario(
     backends.remove(clientService);
     dps.set(0, gatewayDataplane(mesh, dpName, labels, clientService));
     return new Scenario(
-        parseMesh(mesh),
+        parseMesh(mesh, type),
         dps,
         List.of(meshGateway(mesh, gatewayName, clientService, listenerTags)),
         concat(routes, baseRoutes(mesh, gatewayName, backends)),
@@ -385,8 +386,16 @@ record Scenario(
             });
   }
 
-  private static MeshResource parseMesh(String mesh) {
-    return (MeshResource) parse(ResourceType.MESH, "type: Mesh\nname: " + mesh + "\n");
+  /**
+   * The measuring Mesh: with a builtin mTLS backend for the types that act only where inbounds
+   * terminate the mesh's mTLS (MeshTrafficPermission), plain otherwise.
+   */
+  private static MeshResource parseMesh(String mesh, String type) {
+    String mtls =
+        type.equals(MeshTrafficPermission.TYPE.name())
+            ? "mtls:\n  enabledBackend: ca-1\n  backends:\n  - {name: ca-1, type: builtin}\n"
+            : "";
+    return (MeshResource) parse(ResourceType.MESH, "type: Mesh\nname: " + mesh + "\n" + mtls);
   }
 
   private static DataplaneResource dataplane(

@@ -1,6 +1,7 @@
 package dev.chronomesh.projector.generate;
 
 import dev.chronomesh.events.ProxylessBootstrap;
+import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.events.avro.MeshResource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
@@ -39,7 +40,7 @@ final class ProxylessTls {
 
   /** Kuma's SPIFFE ID of {@code service} in {@code mesh}: {@code spiffe://<mesh>/<service>}. */
   static String spiffeId(String mesh, String service) {
-    return "spiffe://" + mesh + "/" + service;
+    return Spiffe.workloadId(mesh, service);
   }
 
   /**

@@ -163,7 +163,8 @@ final class SidecarGenerator {
               : inbound.getPort();
       String localCluster = "localhost:" + workloadPort;
       String key = PolicyHooks.inboundKey(inbound);
-      Place place = new Place(service, placeProtocol(protocol), false);
+      // With the mesh's mTLS the inbound knows its callers' SPIFFE IDs: MeshTrafficPermission.
+      Place place = new Place(service, placeProtocol(protocol), false, mtls);
       Cluster.Builder local =
           localCluster(localCluster, workloadAddress, workloadPort, protocol).toBuilder();
       hooks.inboundCluster(key, place, local);

@@ -1,6 +1,7 @@
 package dev.chronomesh.projector.generate.policies.meshtrafficpermission;
 
 import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.meshmodel.policies.meshtrafficpermission.MeshTrafficPermission;
 import dev.chronomesh.meshmodel.policies.meshtrafficpermission.MeshTrafficPermission.Conf;
 import dev.chronomesh.meshmodel.policies.meshtrafficpermission.MeshTrafficPermission.Match;
@@ -161,14 +162,14 @@ record PermissionRules(RBAC enforced, Optional<RBAC> shadow) {
                             .setExact(
                                 tag.equals(KumaTags.SERVICE)
                                     ? spiffeId(mesh, value)
-                                    : "kuma://" + tag + "/" + value)
+                                    : Spiffe.tagUri(tag, value))
                             .build())));
     return all.isEmpty() ? Principal.newBuilder().setAny(true).build() : and(all);
   }
 
   /** Kuma's SPIFFE ID of a service of a mesh. */
   static String spiffeId(String mesh, String service) {
-    return "spiffe://" + Objects.requireNonNull(mesh, "the place's mesh") + "/" + service;
+    return Spiffe.workloadId(Objects.requireNonNull(mesh, "the place's mesh"), service);
   }
 
   private static Principal match(Match match) {

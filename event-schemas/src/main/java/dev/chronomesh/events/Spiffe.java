@@ -1,6 +1,5 @@
-package dev.chronomesh.ca;
+package dev.chronomesh.events;
 
-import dev.chronomesh.events.KumaTags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +9,8 @@ import java.util.SortedSet;
  * The URIs a mesh's certificates carry, as Kuma's issuer writes them ({@code
  * pkg/core/ca/issuer/issuer.go}): the trust domain {@code spiffe://<mesh>} on the root, and on a
  * workload {@code spiffe://<mesh>/<service>} for each of its {@code kuma.io/service} values, then
- * {@code kuma://<tag>/<value>} for every tag and value of its inbounds.
+ * {@code kuma://<tag>/<value>} for every tag and value of its inbounds. The one place these formats
+ * live: the CA writes them, the projector's TLS contexts and RBAC principals match them.
  */
 public final class Spiffe {
   private Spiffe() {}
@@ -32,7 +32,12 @@ public final class Spiffe {
     }
     tags.entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
-        .forEach(e -> e.getValue().forEach(v -> uris.add("kuma://" + e.getKey() + "/" + v)));
+        .forEach(e -> e.getValue().forEach(v -> uris.add(tagUri(e.getKey(), v))));
     return uris;
+  }
+
+  /** Kuma's URI SAN for one tag of a workload: {@code kuma://<tag>/<value>}. */
+  public static String tagUri(String tag, String value) {
+    return "kuma://" + tag + "/" + value;
   }
 }
