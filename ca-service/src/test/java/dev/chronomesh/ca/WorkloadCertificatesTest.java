@@ -97,5 +97,8 @@ class WorkloadCertificatesTest {
         .isFalse();
     assertThat(WorkloadCertificates.renewAt(TestMeshes.T0, TestMeshes.T0.plusSeconds(100)))
         .isEqualTo(TestMeshes.T0.plusSeconds(80));
+    // Kuma's default lifetime, 24 h: renewed after 19 h 12 min.
+    assertThat(WorkloadCertificates.renewAt(TestMeshes.T0, TestMeshes.T0.plusSeconds(24 * 3600)))
+        .isEqualTo(TestMeshes.T0.plusSeconds(19 * 3600 + 12 * 60));
   }
 }

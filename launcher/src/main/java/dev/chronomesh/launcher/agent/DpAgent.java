@@ -2,6 +2,7 @@ package dev.chronomesh.launcher.agent;
 
 import com.google.protobuf.ByteString;
 import dev.chronomesh.ca.Pem;
+import dev.chronomesh.ca.WorkloadCertificates;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
 import dev.chronomesh.ca.v1.GetTrustBundleRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
@@ -15,17 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * signed for it through the xDS gateway with the dataplane token (a CSR: the key never leaves this
  * process and its files), writes key, certificate and the mesh's trust bundle where grpc-xds's
  * {@code file_watcher} certificate provider reads them ({@link WorkloadFiles}), and starts again
- * with a new key at 4/5 of the certificate's lifetime ({@link Renewal}).
+ * with a new key at 4/5 of the certificate's lifetime ({@link WorkloadCertificates#renewAt}).
  */
 public final class DpAgent {
   private static final Logger LOG = LoggerFactory.getLogger(DpAgent.class);
@@ -79,17 +74,8 @@ public final class DpAgent {
    * @throws io.grpc.StatusRuntimeException when the gateway or the CA refuses (the reason in it)
    */
   public X509Certificate renewOnce() throws IOException, GeneralSecurityException {
-    KeyPair keys = newKey();
-    byte[] csr;
-    try {
-      csr =
-          new JcaPKCS10CertificationRequestBuilder(
-                  new X500Name("CN=" + dataplane), keys.getPublic())
-              .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()))
-              .getEncoded();
-    } catch (OperatorCreationException e) {
-      throw new GeneralSecurityException("cannot sign a CSR", e);
-    }
+    KeyPair keys = WorkloadCertificates.newKey();
+    byte[] csr = WorkloadCertificates.signingRequest(keys, dataplane);
     SignWorkloadCertificateResponse signed =
         ca().signWorkloadCertificate(
                 SignWorkloadCertificateRequest.newBuilder()
@@ -144,7 +130,9 @@ public final class DpAgent {
       if (!clock.instant().isBefore(renewAt)) {
         try {
           X509Certificate cert = renewOnce();
-          renewAt = Renewal.at(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
+          renewAt =
+              WorkloadCertificates.renewAt(
+                  cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
           LOG.warn(
               "Renewing the workload certificate failed; retrying in {}: {}", RETRY, e.toString());
@@ -178,11 +166,5 @@ public final class DpAgent {
     return CertificateAuthorityGrpc.newBlockingStub(gateway)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
         .withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  private static KeyPair newKey() throws GeneralSecurityException {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    return g.generateKeyPair();
   }
 }
