@@ -4,6 +4,8 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.google.protobuf.ByteString;
 import dev.chronomesh.ca.Pem;
 import dev.chronomesh.ca.WorkloadCertificates;
+import dev.chronomesh.ca.v1.GetTrustBundleRequest;
+import dev.chronomesh.ca.v1.GetTrustBundleResponse;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import io.grpc.Status;
@@ -13,8 +15,10 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -46,6 +50,11 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
         StreamObserver<SignWorkloadCertificateResponse> response);
   }
 
+  /** Fetches a mesh's trust bundle: the CA service through the gateway's client. */
+  interface Bundles {
+    void fetch(GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response);
+  }
+
   /** Takes a node's new secrets; called on this class's thread. */
   interface Sink {
     void secrets(String nodeId, SdsSecrets.Set secrets);
@@ -59,13 +68,27 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
     int failures;
     String lastFailure;
 
+    /** What was last served, kept to serve a new trust bundle with the same identity. */
+    String certificatePem;
+
+    String privateKeyPem;
+    String trustBundlePem;
+
     Identity(String nodeId, String mesh) {
       this.nodeId = nodeId;
       this.mesh = mesh;
     }
   }
 
+  /**
+   * How often each mesh's trust bundle is fetched between renewals, as {@code dp-agent} does: the
+   * CA service signs with a new CA only 30 s after it joined the bundle ({@code
+   * MeshCas.TRUST_PROPAGATION}).
+   */
+  static final Duration BUNDLE_REFRESH = Duration.ofSeconds(10);
+
   private final Signer signer;
+  private final Bundles bundles;
   private final Sink sink;
   private final Clock clock;
   private final ScheduledExecutorService executor;
@@ -73,13 +96,104 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
   /** Node id → identity. Confined to {@link #executor}. */
   private final Map<String, Identity> identities = new HashMap<>();
 
-  WorkloadIdentities(Signer signer, Sink sink, Clock clock) {
+  /** Meshes whose bundle is being fetched. Confined to {@link #executor}. */
+  private final Set<String> fetching = new HashSet<>();
+
+  WorkloadIdentities(
+      Signer signer, Bundles bundles, Sink sink, Clock clock, Duration bundleRefresh) {
     this.signer = Objects.requireNonNull(signer, "signer");
+    this.bundles = Objects.requireNonNull(bundles, "bundles");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             new ThreadFactoryBuilder().setNameFormat("xds-sds-%d").setDaemon(true).build());
+    executor.scheduleWithFixedDelay(
+        this::refreshBundles,
+        bundleRefresh.toMillis(),
+        bundleRefresh.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Fetches the bundle of every mesh with a served identity (once per mesh, for one of its nodes)
+   * and serves a changed one to all its nodes with their identities unchanged: a new backend's CA
+   * is trusted before any peer presents a certificate it signed.
+   */
+  private void refreshBundles() {
+    Map<String, Identity> oneByMesh = new HashMap<>();
+    for (Identity identity : identities.values()) {
+      if (identity.trustBundlePem != null) {
+        oneByMesh.putIfAbsent(identity.mesh, identity);
+      }
+    }
+    oneByMesh.forEach(
+        (mesh, identity) -> {
+          if (!fetching.add(mesh)) {
+            return; // the last fetch has not answered yet
+          }
+          GetTrustBundleRequest request =
+              GetTrustBundleRequest.newBuilder()
+                  .setMesh(mesh)
+                  .setDataplane(identity.nodeId.substring(mesh.length() + 1))
+                  .build();
+          try {
+            bundles.fetch(
+                request,
+                new StreamObserver<>() {
+                  private String bundle;
+
+                  @Override
+                  public void onNext(GetTrustBundleResponse value) {
+                    bundle = value.getTrustBundlePem();
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    runHere(
+                        () -> {
+                          fetching.remove(mesh);
+                          LOG.debug(
+                              "Fetching the trust bundle failed mesh={}: {}", mesh, t.toString());
+                        });
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    String fetched = bundle;
+                    runHere(
+                        () -> {
+                          fetching.remove(mesh);
+                          serveBundle(mesh, fetched);
+                        });
+                  }
+                });
+          } catch (RuntimeException e) {
+            fetching.remove(mesh);
+            LOG.debug("Fetching the trust bundle failed mesh={}: {}", mesh, e.toString());
+          }
+        });
+  }
+
+  private void serveBundle(String mesh, String bundle) {
+    if (bundle == null || bundle.isEmpty()) {
+      return;
+    }
+    int served = 0;
+    for (Identity identity : identities.values()) {
+      if (identity.mesh.equals(mesh)
+          && identity.trustBundlePem != null
+          && !identity.trustBundlePem.equals(bundle)) {
+        identity.trustBundlePem = bundle;
+        sink.secrets(
+            identity.nodeId,
+            SdsSecrets.of(mesh, identity.certificatePem, identity.privateKeyPem, bundle));
+        served++;
+      }
+    }
+    if (served > 0) {
+      LOG.info("Trust bundle updated mesh={} nodes={}", mesh, served);
+    }
   }
 
   /**
@@ -226,6 +340,9 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
         identity.lastFailure == null ? "" : " after failures=" + identity.failures);
     identity.failures = 0;
     identity.lastFailure = null;
+    identity.certificatePem = signed.getCertificatePem();
+    identity.privateKeyPem = Pem.encode(key.getPrivate());
+    identity.trustBundlePem = signed.getTrustBundlePem();
     sink.secrets(identity.nodeId, secrets);
     identity.next = schedule(identity, wait);
   }

@@ -247,7 +247,12 @@ public final class XdsGateway implements AutoCloseable {
       // SDS: the sidecars whose config names an identity secret get it signed through the same
       // client; their streams were authenticated by their dataplane tokens.
       identities =
-          new WorkloadIdentities(certificates::forward, snapshots::putSecrets, Clock.systemUTC());
+          new WorkloadIdentities(
+              certificates::forward,
+              certificates::forwardBundle,
+              snapshots::putSecrets,
+              Clock.systemUTC(),
+              WorkloadIdentities.BUNDLE_REFRESH);
       snapshots.signWith(identities);
     }
     Server server = builder.build();

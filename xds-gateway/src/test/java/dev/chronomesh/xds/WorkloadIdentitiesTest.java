@@ -7,6 +7,8 @@ import dev.chronomesh.ca.CaKeyPair;
 import dev.chronomesh.ca.Pem;
 import dev.chronomesh.ca.RootCa;
 import dev.chronomesh.ca.WorkloadCertificates;
+import dev.chronomesh.ca.v1.GetTrustBundleRequest;
+import dev.chronomesh.ca.v1.GetTrustBundleResponse;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
@@ -23,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,10 +47,25 @@ class WorkloadIdentitiesTest {
     }
   }
 
+  /** The trust bundle the CA service answers: the signing CA's until a test changes it. */
+  private final AtomicReference<String> bundle =
+      new AtomicReference<>(Pem.encode(CA.certificate()));
+
+  private final List<GetTrustBundleRequest> bundleRequests = new CopyOnWriteArrayList<>();
+
   private WorkloadIdentities start(WorkloadIdentities.Signer signer) {
     identities =
         new WorkloadIdentities(
-            signer, (node, s) -> delivered.add(new Delivered(node, s)), Clock.systemUTC());
+            signer,
+            (request, response) -> {
+              bundleRequests.add(request);
+              response.onNext(
+                  GetTrustBundleResponse.newBuilder().setTrustBundlePem(bundle.get()).build());
+              response.onCompleted();
+            },
+            (node, s) -> delivered.add(new Delivered(node, s)),
+            Clock.systemUTC(),
+            Duration.ofMillis(100));
     return identities;
   }
 
@@ -138,6 +156,46 @@ class WorkloadIdentitiesTest {
     assertThat(delivered.poll(10, TimeUnit.SECONDS)).isNotNull();
     assertThat(identities.size()).isEqualTo(1);
     assertThat(requests).hasSize(1);
+  }
+
+  @Test
+  void aNewTrustBundleIsServedToEveryNodeOfItsMeshWithTheSameIdentity() throws Exception {
+    start(ca(Duration.ofHours(1)));
+    identities.want("demo.web-1", "demo");
+    identities.want("demo.backend-1", "demo");
+    Delivered web = null;
+    Delivered backend = null;
+    for (int i = 0; i < 2; i++) {
+      Delivered d = delivered.poll(10, TimeUnit.SECONDS);
+      assertThat(d).isNotNull();
+      if (d.nodeId().equals("demo.web-1")) {
+        web = d;
+      } else {
+        backend = d;
+      }
+    }
+    assertThat(delivered.poll(500, TimeUnit.MILLISECONDS)).as("same bundle: nothing new").isNull();
+
+    CaKeyPair next =
+        RootCa.create("demo", BuiltinCaConf.DEFAULT, Clock.systemUTC().instant(), RANDOM);
+    String both = Pem.encodeAll(List.of(CA.certificate(), next.certificate()));
+    bundle.set(both);
+
+    List<Delivered> updated =
+        List.of(delivered.poll(10, TimeUnit.SECONDS), delivered.poll(10, TimeUnit.SECONDS));
+    assertThat(updated)
+        .extracting(Delivered::nodeId)
+        .containsExactlyInAnyOrder("demo.web-1", "demo.backend-1");
+    for (Delivered d : updated) {
+      assertThat(bundle(d.secrets())).isEqualTo(both);
+      Delivered before = d.nodeId().equals("demo.web-1") ? web : backend;
+      assertThat(d.secrets().resources().get(0).resource())
+          .as("the identity is unchanged")
+          .isEqualTo(before.secrets().resources().get(0).resource());
+    }
+    // Fetched for the mesh the identities are in.
+    assertThat(bundleRequests).extracting(GetTrustBundleRequest::getMesh).containsOnly("demo");
+    assertThat(delivered.poll(500, TimeUnit.MILLISECONDS)).isNull();
   }
 
   private static X509Certificate keyMatchesCertificate(SdsSecrets.Set secrets) throws Exception {

@@ -69,7 +69,7 @@ public final class WorkloadCertificateService
   public void getTrustBundle(
       GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
     if (authenticated(request.getMesh(), request.getDataplane(), response)) {
-      ca.withDeadlineAfter(CA_DEADLINE_SECONDS, TimeUnit.SECONDS).getTrustBundle(request, response);
+      forwardBundle(request, response);
     }
   }
 
@@ -95,5 +95,11 @@ public final class WorkloadCertificateService
       StreamObserver<SignWorkloadCertificateResponse> response) {
     ca.withDeadlineAfter(CA_DEADLINE_SECONDS, TimeUnit.SECONDS)
         .signWorkloadCertificate(request, response);
+  }
+
+  /** The trust bundle, without a token check: for the gateway's own SDS, as {@link #forward}. */
+  public void forwardBundle(
+      GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
+    ca.withDeadlineAfter(CA_DEADLINE_SECONDS, TimeUnit.SECONDS).getTrustBundle(request, response);
   }
 }
