@@ -7,7 +7,10 @@ import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.meshmodel.view.EventView;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,8 +48,11 @@ public final class CaServer implements AutoCloseable {
   private static final Duration CREATE_EVERY = Duration.ofMillis(500);
 
   /**
-   * @param host a loopback address or name to listen on
+   * @param host the address or name to listen on: a loopback one unless {@code tls} is given
    * @param port 0 for a free port
+   * @param tls the CA service's certificate and key and the CA its callers' certificates must chain
+   *     to (the control-plane CA): every caller then authenticates with a client certificate
+   *     (mTLS). Null: plaintext, on loopback only
    */
   public record Config(
       String host,
@@ -55,7 +61,8 @@ public final class CaServer implements AutoCloseable {
       Topics topics,
       SchemaRegistry registry,
       Sealer sealer,
-      Duration startTimeout) {
+      Duration startTimeout,
+      MutualTls tls) {
     public Config {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(sealer, "the CA service needs the key-encryption key");
@@ -80,7 +87,7 @@ public final class CaServer implements AutoCloseable {
   }
 
   public static CaServer start(Config config) {
-    InetAddress address = loopback(config.host());
+    InetAddress address = config.tls() == null ? loopback(config.host()) : resolve(config.host());
     EventView view =
         new EventView(
             "chronomesh-ca-service",
@@ -128,12 +135,17 @@ public final class CaServer implements AutoCloseable {
               });
       creator.scheduleWithFixedDelay(create, 0, CREATE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
       Server server =
-          NettyServerBuilder.forAddress(new InetSocketAddress(address, config.port()))
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(address, config.port()), credentials(config.tls()))
               .addService(
                   new CertificateAuthorityService(view::mesh, config.sealer(), Clock.systemUTC()))
               .build()
               .start();
-      LOG.info("CA service listening host={} port={}", config.host(), server.getPort());
+      LOG.info(
+          "CA service listening host={} port={} {}",
+          config.host(),
+          server.getPort(),
+          config.tls() == null ? "plaintext" : "mTLS");
       return new CaServer(view, producer, creator, server);
     } catch (IOException e) {
       stop(view, producer, creator, null);
@@ -141,6 +153,25 @@ public final class CaServer implements AutoCloseable {
     } catch (RuntimeException e) {
       stop(view, producer, creator, null);
       throw e;
+    }
+  }
+
+  private static ServerCredentials credentials(MutualTls tls) throws IOException {
+    if (tls == null) {
+      return InsecureServerCredentials.create();
+    }
+    return TlsServerCredentials.newBuilder()
+        .keyManager(tls.certificateChain().toFile(), tls.privateKey().toFile())
+        .trustManager(tls.trustedCa().toFile())
+        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+        .build();
+  }
+
+  private static InetAddress resolve(String host) {
+    try {
+      return InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("unknown host " + host, e);
     }
   }
 
@@ -153,8 +184,8 @@ public final class CaServer implements AutoCloseable {
     }
     if (!address.isLoopbackAddress()) {
       throw new IllegalArgumentException(
-          "the CA service listens on a loopback address only until gateways and CA authenticate"
-              + " each other with mTLS; got "
+          "without mTLS (a certificate, its key and the control-plane CA) the CA service listens"
+              + " on a loopback address only; got "
               + host);
     }
     return address;

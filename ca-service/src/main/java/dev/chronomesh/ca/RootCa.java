@@ -17,11 +17,8 @@ import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 
 /**
@@ -88,19 +85,11 @@ public final class RootCa {
             subject,
             keys.getPublic());
     try {
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      builder
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-          .addExtension(
-              Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-          .addExtension(
-              Extension.subjectKeyIdentifier,
-              false,
-              ext.createSubjectKeyIdentifier(keys.getPublic()))
-          .addExtension(
-              Extension.subjectAlternativeName,
-              false,
-              Certificates.uris(List.of(Spiffe.trustDomain(mesh))));
+      Certificates.addCaExtensions(builder, keys.getPublic());
+      builder.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          Certificates.uris(List.of(Spiffe.trustDomain(mesh))));
     } catch (CertIOException | GeneralSecurityException e) {
       throw new IllegalStateException("could not build a CA certificate", e);
     }

@@ -16,13 +16,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -146,27 +141,13 @@ public final class WorkloadCertificates {
             new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
             key);
     try {
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      builder
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-          .addExtension(
-              Extension.keyUsage,
-              true,
-              new KeyUsage(
-                  KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement))
-          .addExtension(
-              Extension.extendedKeyUsage,
-              false,
-              new ExtendedKeyUsage(
-                  new KeyPurposeId[] {
-                    KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
-                  }))
-          .addExtension(
-              Extension.authorityKeyIdentifier,
-              false,
-              ext.createAuthorityKeyIdentifier(ca.certificate()))
-          // An empty subject makes the SAN extension critical (RFC 5280 4.2.1.6).
-          .addExtension(Extension.subjectAlternativeName, true, Certificates.uris(uris));
+      // An empty subject makes the SAN extension critical (RFC 5280 4.2.1.6).
+      Certificates.addLeafExtensions(
+          builder,
+          ca.certificate(),
+          KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement,
+          Certificates.uris(uris),
+          true);
     } catch (CertIOException | GeneralSecurityException e) {
       throw new IllegalStateException("could not build a workload certificate", e);
     }

@@ -1,6 +1,8 @@
 package dev.chronomesh.launcher;
 
 import dev.chronomesh.auth.EnvelopeSealer;
+import dev.chronomesh.ca.ControlPlaneCa;
+import dev.chronomesh.ca.MutualTls;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
@@ -11,9 +13,11 @@ import dev.chronomesh.xds.XdsGatewayOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -39,6 +43,8 @@ public final class ChronomeshStack implements AutoCloseable {
    * @param requireDataplaneTokens whether the xDS gateway refuses ADS streams without a valid
    *     dataplane token for their node (as Kuma's dp-server in universal mode); the short
    *     constructor requires them ({@code up --no-dataplane-tokens} passes false)
+   * @param xdsPlaintext serve the xDS port without TLS (development, loopback only: {@code up
+   *     --xds-plaintext}); otherwise with a certificate of the control-plane CA
    */
   public record Settings(
       Path dataDir,
@@ -52,10 +58,11 @@ public final class ChronomeshStack implements AutoCloseable {
       Duration writeTimeout,
       int xdsHttpPort,
       boolean requireDataplaneTokens,
-      int caPort) {
+      int caPort,
+      boolean xdsPlaintext) {
     /**
      * Settings with the default write timeout, the gateway's HTTP listener and the CA service on
-     * free ports, dataplane tokens required: what the tests start.
+     * free ports, dataplane tokens required, the xDS port plaintext (loopback tests).
      */
     public Settings(
         Path dataDir,
@@ -78,7 +85,8 @@ public final class ChronomeshStack implements AutoCloseable {
           ServiceDefaults.WRITE_TIMEOUT,
           0,
           true,
-          0);
+          0,
+          true);
     }
 
     public Settings {
@@ -92,12 +100,18 @@ public final class ChronomeshStack implements AutoCloseable {
     }
   }
 
+  /** The control-plane CA's directory under the data directory. */
+  static final String CONTROL_PLANE_DIR = "control-plane";
+
+  private static final String LOOPBACK = "127.0.0.1";
+
   private final Deque<AutoCloseable> started;
   private final EmbeddedKafka kafka;
   private final ServiceRunner.Running api;
   private final ServiceRunner.Running gateway;
   private final ServiceRunner.Running ca;
   private final Settings settings;
+  private final Path controlPlaneCa;
 
   private ChronomeshStack(
       Deque<AutoCloseable> started,
@@ -105,13 +119,15 @@ public final class ChronomeshStack implements AutoCloseable {
       ServiceRunner.Running api,
       ServiceRunner.Running gateway,
       ServiceRunner.Running ca,
-      Settings settings) {
+      Settings settings,
+      Path controlPlaneCa) {
     this.started = started;
     this.kafka = kafka;
     this.api = api;
     this.gateway = gateway;
     this.ca = ca;
     this.settings = settings;
+    this.controlPlaneCa = controlPlaneCa;
   }
 
   /** Starts everything and returns once every service reports ready. */
@@ -130,6 +146,14 @@ public final class ChronomeshStack implements AutoCloseable {
       TopicSetup.ensureTopics(kafkaProperties, settings.topics(), settings.partitions(), (short) 1);
       Sealer sealer =
           new EnvelopeSealer(KeyEncryptionKey.loadOrCreate(settings.dataDir().resolve("kek")));
+      // The control plane's own identity: the gateway's xDS port and the CA service serve with
+      // certificates of this CA and authenticate each other with them (mTLS).
+      ControlPlaneCa controlPlane =
+          ControlPlaneCa.loadOrCreate(settings.dataDir().resolve(CONTROL_PLANE_DIR), Instant.now());
+      ControlPlaneCa.Issued caIdentity =
+          controlPlane.issue("ca-service", List.of("localhost", LOOPBACK), Instant.now());
+      ControlPlaneCa.Issued gatewayIdentity =
+          controlPlane.issue("xds-gateway", hostNames(settings.host()), Instant.now());
       KafkaSchemaRegistry registry =
           KafkaSchemaRegistry.start(kafkaProperties, settings.topics().schemas());
       started.push(registry);
@@ -146,7 +170,17 @@ public final class ChronomeshStack implements AutoCloseable {
               null);
       started.push(projector);
       ServiceRunner.Running ca =
-          ServiceRunner.start(caSettings(settings, kafkaProperties, sealer), registry, null);
+          ServiceRunner.start(
+              caSettings(
+                  settings,
+                  kafkaProperties,
+                  sealer,
+                  new MutualTls(
+                      caIdentity.certificateChain(),
+                      caIdentity.privateKey(),
+                      controlPlane.certificateFile())),
+              registry,
+              null);
       started.push(ca);
       ServiceRunner.Running gateway =
           ServiceRunner.start(
@@ -160,7 +194,9 @@ public final class ChronomeshStack implements AutoCloseable {
                   null,
                   settings.xdsHttpPort(),
                   // Proxies with a dataplane token get their certificates through the gateway.
-                  settings.requireDataplaneTokens() ? ca.address() : null),
+                  settings.requireDataplaneTokens() ? ca.address() : null,
+                  gatewayIdentity,
+                  controlPlane.certificateFile()),
               registry,
               null);
       started.push(gateway);
@@ -182,7 +218,8 @@ public final class ChronomeshStack implements AutoCloseable {
           new ServiceRunner.Running[] {api, gateway, projector, ca}) {
         await(service.service(), service.ready());
       }
-      return new ChronomeshStack(started, kafka, api, gateway, ca, settings);
+      return new ChronomeshStack(
+          started, kafka, api, gateway, ca, settings, controlPlane.certificateFile());
     } catch (RuntimeException | Error e) {
       closeAll(started);
       throw e;
@@ -198,7 +235,48 @@ public final class ChronomeshStack implements AutoCloseable {
       java.net.URI projectorUrl,
       Integer httpPort) {
     return settings(
-        s, service, s.host(), kafkaProperties, port, sealer, projectorUrl, httpPort, null);
+        s,
+        service,
+        s.host(),
+        kafkaProperties,
+        port,
+        sealer,
+        projectorUrl,
+        httpPort,
+        XdsGatewayOptions.DEFAULTS,
+        null);
+  }
+
+  /**
+   * The gateway: TLS on its xDS port with its control-plane certificate unless {@code
+   * xdsPlaintext}, and mTLS with the same certificate to the CA service at {@code caTarget}.
+   */
+  private static ServiceRunner.Settings settings(
+      Settings s,
+      String service,
+      String host,
+      Map<String, Object> kafkaProperties,
+      int port,
+      Sealer sealer,
+      java.net.URI projectorUrl,
+      Integer httpPort,
+      String caTarget,
+      ControlPlaneCa.Issued identity,
+      Path controlPlaneCa) {
+    XdsGatewayOptions options =
+        XdsGatewayOptions.DEFAULTS
+            .withRequireDataplaneTokens(s.requireDataplaneTokens())
+            .withCaTarget(caTarget)
+            .withCaTls(
+                caTarget == null
+                    ? null
+                    : new MutualTls(
+                        identity.certificateChain(), identity.privateKey(), controlPlaneCa));
+    if (!s.xdsPlaintext()) {
+      options = options.withTls(identity.certificateChain(), identity.privateKey());
+    }
+    return settings(
+        s, service, host, kafkaProperties, port, sealer, projectorUrl, httpPort, options, null);
   }
 
   private static ServiceRunner.Settings settings(
@@ -210,7 +288,8 @@ public final class ChronomeshStack implements AutoCloseable {
       Sealer sealer,
       java.net.URI projectorUrl,
       Integer httpPort,
-      String caTarget) {
+      XdsGatewayOptions gatewayOptions,
+      MutualTls caTls) {
     return new ServiceRunner.Settings(
         service,
         kafkaProperties,
@@ -227,28 +306,39 @@ public final class ChronomeshStack implements AutoCloseable {
         s.writeTimeout(),
         projectorUrl,
         httpPort,
-        XdsGatewayOptions.DEFAULTS
-            .withRequireDataplaneTokens(s.requireDataplaneTokens())
-            .withCaTarget(caTarget),
-        null);
+        gatewayOptions.withRequireDataplaneTokens(s.requireDataplaneTokens()),
+        null,
+        caTls);
   }
 
   /**
-   * The CA service listens on loopback whatever the stack's host: its port is unauthenticated until
-   * gateways and CA authenticate each other with mTLS.
+   * The CA service listens on loopback, next to the gateway it serves, and requires its callers'
+   * certificates of the control-plane CA (mTLS).
    */
   private static ServiceRunner.Settings caSettings(
-      Settings s, Map<String, Object> kafkaProperties, Sealer sealer) {
+      Settings s, Map<String, Object> kafkaProperties, Sealer sealer, MutualTls tls) {
     return settings(
         s,
         "ca-service",
-        java.net.InetAddress.getLoopbackAddress().getHostAddress(),
+        LOOPBACK,
         kafkaProperties,
         s.caPort(),
         sealer,
         null,
         null,
-        null);
+        XdsGatewayOptions.DEFAULTS,
+        tls);
+  }
+
+  /** The names the gateway's certificate carries: {@code host}, localhost and 127.0.0.1. */
+  private static List<String> hostNames(String host) {
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    names.add("localhost");
+    names.add(LOOPBACK);
+    if (!host.isEmpty() && !host.equals("0.0.0.0") && !host.equals("::")) {
+      names.add(host);
+    }
+    return List.copyOf(names);
   }
 
   static void await(String what, BooleanSupplier ready) {
@@ -300,6 +390,19 @@ public final class ChronomeshStack implements AutoCloseable {
   }
 
   /** Whether the xDS gateway refuses ADS streams without a valid dataplane token. */
+  /**
+   * The control-plane CA's certificate (PEM): what proxies and agents verify the gateway's xDS port
+   * against, and what gateway and CA service verify each other with.
+   */
+  public Path controlPlaneCa() {
+    return controlPlaneCa;
+  }
+
+  /** Whether the xDS port is TLS (else plaintext on loopback, for development). */
+  public boolean xdsTls() {
+    return !settings.xdsPlaintext();
+  }
+
   public boolean requiresDataplaneTokens() {
     return settings.requireDataplaneTokens();
   }

@@ -1,6 +1,7 @@
 package dev.chronomesh.launcher;
 
 import dev.chronomesh.auth.EnvelopeSealer;
+import dev.chronomesh.ca.MutualTls;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
@@ -157,7 +158,7 @@ public final class Main implements Callable<Integer> {
                   xdsAddress,
                   mesh + "." + name,
                   dev.chronomesh.launcher.agent.XdsBootstrap.tokenCredentials(
-                      tokenFile.toAbsolutePath()),
+                      tokenFile.toAbsolutePath(), gatewayCa),
                   dir));
         }
         if (once) {
@@ -246,6 +247,14 @@ public final class Main implements Callable<Integer> {
                 + " (chronoctl generate dataplane-token).")
     boolean noDataplaneTokens;
 
+    @Option(
+        names = "--xds-plaintext",
+        description =
+            "Serve the xDS port without TLS (development; the whole stack is on loopback). By"
+                + " default it is TLS with a certificate of the control-plane CA, whose"
+                + " certificate <data-dir>/control-plane/ca.pem proxies and agents verify.")
+    boolean xdsPlaintext;
+
     @CommandLine.Mixin CommonOptions common;
 
     @Override
@@ -265,14 +274,20 @@ public final class Main implements Callable<Integer> {
                   common.writeTimeout,
                   xdsHttpPort,
                   !noDataplaneTokens,
-                  caPort));
+                  caPort,
+                  xdsPlaintext));
       PrintStream out = System.out;
       out.println();
       out.println("Chronomesh is up.");
       out.println("  REST API         " + stack.apiUrl());
       out.println("  xDS (ADS, gRPC)  " + stack.xdsAddress());
       out.println("  xDS HTTP         " + stack.xdsHttpUrl() + " (/healthz /readyz /metrics)");
-      out.println("  CA (gRPC)        " + stack.caAddress() + " (loopback, plaintext)");
+      out.println(
+          "  xDS TLS          "
+              + (stack.xdsTls()
+                  ? "on: verify against the control-plane CA " + stack.controlPlaneCa()
+                  : "off (--xds-plaintext, development)"));
+      out.println("  CA (gRPC)        " + stack.caAddress() + " (loopback, mTLS with the gateway)");
       out.println("  Dataplane auth   " + dataplaneAuthLine(stack.requiresDataplaneTokens()));
       out.println(
           "  Metrics          " + stack.apiUrl() + "/metrics, " + stack.xdsHttpUrl() + "/metrics");
@@ -351,11 +366,22 @@ public final class Main implements Callable<Integer> {
 
     @Option(
         names = "--tls-cert",
-        description = "xds-gateway: PEM certificate chain of the xDS port (with --tls-key).")
+        description =
+            "xds-gateway, ca-service: PEM certificate chain of the service's port (with"
+                + " --tls-key); the gateway also presents it to the CA service.")
     Path tlsCert;
 
-    @Option(names = "--tls-key", description = "xds-gateway: PEM (PKCS#8) private key.")
+    @Option(names = "--tls-key", description = "xds-gateway, ca-service: PEM (PKCS#8) key.")
     Path tlsKey;
+
+    @Option(
+        names = "--trusted-ca",
+        description =
+            "The control-plane CA (PEM): ca-service requires callers' client certificates to chain"
+                + " to it (mTLS, with --tls-cert/--tls-key; then it may listen on any address);"
+                + " xds-gateway verifies the CA service (--ca-address) against it and presents"
+                + " --tls-cert as its client certificate.")
+    Path trustedCa;
 
     @Option(
         names = "--plaintext",
@@ -453,7 +479,8 @@ public final class Main implements Callable<Integer> {
                       ? (httpPort == null ? ServiceRunner.DEFAULT_GATEWAY_HTTP_PORT : httpPort)
                       : httpPort,
                   gatewayOptions(),
-                  catchUpLag));
+                  catchUpLag,
+                  caTls()));
       System.out.println("Chronomesh " + service + " is running on " + running.address());
       if (running.httpAddress() != null) {
         System.out.println(
@@ -492,6 +519,15 @@ public final class Main implements Callable<Integer> {
         throw new CommandLine.ParameterException(
             new CommandLine(this), "give both --tls-cert and --tls-key, or neither");
       }
+      if (trustedCa != null) {
+        if (tlsCert == null || caAddress == null) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this),
+              "--trusted-ca verifies the CA service: give it with --ca-address, --tls-cert and"
+                  + " --tls-key");
+        }
+        options = options.withCaTls(new MutualTls(tlsCert, tlsKey, trustedCa));
+      }
       if (tlsCert != null) {
         return options.withTls(tlsCert, tlsKey);
       }
@@ -502,6 +538,23 @@ public final class Main implements Callable<Integer> {
                 + " development");
       }
       return options;
+    }
+
+    /** The CA service's mTLS: its certificate and key and the control-plane CA, or none. */
+    MutualTls caTls() {
+      if (!service.equals("ca-service")) {
+        return null;
+      }
+      if (tlsCert == null && tlsKey == null && trustedCa == null) {
+        return null;
+      }
+      if (tlsCert == null || tlsKey == null || trustedCa == null) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "ca-service: give --tls-cert, --tls-key and --trusted-ca together (mTLS), or none"
+                + " (plaintext on loopback)");
+      }
+      return new MutualTls(tlsCert, tlsKey, trustedCa);
     }
 
     private Sealer sealer() {

@@ -1,6 +1,7 @@
 package dev.chronomesh.launcher;
 
 import dev.chronomesh.ca.CaServer;
+import dev.chronomesh.ca.MutualTls;
 import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.commandapi.CommandApiServer;
 import dev.chronomesh.commandapi.ProxyConfigRoutes;
@@ -88,7 +89,8 @@ public final class ServiceRunner {
       URI projectorUrl,
       Integer httpPort,
       XdsGatewayOptions gatewayOptions,
-      Duration catchUpLag) {
+      Duration catchUpLag,
+      MutualTls caTls) {
     public Settings {
       Objects.requireNonNull(service, "service");
       if (!SERVICES.contains(service)) {
@@ -121,6 +123,9 @@ public final class ServiceRunner {
       }
       if (writeTimeout.isNegative() || writeTimeout.isZero()) {
         throw new IllegalArgumentException("the write timeout must be positive: " + writeTimeout);
+      }
+      if (caTls != null && !service.equals("ca-service")) {
+        throw new IllegalArgumentException("caTls is for ca-service only, not " + service);
       }
       if (httpPort != null && !service.equals("xds-gateway")) {
         throw new IllegalArgumentException(
@@ -287,7 +292,8 @@ public final class ServiceRunner {
                     s.topics(),
                     registry,
                     s.sealer(),
-                    s.writeTimeout()));
+                    s.writeTimeout(),
+                    s.caTls()));
         yield new Running(s.service(), s.host() + ":" + ca.port(), ca::isReady, ca);
       }
       default -> throw new IllegalStateException("unreachable: " + s.service());

@@ -84,7 +84,8 @@ class MainTest {
                     null,
                     0,
                     null,
-                    java.time.Duration.ofSeconds(30)))
+                    java.time.Duration.ofSeconds(30),
+                    null))
         .hasMessageContaining("--catch-up-lag is for the projector only");
   }
 

@@ -4,12 +4,15 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +43,14 @@ final class AdsProbe {
   static DiscoveryResponse firstClusters(
       String host, int port, String nodeId, String token, long timeoutSeconds)
       throws InterruptedException {
-    Object outcome = probe(host, port, nodeId, token, timeoutSeconds);
+    return firstClusters(host, port, null, nodeId, token, timeoutSeconds);
+  }
+
+  /** As above, over TLS verified against {@code trustedCa} (PEM; null: plaintext). */
+  static DiscoveryResponse firstClusters(
+      String host, int port, Path trustedCa, String nodeId, String token, long timeoutSeconds)
+      throws InterruptedException {
+    Object outcome = probe(host, port, trustedCa, nodeId, token, timeoutSeconds);
     return outcome instanceof DiscoveryResponse r ? r : null;
   }
 
@@ -50,15 +60,36 @@ final class AdsProbe {
    */
   static Status refusal(String host, int port, String nodeId, String token, long timeoutSeconds)
       throws InterruptedException {
-    Object outcome = probe(host, port, nodeId, token, timeoutSeconds);
+    return refusal(host, port, null, nodeId, token, timeoutSeconds);
+  }
+
+  /** As above, over TLS verified against {@code trustedCa} (PEM; null: plaintext). */
+  static Status refusal(
+      String host, int port, Path trustedCa, String nodeId, String token, long timeoutSeconds)
+      throws InterruptedException {
+    Object outcome = probe(host, port, trustedCa, nodeId, token, timeoutSeconds);
     return outcome instanceof Status s ? s : null;
   }
 
   /** A clusters response naming a cluster, the status that ended the stream, or null. */
   private static Object probe(
-      String host, int port, String nodeId, String token, long timeoutSeconds)
+      String host, int port, Path trustedCa, String nodeId, String token, long timeoutSeconds)
       throws InterruptedException {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+    ManagedChannel channel;
+    if (trustedCa == null) {
+      channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+    } else {
+      try {
+        channel =
+            Grpc.newChannelBuilderForAddress(
+                    host,
+                    port,
+                    TlsChannelCredentials.newBuilder().trustManager(trustedCa.toFile()).build())
+                .build();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
     BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
     try {
       AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub =

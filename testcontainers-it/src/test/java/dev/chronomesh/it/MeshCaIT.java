@@ -133,9 +133,52 @@ class MeshCaIT {
             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()))
             .getEncoded();
     String[] hostPort = stack.caAddress().split(":");
-    ManagedChannel channel =
+    // The CA service talks mTLS only: a caller without a control-plane certificate is refused in
+    // the handshake; the gateway's certificate (what the gateway presents) gets through.
+    ManagedChannel plaintext =
         NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1]))
             .usePlaintext()
+            .build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  CertificateAuthorityGrpc.newBlockingStub(plaintext)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .signWorkloadCertificate(request("web-1", new byte[] {1})))
+          .isInstanceOfSatisfying(
+              io.grpc.StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
+    } finally {
+      plaintext.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    Path controlPlane = dataDir.resolve("control-plane");
+    ManagedChannel anonymousTls =
+        io.grpc.Grpc.newChannelBuilder(
+                stack.caAddress(),
+                io.grpc.TlsChannelCredentials.newBuilder()
+                    .trustManager(controlPlane.resolve("ca.pem").toFile())
+                    .build())
+            .build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  CertificateAuthorityGrpc.newBlockingStub(anonymousTls)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .signWorkloadCertificate(request("web-1", new byte[] {1})))
+          .as("TLS without a client certificate")
+          .isInstanceOf(io.grpc.StatusRuntimeException.class);
+    } finally {
+      anonymousTls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    ManagedChannel channel =
+        io.grpc.Grpc.newChannelBuilder(
+                stack.caAddress(),
+                io.grpc.TlsChannelCredentials.newBuilder()
+                    .keyManager(
+                        controlPlane.resolve("xds-gateway.pem").toFile(),
+                        controlPlane.resolve("xds-gateway-key.pem").toFile())
+                    .trustManager(controlPlane.resolve("ca.pem").toFile())
+                    .build())
             .build();
     try {
       CertificateAuthorityGrpc.CertificateAuthorityBlockingStub client =

@@ -136,6 +136,7 @@ class RunServicesOnClusterIT {
                 service.equals("xds-gateway")
                     ? XdsGatewayOptions.DEFAULTS.withRequireDataplaneTokens(true)
                     : null,
+                null,
                 null));
     started.add(running);
     return running;

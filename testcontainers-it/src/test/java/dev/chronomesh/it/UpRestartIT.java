@@ -118,24 +118,35 @@ class UpRestartIT {
   }
 
   /** Waits until the gateway refuses web-1's stream presenting {@code token} (null: none). */
-  private static void awaitRefused(int xdsPort, String token) {
+  /**
+   * The control-plane CA {@code up} made at its first start (and kept across the restart): the xDS
+   * port is TLS by default, verified against it.
+   */
+  private Path controlPlaneCa() {
+    return dataDir.resolve("control-plane").resolve("ca.pem");
+  }
+
+  private void awaitRefused(int xdsPort, String token) {
     await("web-1 refused with UNAUTHENTICATED, token " + (token == null ? "none" : "of another"))
         .atMost(Duration.ofSeconds(60))
         .until(
             () -> {
-              Status status = AdsProbe.refusal("127.0.0.1", xdsPort, "default.web-1", token, 5);
+              Status status =
+                  AdsProbe.refusal(
+                      "127.0.0.1", xdsPort, controlPlaneCa(), "default.web-1", token, 5);
               return status != null && status.getCode() == Status.Code.UNAUTHENTICATED;
             });
   }
 
-  private static String awaitClustersVersion(int xdsPort, String token) {
+  private String awaitClustersVersion(int xdsPort, String token) {
     String[] version = new String[1];
     await("a clusters response for default.web-1")
         .atMost(Duration.ofSeconds(120))
         .until(
             () -> {
               DiscoveryResponse r =
-                  AdsProbe.firstClusters("127.0.0.1", xdsPort, "default.web-1", token, 5);
+                  AdsProbe.firstClusters(
+                      "127.0.0.1", xdsPort, controlPlaneCa(), "default.web-1", token, 5);
               if (r == null || r.getResourcesCount() < 2) {
                 return false; // the clusters of backend and web
               }

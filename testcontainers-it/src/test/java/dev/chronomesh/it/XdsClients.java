@@ -31,7 +31,7 @@ final class XdsClients {
 
   /**
    * A channel to {@code xds:///<service>} whose ADS stream presents the dataplane token in {@code
-   * tokenFile} (see {@link DataplaneTokenXdsCredentialsProvider}).
+   * tokenFile} (see {@link dev.chronomesh.proxyless.DataplaneTokenCredentialsProvider}).
    */
   static ManagedChannel channel(String xdsAddress, String nodeId, String service, Path tokenFile) {
     return channel(

@@ -1,6 +1,7 @@
 package dev.chronomesh.xds;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.chronomesh.ca.MutualTls;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
 import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
@@ -8,12 +9,14 @@ import dev.chronomesh.xds.auth.MeshKeysFeed;
 import dev.chronomesh.xds.auth.WorkloadCertificateService;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -237,7 +240,7 @@ public final class XdsGateway implements AutoCloseable {
     ManagedChannel caChannel = null;
     WorkloadIdentities identities = null;
     if (config.options().caTarget() != null) {
-      caChannel = NettyChannelBuilder.forTarget(config.options().caTarget()).usePlaintext().build();
+      caChannel = caChannel(config.options());
       WorkloadCertificateService certificates =
           new WorkloadCertificateService(
               meshKeys.keys(), Clock.systemUTC(), CertificateAuthorityGrpc.newStub(caChannel));
@@ -326,6 +329,29 @@ public final class XdsGateway implements AutoCloseable {
       }
     }
     return gateway;
+  }
+
+  /**
+   * The channel to the CA service: mTLS with the gateway's own certificate when the options name
+   * the control-plane CA, else plaintext (the CA service then listens on loopback only).
+   */
+  private static ManagedChannel caChannel(XdsGatewayOptions o) {
+    MutualTls tls = o.caTls();
+    if (tls == null) {
+      return NettyChannelBuilder.forTarget(o.caTarget()).usePlaintext().build();
+    }
+    try {
+      return Grpc.newChannelBuilder(
+              o.caTarget(),
+              TlsChannelCredentials.newBuilder()
+                  .keyManager(tls.certificateChain().toFile(), tls.privateKey().toFile())
+                  .trustManager(tls.trustedCa().toFile())
+                  .build())
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the gateway's client certificate or the control-plane CA", e);
+    }
   }
 
   /**

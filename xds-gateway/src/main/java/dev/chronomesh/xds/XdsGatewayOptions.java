@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import dev.chronomesh.ca.MutualTls;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.List;
  * @param caTarget {@code host:port} of the CA service: the gateway then signs workload certificates
  *     through it for callers whose dataplane token names the dataplane they ask for ({@code
  *     chronomesh.ca.v1.CertificateAuthority} on the gRPC port); null: not offered
+ * @param caTls the gateway's client certificate and key for the CA service and the control-plane CA
+ *     the service's certificate must chain to (mTLS); null: plaintext to a loopback CA service
  */
 public record XdsGatewayOptions(
     boolean requireDataplaneTokens,
@@ -34,7 +37,8 @@ public record XdsGatewayOptions(
     Path tlsCertChain,
     Path tlsPrivateKey,
     Path cacheDir,
-    String caTarget) {
+    String caTarget,
+    MutualTls caTls) {
 
   /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
   public static final int DEFAULT_ADMISSION_BURST = 100;
@@ -42,23 +46,7 @@ public record XdsGatewayOptions(
   /** No token check, no HTTP listener, status published, instance named by its address. */
   public static final XdsGatewayOptions DEFAULTS =
       new XdsGatewayOptions(
-          false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null, null, null);
-
-  /** The options without admission control. */
-  public XdsGatewayOptions(
-      boolean requireDataplaneTokens, Integer httpPort, boolean publishStatus, String instanceId) {
-    this(
-        requireDataplaneTokens,
-        httpPort,
-        publishStatus,
-        instanceId,
-        0,
-        DEFAULT_ADMISSION_BURST,
-        null,
-        null,
-        null,
-        null);
-  }
+          false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null, null, null, null);
 
   /**
    * @throws IllegalArgumentException naming each invalid setting
@@ -81,6 +69,9 @@ public record XdsGatewayOptions(
     if ((tlsCertChain == null) != (tlsPrivateKey == null)) {
       problems.add("tlsCertChain, tlsPrivateKey: give both or neither");
     }
+    if (caTls != null && caTarget == null) {
+      problems.add("caTls: mTLS to the CA service needs caTarget");
+    }
     if (caTarget != null && !requireDataplaneTokens) {
       problems.add(
           "caTarget: workload certificates go only to callers with a dataplane token; turn"
@@ -93,104 +84,42 @@ public record XdsGatewayOptions(
   }
 
   public XdsGatewayOptions withRequireDataplaneTokens(boolean value) {
-    return new XdsGatewayOptions(
-        value,
-        httpPort,
-        publishStatus,
-        instanceId,
-        admissionPerSecond,
-        admissionBurst,
-        tlsCertChain,
-        tlsPrivateKey,
-        cacheDir,
-        caTarget);
+    return copy(c -> c.requireDataplaneTokens = value);
   }
 
   public XdsGatewayOptions withHttpPort(Integer value) {
-    return new XdsGatewayOptions(
-        requireDataplaneTokens,
-        value,
-        publishStatus,
-        instanceId,
-        admissionPerSecond,
-        admissionBurst,
-        tlsCertChain,
-        tlsPrivateKey,
-        cacheDir,
-        caTarget);
+    return copy(c -> c.httpPort = value);
   }
 
   public XdsGatewayOptions withPublishStatus(boolean value) {
-    return new XdsGatewayOptions(
-        requireDataplaneTokens,
-        httpPort,
-        value,
-        instanceId,
-        admissionPerSecond,
-        admissionBurst,
-        tlsCertChain,
-        tlsPrivateKey,
-        cacheDir,
-        caTarget);
+    return copy(c -> c.publishStatus = value);
   }
 
   public XdsGatewayOptions withInstanceId(String value) {
-    return new XdsGatewayOptions(
-        requireDataplaneTokens,
-        httpPort,
-        publishStatus,
-        value,
-        admissionPerSecond,
-        admissionBurst,
-        tlsCertChain,
-        tlsPrivateKey,
-        cacheDir,
-        caTarget);
+    return copy(c -> c.instanceId = value);
   }
 
   /** Serves the gRPC port over TLS with this PEM certificate chain and private key. */
   public XdsGatewayOptions withTls(Path certChain, Path privateKey) {
-    return new XdsGatewayOptions(
-        requireDataplaneTokens,
-        httpPort,
-        publishStatus,
-        instanceId,
-        admissionPerSecond,
-        admissionBurst,
-        certChain,
-        privateKey,
-        cacheDir,
-        caTarget);
+    return copy(
+        c -> {
+          c.tlsCertChain = certChain;
+          c.tlsPrivateKey = privateKey;
+        });
   }
 
   /** Admits new streams at {@code perSecond} (0: no limit), up to {@code burst} at once. */
   public XdsGatewayOptions withAdmission(double perSecond, int burst) {
-    return new XdsGatewayOptions(
-        requireDataplaneTokens,
-        httpPort,
-        publishStatus,
-        instanceId,
-        perSecond,
-        burst,
-        tlsCertChain,
-        tlsPrivateKey,
-        cacheDir,
-        caTarget);
+    return copy(
+        c -> {
+          c.admissionPerSecond = perSecond;
+          c.admissionBurst = burst;
+        });
   }
 
   /** Keeps the gateway's disk cache under {@code dir} (null: {@code java.io.tmpdir}). */
   public XdsGatewayOptions withCacheDir(Path dir) {
-    return new XdsGatewayOptions(
-        requireDataplaneTokens,
-        httpPort,
-        publishStatus,
-        instanceId,
-        admissionPerSecond,
-        admissionBurst,
-        tlsCertChain,
-        tlsPrivateKey,
-        dir,
-        caTarget);
+    return copy(c -> c.cacheDir = dir);
   }
 
   /**
@@ -199,17 +128,59 @@ public record XdsGatewayOptions(
    * not offered.
    */
   public XdsGatewayOptions withCaTarget(String target) {
+    return copy(c -> c.caTarget = target);
+  }
+
+  /** Talks mTLS to the CA service: presents {@code tls}' certificate, verifies against its CA. */
+  public XdsGatewayOptions withCaTls(MutualTls tls) {
+    return copy(c -> c.caTls = tls);
+  }
+
+  /** A copy with what {@code change} sets; validated as any new options. */
+  private XdsGatewayOptions copy(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
     return new XdsGatewayOptions(
-        requireDataplaneTokens,
-        httpPort,
-        publishStatus,
-        instanceId,
-        admissionPerSecond,
-        admissionBurst,
-        tlsCertChain,
-        tlsPrivateKey,
-        cacheDir,
-        target);
+        f.requireDataplaneTokens,
+        f.httpPort,
+        f.publishStatus,
+        f.instanceId,
+        f.admissionPerSecond,
+        f.admissionBurst,
+        f.tlsCertChain,
+        f.tlsPrivateKey,
+        f.cacheDir,
+        f.caTarget,
+        f.caTls);
+  }
+
+  /** The components as mutable fields, for {@link #copy}. */
+  private static final class Fields {
+    boolean requireDataplaneTokens;
+    Integer httpPort;
+    boolean publishStatus;
+    String instanceId;
+    double admissionPerSecond;
+    int admissionBurst;
+    Path tlsCertChain;
+    Path tlsPrivateKey;
+    Path cacheDir;
+    String caTarget;
+    MutualTls caTls;
+
+    Fields(XdsGatewayOptions o) {
+      requireDataplaneTokens = o.requireDataplaneTokens;
+      httpPort = o.httpPort;
+      publishStatus = o.publishStatus;
+      instanceId = o.instanceId;
+      admissionPerSecond = o.admissionPerSecond;
+      admissionBurst = o.admissionBurst;
+      tlsCertChain = o.tlsCertChain;
+      tlsPrivateKey = o.tlsPrivateKey;
+      cacheDir = o.cacheDir;
+      caTarget = o.caTarget;
+      caTls = o.caTls;
+    }
   }
 
   /** The parent directory of the disk cache: {@link #cacheDir()}, else {@code java.io.tmpdir}. */

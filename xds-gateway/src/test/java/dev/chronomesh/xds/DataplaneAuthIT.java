@@ -15,7 +15,6 @@ import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
 import dev.chronomesh.xds.auth.TestEvents;
 import dev.chronomesh.xds.auth.TestEvents.MeshKey;
-import dev.chronomesh.xds.auth.TokenFileXdsCredentialsProvider;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -60,8 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Dataplane-token authentication on a real gateway and broker: keys, dataplanes and revocations are
  * events on the events topic; a proxyless grpc-xds client presents its token through the {@link
- * TokenFileXdsCredentialsProvider} channel credentials; raw ADS streams present good and bad tokens
- * in their metadata.
+ * dev.chronomesh.proxyless.DataplaneTokenCredentialsProvider} channel credentials; raw ADS streams
+ * present good and bad tokens in their metadata.
  */
 class DataplaneAuthIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -236,7 +235,7 @@ class DataplaneAuthIT {
         nodeId,
         Map.of(
             "type",
-            TokenFileXdsCredentialsProvider.NAME,
+            dev.chronomesh.proxyless.DataplaneTokenCredentialsProvider.NAME,
             "config",
             Map.of("token_file", tokenFile.toString())));
   }

@@ -154,7 +154,8 @@ final class Stack implements AutoCloseable {
         projectorUrl,
         null,
         null,
-        catchUpLag);
+        catchUpLag,
+        null);
   }
 
   private static void awaitReady(BooleanSupplier ready, String what) throws InterruptedException {

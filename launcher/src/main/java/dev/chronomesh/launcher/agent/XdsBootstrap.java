@@ -19,9 +19,10 @@ import java.util.Map;
  */
 public final class XdsBootstrap {
   /**
-   * The {@code channel_creds} type that sends the dataplane token on the ADS stream; the workload
-   * registers an {@code XdsCredentialsProvider} of this name (grpc-java ignores {@code call_creds}
-   * on {@code xds_servers}).
+   * The {@code channel_creds} type that sends the dataplane token on the ADS stream: the workload
+   * has the {@code proxyless-client} jar on its classpath, whose {@code
+   * DataplaneTokenCredentialsProvider} registers it (grpc-java ignores {@code call_creds} on {@code
+   * xds_servers}). The end-to-end tests bootstrap with this name through that provider.
    */
   public static final String TOKEN_CREDENTIALS = "chronomesh_dataplane_token";
 
@@ -35,7 +36,20 @@ public final class XdsBootstrap {
 
   /** The {@code channel_creds} entry that presents the token in {@code tokenFile}. */
   public static Map<String, ?> tokenCredentials(Path tokenFile) {
-    return Map.of("type", TOKEN_CREDENTIALS, "config", Map.of("token_file", tokenFile.toString()));
+    return tokenCredentials(tokenFile, null);
+  }
+
+  /**
+   * The {@code channel_creds} entry that presents the token in {@code tokenFile} over TLS verified
+   * against {@code gatewayCa} (the control-plane CA's PEM; null: plaintext).
+   */
+  public static Map<String, ?> tokenCredentials(Path tokenFile, Path gatewayCa) {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("token_file", tokenFile.toString());
+    if (gatewayCa != null) {
+      config.put("ca_certificate_file", gatewayCa.toAbsolutePath().toString());
+    }
+    return Map.of("type", TOKEN_CREDENTIALS, "config", config);
   }
 
   /**

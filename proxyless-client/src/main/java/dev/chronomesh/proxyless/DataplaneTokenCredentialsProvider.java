@@ -1,4 +1,4 @@
-package dev.chronomesh.it;
+package dev.chronomesh.proxyless;
 
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
@@ -15,16 +15,21 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * How the proxyless clients of these tests present their dataplane token, as the README tells a
- * grpc-java user to: grpc-java 1.85 ignores {@code call_creds} on {@code xds_servers}, so this
- * provider (registered in {@code META-INF/services/io.grpc.xds.XdsCredentialsProvider}) adds the
- * {@code channel_creds} type {@value #NAME}, a plaintext channel whose every call (the ADS stream
- * included) carries {@code authorization: Bearer <the token file's content>}, read per call.
+ * How a proxyless grpc-java workload presents its dataplane token to the xDS gateway: grpc-java
+ * 1.85 ignores {@code call_creds} on {@code xds_servers}, so this provider (registered in {@code
+ * META-INF/services/io.grpc.xds.XdsCredentialsProvider}: having this jar on the classpath is
+ * enough) adds the {@code channel_creds} type {@value #NAME}, a channel whose every call (the ADS
+ * stream included) carries {@code authorization: Bearer <the token file's content>}, read per call
+ * so a replaced token is picked up; TLS verified against {@code ca_certificate_file} (the
+ * control-plane CA) when given, plaintext otherwise (a loopback gateway with {@code
+ * --xds-plaintext}). {@code dp-agent --bootstrap} writes this entry.
  *
- * <pre>{"type": "chronomesh_dataplane_token", "config": {"token_file": "/path/to/token"}}</pre>
+ * <pre>{"type": "chronomesh_dataplane_token", "config": {"token_file": "/path/to/token",
+ *   "ca_certificate_file": "/path/to/control-plane/ca.pem"}}</pre>
  */
-public final class DataplaneTokenXdsCredentialsProvider extends XdsCredentialsProvider {
-  static final String NAME = dev.chronomesh.launcher.agent.XdsBootstrap.TOKEN_CREDENTIALS;
+public final class DataplaneTokenCredentialsProvider extends XdsCredentialsProvider {
+  /** The {@code channel_creds} type. */
+  public static final String NAME = "chronomesh_dataplane_token";
 
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -35,8 +40,22 @@ public final class DataplaneTokenXdsCredentialsProvider extends XdsCredentialsPr
     if (!(file instanceof String path) || path.isBlank()) {
       return null; // grpc refuses the bootstrap: config.token_file is required
     }
-    return CompositeChannelCredentials.create(
-        InsecureChannelCredentials.create(), new TokenFile(Path.of(path)));
+    // With config.ca_certificate_file: TLS verified against it (the control-plane CA).
+    Object ca = config.get("ca_certificate_file");
+    ChannelCredentials transport;
+    if (ca instanceof String caPath && !caPath.isBlank()) {
+      try {
+        transport =
+            io.grpc.TlsChannelCredentials.newBuilder()
+                .trustManager(new java.io.File(caPath))
+                .build();
+      } catch (java.io.IOException e) {
+        return null; // an unreadable CA: the bootstrap is refused
+      }
+    } else {
+      transport = InsecureChannelCredentials.create();
+    }
+    return CompositeChannelCredentials.create(transport, new TokenFile(Path.of(path)));
   }
 
   @Override
