@@ -53,6 +53,7 @@ POLICIES = [
     "MeshRateLimit",
     "MeshProxyPatch",
     "MeshTrafficPermission",
+    "MeshTLS",
 ]
 CORE = ["Mesh", "Dataplane", "MeshService"]
 TYPES = CORE + POLICIES
@@ -555,6 +556,9 @@ ENTRY_RE = re.compile(
     r"\b(Entry|ErrorCases?|DescribeTable|DescribeErrorCases|DescribeValidCases)\(\s*(\"(?:[^\"\\]|\\.)*\")?"
 )
 BACKTICK_RE = re.compile(r"`([^`]*)`", re.S)
+# An entry whose case lives in testdata/<file>.input.yaml, its violations in <file>.output.yaml
+# (MeshTLS's validator test).
+FILE_RE = re.compile(r'\bfile:\s*"([^"]+)"')
 VIOLATION_RE = re.compile(
     r"Field:\s*(\"(?:[^\"\\]|\\.)*\"|`[^`]*`),\s*Message:\s*(\"(?:[^\"\\]|\\.)*\"|`[^`]*`|[\w.]+)",
     re.S,
@@ -599,7 +603,8 @@ def test_entries(text):
         chunk = text[m.end() : end]
         strings = BACKTICK_RE.findall(chunk)
         violations = [(go_string(f), go_string(msg)) for f, msg in VIOLATION_RE.findall(chunk)]
-        entries.append((mode if kind == "Entry" else "invalid", name, strings, violations))
+        files = FILE_RE.findall(chunk)
+        entries.append((mode if kind == "Entry" else "invalid", name, strings, violations, files))
     return entries
 
 
@@ -628,6 +633,18 @@ def as_document(type_name, data, name):
     return doc
 
 
+def testdata_strings(kuma, test_path, files):
+    """The input (then the output, when Kuma has one) of each testdata case an entry names."""
+    out = []
+    directory = os.path.dirname(test_path) + "/testdata/"
+    listed = set(git(kuma, "ls-tree", "--name-only", KUMA_REF, directory).split("\n")) if files else set()
+    for f in files:
+        for suffix in (".input.yaml", ".output.yaml"):
+            if directory + f + suffix in listed:
+                out.append(show(kuma, KUMA_REF, directory + f + suffix))
+    return out
+
+
 def validator_tests(kuma, corpus):
     sources = []
     for t in TYPES:
@@ -644,9 +661,10 @@ def validator_tests(kuma, corpus):
             sources.append(path)
             text = show(kuma, KUMA_REF, path)
             seen = {}
-            for mode, name, strings, literal in test_entries(text):
+            for mode, name, strings, literal, files in test_entries(text):
                 doc = None
                 violations = list(literal)
+                strings = list(strings) + testdata_strings(kuma, path, files)
                 for s in strings:
                     parsed = load_all(textwrap.dedent(s))
                     if not parsed or not isinstance(parsed[0], dict):

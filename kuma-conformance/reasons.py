@@ -78,6 +78,8 @@ def effect_reason(key, r):
     text=open(os.path.join(HERE, 'src/test/resources/kuma', id + '.yaml')).read()
     if t=='meshtrafficpermission' and ' ' not in key and not re.search(r'action: Allow|allow:|allowWithShadowDeny:', text):
         return 'MeshTrafficPermission that only denies: an inbound that terminates the mesh\'s mTLS already denies every caller while no permission allows one (Kuma 2.6+\'s default, docs/policies/meshtrafficpermission.md), so the decision and the RBAC filter stay the same — not a defect'
+    if t=='meshtls' and (key.endswith('.mode') or (' ' not in key and not re.search(r'tlsVersion:|tlsCiphers:', text))) and 'mode: Strict' in text:
+        return 'MeshTLS mode Strict: every inbound of a mesh with mTLS is Strict already (one filter chain with the mesh\'s TLS, a client certificate required; Chronomesh generates no PERMISSIVE chains and refuses Permissive as not supported yet), so Strict changes nothing, as Kuma\'s Strict on a Strict mesh — not a defect (docs/policies/meshtls.md)'
     if 'sectionName' in text and re.search(r'^  to:\n(.*\n)*?      sectionName:', text, re.M) and ('to[' in key or ' ' not in key):
         return 'MeshService-mode example: to[].targetRef.sectionName names a port of a MeshService resource, which Chronomesh does not have; accepted and changes nothing (issue 15 item 2: refuse as not supported yet)'
     if t=='meshhealthcheck' and re.search(r'tcp:\n\s*disabled: true', text) and 'http:' not in text and 'grpc:' not in text:

@@ -13,6 +13,7 @@ import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
+import dev.chronomesh.meshmodel.policies.meshtls.MeshTLS;
 import dev.chronomesh.meshmodel.policies.meshtrafficpermission.MeshTrafficPermission;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -387,12 +389,19 @@ record Scenario(
   }
 
   /**
-   * The measuring Mesh: with a builtin mTLS backend for the types that act only where inbounds
-   * terminate the mesh's mTLS (MeshTrafficPermission), plain otherwise.
+   * The types that act only in a mesh with mTLS: MeshTrafficPermission on inbounds that terminate
+   * it, MeshTLS on the TLS contexts of sidecar inbounds and clusters.
+   */
+  static final Set<String> MTLS_ONLY_TYPES =
+      Set.of(MeshTrafficPermission.TYPE.name(), MeshTLS.TYPE.name());
+
+  /**
+   * The measuring Mesh: with a builtin mTLS backend for the {@link #MTLS_ONLY_TYPES}, plain
+   * otherwise.
    */
   private static MeshResource parseMesh(String mesh, String type) {
     String mtls =
-        type.equals(MeshTrafficPermission.TYPE.name())
+        MTLS_ONLY_TYPES.contains(type)
             ? "mtls:\n  enabledBackend: ca-1\n  backends:\n  - {name: ca-1, type: builtin}\n"
             : "";
     return (MeshResource) parse(ResourceType.MESH, "type: Mesh\nname: " + mesh + "\n" + mtls);

@@ -10,6 +10,7 @@ import dev.chronomesh.meshmodel.policies.meshratelimit.MeshRateLimit;
 import dev.chronomesh.meshmodel.policies.meshretry.MeshRetry;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
 import dev.chronomesh.meshmodel.policies.meshtimeout.MeshTimeout;
+import dev.chronomesh.meshmodel.policies.meshtls.MeshTLS;
 import dev.chronomesh.meshmodel.policies.meshtrafficpermission.MeshTrafficPermission;
 import java.util.List;
 import java.util.Optional;
@@ -34,7 +35,8 @@ public final class Policies {
           MeshRateLimit.TYPE,
           MeshFaultInjection.TYPE,
           MeshProxyPatch.TYPE,
-          MeshTrafficPermission.TYPE);
+          MeshTrafficPermission.TYPE,
+          MeshTLS.TYPE);
 
   private Policies() {}
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every case of the validator tests of Kuma v2.14.3 for MeshHTTPRoute, MeshTCPRoute,
- * MeshFaultInjection, MeshRateLimit, MeshProxyPatch and MeshTrafficPermission ({@code
+ * MeshFaultInjection, MeshRateLimit, MeshProxyPatch, MeshTrafficPermission and MeshTLS ({@code
  * src/test/resources/kuma-validator/<type>/NN-valid|invalid.yaml}, each naming the case it comes
  * from): an invalid case is refused; a valid one is accepted, or refused only for what Chronomesh
  * does not support yet (MeshGateway, MeshService resources, matches on the caller's identity or on

@@ -25,6 +25,8 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -198,6 +200,20 @@ final class PolicyHooks {
         conf = sources == null ? null : sources.get(PolicyEngine.MESH_KEY);
       }
       return conf == null ? null : bind(conf);
+    }
+
+    /**
+     * The inbound conf of the first of the proxy's inbounds (in the proxy's order) that has one, or
+     * null: what a proxy's own inbounds say about the TLS it speaks as a client.
+     */
+    C ownInbounds() {
+      for (ProxyView.Inbound inbound : proxy.inbounds()) {
+        C conf = inbound(inbound.key());
+        if (conf != null) {
+          return conf;
+        }
+      }
+      return null;
     }
   }
 
@@ -537,6 +553,36 @@ final class PolicyHooks {
   void gatewayTcp(Place given, TcpProxy.Builder tcp) {
     Place place = given.inMesh(proxy.mesh());
     outbound(place.service(), (c, conf) -> c.gatewayTcp(place, conf, tcp));
+  }
+
+  /**
+   * The TLS context of an Envoy sidecar's inbound that terminates the mesh's mTLS; nothing for any
+   * other place (a proxyless server's TLS context takes no hook, see {@link
+   * PolicyConfigurer#inboundTls}).
+   */
+  void inboundTls(String inboundKey, Place given, DownstreamTlsContext.Builder tls) {
+    if (!given.mtls() || given.proxyless()) {
+      return;
+    }
+    Place place = given.inMesh(proxy.mesh());
+    inbound(inboundKey, (c, conf) -> c.inboundTls(place, conf, tls));
+  }
+
+  /**
+   * The TLS context of an Envoy proxy's cluster into the mesh towards {@code place}'s service, with
+   * each type's conf of the proxy's own inbounds ({@link PolicyConfigurer#outboundTls}).
+   */
+  void outboundTls(Place given, UpstreamTlsContext.Builder tls) {
+    if (given.proxyless()) {
+      return;
+    }
+    Place place = given.inMesh(proxy.mesh());
+    for (Applied<?> a : applied) {
+      Record conf = a.ownInbounds();
+      if (conf != null) {
+        erased(a.configurer).outboundTls(place, conf, tls);
+      }
+    }
   }
 
   void inboundTcp(String inboundKey, Place given, TcpProxy.Builder tcp) {

@@ -201,7 +201,10 @@ final class SidecarGenerator {
               address,
               inbound,
               filters,
-              mtls ? Optional.of(SidecarTls.downstream(meshName)) : Optional.empty()));
+              mtls
+                  ? Optional.of(
+                      SidecarTls.downstream(meshName, tls -> hooks.inboundTls(key, place, tls)))
+                  : Optional.empty()));
     }
 
     // As Kuma: every outbound HTTP request says which proxy sent it (x-kuma-tags), so that a
@@ -265,13 +268,14 @@ final class SidecarGenerator {
     edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = edsCluster(name).toBuilder();
+          Place place =
+              new Place(selector.policyKey(), placeProtocol(protocol(mesh, selector)), false);
           if (mtls) {
-            cluster.setTransportSocket(SidecarTls.upstream(meshName, selector));
+            cluster.setTransportSocket(
+                SidecarTls.upstream(meshName, selector, tls -> hooks.outboundTls(place, tls)));
           }
           eds.add(name, hooks.endpoints(selector), cluster);
-          hooks.outboundCluster(
-              new Place(selector.policyKey(), placeProtocol(protocol(mesh, selector)), false),
-              cluster);
+          hooks.outboundCluster(place, cluster);
           tagsHeader.ifPresent(h -> MeshHealthCheckConfigurer.addTagsHeader(cluster, h));
           clusters.put(name, cluster.build());
         });

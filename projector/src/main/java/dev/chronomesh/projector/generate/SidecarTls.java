@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * The mesh's mTLS as an Envoy sidecar reads it, shaped as Kuma 2.14's STRICT mode ({@code
@@ -37,13 +38,18 @@ final class SidecarTls {
    * and carrying a SPIFFE ID of the mesh ({@code spiffe://<mesh>/} as a URI SAN prefix).
    */
   static TransportSocket downstream(String mesh) {
-    DownstreamTlsContext tls =
+    return downstream(mesh, tls -> {});
+  }
+
+  /** {@link #downstream(String)}, the context then given to {@code hooks} (the policy hooks). */
+  static TransportSocket downstream(String mesh, Consumer<DownstreamTlsContext.Builder> hooks) {
+    DownstreamTlsContext.Builder tls =
         DownstreamTlsContext.newBuilder()
             .setCommonTlsContext(
                 common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))))
-            .setRequireClientCertificate(BoolValue.of(true))
-            .build();
-    return socket(Protos.pack(tls));
+            .setRequireClientCertificate(BoolValue.of(true));
+    hooks.accept(tls);
+    return socket(Protos.pack(tls.build()));
   }
 
   /**
@@ -52,6 +58,15 @@ final class SidecarTls {
    * whose endpoints may be of any service), and Kuma's SNI.
    */
   static TransportSocket upstream(String mesh, EndpointSelector destination) {
+    return upstream(mesh, destination, tls -> {});
+  }
+
+  /**
+   * {@link #upstream(String, EndpointSelector)}, the context then given to {@code hooks} (the
+   * policy hooks).
+   */
+  static TransportSocket upstream(
+      String mesh, EndpointSelector destination, Consumer<UpstreamTlsContext.Builder> hooks) {
     StringMatcher.Builder san =
         destination.port() == null
             ? StringMatcher.newBuilder()
@@ -59,12 +74,10 @@ final class SidecarTls {
             : StringMatcher.newBuilder().setPrefix(prefix(mesh));
     CommonTlsContext.Builder common =
         common(mesh, uriSan(san)).toBuilder().addAlpnProtocols(KUMA_ALPN);
-    UpstreamTlsContext tls =
-        UpstreamTlsContext.newBuilder()
-            .setCommonTlsContext(common)
-            .setSni(sni(mesh, destination))
-            .build();
-    return socket(Protos.pack(tls));
+    UpstreamTlsContext.Builder tls =
+        UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(sni(mesh, destination));
+    hooks.accept(tls);
+    return socket(Protos.pack(tls.build()));
   }
 
   /**

@@ -27,6 +27,8 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -229,6 +231,19 @@ class PolicyConfigurersValidRulesTest {
               """,
               "allow: [{spiffeID: {type: Exact, value: \"spiffe://default/web\"}}]",
               "deny: [{spiffeID: {type: Exact, value: \"spiffe://default/web\"}}]"),
+          "MeshTLS",
+          List.of(
+              """
+              tlsVersion: {min: TLS10, max: TLS13}
+              tlsCiphers: [ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES256-GCM-SHA384,
+                           ECDHE-ECDSA-CHACHA20-POLY1305, ECDHE-RSA-AES128-GCM-SHA256,
+                           ECDHE-RSA-AES256-GCM-SHA384, ECDHE-RSA-CHACHA20-POLY1305]
+              mode: Strict
+              """,
+              "tlsVersion: {min: TLSAuto, max: TLSAuto}",
+              "tlsVersion: {max: TLS12}",
+              "tlsCiphers: []",
+              "mode: Strict"),
           "MeshProxyPatch",
           List.of(
               """
@@ -349,6 +364,18 @@ class PolicyConfigurersValidRulesTest {
       out.addAll(bySource);
     }
     Cluster.Builder outbound = sidecarEdsCluster(place.service());
+    // In a mesh with mTLS: the cluster's and the inbound's TLS contexts, as SidecarTls makes them.
+    EndpointSelector selector = EndpointSelector.of(place.service());
+    UpstreamTlsContext.Builder upstream =
+        unpack(SidecarTls.upstream("default", selector), UpstreamTlsContext.class).toBuilder();
+    plugin.outboundTls(place, conf, upstream);
+    out.add(upstream.build());
+    if (place.mtls()) {
+      DownstreamTlsContext.Builder downstream =
+          unpack(SidecarTls.downstream("default"), DownstreamTlsContext.class).toBuilder();
+      plugin.inboundTls(place, conf, downstream);
+      out.add(downstream.build());
+    }
     plugin.outboundCluster(place, conf, outbound);
     out.add(outbound.build());
     Cluster.Builder local = localCluster(place.protocol());
@@ -428,6 +455,15 @@ class PolicyConfigurersValidRulesTest {
     out.addAll(clusters.values());
     out.addAll(listeners.values());
     out.addAll(routes.values());
+  }
+
+  private static <M extends Message> M unpack(
+      io.envoyproxy.envoy.config.core.v3.TransportSocket socket, Class<M> type) {
+    try {
+      return socket.getTypedConfig().unpack(type);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static Cluster.Builder sidecarEdsCluster(String service) {

@@ -7,6 +7,8 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.List;
 
 /**
@@ -65,6 +67,21 @@ public interface PolicyConfigurer<C extends Record> {
 
   /** The TCP proxy of an inbound listener (sidecar only). */
   default void inboundTcp(Place place, C conf, TcpProxy.Builder tcp) {}
+
+  /**
+   * The TLS context of an inbound that terminates the mesh's mTLS ({@link Place#mtls()}), with the
+   * inbound's conf: an Envoy sidecar's only. A proxyless gRPC server's is never given to a hook,
+   * because grpc-xds refuses most of what a hook could add ({@code tls_params} among them).
+   */
+  default void inboundTls(Place place, C conf, DownstreamTlsContext.Builder tls) {}
+
+  /**
+   * The TLS context of an Envoy sidecar's cluster into the mesh when the mesh has mTLS, towards
+   * {@code place}'s service, with the conf of the proxy's own inbounds (the first inbound that has
+   * one): for a type whose inbound settings also shape the TLS its proxy speaks as a client (Kuma's
+   * MeshTLS). Never a proxyless client's (grpc-xds refuses {@code tls_params}).
+   */
+  default void outboundTls(Place place, C conf, UpstreamTlsContext.Builder tls) {}
 
   /**
    * A source of an inbound's traffic and its conf: the callers {@code selector} selects (kind Mesh:
