@@ -108,8 +108,8 @@ class MeshRateLimitTest {
                       default: {local: {http: {requestRate: {num: 1, interval: 1s}}}}
                 """))
         .containsExactly(
-            "spec.rules[0].matches: not supported by Chronomesh yet: matching on the caller's spiffeID or sni"
-                + " needs mTLS, which Chronomesh does not have yet");
+            "spec.rules[0].matches: not supported by Chronomesh yet: "
+                + dev.chronomesh.meshmodel.policy.Scopes.MATCHES_NOT_SUPPORTED);
   }
 
   @Test

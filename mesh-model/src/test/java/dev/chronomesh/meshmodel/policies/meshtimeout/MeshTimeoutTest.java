@@ -46,9 +46,9 @@ class MeshTimeoutTest {
   }
 
   @Test
-  void ruleMatchesOnTheCallersIdentityAreRefusedUntilMtls() {
-    // validator_test.go: "matched inbound rule with route timeouts" (valid in Kuma; its spiffeID
-    // and sni matches need mTLS, which Chronomesh does not have yet).
+  void ruleMatchesOnTheCallersIdentityAreRefusedAsNotSupportedYet() {
+    // validator_test.go: "matched inbound rule with route timeouts" (valid in Kuma; matching
+    // MeshTimeout rules on the caller's spiffeID or sni is not implemented yet).
     assertThat(
             problems(
                 MeshTimeout.TYPE,
@@ -60,8 +60,8 @@ class MeshTimeoutTest {
                         default: {http: {requestTimeout: 1s}}
                     """)))
         .containsExactly(
-            "spec.rules[0].matches: not supported by Chronomesh yet: matching on the caller's"
-                + " spiffeID or sni needs mTLS, which Chronomesh does not have yet");
+            "spec.rules[0].matches: not supported by Chronomesh yet: "
+                + dev.chronomesh.meshmodel.policy.Scopes.MATCHES_NOT_SUPPORTED);
   }
 
   @Test
