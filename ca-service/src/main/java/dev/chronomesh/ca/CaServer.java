@@ -10,6 +10,8 @@ import dev.chronomesh.meshmodel.view.EventView;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -138,7 +140,14 @@ public final class CaServer implements AutoCloseable {
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(address, config.port()), credentials(config.tls()))
               .addService(
-                  new CertificateAuthorityService(view::mesh, config.sealer(), Clock.systemUTC()))
+                  ServerInterceptors.intercept(
+                      new CertificateAuthorityService(
+                          view::mesh, config.sealer(), Clock.systemUTC()),
+                      config.tls() == null
+                          ? new ServerInterceptor[0]
+                          : new ServerInterceptor[] {
+                            new PeerComponentCheck(ControlPlaneCa.identity(ControlPlaneCa.GATEWAY))
+                          }))
               .build()
               .start();
       LOG.info(

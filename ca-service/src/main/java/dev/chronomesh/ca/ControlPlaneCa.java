@@ -90,6 +90,14 @@ public final class ControlPlaneCa {
     return new ControlPlaneCa(created, dir);
   }
 
+  /** The component a gateway is: the only one the CA service signs for. */
+  public static final String GATEWAY = "xds-gateway";
+
+  /** A component's identity, a URI SAN of its certificate. */
+  public static String identity(String component) {
+    return "spiffe://chronomesh-control-plane/" + component;
+  }
+
   /** Where the CA's certificate is: what proxies, agents and peers verify against. */
   public Path certificateFile() {
     return dir.resolve(CA_FILE);
@@ -127,10 +135,7 @@ public final class ControlPlaneCa {
               ? new GeneralName(GeneralName.iPAddress, host)
               : new GeneralName(GeneralName.dNSName, host));
     }
-    names.add(
-        new GeneralName(
-            GeneralName.uniformResourceIdentifier,
-            "spiffe://chronomesh-control-plane/" + component));
+    names.add(new GeneralName(GeneralName.uniformResourceIdentifier, identity(component)));
     try {
       Certificates.addLeafExtensions(
           builder,

@@ -153,7 +153,7 @@ public final class ChronomeshStack implements AutoCloseable {
       ControlPlaneCa.Issued caIdentity =
           controlPlane.issue("ca-service", List.of("localhost", LOOPBACK), Instant.now());
       ControlPlaneCa.Issued gatewayIdentity =
-          controlPlane.issue("xds-gateway", hostNames(settings.host()), Instant.now());
+          controlPlane.issue(ControlPlaneCa.GATEWAY, hostNames(settings.host()), Instant.now());
       KafkaSchemaRegistry registry =
           KafkaSchemaRegistry.start(kafkaProperties, settings.topics().schemas());
       started.push(registry);

@@ -170,16 +170,23 @@ class MeshCaIT {
     } finally {
       anonymousTls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    ManagedChannel channel =
-        io.grpc.Grpc.newChannelBuilder(
-                stack.caAddress(),
-                io.grpc.TlsChannelCredentials.newBuilder()
-                    .keyManager(
-                        controlPlane.resolve("xds-gateway.pem").toFile(),
-                        controlPlane.resolve("xds-gateway-key.pem").toFile())
-                    .trustManager(controlPlane.resolve("ca.pem").toFile())
-                    .build())
-            .build();
+    // Another component's certificate of the same CA: its handshake succeeds, its call does not.
+    ManagedChannel otherComponent = controlPlaneChannel(controlPlane, "ca-service");
+    try {
+      assertThatThrownBy(
+              () ->
+                  CertificateAuthorityGrpc.newBlockingStub(otherComponent)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .signWorkloadCertificate(request("web-1", new byte[] {1})))
+          .isInstanceOfSatisfying(
+              io.grpc.StatusRuntimeException.class,
+              e ->
+                  assertThat(e.getStatus().getCode())
+                      .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED));
+    } finally {
+      otherComponent.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    ManagedChannel channel = controlPlaneChannel(controlPlane, "xds-gateway");
     try {
       CertificateAuthorityGrpc.CertificateAuthorityBlockingStub client =
           CertificateAuthorityGrpc.newBlockingStub(channel);
@@ -277,6 +284,20 @@ class MeshCaIT {
         .containsExactlyInAnyOrder(
             "default.ca-builtin-key-ca-1 system@chronomesh/ca-service",
             "default.ca-builtin-cert-ca-1 system@chronomesh/ca-service");
+  }
+
+  /** A channel to the CA service presenting {@code component}'s control-plane certificate. */
+  private static ManagedChannel controlPlaneChannel(Path controlPlane, String component)
+      throws java.io.IOException {
+    return io.grpc.Grpc.newChannelBuilder(
+            stack.caAddress(),
+            io.grpc.TlsChannelCredentials.newBuilder()
+                .keyManager(
+                    controlPlane.resolve(component + ".pem").toFile(),
+                    controlPlane.resolve(component + "-key.pem").toFile())
+                .trustManager(controlPlane.resolve("ca.pem").toFile())
+                .build())
+        .build();
   }
 
   private static SignWorkloadCertificateRequest request(String dataplane, byte[] csr) {
