@@ -142,6 +142,69 @@ class SidecarSdsIT {
     }
   }
 
+  /**
+   * A switch to a new CA reaches a connected sidecar's trust bundle between renewals (the gateway
+   * fetches each mesh's bundle every 10 s), with its identity unchanged: it trusts the new CA
+   * before any peer can present a certificate of it (which the CA service signs only 30 s later).
+   */
+  @Test
+  void aNewCaReachesTheSidecarsBundleBeforeItsNextRenewal() throws Exception {
+    String token = meshWithSidecar("switching", "1h");
+    String identity = "identity_cert:secret:switching";
+    String meshCa = "mesh_ca:secret:switching";
+    try (EnvoyAdsClient sotw =
+        EnvoyAdsClient.open(
+            host, port, "switching.web-1", token, false, List.of(identity, meshCa))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sotw.latest(EnvoyAdsClient.SECRET).containsKey(meshCa));
+      X509Certificate before = identities(sotw, identity).get(0);
+      assertThat(trusted(sotw, meshCa)).hasSize(1);
+
+      assertThat(
+              admin
+                  .putYaml(
+                      "/meshes/switching",
+                      """
+                      type: Mesh
+                      name: switching
+                      skipCreatingInitialPolicies: ['*']
+                      mtls:
+                        enabledBackend: ca-2
+                        backends:
+                        - name: ca-1
+                          type: builtin
+                          dpCert: {rotation: {expiration: 1h}}
+                        - name: ca-2
+                          type: builtin
+                          dpCert: {rotation: {expiration: 1h}}
+                      """)
+                  .statusCode())
+          .isEqualTo(200);
+
+      await().atMost(Duration.ofSeconds(45)).until(() -> trusted(sotw, meshCa).size() == 2);
+      assertThat(trusted(sotw, meshCa)).containsExactlyInAnyOrderElementsOf(caBundle("switching"));
+      assertThat(identities(sotw, identity)).as("no new identity, only a new bundle").hasSize(1);
+      assertThat(identities(sotw, identity).get(0)).isEqualTo(before);
+      assertThat(sotw.ended()).as("the stream stayed open").isNull();
+    }
+  }
+
+  /** The CA certificates in the latest mesh CA secret. */
+  private static List<X509Certificate> trusted(EnvoyAdsClient client, String name)
+      throws Exception {
+    Any any = client.latest(EnvoyAdsClient.SECRET).get(name);
+    if (any == null) {
+      return List.of();
+    }
+    return Pem.certificates(
+        any.unpack(Secret.class)
+            .getValidationContext()
+            .getTrustedCa()
+            .getInlineBytes()
+            .toString(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
   /** A mesh with a builtin CA, web-1 (calling backend) and backend-1; web-1's dataplane token. */
   private static String meshWithSidecar(String mesh, String expiration) {
     put(
