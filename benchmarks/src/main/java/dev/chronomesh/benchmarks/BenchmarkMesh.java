@@ -7,6 +7,8 @@ import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.Mtls;
+import dev.chronomesh.events.avro.MtlsBackend;
 import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.meshmodel.Violation;
 import dev.chronomesh.meshmodel.policy.Policy;
@@ -96,6 +98,19 @@ final class BenchmarkMesh {
                     - {kind: MeshServiceSubset, name: svc-2, tags: {version: v2}, weight: 20}
       """;
 
+  /** In an mTLS mesh: every peer of the mesh may call every service (Kuma's allow-all). */
+  static final String PERMISSION =
+      """
+      type: MeshTrafficPermission
+      mesh: default
+      name: allow-all
+      spec:
+        targetRef: {kind: Mesh}
+        from:
+          - targetRef: {kind: Mesh}
+            default: {action: Allow}
+      """;
+
   private BenchmarkMesh() {}
 
   static String service(int s) {
@@ -112,6 +127,15 @@ final class BenchmarkMesh {
    * @throws IllegalArgumentException when {@code services} is too small for the outbounds
    */
   static MeshResources build(int services) {
+    return build(services, false);
+  }
+
+  /**
+   * The mesh of {@code services} services; with {@code mtls}, its Mesh enables a builtin mTLS
+   * backend (TLS contexts on every cluster and inbound) and a MeshTrafficPermission lets every peer
+   * of the mesh in (an RBAC filter on every inbound), as a zero-trust mesh runs.
+   */
+  static MeshResources build(int services, boolean mtls) {
     if (services <= OUTBOUNDS || services > 250) {
       throw new IllegalArgumentException(
           "services must be in " + (OUTBOUNDS + 1) + "..250, was " + services);
@@ -144,8 +168,18 @@ final class BenchmarkMesh {
                 .build());
       }
     }
-    return new MeshResources(
-        MeshResource.newBuilder().setName(MESH).build(), dataplanes, policies());
+    MeshResource.Builder mesh = MeshResource.newBuilder().setName(MESH);
+    List<Policy> policies = new ArrayList<>(policies(POLICIES));
+    if (mtls) {
+      mesh.setMtls(
+          Mtls.newBuilder()
+              .setEnabledBackend("ca-1")
+              .setBackends(
+                  List.of(MtlsBackend.newBuilder().setName("ca-1").setType("builtin").build()))
+              .build());
+      policies.addAll(policies(PERMISSION));
+    }
+    return new MeshResources(mesh.build(), dataplanes, policies);
   }
 
   /** The dataplane named {@code name} of {@code mesh}. */
@@ -163,10 +197,14 @@ final class BenchmarkMesh {
    *     drop never makes a benchmark measure less than it claims
    */
   static List<Policy> policies() {
+    return policies(POLICIES);
+  }
+
+  private static List<Policy> policies(String yamlDocuments) {
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     List<Policy> out = new ArrayList<>();
     List<String> problems = new ArrayList<>();
-    String[] documents = POLICIES.split("(?m)^---\\s*$");
+    String[] documents = yamlDocuments.split("(?m)^---\\s*$");
     for (int i = 0; i < documents.length; i++) {
       List<Violation> violations = new ArrayList<>();
       Policy policy;

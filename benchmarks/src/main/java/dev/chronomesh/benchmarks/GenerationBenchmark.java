@@ -42,6 +42,10 @@ public class GenerationBenchmark {
   @Param({"10", "100"})
   public int services;
 
+  /** Whether the mesh runs mTLS with an allow-all MeshTrafficPermission (TLS contexts, RBAC). */
+  @Param({"false", "true"})
+  public boolean mtls;
+
   private MeshResources resources;
   private MeshContext mesh;
   private DataplaneResource sidecar;
@@ -50,7 +54,7 @@ public class GenerationBenchmark {
   /** Builds the mesh and checks that both proxies get a real config of their own flavour. */
   @Setup(Level.Trial)
   public void setUp() {
-    resources = BenchmarkMesh.build(services);
+    resources = BenchmarkMesh.build(services, mtls);
     mesh = MeshContext.of(resources);
     sidecar = BenchmarkMesh.dataplane(resources, BenchmarkMesh.SIDECAR);
     proxyless = BenchmarkMesh.dataplane(resources, BenchmarkMesh.PROXYLESS);
