@@ -46,6 +46,14 @@ public final class MeshContext {
   /** The per-type merged confs shared by the proxies with equal keys, filled on first use. */
   private final Map<PolicyHooks.Key, PolicyHooks.Applied<?>> applied = new ConcurrentHashMap<>();
 
+  /**
+   * A sidecar cluster's TLS transport socket by what it depends on (destination, place, the proxy's
+   * own-inbound confs the TLS hooks read), shared by every proxy of this mesh state that has the
+   * same: built and serialized once instead of once per proxy.
+   */
+  private final Map<List<Object>, io.envoyproxy.envoy.config.core.v3.TransportSocket> upstreamTls =
+      new ConcurrentHashMap<>();
+
   /** {@code <type>\n<service>} → {@link #callerItems}, filled on first use. */
   private final Map<String, List<FromItem>> callerItems = new ConcurrentHashMap<>();
 
@@ -139,6 +147,13 @@ public final class MeshContext {
   PolicyHooks.Applied<?> applied(
       PolicyHooks.Key key, java.util.function.Supplier<PolicyHooks.Applied<?>> make) {
     return applied.computeIfAbsent(key, k -> make.get());
+  }
+
+  /** The shared upstream TLS socket of {@code key}, made by {@code make} on first use. */
+  io.envoyproxy.envoy.config.core.v3.TransportSocket upstreamTls(
+      List<Object> key,
+      java.util.function.Supplier<io.envoyproxy.envoy.config.core.v3.TransportSocket> make) {
+    return upstreamTls.computeIfAbsent(key, k -> make.get());
   }
 
   /** The valid policies of {@code type}, sorted by name. */

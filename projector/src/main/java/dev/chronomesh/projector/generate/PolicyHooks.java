@@ -569,6 +569,19 @@ final class PolicyHooks {
   }
 
   /**
+   * What {@link #outboundTls} reads of this proxy besides the place: each type's conf of its own
+   * inbounds (null where none), in the configurers' order; equal for proxies whose clusters get the
+   * same TLS context.
+   */
+  List<Object> outboundTlsInputs() {
+    List<Object> inputs = new ArrayList<>(applied.size());
+    for (Applied<?> a : applied) {
+      inputs.add(a.ownInbounds());
+    }
+    return inputs;
+  }
+
+  /**
    * The TLS context of an Envoy proxy's cluster into the mesh towards {@code place}'s service, with
    * each type's conf of the proxy's own inbounds ({@link PolicyConfigurer#outboundTls}).
    */

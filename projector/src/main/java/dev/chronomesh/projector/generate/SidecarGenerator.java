@@ -51,6 +51,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -265,14 +266,20 @@ final class SidecarGenerator {
       listeners.put(name, outboundListener(name, address, outbound, self, filter));
     }
     EdsClusters eds = new EdsClusters();
+    List<Object> tlsInputs = mtls ? hooks.outboundTlsInputs() : List.of();
     edsClusters.forEach(
         (name, selector) -> {
           Cluster.Builder cluster = edsCluster(name).toBuilder();
           Place place =
               new Place(selector.policyKey(), placeProtocol(protocol(mesh, selector)), false);
           if (mtls) {
+            // The same for every proxy with the same inputs: built once per mesh state.
             cluster.setTransportSocket(
-                SidecarTls.upstream(meshName, selector, tls -> hooks.outboundTls(place, tls)));
+                mesh.upstreamTls(
+                    Arrays.asList(selector, place, tlsInputs),
+                    () ->
+                        SidecarTls.upstream(
+                            meshName, selector, tls -> hooks.outboundTls(place, tls))));
           }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(place, cluster);
