@@ -23,6 +23,11 @@ public final class Spiffe {
     return trustDomain(mesh) + "/" + service;
   }
 
+  /** The prefix every workload SPIFFE ID of {@code mesh} starts with: {@code spiffe://<mesh>/}. */
+  public static String anyWorkload(String mesh) {
+    return trustDomain(mesh) + "/";
+  }
+
   /** A workload's URI SANs from its tags (each tag's values, sorted; tags sorted by name). */
   public static List<String> workloadUris(String mesh, Map<String, SortedSet<String>> tags) {
     List<String> uris = new ArrayList<>();

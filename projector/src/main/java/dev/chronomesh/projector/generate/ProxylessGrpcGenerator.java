@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.ProxylessBootstrap;
+import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
@@ -162,8 +163,8 @@ final class ProxylessGrpcGenerator {
    */
   private static String san(String mesh, EndpointSelector selector) {
     return selector.port() == null
-        ? ProxylessTls.spiffeId(mesh, selector.service())
-        : ProxylessTls.spiffeId(mesh, "");
+        ? Spiffe.workloadId(mesh, selector.service())
+        : Spiffe.anyWorkload(mesh);
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.chronomesh.projector.generate;
 
 import dev.chronomesh.events.ProxylessBootstrap;
-import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.events.avro.MeshResource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
@@ -36,11 +35,6 @@ final class ProxylessTls {
     return mesh.getMtls() != null
         && mesh.getMtls().getEnabledBackend() != null
         && !mesh.getMtls().getEnabledBackend().isEmpty();
-  }
-
-  /** Kuma's SPIFFE ID of {@code service} in {@code mesh}: {@code spiffe://<mesh>/<service>}. */
-  static String spiffeId(String mesh, String service) {
-    return Spiffe.workloadId(mesh, service);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.chronomesh.projector.generate;
 import com.google.protobuf.BoolValue;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.SidecarSecrets;
+import dev.chronomesh.events.Spiffe;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -69,8 +70,7 @@ final class SidecarTls {
       String mesh, EndpointSelector destination, Consumer<UpstreamTlsContext.Builder> hooks) {
     StringMatcher.Builder san =
         destination.port() == null
-            ? StringMatcher.newBuilder()
-                .setExact(ProxylessTls.spiffeId(mesh, destination.service()))
+            ? StringMatcher.newBuilder().setExact(Spiffe.workloadId(mesh, destination.service()))
             : StringMatcher.newBuilder().setPrefix(prefix(mesh));
     CommonTlsContext.Builder common =
         common(mesh, uriSan(san)).toBuilder().addAlpnProtocols(KUMA_ALPN);
@@ -124,7 +124,7 @@ final class SidecarTls {
   }
 
   private static String prefix(String mesh) {
-    return ProxylessTls.spiffeId(mesh, "");
+    return Spiffe.anyWorkload(mesh);
   }
 
   private static SubjectAltNameMatcher uriSan(StringMatcher.Builder matcher) {
