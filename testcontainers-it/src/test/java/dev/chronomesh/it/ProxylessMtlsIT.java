@@ -90,8 +90,8 @@ class ProxylessMtlsIT {
 
   @Test
   void webCallsBackendOverMtlsAsPermittedAndAStrangerIsRefusedInTheHandshake() throws Exception {
-    put("/meshes/default", mesh("default"));
-    put("/meshes/other", mesh("other"));
+    put("/meshes/default", MtlsMeshes.builtin("default", null));
+    put("/meshes/other", MtlsMeshes.builtin("other", null));
     apply(permission("default", "Allow"));
     int backendPort = FreePorts.next();
     put(
@@ -178,17 +178,8 @@ class ProxylessMtlsIT {
    */
   @Test
   void callsEvery100msSurviveThreeRenewalsAndACaRotation() throws Exception {
-    String oneCa =
-        mesh("rotating")
-            .replace("type: builtin", "type: builtin\n    dpCert: {rotation: {expiration: 1m}}");
-    String twoCas =
-        oneCa.replace("enabledBackend: ca-1", "enabledBackend: ca-2")
-            + """
-              - name: ca-2
-                type: builtin
-                dpCert: {rotation: {expiration: 1m}}
-            """
-                .stripIndent();
+    String oneCa = MtlsMeshes.builtin("rotating", "1m");
+    String twoCas = MtlsMeshes.builtin("rotating", "ca-2", List.of("ca-1", "ca-2"), "1m");
     put("/meshes/rotating", oneCa);
     apply(permission("rotating", "Allow"));
     int backendPort = FreePorts.next();
@@ -535,20 +526,6 @@ class ProxylessMtlsIT {
 
   private static void put(String path, String yaml) {
     assertThat(admin.putYaml(path, yaml).statusCode()).as(path).isEqualTo(201);
-  }
-
-  private static String mesh(String name) {
-    return """
-        type: Mesh
-        name: %s
-        skipCreatingInitialPolicies: ['*']
-        mtls:
-          enabledBackend: ca-1
-          backends:
-          - name: ca-1
-            type: builtin
-        """
-        .formatted(name);
   }
 
   private static String dataplane(String mesh, String name, String service, int port) {

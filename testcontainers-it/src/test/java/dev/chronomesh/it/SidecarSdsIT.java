@@ -165,20 +165,7 @@ class SidecarSdsIT {
               admin
                   .putYaml(
                       "/meshes/switching",
-                      """
-                      type: Mesh
-                      name: switching
-                      skipCreatingInitialPolicies: ['*']
-                      mtls:
-                        enabledBackend: ca-2
-                        backends:
-                        - name: ca-1
-                          type: builtin
-                          dpCert: {rotation: {expiration: 1h}}
-                        - name: ca-2
-                          type: builtin
-                          dpCert: {rotation: {expiration: 1h}}
-                      """)
+                      MtlsMeshes.builtin("switching", "ca-2", List.of("ca-1", "ca-2"), "1h"))
                   .statusCode())
           .isEqualTo(200);
 
@@ -207,20 +194,7 @@ class SidecarSdsIT {
 
   /** A mesh with a builtin CA, web-1 (calling backend) and backend-1; web-1's dataplane token. */
   private static String meshWithSidecar(String mesh, String expiration) {
-    put(
-        "/meshes/" + mesh,
-        """
-        type: Mesh
-        name: %s
-        skipCreatingInitialPolicies: ['*']
-        mtls:
-          enabledBackend: ca-1
-          backends:
-          - name: ca-1
-            type: builtin
-            dpCert: {rotation: {expiration: %s}}
-        """
-            .formatted(mesh, expiration));
+    put("/meshes/" + mesh, MtlsMeshes.builtin(mesh, expiration));
     put(
         "/meshes/" + mesh + "/dataplanes/backend-1",
         """
