@@ -30,6 +30,19 @@ final class BackendCas {
     }
   }
 
+  /** The backend's CA certificates alone (its key untouched); empty when missing or unreadable. */
+  static List<X509Certificate> certificates(MeshState state, MtlsBackend backend, Sealer sealer) {
+    Optional<String> cert = CaSecrets.certificatePem(state, backend, sealer);
+    if (cert.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return Pem.certificates(cert.get());
+    } catch (IllegalArgumentException e) {
+      return List.of();
+    }
+  }
+
   static Loaded load(MeshState state, MtlsBackend backend, Sealer sealer) {
     String where = "the CA of backend \"" + backend.getName() + "\" of mesh \"" + state.mesh();
     Optional<String> cert = CaSecrets.certificatePem(state, backend, sealer);

@@ -99,19 +99,22 @@ public final class CertificateAuthorityService
           Status.INVALID_ARGUMENT.withDescription(String.join("; ", problems)).asException());
       return;
     }
-    switch (MeshCas.issuance(
-        meshes.apply(request.getMesh()), request.getDataplane(), sealer, clock.instant())) {
+    MeshCas.TrustBundle bundle =
+        MeshCas.trustBundle(meshes.apply(request.getMesh()), request.getDataplane(), sealer);
+    switch (bundle.refusal()) {
+      case null -> {
+        response.onNext(
+            GetTrustBundleResponse.newBuilder()
+                .setTrustBundlePem(Pem.encodeAll(bundle.certificates()))
+                .build());
+        response.onCompleted();
+      }
       case Issuance.NotFound nf ->
           response.onError(Status.NOT_FOUND.withDescription(nf.reason()).asException());
       case Issuance.NotReady nr ->
           response.onError(Status.FAILED_PRECONDITION.withDescription(nr.reason()).asException());
-      case Issuance.Ready ready -> {
-        response.onNext(
-            GetTrustBundleResponse.newBuilder()
-                .setTrustBundlePem(Pem.encodeAll(ready.trusted()))
-                .build());
-        response.onCompleted();
-      }
+      case Issuance.Ready ready ->
+          throw new IllegalStateException("a trust bundle's refusal is never Ready");
     }
   }
 

@@ -49,32 +49,14 @@ public final class MeshCas {
    */
   public static Issuance issuance(MeshState state, String dataplane, Sealer sealer, Instant now) {
     String mesh = state.mesh();
+    Issuance refused = refusal(state, dataplane);
+    if (refused != null) {
+      return refused;
+    }
     Optional<Resource> meshResource = state.meshResource();
-    if (meshResource.isEmpty()) {
-      return new Issuance.NotFound("mesh \"" + mesh + "\" does not exist");
-    }
     Optional<Resource> dp = state.get(ResourceType.DATAPLANE, dataplane);
-    if (dp.isEmpty()) {
-      return new Issuance.NotFound(
-          "dataplane \"" + dataplane + "\" does not exist in mesh \"" + mesh + "\"");
-    }
     Mtls mtls = ((MeshResource) meshResource.get().payload()).getMtls();
-    if (mtls == null || mtls.getEnabledBackend() == null) {
-      return new Issuance.NotReady("mesh \"" + mesh + "\" has no mTLS backend enabled");
-    }
-    MtlsBackend enabled =
-        mtls.getBackends().stream()
-            .filter(b -> b.getName().equals(mtls.getEnabledBackend()))
-            .findFirst()
-            .orElse(null);
-    if (enabled == null) {
-      return new Issuance.NotReady(
-          "mesh \""
-              + mesh
-              + "\" enables backend \""
-              + mtls.getEnabledBackend()
-              + "\", which it lacks");
-    }
+    MtlsBackend enabled = enabled(mtls);
     // The enabled backend's CA signs once settled (or when it is the only one); until then, and
     // while it has not been created yet, the first other backend whose CA exists.
     BackendCas.Loaded ca = BackendCas.load(state, enabled, sealer);
@@ -111,6 +93,75 @@ public final class MeshCas {
             ? WorkloadCertificates.DEFAULT_LIFETIME
             : MeshDuration.parse(signerBackend.getDpCertRotationExpiration());
     return new Issuance.Ready(signer, trusted, uris, lifetime);
+  }
+
+  /**
+   * The trust bundle of {@code dataplane}'s peers, refused as {@link #issuance} refuses: every
+   * backend's CA certificates, the enabled one's first. Certificates only: no CA key is unsealed,
+   * parsed or checked, so the agents' and gateways' frequent fetches cost a Secret lookup each.
+   */
+  public static TrustBundle trustBundle(MeshState state, String dataplane, Sealer sealer) {
+    Issuance refused = refusal(state, dataplane);
+    if (refused != null) {
+      return new TrustBundle(List.of(), refused);
+    }
+    Mtls mtls = ((MeshResource) state.meshResource().get().payload()).getMtls();
+    MtlsBackend enabled = enabled(mtls);
+    List<X509Certificate> trusted =
+        new ArrayList<>(BackendCas.certificates(state, enabled, sealer));
+    for (MtlsBackend backend : mtls.getBackends()) {
+      if (backend != enabled) {
+        trusted.addAll(BackendCas.certificates(state, backend, sealer));
+      }
+    }
+    if (trusted.isEmpty()) {
+      // As issuance: while the enabled CA is being created, the others' are the bundle.
+      return new TrustBundle(
+          List.of(), new Issuance.NotReady(BackendCas.load(state, enabled, sealer).problem()));
+    }
+    return new TrustBundle(trusted, null);
+  }
+
+  /**
+   * A trust bundle, or why there is none ({@link Issuance.NotFound} or {@link Issuance.NotReady}).
+   */
+  public record TrustBundle(List<X509Certificate> certificates, Issuance refusal) {
+    public TrustBundle {
+      certificates = List.copyOf(certificates);
+    }
+  }
+
+  /** Why {@code dataplane} of the state's mesh can have nothing of its mTLS, or null. */
+  private static Issuance refusal(MeshState state, String dataplane) {
+    String mesh = state.mesh();
+    Optional<Resource> meshResource = state.meshResource();
+    if (meshResource.isEmpty()) {
+      return new Issuance.NotFound("mesh \"" + mesh + "\" does not exist");
+    }
+    if (state.get(ResourceType.DATAPLANE, dataplane).isEmpty()) {
+      return new Issuance.NotFound(
+          "dataplane \"" + dataplane + "\" does not exist in mesh \"" + mesh + "\"");
+    }
+    Mtls mtls = ((MeshResource) meshResource.get().payload()).getMtls();
+    if (mtls == null || mtls.getEnabledBackend() == null) {
+      return new Issuance.NotReady("mesh \"" + mesh + "\" has no mTLS backend enabled");
+    }
+    if (enabled(mtls) == null) {
+      return new Issuance.NotReady(
+          "mesh \""
+              + mesh
+              + "\" enables backend \""
+              + mtls.getEnabledBackend()
+              + "\", which it lacks");
+    }
+    return null;
+  }
+
+  private static MtlsBackend enabled(Mtls mtls) {
+    return mtls.getBackends().stream()
+        .filter(b -> b.getName().equals(mtls.getEnabledBackend()))
+        .findFirst()
+        .orElse(null);
   }
 
   /**

@@ -206,6 +206,9 @@ class CertificateAuthorityServiceTest {
     Issuance.Ready old = (Issuance.Ready) MeshCas.issuance(switching, "web-1", SEALER, NOW);
     assertThat(old.ca().certificate()).isEqualTo(ca1.certificate());
     assertThat(old.trusted()).containsExactly(ca1.certificate());
+    assertThat(MeshCas.trustBundle(switching, "web-1", SEALER).certificates())
+        .as("the bundle agrees")
+        .containsExactly(ca1.certificate());
     // A mesh with one backend signs with it at once: no peer can trust anything else.
     MeshState fresh =
         new TestMeshes("one")
