@@ -19,6 +19,8 @@ import java.util.TreeMap;
 final class MeshMapper implements ResourceMapper<MeshResource> {
   private static final Set<String> BACKEND_TYPES = Set.of("builtin", "provided");
 
+  private static final Set<String> BACKEND_MODES = Set.of(MeshMtls.STRICT, MeshMtls.PERMISSIVE);
+
   @Override
   public Class<MeshResource> recordClass() {
     return MeshResource.class;
@@ -197,7 +199,7 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
   }
 
   private static MtlsBackend backend(Obj backend) {
-    backend.rejectUnknown(Set.of("name", "type", "dpCert", "conf"), Set.of("mode", "rootChain"));
+    backend.rejectUnknown(Set.of("name", "type", "dpCert", "conf", "mode"), Set.of("rootChain"));
     int before = backend.violations().size();
     String name = backend.string("name", true);
     if (name != null) {
@@ -211,6 +213,12 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
       backend
           .violations()
           .add(backend.path("type"), "must be one of: builtin, provided; got \"" + type + "\"");
+    }
+    String mode = backend.string("mode", false);
+    if (mode != null && !BACKEND_MODES.contains(mode)) {
+      backend
+          .violations()
+          .add(backend.path("mode"), "must be one of: STRICT, PERMISSIVE; got \"" + mode + "\"");
     }
     String expiration = null;
     Obj dpCert = backend.object("dpCert");
@@ -248,7 +256,7 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
     if (backend.violations().size() > before) {
       return null;
     }
-    return new MtlsBackend(name, type, expiration, confJson);
+    return new MtlsBackend(name, type, expiration, confJson, mode);
   }
 
   @Override
@@ -305,6 +313,9 @@ final class MeshMapper implements ResourceMapper<MeshResource> {
       }
       if (b.getConfJson() != null) {
         o.set("conf", Documents.parseStoredJson(b.getConfJson()));
+      }
+      if (b.getMode() != null) {
+        o.put("mode", b.getMode());
       }
     }
   }

@@ -34,7 +34,6 @@ class KumaMeshDataplaneCasesTest {
   private static final String TRACING =
       "Mesh tracing: the MeshTrace policy is its successor, not implemented yet";
   private static final String ROUTING = "Mesh routing: no zone egress, no locality-aware routing";
-  private static final String MTLS = "an mTLS setting: the zero-trust issue implements mTLS";
   private static final String PROVIDED_TLS =
       "Prometheus tls.mode providedTLS: the certificate paths come from kuma-dp's environment";
   private static final String AGGREGATE =
@@ -56,14 +55,12 @@ class KumaMeshDataplaneCasesTest {
               "kuma-core/docs/mesh/04.yaml",
               "Mesh networking.outbound.passthrough: no passthrough"),
           Map.entry("kuma-core/docs/mesh/05.yaml", ROUTING),
-          Map.entry("kuma-core/docs/mesh/09.yaml", MTLS),
           Map.entry("kuma-core/docs/mesh/10.yaml", LOGGING),
           Map.entry("kuma-core/docs/mesh/14.yaml", PROVIDED_TLS),
           Map.entry("kuma-core/docs/mesh/15.yaml", AGGREGATE),
           Map.entry("kuma-core/docs/mesh/16.yaml", AGGREGATE),
           Map.entry("kuma-core/docs/mesh/20.yaml", TRACING),
           Map.entry("kuma-core/docs/mesh/21.yaml", TRACING),
-          Map.entry("kuma-core/docs/mesh/32.yaml", MTLS),
           Map.entry("kuma-core/docs/mesh/33.yaml", ROUTING),
           Map.entry(
               "kuma-core/docs/mesh/36.yaml",

@@ -385,6 +385,34 @@ class MeshFieldsTest {
         .allSatisfy(v -> assertThat(v.reason()).startsWith(Violations.NOT_SUPPORTED_YET));
   }
 
+  // Kuma v2.14.3 api/mesh/v1alpha1/mesh.proto CertificateAuthorityBackend.Mode: STRICT (the
+  // default) or PERMISSIVE, stored and shown as given; any other value is named.
+  @Test
+  void mtlsBackendModeIsStoredAndShownAndAnUnknownModeIsRefused() throws Exception {
+    String permissive =
+        """
+        type: Mesh
+        name: default
+        mtls:
+          enabledBackend: ca-1
+          backends:
+            - name: ca-1
+              type: builtin
+              mode: PERMISSIVE
+        """;
+    MeshResource mesh = (MeshResource) parse(ResourceType.MESH, permissive);
+    assertThat(mesh.getMtls().getBackends().get(0).getMode()).isEqualTo("PERMISSIVE");
+    assertThat(ResourceType.MESH.render(mesh, null, null))
+        .isEqualTo(Documents.read(permissive.getBytes(UTF_8), Format.YAML));
+    assertThat(
+            refusal(ResourceType.MESH, permissive.replace("PERMISSIVE", "permissive")).stream()
+                .map(Violation::toString)
+                .toList())
+        .singleElement()
+        .asString()
+        .contains("mtls.backends[0].mode", "must be one of: STRICT, PERMISSIVE");
+  }
+
   // Kuma v2.14.3 api/mesh/v1alpha1/mesh.proto MeshServices.Mode: Disabled (the default, no
   // MeshService generated) is what Chronomesh does; the generating modes are refused by name.
   @Test

@@ -1,6 +1,7 @@
 package dev.chronomesh.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
@@ -8,6 +9,7 @@ import dev.chronomesh.ca.Pem;
 import dev.chronomesh.ca.WorkloadCertificates;
 import dev.chronomesh.launcher.ChronomeshStack;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -175,6 +177,57 @@ class SidecarSdsIT {
       assertThat(identities(sotw, identity).get(0)).isEqualTo(before);
       assertThat(sotw.ended()).as("the stream stayed open").isNull();
     }
+  }
+
+  /**
+   * A mesh switched to PERMISSIVE reaches a connected sidecar as a new inbound listener on the same
+   * stream: Envoy's TLS inspector and Kuma's plaintext, application-TLS and mesh-mTLS chains, the
+   * mesh's TLS (and MeshTrafficPermission's deny-all RBAC) on the last one only.
+   */
+  @Test
+  void aPermissiveBackendGivesTheInboundThreeChainsOnTheSameStream() throws Exception {
+    String token = meshWithSidecar("permissive", "1h");
+    String inbound = "inbound:127.0.0.1:8080";
+    try (EnvoyAdsClient sotw =
+        EnvoyAdsClient.open(
+            host,
+            port,
+            "permissive.web-1",
+            token,
+            false,
+            List.of("identity_cert:secret:permissive", "mesh_ca:secret:permissive"))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sotw.latest(EnvoyAdsClient.LISTENER).containsKey(inbound));
+      assertThat(listener(sotw, inbound).getFilterChainsCount()).isEqualTo(1);
+
+      String permissive =
+          MtlsMeshes.builtin("permissive", "1h")
+              .replace("    type: builtin\n", "    type: builtin\n    mode: PERMISSIVE\n");
+      assertThat(admin.putYaml("/meshes/permissive", permissive).statusCode()).isEqualTo(200);
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> listener(sotw, inbound).getFilterChainsCount() == 3);
+      Listener listener = listener(sotw, inbound);
+      assertThat(listener.getListenerFilters(0).getName())
+          .isEqualTo("envoy.filters.listener.tls_inspector");
+      assertThat(listener.getFilterChainsList())
+          .extracting(
+              c -> c.getFilterChainMatch().getTransportProtocol(),
+              c -> c.getFilterChainMatch().getApplicationProtocolsList(),
+              FilterChain::hasTransportSocket,
+              c -> c.getFilters(0).getName())
+          .containsExactly(
+              tuple("raw_buffer", List.of(), false, "envoy.filters.network.tcp_proxy"),
+              tuple("tls", List.of(), false, "envoy.filters.network.tcp_proxy"),
+              tuple("tls", List.of("kuma"), true, "envoy.filters.network.rbac"));
+      assertThat(sotw.ended()).as("the stream stayed open").isNull();
+    }
+  }
+
+  private static Listener listener(EnvoyAdsClient client, String name) throws Exception {
+    return client.latest(EnvoyAdsClient.LISTENER).get(name).unpack(Listener.class);
   }
 
   /** The CA certificates in the latest mesh CA secret. */

@@ -29,10 +29,8 @@ import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,7 +68,6 @@ import java.util.TreeMap;
  */
 final class GatewayGenerator {
   private static final int BUFFER_LIMIT = 32768;
-  private static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
 
   private GatewayGenerator() {}
 
@@ -453,10 +450,7 @@ final class GatewayGenerator {
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setEnableReusePort(BoolValue.of(true))
         .setPerConnectionBufferLimitBytes(UInt32Value.of(BUFFER_LIMIT))
-        .addListenerFilters(
-            ListenerFilter.newBuilder()
-                .setName(TLS_INSPECTOR)
-                .setTypedConfig(Protos.pack(TlsInspector.getDefaultInstance())))
+        .addListenerFilters(SidecarGenerator.tlsInspector())
         .addFilterChains(FilterChain.newBuilder().addFilters(filter))
         .build();
   }

@@ -392,11 +392,21 @@ final class PolicyHooks {
 
   /** The merged {@code to} conf of {@code type} towards {@code service}, or null. */
   <C extends Record> C toConf(PolicyType<C> type, String service) {
+    Applied<C> a = applied(type);
+    return a == null ? null : a.to(service);
+  }
+
+  /** The merged inbound conf of {@code type} on the inbound {@code inboundKey}, or null. */
+  <C extends Record> C inboundConf(PolicyType<C> type, String inboundKey) {
+    Applied<C> a = applied(type);
+    return a == null ? null : a.inbound(inboundKey);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <C extends Record> Applied<C> applied(PolicyType<C> type) {
     for (Applied<?> a : applied) {
       if (a.configurer.type() == type) {
-        @SuppressWarnings("unchecked")
-        Applied<C> typed = (Applied<C>) a;
-        return typed.to(service);
+        return (Applied<C>) a;
       }
     }
     return null;

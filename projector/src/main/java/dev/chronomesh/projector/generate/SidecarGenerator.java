@@ -16,6 +16,7 @@ import dev.chronomesh.meshmodel.MeshMetrics;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
+import dev.chronomesh.meshmodel.policies.meshtls.MeshTLS;
 import dev.chronomesh.projector.generate.policies.meshhealthcheck.MeshHealthCheckConfigurer;
 import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
 import dev.chronomesh.projector.generate.policies.meshtcproute.MeshTCPRouteConfigurer;
@@ -33,7 +34,6 @@ import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
-import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -41,12 +41,14 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -61,6 +63,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Generates the xDS resources of an Envoy sidecar in Kuma's universal layout (names as Kuma 2.x
@@ -128,6 +131,7 @@ final class SidecarGenerator {
   private static final Duration OUTBOUND_CONNECT_TIMEOUT = seconds(5);
   private static final Duration ADMIN_CONNECT_TIMEOUT = seconds(5);
   private static final Duration IDLE_TIMEOUT = seconds(7200);
+  private static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   private static final Duration NO_TIMEOUT = seconds(0);
 
   private SidecarGenerator() {}
@@ -171,41 +175,66 @@ final class SidecarGenerator {
       hooks.inboundCluster(key, place, local);
       clusters.put(localCluster, local.build());
       String name = "inbound:" + joinHostPort(address, inbound.getPort());
-      Filter filter =
-          protocol.isHttp()
-              ? hcm(
-                  statName(localCluster),
-                  "inbound:" + service,
-                  service,
-                  List.of(inboundRoute(localCluster, a -> hooks.inboundRoute(key, place, a))),
-                  // As Kuma: the caller's tags reach the inbound's filters, not the application.
-                  r -> r.addRequestHeadersToRemove(KumaTags.TAGS_HEADER),
-                  b -> {
-                    if (mtls) {
-                      forwardClientCertificate(b);
-                    }
-                    hooks.inboundHttp(key, place, b);
-                  })
-              : tcpProxy(
-                  statName(localCluster),
-                  t -> {
-                    t.setCluster(localCluster);
-                    hooks.inboundTcp(key, place, t);
-                  });
-      List<Filter> filters = new ArrayList<>();
-      hooks.inboundNetworkFilters(key, place, filters);
-      filters.add(filter);
-      listeners.put(
-          name,
-          inboundListener(
-              name,
-              address,
-              inbound,
-              filters,
-              mtls
-                  ? Optional.of(
-                      SidecarTls.downstream(meshName, tls -> hooks.inboundTls(key, place, tls)))
-                  : Optional.empty()));
+      Function<Place, List<Filter>> chainFilters =
+          at -> {
+            Filter filter =
+                protocol.isHttp()
+                    ? hcm(
+                        statName(localCluster),
+                        "inbound:" + service,
+                        service,
+                        List.of(inboundRoute(localCluster, a -> hooks.inboundRoute(key, at, a))),
+                        // As Kuma: the caller's tags reach the inbound's filters, not the app.
+                        r -> r.addRequestHeadersToRemove(KumaTags.TAGS_HEADER),
+                        b -> {
+                          if (mtls) {
+                            forwardClientCertificate(b);
+                          }
+                          hooks.inboundHttp(key, at, b);
+                        })
+                    : tcpProxy(
+                        statName(localCluster),
+                        t -> {
+                          t.setCluster(localCluster);
+                          hooks.inboundTcp(key, at, t);
+                        });
+            List<Filter> filters = new ArrayList<>();
+            hooks.inboundNetworkFilters(key, at, filters);
+            filters.add(filter);
+            return filters;
+          };
+      Listener.Builder listener = inboundListener(name, address, inbound);
+      if (!mtls) {
+        listener.addFilterChains(FilterChain.newBuilder().addAllFilters(chainFilters.apply(place)));
+      } else {
+        FilterChain.Builder meshTls =
+            FilterChain.newBuilder()
+                .addAllFilters(chainFilters.apply(place))
+                .setTransportSocket(
+                    SidecarTls.downstream(meshName, tls -> hooks.inboundTls(key, place, tls)));
+        MeshTLS.Conf meshTlsConf = hooks.inboundConf(MeshTLS.TYPE, key);
+        if (SidecarTls.permissive(
+            mesh.resources().mesh(), meshTlsConf == null ? null : meshTlsConf.mode())) {
+          // As Kuma's PERMISSIVE inbound: plaintext and the application's own TLS pass as they
+          // are, with no caller identity (so no MeshTrafficPermission); mesh mTLS is verified.
+          List<Filter> plain = chainFilters.apply(new Place(service, place.protocol(), false));
+          listener
+              .addListenerFilters(tlsInspector())
+              .addFilterChains(
+                  FilterChain.newBuilder()
+                      .setFilterChainMatch(SidecarTls.permissiveMatch(SidecarTls.RAW_BUFFER, false))
+                      .addAllFilters(plain))
+              .addFilterChains(
+                  FilterChain.newBuilder()
+                      .setFilterChainMatch(SidecarTls.permissiveMatch(SidecarTls.TLS, false))
+                      .addAllFilters(plain))
+              .addFilterChains(
+                  meshTls.setFilterChainMatch(SidecarTls.permissiveMatch(SidecarTls.TLS, true)));
+        } else {
+          listener.addFilterChains(meshTls);
+        }
+      }
+      listeners.put(name, listener.build());
     }
 
     // As Kuma: every outbound HTTP request says which proxy sent it (x-kuma-tags), so that a
@@ -472,20 +501,20 @@ final class SidecarGenerator {
         .build();
   }
 
-  private static Listener inboundListener(
-      String name,
-      String address,
-      Inbound inbound,
-      List<Filter> filters,
-      Optional<TransportSocket> tls) {
-    FilterChain.Builder chain = FilterChain.newBuilder().addAllFilters(filters);
-    tls.ifPresent(chain::setTransportSocket);
+  /** An inbound listener without its filter chains. */
+  private static Listener.Builder inboundListener(String name, String address, Inbound inbound) {
     return Listener.newBuilder()
         .setName(name)
         .setAddress(socket(address, inbound.getPort()))
         .setTrafficDirection(TrafficDirection.INBOUND)
-        .setMetadata(tagsMetadata(inbound.getTags()))
-        .addFilterChains(chain)
+        .setMetadata(tagsMetadata(inbound.getTags()));
+  }
+
+  /** Envoy's TLS inspector: tells TLS from plaintext and reads the SNI and ALPN of a hello. */
+  static ListenerFilter tlsInspector() {
+    return ListenerFilter.newBuilder()
+        .setName(TLS_INSPECTOR)
+        .setTypedConfig(Protos.pack(TlsInspector.getDefaultInstance()))
         .build();
   }
 

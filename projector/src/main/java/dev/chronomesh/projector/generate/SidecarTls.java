@@ -4,7 +4,11 @@ import com.google.protobuf.BoolValue;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.SidecarSecrets;
 import dev.chronomesh.events.Spiffe;
+import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.meshmodel.MeshMtls;
+import dev.chronomesh.meshmodel.policies.meshtls.MeshTLS;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -19,15 +23,21 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The mesh's mTLS as an Envoy sidecar reads it, shaped as Kuma 2.14's STRICT mode ({@code
- * pkg/xds/envoy/tls/v3/tls.go}): both sides present the proxy's identity and verify the peer
- * against the mesh's CA bundle, each taken by SDS over ADS under Kuma's secret names ({@link
- * SidecarSecrets}). The config only names the secrets, so a renewal changes secrets, never
- * listeners or clusters. Whether the mesh has mTLS is {@link ProxylessTls#enabled}.
+ * The mesh's mTLS as an Envoy sidecar reads it, shaped as Kuma 2.14's ({@code
+ * pkg/xds/envoy/tls/v3/tls.go}, STRICT and PERMISSIVE inbounds): both sides present the proxy's
+ * identity and verify the peer against the mesh's CA bundle, each taken by SDS over ADS under
+ * Kuma's secret names ({@link SidecarSecrets}). The config only names the secrets, so a renewal
+ * changes secrets, never listeners or clusters. Whether the mesh has mTLS is {@link
+ * ProxylessTls#enabled}.
  */
 final class SidecarTls {
   /** Kuma's ALPN marking mesh mTLS on an upstream connection (its PERMISSIVE inbounds match it). */
   static final String KUMA_ALPN = "kuma";
+
+  /** The transport protocols Envoy's TLS inspector tells apart. */
+  static final String RAW_BUFFER = "raw_buffer";
+
+  static final String TLS = "tls";
 
   /** Kuma truncates each name in a MeshService SNI to fit a DNS label. */
   private static final int DNS_LABEL_LIMIT = 63;
@@ -51,6 +61,33 @@ final class SidecarTls {
             .setRequireClientCertificate(BoolValue.of(true));
     hooks.accept(tls);
     return socket(Protos.pack(tls.build()));
+  }
+
+  /**
+   * Whether an Envoy sidecar's inbound in {@code mesh} (with mTLS) is PERMISSIVE, as Kuma 2.14's
+   * {@code getMeshTLSMode}: the MeshTLS {@code mode} of the inbound when a policy gives one, else
+   * the mode of the mesh's enabled backend (STRICT when not given).
+   *
+   * @param meshTlsMode the inbound's MeshTLS mode, or null
+   */
+  static boolean permissive(MeshResource mesh, String meshTlsMode) {
+    if (meshTlsMode != null) {
+      return MeshTLS.PERMISSIVE.equals(meshTlsMode);
+    }
+    return MeshMtls.permissive(mesh);
+  }
+
+  /**
+   * The match of a PERMISSIVE inbound's chain, as Kuma's: plaintext ({@link #RAW_BUFFER}), the
+   * application's own TLS ({@link #TLS}), or the mesh's mTLS (TLS announcing the {@link #KUMA_ALPN}
+   * ALPN, which every sidecar cluster into the mesh sends).
+   */
+  static FilterChainMatch permissiveMatch(String transport, boolean meshTls) {
+    FilterChainMatch.Builder match = FilterChainMatch.newBuilder().setTransportProtocol(transport);
+    if (meshTls) {
+      match.addApplicationProtocols(KUMA_ALPN);
+    }
+    return match.build();
   }
 
   /**

@@ -17,15 +17,12 @@ import java.util.Set;
  * only) or Kuma 2.14's {@code rules}, each with {@code default: {tlsVersion: {min, max},
  * tlsCiphers, mode}}. Versions and ciphers apply to an Envoy sidecar's inbounds and to its clusters
  * into the mesh (Kuma's plugin sets both sides), never to a proxyless gRPC proxy (grpc-xds refuses
- * {@code tls_params}). {@code mode: Strict} is what every mTLS inbound does already; {@code
- * Permissive} is refused as not supported yet. See {@code docs/policies/meshtls.md}.
+ * {@code tls_params}). {@code mode} overrides the mode of the mesh's enabled backend on an Envoy
+ * sidecar's inbounds: Strict (one chain, mesh mTLS only) or Permissive (a TLS inspector sends
+ * plaintext, application TLS and mesh mTLS to three chains); proxyless servers stay Strict
+ * (grpc-java cannot sniff TLS). See {@code docs/policies/meshtls.md}.
  */
 public final class MeshTLS {
-  /** Why {@code mode: Permissive} is refused. */
-  static final String PERMISSIVE_NOT_SUPPORTED =
-      "mode Permissive (plaintext, TLS and mesh-TLS filter chains on one inbound, told apart by a"
-          + " TLS inspector) is not generated: every inbound of a mesh with mTLS is Strict";
-
   public static final PolicyType<Conf> TYPE =
       PolicyType.builder("MeshTLS", Conf.class)
           .plural("meshtlses")
@@ -70,7 +67,9 @@ public final class MeshTLS {
       @Doc(
               "the cipher suites of the mesh's mTLS, TLS 1.2 and lower (top-level targetRef Mesh only)")
           List<String> tlsCiphers,
-      @Doc("Strict (the only mode Chronomesh generates) or Permissive (not supported yet)")
+      @Doc(
+              "Strict or Permissive: the inbound mode of Envoy sidecars (default: the mode of the"
+                  + " mesh's enabled backend; proxyless servers are always Strict)")
           String mode) {}
 
   /** {@code min} and {@code max}, each one of {@link #VERSIONS}; TLSAuto leaves Envoy's default. */
@@ -100,9 +99,6 @@ public final class MeshTLS {
     PolicyChecks c = new PolicyChecks(v);
     if (conf.mode() != null) {
       c.oneOf(conf.mode(), path + ".mode", MODES);
-      if (PERMISSIVE.equals(conf.mode())) {
-        v.notSupportedYet(path + ".mode", PERMISSIVE_NOT_SUPPORTED);
-      }
     }
     List<String> ciphers = conf.tlsCiphers() == null ? List.of() : conf.tlsCiphers();
     if (!ciphers.isEmpty() && !meshTop) {

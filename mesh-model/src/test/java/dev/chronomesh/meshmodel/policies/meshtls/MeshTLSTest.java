@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * pkg/plugins/policies/meshtls/api/v1alpha1/validator_test.go}, the cases in
  * src/test/resources/kuma-validator/meshtls), with Kuma's messages and paths; an unknown value is
  * named with the project's {@code must be one of} wording, and a from item's kind with the
- * engine's. {@code mode: Permissive} is refused as not supported yet.
+ * engine's.
  */
 class MeshTLSTest {
   private static final String CIPHERS =
@@ -95,15 +95,13 @@ class MeshTLSTest {
   }
 
   @Test
-  void strictIsAcceptedAndPermissiveIsNotSupportedYet() {
+  void bothModesAreAccepted() {
     assertThat(problems(MeshTLS.TYPE, tls("rules: [{default: {mode: Strict}}]"))).isEmpty();
     assertThat(
             problems(
                 MeshTLS.TYPE,
                 tls("from: [{targetRef: {kind: Mesh}, default: {mode: Permissive}}]")))
-        .containsExactly(
-            "spec.from[0].default.mode: not supported by Chronomesh yet: "
-                + MeshTLS.PERMISSIVE_NOT_SUPPORTED);
+        .isEmpty();
   }
 
   @Test

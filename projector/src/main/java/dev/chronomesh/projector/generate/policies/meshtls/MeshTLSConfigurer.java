@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * proxy's own inbounds (Kuma takes "the one rule" of its Mesh-wide policy; builtin gateways'
  * clusters, which Kuma also sets, have no inbound conf here and keep Envoy's defaults). A proxyless
  * gRPC proxy gets nothing: grpc-xds refuses a {@code CommonTlsContext} with {@code tls_params}.
- * {@code mode} changes nothing: Strict is what every mTLS inbound does, Permissive is refused by
- * the model. See {@code docs/policies/meshtls.md}.
+ * {@code mode} is read by the sidecar generator, which builds the inbound's filter chains from it
+ * ({@code SidecarTls#permissive}). See {@code docs/policies/meshtls.md}.
  */
 public final class MeshTLSConfigurer implements PolicyConfigurer<Conf> {
   @Override
