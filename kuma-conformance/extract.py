@@ -16,7 +16,7 @@ then, where it applies, '# kuma-violation: <field>: <message>' (Kuma's expected 
 '# rest-schema: <path>: <problem>' (Kuma's REST schema refuses a document its validator test
 accepts: the REST path is the reference, so the document is expected invalid),
 '# kuma-refuses: <why>' (a docs example Kuma 2.14.3 itself refuses, see KUMA_REFUSES) and
-'# excluded: <why>' (kept out of the measure, e.g. Mesh mTLS until the zero-trust issue).
+'# excluded: <why>' (kept out of the measure; none at present).
 
 Usage: python3 extract.py [--kuma DIR] [--website DIR]
 Needs python3 and PyYAML; reads git objects with `git show`, writes nothing else.
@@ -294,8 +294,6 @@ class Corpus:
                 lines.append(f"# kuma-refuses: {KUMA_REFUSES[fid]}")
             lines.append(f"# expect: {expect}")
             lines += [f"# kuma-violation: {f}: {m}" for f, m in e["violations"]]
-            if e["type"] == "Mesh" and isinstance(doc, dict) and "mtls" in doc:
-                lines.append("# excluded: mtls (implemented by the zero-trust issue that follows)")
             excluded = any(line.startswith("# excluded:") for line in lines)
             slot = 2 if excluded else (0 if expect == "valid" else 1)
             counts.setdefault(e["type"], [0, 0, 0])[slot] += 1
@@ -727,7 +725,7 @@ def main():
         f.write(f"- kumahq/kuma `{KUMA_REF}` = commit `{kuma_commit}`\n")
         f.write(f"- kumahq/kuma-website `{WEBSITE_REF}` = commit `{site_commit}` ")
         f.write(f"(`app/_src/**/*.md`, rendered for releases {rel(RELEASES[0])}-{rel(RELEASES[-1])})\n\n")
-        f.write("| type | expected valid | expected invalid | excluded (mTLS) |\n|---|---|---|---|\n")
+        f.write("| type | expected valid | expected invalid | excluded |\n|---|---|---|---|\n")
         for t in TYPES:
             c = counts.get(t, [0, 0, 0])
             f.write(f"| {t} | {c[0]} | {c[1]} | {c[2]} |\n")
