@@ -83,6 +83,7 @@ final class GatewayGenerator {
       List<MeshGateway.Listener> onPort,
       Map<String, String> dpTags,
       PolicyHooks proxyHooks,
+      PolicyHooks clusterTlsHooks,
       SortedMap<String, Message> clusters,
       SortedMap<String, EndpointSelector> edsClusters) {}
 
@@ -104,6 +105,7 @@ final class GatewayGenerator {
                     List.of(),
                     gateway.listeners().stream().map(l -> tags(dpTags, l)).toList()));
     if (gateway != null) {
+      PolicyHooks clusterTlsHooks = clusterTlsHooks(mesh, dataplane, gateway, dpTags);
       SortedMap<Integer, List<MeshGateway.Listener>> byPort = new TreeMap<>();
       for (MeshGateway.Listener l : gateway.listeners()) {
         byPort.computeIfAbsent(l.port(), p -> new ArrayList<>()).add(l);
@@ -123,6 +125,7 @@ final class GatewayGenerator {
                     onPort,
                     dpTags,
                     proxyHooks,
+                    clusterTlsHooks,
                     clusters,
                     edsClusters);
             Listener listener = protocol.isHttp() ? httpListener(at, tagsHeader) : tcpListener(at);
@@ -140,6 +143,25 @@ final class GatewayGenerator {
   /**
    * The engine's view of the gateway at one listener: its tags, and the listener as its inbound.
    */
+  /**
+   * The hooks whose own-inbound confs give the TLS of the gateway's clusters into the mesh: those
+   * of its first listener, as Kuma's {@code applyToGateways} takes the first gateway rule (MeshTLS
+   * sets versions and ciphers from Mesh-wide policies only, so every listener's are the same). Null
+   * without mTLS or listeners.
+   */
+  private static PolicyHooks clusterTlsHooks(
+      MeshContext mesh,
+      DataplaneResource dataplane,
+      MeshGateway gateway,
+      Map<String, String> dpTags) {
+    if (!ProxylessTls.enabled(mesh.resources().mesh()) || gateway.listeners().isEmpty()) {
+      return null;
+    }
+    MeshGateway.Listener first = gateway.listeners().get(0);
+    return PolicyHooks.of(
+        mesh, listenerView(dataplane, gateway, first.port(), tags(dpTags, first)));
+  }
+
   private static ProxyView listenerView(
       DataplaneResource dataplane, MeshGateway gateway, int port, Map<String, String> tags) {
     return gatewayView(
@@ -430,14 +452,18 @@ final class GatewayGenerator {
     Cluster.Builder cluster =
         SidecarGenerator.edsCluster(name).toBuilder()
             .setPerConnectionBufferLimitBytes(UInt32Value.of(BUFFER_LIMIT));
-    // As Kuma's gateway cluster generator: a mesh service is reached over the mesh's mTLS.
-    if (ProxylessTls.enabled(at.mesh().resources().mesh())) {
-      cluster.setTransportSocket(SidecarTls.upstream(at.dataplane().getMesh(), selector));
+    Place place =
+        new Place(selector.policyKey(), services.placeProtocol(selector.service()), false);
+    // As Kuma's gateway cluster generator: a mesh service is reached over the mesh's mTLS, with
+    // MeshTLS's versions and ciphers (its applyToGateways).
+    if (at.clusterTlsHooks() != null) {
+      cluster.setTransportSocket(
+          SidecarTls.upstream(
+              at.dataplane().getMesh(),
+              selector,
+              tls -> at.clusterTlsHooks().outboundTls(place, tls)));
     }
-    at.proxyHooks()
-        .outboundCluster(
-            new Place(selector.policyKey(), services.placeProtocol(selector.service()), false),
-            cluster);
+    at.proxyHooks().outboundCluster(place, cluster);
     MeshHealthCheckConfigurer.addTagsHeader(cluster, tagsHeader);
     return cluster.build();
   }

@@ -17,11 +17,11 @@ import java.util.function.Supplier;
  * mesh's mTLS on an Envoy sidecar, on both sides as Kuma's plugin sets them: the {@code
  * DownstreamTlsContext} of each inbound that terminates the mesh's mTLS, with the inbound's conf,
  * and the {@code UpstreamTlsContext} of each sidecar cluster into the mesh, with the conf of the
- * proxy's own inbounds (Kuma takes "the one rule" of its Mesh-wide policy; builtin gateways'
- * clusters, which Kuma also sets, have no inbound conf here and keep Envoy's defaults). A proxyless
- * gRPC proxy gets nothing: grpc-xds refuses a {@code CommonTlsContext} with {@code tls_params}.
- * {@code mode} is read by the sidecar generator, which builds the inbound's filter chains from it
- * ({@code SidecarTls#permissive}). See {@code docs/policies/meshtls.md}.
+ * proxy's own inbounds (Kuma takes "the one rule" of its Mesh-wide policy; a builtin gateway's
+ * clusters take its first listener's, as Kuma's first gateway rule). A proxyless gRPC proxy gets
+ * nothing: grpc-xds refuses a {@code CommonTlsContext} with {@code tls_params}. {@code mode} is
+ * read by the sidecar generator, which builds the inbound's filter chains from it ({@code
+ * SidecarTls#permissive}). See {@code docs/policies/meshtls.md}.
  */
 public final class MeshTLSConfigurer implements PolicyConfigurer<Conf> {
   @Override
