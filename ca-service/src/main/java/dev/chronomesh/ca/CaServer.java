@@ -9,10 +9,8 @@ import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.meshmodel.view.EventView;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,16 +74,19 @@ public final class CaServer implements AutoCloseable {
   private final KafkaProducer<String, Command> producer;
   private final ScheduledExecutorService creator;
   private final Server server;
+  private final ReloadingTls tls;
 
   private CaServer(
       EventView view,
       KafkaProducer<String, Command> producer,
       ScheduledExecutorService creator,
-      Server server) {
+      Server server,
+      ReloadingTls tls) {
     this.view = view;
     this.producer = producer;
     this.creator = creator;
     this.server = server;
+    this.tls = tls;
   }
 
   public static CaServer start(Config config) {
@@ -99,7 +100,14 @@ public final class CaServer implements AutoCloseable {
             config.startTimeout());
     KafkaProducer<String, Command> producer = null;
     ScheduledExecutorService creator = null;
+    ReloadingTls tls = null;
     try {
+      // The certificate is read again every minute: a renewed one serves without a restart.
+      tls =
+          config.tls() == null
+              ? null
+              : ReloadingTls.watch(
+                  config.tls(), ReloadingTls.Side.SERVER, ReloadingTls.DEFAULT_PERIOD);
       Map<String, Object> p = new HashMap<>(config.kafkaProperties());
       p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -138,7 +146,8 @@ public final class CaServer implements AutoCloseable {
       creator.scheduleWithFixedDelay(create, 0, CREATE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
       Server server =
           NettyServerBuilder.forAddress(
-                  new InetSocketAddress(address, config.port()), credentials(config.tls()))
+                  new InetSocketAddress(address, config.port()),
+                  tls == null ? InsecureServerCredentials.create() : tls.serverCredentials())
               .addService(
                   ServerInterceptors.intercept(
                       new CertificateAuthorityService(
@@ -155,25 +164,14 @@ public final class CaServer implements AutoCloseable {
           config.host(),
           server.getPort(),
           config.tls() == null ? "plaintext" : "mTLS");
-      return new CaServer(view, producer, creator, server);
+      return new CaServer(view, producer, creator, server, tls);
     } catch (IOException e) {
-      stop(view, producer, creator, null);
+      stop(view, producer, creator, null, tls);
       throw new UncheckedIOException("could not listen on " + config.host(), e);
     } catch (RuntimeException e) {
-      stop(view, producer, creator, null);
+      stop(view, producer, creator, null, tls);
       throw e;
     }
-  }
-
-  private static ServerCredentials credentials(MutualTls tls) throws IOException {
-    if (tls == null) {
-      return InsecureServerCredentials.create();
-    }
-    return TlsServerCredentials.newBuilder()
-        .keyManager(tls.certificateChain().toFile(), tls.privateKey().toFile())
-        .trustManager(tls.trustedCa().toFile())
-        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-        .build();
   }
 
   private static InetAddress resolve(String host) {
@@ -211,14 +209,18 @@ public final class CaServer implements AutoCloseable {
 
   @Override
   public void close() {
-    stop(view, producer, creator, server);
+    stop(view, producer, creator, server, tls);
   }
 
   private static void stop(
       EventView view,
       KafkaProducer<String, Command> producer,
       ScheduledExecutorService creator,
-      Server server) {
+      Server server,
+      ReloadingTls tls) {
+    if (tls != null) {
+      tls.close();
+    }
     if (server != null) {
       server.shutdownNow();
     }

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -36,6 +37,13 @@ public final class ControlPlaneCa {
   static final String CA_KEY_FILE = "ca-key.pem";
   static final Duration CA_LIFETIME = Duration.ofDays(3650);
   static final Duration COMPONENT_LIFETIME = Duration.ofDays(365);
+
+  /**
+   * When a running control plane issues its components new certificates: at 4/5 of their lifetime,
+   * as workload certificates; the components read them again within {@link
+   * ReloadingTls#DEFAULT_PERIOD}.
+   */
+  public static final Duration COMPONENT_RENEWAL = COMPONENT_LIFETIME.multipliedBy(4).dividedBy(5);
 
   private final CaKeyPair ca;
   private final Path dir;
@@ -147,15 +155,20 @@ public final class ControlPlaneCa {
       throw new IllegalStateException("could not build the certificate of " + component, e);
     }
     X509Certificate certificate = Certificates.sign(builder, ca.privateKey());
-    Path key = dir.resolve(component + "-key.pem");
-    Path chain = dir.resolve(component + ".pem");
+    Issued files = issued(component);
     try {
-      writeSecret(key, Pem.encode(keys.getPrivate()));
-      Files.writeString(chain, Pem.encode(certificate), StandardCharsets.US_ASCII);
+      writeSecret(files.privateKey(), Pem.encode(keys.getPrivate()));
+      Files.writeString(
+          files.certificateChain(), Pem.encode(certificate), StandardCharsets.US_ASCII);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the certificate of " + component, e);
     }
-    return new Issued(chain, key);
+    return files;
+  }
+
+  /** The files {@link #issue} writes for {@code component}. */
+  public Issued issued(String component) {
+    return new Issued(dir.resolve(component + ".pem"), dir.resolve(component + "-key.pem"));
   }
 
   private static boolean isIpAddress(String host) {
@@ -170,11 +183,16 @@ public final class ControlPlaneCa {
     }
   }
 
-  /** Writes {@code text} into a file only its owner can read, created or replaced. */
+  /**
+   * Writes {@code text} into a file only its owner can read, created or replaced in one rename (a
+   * component reading it meanwhile sees the old or the new text, never a missing or partial one).
+   */
   private static void writeSecret(Path file, String text) throws IOException {
-    Files.deleteIfExists(file);
+    Path next = file.resolveSibling(file.getFileName() + ".next");
+    Files.deleteIfExists(next);
     Files.createFile(
-        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, text, StandardCharsets.US_ASCII);
+        next, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(next, text, StandardCharsets.US_ASCII);
+    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -20,6 +20,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,10 +153,36 @@ public final class ChronomeshStack implements AutoCloseable {
       // certificates of this CA and authenticate each other with them (mTLS).
       ControlPlaneCa controlPlane =
           ControlPlaneCa.loadOrCreate(settings.dataDir().resolve(CONTROL_PLANE_DIR), Instant.now());
-      ControlPlaneCa.Issued caIdentity =
-          controlPlane.issue("ca-service", List.of("localhost", LOOPBACK), Instant.now());
-      ControlPlaneCa.Issued gatewayIdentity =
-          controlPlane.issue(ControlPlaneCa.GATEWAY, hostNames(settings.host()), Instant.now());
+      Runnable issueComponents =
+          () -> {
+            controlPlane.issue("ca-service", List.of("localhost", LOOPBACK), Instant.now());
+            controlPlane.issue(ControlPlaneCa.GATEWAY, hostNames(settings.host()), Instant.now());
+          };
+      issueComponents.run();
+      ControlPlaneCa.Issued caIdentity = controlPlane.issued("ca-service");
+      ControlPlaneCa.Issued gatewayIdentity = controlPlane.issued(ControlPlaneCa.GATEWAY);
+      // Renewed while running; the components read their files again (ReloadingTls).
+      ScheduledExecutorService renewal =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "control-plane-renewal");
+                t.setDaemon(true);
+                return t;
+              });
+      long every = ControlPlaneCa.COMPONENT_RENEWAL.toMillis();
+      renewal.scheduleAtFixedRate(
+          () -> {
+            try {
+              issueComponents.run();
+              LOG.info("Issued the control-plane components new certificates");
+            } catch (RuntimeException e) {
+              LOG.warn("Could not renew the control-plane components' certificates", e);
+            }
+          },
+          every,
+          every,
+          TimeUnit.MILLISECONDS);
+      started.push(renewal::shutdownNow);
       KafkaSchemaRegistry registry =
           KafkaSchemaRegistry.start(kafkaProperties, settings.topics().schemas());
       started.push(registry);

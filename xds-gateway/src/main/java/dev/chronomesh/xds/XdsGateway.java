@@ -1,7 +1,7 @@
 package dev.chronomesh.xds;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
-import dev.chronomesh.ca.MutualTls;
+import dev.chronomesh.ca.ReloadingTls;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
 import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
@@ -16,8 +16,6 @@ import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -94,6 +92,9 @@ public final class XdsGateway implements AutoCloseable {
   /** The sidecars' SDS identities, signed through {@link #caChannel}; null without it. */
   private volatile WorkloadIdentities identities;
 
+  /** The certificate files read again while serving (the xDS port's, the CA client's). */
+  private volatile List<ReloadingTls> tlsFiles = List.of();
+
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private XdsGateway(
@@ -140,8 +141,39 @@ public final class XdsGateway implements AutoCloseable {
    */
   public static XdsGateway start(XdsGatewayConfig config, List<ProxyEventListener> listeners) {
     Objects.requireNonNull(config, "config");
-    // First, before anything is started: refusing plaintext off loopback must leave nothing behind.
-    ServerCredentials credentials = serverCredentials(config);
+    XdsGatewayOptions o = config.options();
+    // The certificates are read again every minute: renewed ones serve without a restart.
+    ReloadingTls xdsTls =
+        o.tlsCertChain() == null
+            ? null
+            : ReloadingTls.watch(
+                o.tlsCertChain(),
+                o.tlsPrivateKey(),
+                null,
+                ReloadingTls.Side.SERVER,
+                ReloadingTls.DEFAULT_PERIOD);
+    ReloadingTls caTls = null;
+    try {
+      // Before anything is started: refusing plaintext off loopback must leave nothing behind.
+      ServerCredentials credentials = serverCredentials(config, xdsTls);
+      if (o.caTarget() != null && o.caTls() != null) {
+        caTls =
+            ReloadingTls.watch(o.caTls(), ReloadingTls.Side.CLIENT, ReloadingTls.DEFAULT_PERIOD);
+      }
+      XdsGateway gateway = start(config, listeners, credentials, caTls);
+      gateway.tlsFiles = Stream.of(xdsTls, caTls).filter(Objects::nonNull).toList();
+      return gateway;
+    } catch (RuntimeException e) {
+      Stream.of(xdsTls, caTls).filter(Objects::nonNull).forEach(ReloadingTls::close);
+      throw e;
+    }
+  }
+
+  private static XdsGateway start(
+      XdsGatewayConfig config,
+      List<ProxyEventListener> listeners,
+      ServerCredentials credentials,
+      ReloadingTls caTls) {
     GatewayMetrics metrics = new GatewayMetrics();
     List<ProxyEventListener> allListeners =
         Stream.concat(List.copyOf(listeners).stream(), Stream.of(metrics)).toList();
@@ -240,7 +272,7 @@ public final class XdsGateway implements AutoCloseable {
     ManagedChannel caChannel = null;
     WorkloadIdentities identities = null;
     if (config.options().caTarget() != null) {
-      caChannel = caChannel(config.options());
+      caChannel = caChannel(config.options(), caTls);
       WorkloadCertificateService certificates =
           new WorkloadCertificateService(
               meshKeys.keys(), Clock.systemUTC(), CertificateAuthorityGrpc.newStub(caChannel));
@@ -335,23 +367,11 @@ public final class XdsGateway implements AutoCloseable {
    * The channel to the CA service: mTLS with the gateway's own certificate when the options name
    * the control-plane CA, else plaintext (the CA service then listens on loopback only).
    */
-  private static ManagedChannel caChannel(XdsGatewayOptions o) {
-    MutualTls tls = o.caTls();
+  private static ManagedChannel caChannel(XdsGatewayOptions o, ReloadingTls tls) {
     if (tls == null) {
       return NettyChannelBuilder.forTarget(o.caTarget()).usePlaintext().build();
     }
-    try {
-      return Grpc.newChannelBuilder(
-              o.caTarget(),
-              TlsChannelCredentials.newBuilder()
-                  .keyManager(tls.certificateChain().toFile(), tls.privateKey().toFile())
-                  .trustManager(tls.trustedCa().toFile())
-                  .build())
-          .build();
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot read the gateway's client certificate or the control-plane CA", e);
-    }
+    return Grpc.newChannelBuilder(o.caTarget(), tls.channelCredentials()).build();
   }
 
   /**
@@ -361,16 +381,10 @@ public final class XdsGateway implements AutoCloseable {
    * @throws IllegalArgumentException for plaintext on a non-loopback address
    * @throws UncheckedIOException when the certificate or key cannot be read
    */
-  static ServerCredentials serverCredentials(XdsGatewayConfig config) {
+  static ServerCredentials serverCredentials(XdsGatewayConfig config, ReloadingTls xdsTls) {
     XdsGatewayOptions o = config.options();
-    if (o.tlsCertChain() != null) {
-      try {
-        return TlsServerCredentials.create(o.tlsCertChain().toFile(), o.tlsPrivateKey().toFile());
-      } catch (IOException e) {
-        throw new UncheckedIOException(
-            "cannot read the TLS certificate " + o.tlsCertChain() + " or key " + o.tlsPrivateKey(),
-            e);
-      }
+    if (xdsTls != null) {
+      return xdsTls.serverCredentials();
     }
     boolean loopback;
     try {
@@ -481,6 +495,7 @@ public final class XdsGateway implements AutoCloseable {
       if (caChannel != null) {
         caChannel.shutdownNow();
       }
+      tlsFiles.forEach(ReloadingTls::close);
     }
     LOG.info("xDS gateway stopped port={}", port);
   }
