@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container;
@@ -224,8 +225,8 @@ final class EnvoySidecar implements AutoCloseable {
   }
 
   /**
-   * An HTTP response as read off the wire; {@code status} -1 when there was none ({@code error}
-   * says why).
+   * An HTTP/1.1 response as read off the wire, its body de-chunked; {@code status} -1 when there
+   * was none ({@code error} says why). Envoy's admin API answers in chunks.
    */
   record HttpReply(int status, String head, String body, String error) {
     static HttpReply parse(String raw, String error) {
@@ -233,11 +234,36 @@ final class EnvoySidecar implements AutoCloseable {
       if (!raw.startsWith("HTTP/1.") || raw.length() < 12 || end < 0) {
         return new HttpReply(-1, raw, "", error);
       }
-      return new HttpReply(
-          Integer.parseInt(raw.substring(9, 12)),
-          raw.substring(0, end),
-          raw.substring(end + 4),
-          error);
+      String head = raw.substring(0, end);
+      String body = raw.substring(end + 4);
+      if (head.toLowerCase(Locale.ROOT).contains("\r\ntransfer-encoding: chunked")) {
+        body = dechunk(body);
+      }
+      return new HttpReply(Integer.parseInt(raw.substring(9, 12)), head, body, error);
+    }
+
+    /**
+     * The data of a chunked body (RFC 9112 section 7.1). Chunk sizes count bytes and this counts
+     * characters: every body read here is ASCII (stats, JSON, PEM in base64, echoed headers).
+     */
+    private static String dechunk(String chunked) {
+      StringBuilder data = new StringBuilder();
+      int at = 0;
+      while (true) {
+        int eol = chunked.indexOf("\r\n", at);
+        if (eol < 0) {
+          throw new IllegalStateException("chunked body cut short after " + data.length());
+        }
+        String size = chunked.substring(at, eol);
+        int extension = size.indexOf(';');
+        int length =
+            Integer.parseInt((extension < 0 ? size : size.substring(0, extension)).strip(), 16);
+        if (length == 0) {
+          return data.toString();
+        }
+        data.append(chunked, eol + 2, eol + 2 + length);
+        at = eol + 2 + length + 2;
+      }
     }
   }
 }
