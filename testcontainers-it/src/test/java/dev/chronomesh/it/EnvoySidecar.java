@@ -55,16 +55,8 @@ final class EnvoySidecar implements AutoCloseable {
             .withNetwork(network)
             .withNetworkAliases(alias)
             .withCopyToContainer(Transferable.of(EnvoyBootstrap.json(bootstrap)), BOOTSTRAP_PATH)
-            .withCommand(
-                "envoy",
-                "-c",
-                BOOTSTRAP_PATH,
-                "--concurrency",
-                "1",
-                "--log-level",
-                "info",
-                "--component-log-level",
-                "config:debug,connection:info")
+            // Info: rejected config is logged (warning) and nothing of a secret's content is.
+            .withCommand("envoy", "-c", BOOTSTRAP_PATH, "--concurrency", "1", "--log-level", "info")
             .withLogConsumer(
                 new Slf4jLogConsumer(LoggerFactory.getLogger("envoy." + alias))
                     .withSeparateOutputStreams())
