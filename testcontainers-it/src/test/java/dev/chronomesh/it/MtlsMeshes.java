@@ -31,4 +31,23 @@ final class MtlsMeshes {
   static String builtin(String mesh, String expiration) {
     return builtin(mesh, "ca-1", List.of("ca-1"), expiration);
   }
+
+  /**
+   * The MeshTrafficPermission {@code web-to-backend} of {@code mesh}: callers of service {@code
+   * web} get {@code action} ({@code Allow}, {@code Deny}, ...) on the inbounds of service {@code
+   * backend}.
+   */
+  static String webToBackend(String mesh, String action) {
+    return """
+        type: MeshTrafficPermission
+        mesh: %s
+        name: web-to-backend
+        spec:
+          targetRef: {kind: MeshService, name: backend}
+          from:
+          - targetRef: {kind: MeshService, name: web}
+            default: {action: %s}
+        """
+        .formatted(mesh, action);
+  }
 }

@@ -511,17 +511,7 @@ class ProxylessMtlsIT {
   private static Resource permission(String mesh, String action) {
     return new Resource(
         "/meshes/" + mesh + "/meshtrafficpermissions/web-to-backend",
-        """
-      type: MeshTrafficPermission
-      mesh: %s
-      name: web-to-backend
-      spec:
-        targetRef: {kind: MeshService, name: backend}
-        from:
-        - targetRef: {kind: MeshService, name: web}
-          default: {action: %s}
-      """
-            .formatted(mesh, action));
+        MtlsMeshes.webToBackend(mesh, action));
   }
 
   private static void put(String path, String yaml) {
