@@ -25,7 +25,8 @@ import org.testcontainers.utility.DockerImageName;
  * talk the mesh's mTLS to each other: web's outbound listener reaches backend's inbound with web's
  * SPIFFE identity (the gateway serves both identities and the mesh's CA over SDS),
  * MeshTrafficPermission's RBAC on backend's inbound decides within seconds, and a caller without a
- * certificate of the mesh gets nothing. Skipped, with the reason, where no Docker engine exists.
+ * certificate of the mesh gets nothing (in a PERMISSIVE mesh: gets in, in plaintext). Skipped, with
+ * the reason, where no Docker engine exists.
  */
 @ExtendWith(DockerEngine.class)
 @Testcontainers(disabledWithoutDocker = true)
@@ -135,6 +136,38 @@ class EnvoySidecarMtlsIT {
     // what refused it above was backend's Envoy, not a dead backend.
     Container.ExecResult direct = curl("http://" + pair.appAddress() + "/");
     assertThat(direct.getStdout()).as(direct.getStderr()).isEqualTo("200");
+  }
+
+  /**
+   * PERMISSIVE: backend's Envoy tells plaintext from mesh mTLS with its TLS inspector. The outsider
+   * gets through in plaintext, with no identity and so past any permission, while web's mTLS calls
+   * still meet the RBAC filter; back to STRICT, the outsider is refused again.
+   */
+  @Test
+  void aPermissiveMeshLetsAPlaintextCallerInAndKeepsPermissionsOnMeshMtls() throws Exception {
+    String strict = MtlsMeshes.builtin(MESH, null);
+    String permissive = MtlsMeshes.permissive(MESH, null);
+    assertThat(testbed.admin.putYaml("/meshes/" + MESH, permissive).statusCode()).isEqualTo(200);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> curl("http://" + pair.backendInbound() + "/").getStdout().equals("200"));
+
+      apply("Deny");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(pair::callBackend, r -> r.status() == 403);
+      Container.ExecResult plain = curl("http://" + pair.backendInbound() + "/");
+      assertThat(plain.getStdout()).as(plain.getStderr()).isEqualTo("200");
+    } finally {
+      assertThat(testbed.admin.putYaml("/meshes/" + MESH, strict).statusCode()).isEqualTo(200);
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> curl("http://" + pair.backendInbound() + "/").getStdout().equals("000"));
   }
 
   /** curl from the outsider; prints only the HTTP status code ({@code 000}: none). */

@@ -27,6 +27,12 @@ final class MtlsMeshes {
     return yaml.toString();
   }
 
+  /** {@link #builtin(String, String)} with the backend's mode PERMISSIVE. */
+  static String permissive(String mesh, String expiration) {
+    return builtin(mesh, expiration)
+        .replace("    type: builtin\n", "    type: builtin\n    mode: PERMISSIVE\n");
+  }
+
   /** A Mesh whose one builtin backend {@code ca-1} issues certificates valid {@code expiration}. */
   static String builtin(String mesh, String expiration) {
     return builtin(mesh, "ca-1", List.of("ca-1"), expiration);

@@ -201,9 +201,7 @@ class SidecarSdsIT {
           .until(() -> sotw.latest(EnvoyAdsClient.LISTENER).containsKey(inbound));
       assertThat(listener(sotw, inbound).getFilterChainsCount()).isEqualTo(1);
 
-      String permissive =
-          MtlsMeshes.builtin("permissive", "1h")
-              .replace("    type: builtin\n", "    type: builtin\n    mode: PERMISSIVE\n");
+      String permissive = MtlsMeshes.permissive("permissive", "1h");
       assertThat(admin.putYaml("/meshes/permissive", permissive).statusCode()).isEqualTo(200);
 
       await()
