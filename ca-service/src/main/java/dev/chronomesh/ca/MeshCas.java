@@ -13,6 +13,7 @@ import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.Sealer;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,6 +84,7 @@ public final class MeshCas {
       }
       signer = ca.ca();
     }
+    trusted.addAll(meshTrustCertificates(state));
     List<String> uris = Spiffe.workloadUris(mesh, tags((DataplaneResource) dp.get().payload()));
     if (uris.stream().noneMatch(u -> u.startsWith("spiffe://"))) {
       return new Issuance.NotReady(
@@ -97,8 +99,9 @@ public final class MeshCas {
 
   /**
    * The trust bundle of {@code dataplane}'s peers, refused as {@link #issuance} refuses: every
-   * backend's CA certificates, the enabled one's first. Certificates only: no CA key is unsealed,
-   * parsed or checked, so the agents' and gateways' frequent fetches cost a Secret lookup each.
+   * backend's CA certificates, the enabled one's first, then the MeshTrusts' CAs. Certificates
+   * only: no CA key is unsealed, parsed or checked, so the agents' and gateways' frequent fetches
+   * cost a Secret lookup each.
    */
   public static TrustBundle trustBundle(MeshState state, String dataplane, Sealer sealer) {
     Issuance refused = refusal(state, dataplane);
@@ -119,7 +122,24 @@ public final class MeshCas {
       return new TrustBundle(
           List.of(), new Issuance.NotReady(BackendCas.load(state, enabled, sealer).problem()));
     }
+    trusted.addAll(meshTrustCertificates(state));
     return new TrustBundle(trusted, null);
+  }
+
+  /**
+   * The CA certificates of the mesh's MeshTrusts, by MeshTrust name then bundle order: peers whose
+   * certificates chain to them are verified too. Their PEM was checked on write (certificates only,
+   * each parses), so a bundle that does not parse here is a bug upstream.
+   */
+  static List<X509Certificate> meshTrustCertificates(MeshState state) {
+    List<X509Certificate> out = new ArrayList<>();
+    for (Resource r : state.resources(ResourceType.MESH_TRUST).values()) {
+      MeshTrust.of(r.payload())
+          .orElseThrow()
+          .caBundles()
+          .forEach(pem -> out.addAll(Pem.certificates(pem)));
+    }
+    return out;
   }
 
   /**

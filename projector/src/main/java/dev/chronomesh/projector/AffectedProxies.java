@@ -97,10 +97,12 @@ final class AffectedProxies {
         affected.addAll(builtinGateways(after));
       }
       meshServiceChanged |= key.type().equals(ResourceType.MESH_SERVICE);
+      meshServiceChanged |= key.type().equals(ResourceType.MESH_TRUST);
     }
     if (meshServiceChanged) {
       // Which MeshService an outbound's labels pick, its ports and protocols: rare changes, so
       // every proxy of the mesh rather than an index of who reads which MeshService by labels.
+      // A MeshTrust's trust domain is in every mTLS inbound's peer validation: every proxy too.
       affected.addAll(index.proxies(mesh));
       affected.addAll(after.dataplanes().keySet());
     }

@@ -13,6 +13,7 @@ import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceKey;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.meshmodel.policy.PolicyType;
@@ -244,10 +245,15 @@ final class IndexedMesh {
           .resources(ResourceType.MESH_GATEWAY)
           .values()
           .forEach(r -> gateways.add(MeshGateway.of((PolicyResource) r.payload())));
+      List<MeshTrust> trusts = new ArrayList<>();
+      state
+          .resources(ResourceType.MESH_TRUST)
+          .values()
+          .forEach(r -> MeshTrust.of(r.payload()).ifPresent(trusts::add));
       c =
           MeshContext.of(
               new MeshResources(
-                  mesh(), dps, List.copyOf(policies.values()), gateways, meshServices()));
+                  mesh(), dps, List.copyOf(policies.values()), gateways, meshServices(), trusts));
       context = c;
     }
     return c;

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.chronomesh.ca.BuiltinCaConf;
+import dev.chronomesh.ca.CaKeyPair;
+import dev.chronomesh.ca.Pem;
+import dev.chronomesh.ca.RootCa;
+import dev.chronomesh.ca.WorkloadCertificates;
 import dev.chronomesh.kafka.FreePorts;
 import dev.chronomesh.launcher.ChronomeshStack;
 import dev.chronomesh.launcher.agent.DpAgent;
@@ -34,7 +39,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
@@ -165,6 +172,118 @@ class ProxylessMtlsIT {
       }
       gateway.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * A MeshTrust (Kuma 2.14) makes the backend accept a client whose certificate a partner's CA
+   * signed for its own trust domain, while a client of a CA nobody listed stays refused in the
+   * handshake. Nothing restarts: the backend's running agent fetches the bundle with the
+   * MeshTrust's CA into its files, grpc-java re-reads them; deleting the MeshTrust takes the CA
+   * away again.
+   */
+  @Test
+  void aMeshTrustsCaIsTrustedByTheMeshWithoutARestartAndAnUnknownCaIsNot() throws Exception {
+    put("/meshes/trusting", MtlsMeshes.builtin("trusting", null));
+    apply(
+        new Resource(
+            "/meshes/trusting/meshtrafficpermissions/partner-to-backend",
+            """
+            type: MeshTrafficPermission
+            mesh: trusting
+            name: partner-to-backend
+            spec:
+              targetRef: {kind: MeshService, name: backend}
+              rules:
+              - default:
+                  allow: [{spiffeID: {type: Exact, value: "spiffe://partner.example/web"}}]
+            """));
+    int backendPort = FreePorts.next();
+    put(
+        "/meshes/trusting/dataplanes/backend-1",
+        dataplane("trusting", "backend-1", "backend", backendPort));
+    CaKeyPair partnerCa =
+        RootCa.create("partner", BuiltinCaConf.DEFAULT, Instant.now(), new SecureRandom());
+    CaKeyPair unknownCa =
+        RootCa.create("partner", BuiltinCaConf.DEFAULT, Instant.now(), new SecureRandom());
+    ManagedChannel gateway = plaintext(stack.xdsAddress());
+    ExecutorService agents = Executors.newSingleThreadExecutor();
+    Server backend = null;
+    try {
+      Path backendToken = tokenFile("trusting", "backend-1", "backend");
+      Path backendCerts = certificates(gateway, "trusting", "backend-1", backendToken);
+      DpAgent agent = agent(gateway, "trusting", "backend-1", backendToken);
+      agents.submit(
+          () -> {
+            agent.run();
+            return null;
+          });
+      backend = backend("trusting", backendPort, backendToken, backendCerts, Duration.ofSeconds(1));
+      Path partner = clientOf(partnerCa, "spiffe://partner.example/web", "partner");
+      Path unknown = clientOf(unknownCa, "spiffe://partner.example/web", "unknown");
+      // Before the MeshTrust: refused.
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
+          .until(() -> handshakeRefused(backendPort, partner, backendCerts));
+
+      put(
+          "/meshes/trusting/meshtrusts/partner",
+          MtlsMeshes.meshTrust(
+              "trusting", "partner", "partner.example", Pem.encode(partnerCa.certificate())));
+      String answer =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(500))
+              .ignoreExceptions()
+              .until(() -> direct(backendPort, partner, backendCerts), a -> true);
+      assertThat(answer).startsWith("backend-1 for spiffe://partner.example/web ");
+      assertThat(handshakeRefused(backendPort, unknown, backendCerts)).isTrue();
+
+      assertThat(admin.delete("/meshes/trusting/meshtrusts/partner").statusCode()).isEqualTo(200);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> handshakeRefused(backendPort, partner, backendCerts));
+    } finally {
+      agents.shutdownNow();
+      agents.awaitTermination(10, TimeUnit.SECONDS);
+      if (backend != null) {
+        backend.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+      gateway.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Whether a call with the identity in {@code identity} fails in the TLS handshake. */
+  private static boolean handshakeRefused(int port, Path identity, Path trust) throws Exception {
+    try {
+      direct(port, identity, trust);
+      return false;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        return true;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * A client identity {@code uri} signed by {@code ca}: key.pem and cert.pem in a new directory.
+   */
+  private static Path clientOf(CaKeyPair ca, String uri, String name) throws IOException {
+    KeyPair key = WorkloadCertificates.newKey();
+    X509Certificate cert =
+        WorkloadCertificates.issue(
+            ca,
+            key.getPublic(),
+            List.of(uri),
+            Duration.ofHours(1),
+            Instant.now(),
+            new SecureRandom());
+    Path dir = Files.createDirectories(dataDir.resolve(name + "-client"));
+    Files.writeString(dir.resolve("key.pem"), Pem.encode(key.getPrivate()));
+    Files.writeString(dir.resolve("cert.pem"), Pem.encode(cert));
+    return dir;
   }
 
   /**

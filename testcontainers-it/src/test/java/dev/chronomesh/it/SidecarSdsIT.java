@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
+import dev.chronomesh.ca.BuiltinCaConf;
+import dev.chronomesh.ca.CaKeyPair;
 import dev.chronomesh.ca.Pem;
+import dev.chronomesh.ca.RootCa;
 import dev.chronomesh.ca.WorkloadCertificates;
 import dev.chronomesh.launcher.ChronomeshStack;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -17,8 +20,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -175,6 +180,68 @@ class SidecarSdsIT {
       assertThat(identities(sotw, identity).get(0)).isEqualTo(before);
       assertThat(sotw.ended()).as("the stream stayed open").isNull();
     }
+  }
+
+  /**
+   * A MeshTrust reaches a connected sidecar without a restart: its CA joins the mesh CA secret (the
+   * gateway's bundle refresh), its trust domain the SAN prefixes the inbound accepts (the
+   * projector), the identity unchanged.
+   */
+  @Test
+  void aMeshTrustsCaAndTrustDomainReachTheSidecar() throws Exception {
+    String token = meshWithSidecar("trusting", "1h");
+    String identity = "identity_cert:secret:trusting";
+    String meshCa = "mesh_ca:secret:trusting";
+    CaKeyPair partner =
+        RootCa.create("partner", BuiltinCaConf.DEFAULT, Instant.now(), new SecureRandom());
+    try (EnvoyAdsClient sotw =
+        EnvoyAdsClient.open(
+            host, port, "trusting.web-1", token, false, List.of(identity, meshCa))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sotw.latest(EnvoyAdsClient.SECRET).containsKey(meshCa));
+      X509Certificate before = identities(sotw, identity).get(0);
+      assertThat(trusted(sotw, meshCa)).hasSize(1);
+
+      put(
+          "/meshes/trusting/meshtrusts/partner",
+          MtlsMeshes.meshTrust(
+              "trusting", "partner", "partner.example", Pem.encode(partner.certificate())));
+
+      await().atMost(Duration.ofSeconds(45)).until(() -> trusted(sotw, meshCa).size() == 2);
+      assertThat(trusted(sotw, meshCa)).contains(partner.certificate());
+      assertThat(trusted(sotw, meshCa)).containsExactlyElementsOf(caBundle("trusting"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  inboundSanPrefixes(sotw)
+                      .equals(List.of("spiffe://trusting/", "spiffe://partner.example/")));
+      assertThat(identities(sotw, identity)).as("no new identity, only a new bundle").hasSize(1);
+      assertThat(identities(sotw, identity).get(0)).isEqualTo(before);
+      assertThat(sotw.ended()).as("the stream stayed open").isNull();
+    }
+  }
+
+  /** The URI SAN prefixes web-1's inbound accepts from callers. */
+  private static List<String> inboundSanPrefixes(EnvoyAdsClient client) throws Exception {
+    Any any = client.latest(EnvoyAdsClient.LISTENER).get("inbound:127.0.0.1:8080");
+    if (any == null) {
+      return List.of();
+    }
+    return any
+        .unpack(Listener.class)
+        .getFilterChains(0)
+        .getTransportSocket()
+        .getTypedConfig()
+        .unpack(DownstreamTlsContext.class)
+        .getCommonTlsContext()
+        .getCombinedValidationContext()
+        .getDefaultValidationContext()
+        .getMatchTypedSubjectAltNamesList()
+        .stream()
+        .map(san -> san.getMatcher().getPrefix())
+        .toList();
   }
 
   /** The CA certificates in the latest mesh CA secret. */

@@ -4,6 +4,7 @@ import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import dev.chronomesh.meshmodel.policy.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,19 +14,32 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * The resources of one mesh that config generation reads: the mesh itself, its dataplanes (sorted
- * by name), its targetRef policies of every type (sorted by type, then name), its MeshGateways and
- * its MeshServices (sorted by name). The Avro records are shared, not copied: callers must not
- * modify them.
+ * by name), its targetRef policies of every type (sorted by type, then name), its MeshGateways, its
+ * MeshServices and its MeshTrusts (sorted by name). The Avro records are shared, not copied:
+ * callers must not modify them.
  */
 public record MeshResources(
     MeshResource mesh,
     List<DataplaneResource> dataplanes,
     List<Policy> policies,
     List<MeshGateway> gateways,
-    List<MeshService> meshServices) {
+    List<MeshService> meshServices,
+    List<MeshTrust> meshTrusts) {
+
+  /** A mesh without MeshTrusts. */
+  public MeshResources(
+      MeshResource mesh,
+      List<DataplaneResource> dataplanes,
+      List<Policy> policies,
+      List<MeshGateway> gateways,
+      List<MeshService> meshServices) {
+    this(mesh, dataplanes, policies, gateways, meshServices, List.of());
+  }
 
   /** A mesh without policies. */
   public MeshResources(MeshResource mesh, List<DataplaneResource> dataplanes) {
@@ -47,6 +61,7 @@ public record MeshResources(
     Objects.requireNonNull(dataplanes, "dataplanes");
     Objects.requireNonNull(policies, "policies");
     Objects.requireNonNull(meshServices, "meshServices");
+    Objects.requireNonNull(meshTrusts, "meshTrusts");
     List<String> problems = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (int i = 0; i < dataplanes.size(); i++) {
@@ -95,10 +110,16 @@ public record MeshResources(
         problems.add("meshServices: " + ms.name() + " belongs to mesh " + ms.mesh());
       }
     }
+    for (MeshTrust trust : meshTrusts) {
+      if (!mesh.getName().equals(trust.mesh())) {
+        problems.add("meshTrusts: " + trust.name() + " belongs to mesh " + trust.mesh());
+      }
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid mesh resources: " + String.join("; ", problems));
     }
     meshServices = meshServices.stream().sorted(Comparator.comparing(MeshService::name)).toList();
+    meshTrusts = meshTrusts.stream().sorted(Comparator.comparing(MeshTrust::name)).toList();
     dataplanes =
         dataplanes.stream().sorted(Comparator.comparing(DataplaneResource::getName)).toList();
     policies =
@@ -135,6 +156,16 @@ public record MeshResources(
 
   public String name() {
     return mesh.getName();
+  }
+
+  /**
+   * The trust domains of the mesh's MeshTrusts, sorted, without duplicates: peers whose SPIFFE ID
+   * is in one of them are accepted on mTLS inbounds, besides the mesh's own.
+   */
+  public SortedSet<String> trustedDomains() {
+    SortedSet<String> out = new TreeSet<>();
+    meshTrusts.forEach(t -> out.add(t.trustDomain()));
+    return out;
   }
 
   /**

@@ -204,7 +204,10 @@ final class SidecarGenerator {
               filters,
               mtls
                   ? Optional.of(
-                      SidecarTls.downstream(meshName, tls -> hooks.inboundTls(key, place, tls)))
+                      SidecarTls.downstream(
+                          meshName,
+                          mesh.resources().trustedDomains(),
+                          tls -> hooks.inboundTls(key, place, tls)))
                   : Optional.empty()));
     }
 

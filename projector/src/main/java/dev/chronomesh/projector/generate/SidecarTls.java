@@ -13,9 +13,11 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMat
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -35,19 +37,34 @@ final class SidecarTls {
   private SidecarTls() {}
 
   /**
-   * An inbound's TLS: the proxy's identity; a client certificate required, signed by the mesh's CA
-   * and carrying a SPIFFE ID of the mesh ({@code spiffe://<mesh>/} as a URI SAN prefix).
+   * An inbound's TLS: the proxy's identity; a client certificate required, signed by a CA of the
+   * mesh's bundle and carrying a SPIFFE ID of the mesh ({@code spiffe://<mesh>/} as a URI SAN
+   * prefix) or of one of {@code trustedDomains} (its MeshTrusts', {@code spiffe://<domain>/}).
    */
-  static TransportSocket downstream(String mesh) {
-    return downstream(mesh, tls -> {});
+  static TransportSocket downstream(String mesh, Collection<String> trustedDomains) {
+    return downstream(mesh, trustedDomains, tls -> {});
   }
 
-  /** {@link #downstream(String)}, the context then given to {@code hooks} (the policy hooks). */
-  static TransportSocket downstream(String mesh, Consumer<DownstreamTlsContext.Builder> hooks) {
+  /**
+   * {@link #downstream(String, Collection)}, the context then given to {@code hooks} (the policy
+   * hooks).
+   */
+  static TransportSocket downstream(
+      String mesh,
+      Collection<String> trustedDomains,
+      Consumer<DownstreamTlsContext.Builder> hooks) {
+    CommonTlsContext.Builder common =
+        common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))).toBuilder();
+    CertificateValidationContext.Builder peers =
+        common.getCombinedValidationContextBuilder().getDefaultValidationContextBuilder();
+    new TreeSet<>(trustedDomains)
+        .forEach(
+            domain ->
+                peers.addMatchTypedSubjectAltNames(
+                    uriSan(StringMatcher.newBuilder().setPrefix(Spiffe.anyInDomain(domain)))));
     DownstreamTlsContext.Builder tls =
         DownstreamTlsContext.newBuilder()
-            .setCommonTlsContext(
-                common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))))
+            .setCommonTlsContext(common)
             .setRequireClientCertificate(BoolValue.of(true));
     hooks.accept(tls);
     return socket(Protos.pack(tls.build()));
