@@ -36,6 +36,14 @@ public final class Spiffe {
     return "spiffe://" + domain + "/";
   }
 
+  /**
+   * A MeshIdentity's SPIFFE ID (Kuma 2.14's template {@code spiffe://{{ .TrustDomain }}<path>}):
+   * {@code path} is the rendered path template, starting with {@code /}.
+   */
+  public static String identity(String trustDomain, String path) {
+    return "spiffe://" + trustDomain + path;
+  }
+
   /** A workload's URI SANs from its tags (each tag's values, sorted; tags sorted by name). */
   public static List<String> workloadUris(String mesh, Map<String, SortedSet<String>> tags) {
     List<String> uris = new ArrayList<>();

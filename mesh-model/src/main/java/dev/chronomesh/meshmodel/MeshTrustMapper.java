@@ -10,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -50,12 +49,7 @@ final class MeshTrustMapper extends EnvelopeMapper {
   @Override
   public PolicyResource read(
       JsonNode document, ResourceMetadata metadata, Violations violations, Sealer sealer) {
-    Obj root = Obj.of(document, "", violations);
-    if (root.raw("spec") == null) {
-      violations.add("spec", "is required");
-      return null;
-    }
-    Obj spec = root.object("spec");
+    Obj spec = requiredSpec(document, violations);
     if (spec == null) {
       return null;
     }
@@ -124,13 +118,7 @@ final class MeshTrustMapper extends EnvelopeMapper {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("trustDomain", trustDomain);
     out.set("caBundles", storedBundles);
-    return PolicyResource.newBuilder()
-        .setType(MeshTrust.TYPE)
-        .setName(metadata.name())
-        .setMesh(metadata.mesh())
-        .setLabels(new HashMap<>(metadata.labels()))
-        .setSpec(Documents.canonicalJson(out))
-        .build();
+    return envelope(metadata, out);
   }
 
   /**
@@ -162,6 +150,6 @@ final class MeshTrustMapper extends EnvelopeMapper {
 
   @Override
   public void write(PolicyResource resource, ObjectNode document, Sealer opener) {
-    document.set("spec", Documents.parseStoredJson(resource.getSpec()));
+    writeSpec(resource, document);
   }
 }
