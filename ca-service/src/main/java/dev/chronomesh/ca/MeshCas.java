@@ -27,9 +27,10 @@ import java.util.TreeSet;
 
 /**
  * Decides, from one mesh's state, whether and how a dataplane gets a workload certificate: the mesh
- * must have an enabled backend whose CA exists ({@link BackendCas}); the identities are the
- * dataplane's tags (every inbound's and its gateway's, as Kuma's {@code Dataplane.TagSet}), never
- * what the caller asks for. Pure: the sealer only decrypts.
+ * must have an enabled backend; a dataplane a MeshIdentity selects gets that identity's SPIFFE ID
+ * from its CA ({@link IdentityCas}); any other the classic identities of the enabled backend's CA
+ * ({@link BackendCas}): the dataplane's tags (every inbound's and its gateway's, as Kuma's {@code
+ * Dataplane.TagSet}). Never what the caller asks for. Pure: the sealer only decrypts.
  */
 public final class MeshCas {
   /**
@@ -78,14 +79,28 @@ public final class MeshCas {
         }
       }
     }
+    trusted.addAll(IdentityCas.trusted(state, sealer));
+    trusted.addAll(meshTrustCertificates(state));
+    DataplaneResource dataplaneResource = (DataplaneResource) dp.get().payload();
+    switch (IdentityCas.of(state, dataplaneResource, sealer, now)) {
+      case IdentityCas.Sign sign -> {
+        return new Issuance.Ready(
+            sign.ca(), trusted, List.of(sign.spiffeId()), sign.identity().expiry());
+      }
+      case IdentityCas.Refuse refuse -> {
+        return new Issuance.NotReady(refuse.why());
+      }
+      case IdentityCas.Classic classic -> {
+        // the mesh's classic identity, below
+      }
+    }
     if (signer == null) {
       if (ca.problem() != null) {
         return new Issuance.NotReady(ca.problem());
       }
       signer = ca.ca();
     }
-    trusted.addAll(meshTrustCertificates(state));
-    List<String> uris = Spiffe.workloadUris(mesh, tags((DataplaneResource) dp.get().payload()));
+    List<String> uris = Spiffe.workloadUris(mesh, tags(dataplaneResource));
     if (uris.stream().noneMatch(u -> u.startsWith("spiffe://"))) {
       return new Issuance.NotReady(
           "dataplane \"" + dataplane + "\" has no " + KumaTags.SERVICE + " tag, so no identity");
@@ -99,9 +114,10 @@ public final class MeshCas {
 
   /**
    * The trust bundle of {@code dataplane}'s peers, refused as {@link #issuance} refuses: every
-   * backend's CA certificates, the enabled one's first, then the MeshTrusts' CAs. Certificates
-   * only: no CA key is unsealed, parsed or checked, so the agents' and gateways' frequent fetches
-   * cost a Secret lookup each.
+   * backend's CA certificates, the enabled one's first, then the CAs of the MeshIdentities that
+   * create the mesh's trust ({@code meshTrustCreation}, Kuma's default), then the MeshTrusts' CAs.
+   * Certificates only: no CA key is unsealed, parsed or checked, so the agents' and gateways'
+   * frequent fetches cost a Secret lookup each.
    */
   public static TrustBundle trustBundle(MeshState state, String dataplane, Sealer sealer) {
     Issuance refused = refusal(state, dataplane);
@@ -122,6 +138,7 @@ public final class MeshCas {
       return new TrustBundle(
           List.of(), new Issuance.NotReady(BackendCas.load(state, enabled, sealer).problem()));
     }
+    trusted.addAll(IdentityCas.trusted(state, sealer));
     trusted.addAll(meshTrustCertificates(state));
     return new TrustBundle(trusted, null);
   }
