@@ -12,6 +12,7 @@ import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceKey;
 import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.meshidentity.MeshIdentity;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import dev.chronomesh.meshmodel.policy.Policy;
@@ -250,10 +251,21 @@ final class IndexedMesh {
           .resources(ResourceType.MESH_TRUST)
           .values()
           .forEach(r -> MeshTrust.of(r.payload()).ifPresent(trusts::add));
+      List<MeshIdentity> identities = new ArrayList<>();
+      state
+          .resources(ResourceType.MESH_IDENTITY)
+          .values()
+          .forEach(r -> MeshIdentity.of(r.payload()).ifPresent(identities::add));
       c =
           MeshContext.of(
               new MeshResources(
-                  mesh(), dps, List.copyOf(policies.values()), gateways, meshServices(), trusts));
+                  mesh(),
+                  dps,
+                  List.copyOf(policies.values()),
+                  gateways,
+                  meshServices(),
+                  trusts,
+                  identities));
       context = c;
     }
     return c;

@@ -61,7 +61,7 @@ final class MeshLoader {
 
   /**
    * Whether config generation reads resources of {@code type}: Meshes, Dataplanes, MeshGateways,
-   * MeshServices, MeshTrusts, policies.
+   * MeshServices, MeshTrusts, MeshIdentities, policies.
    */
   static boolean reads(String type) {
     return type.equals(ResourceType.MESH.name())
@@ -69,6 +69,7 @@ final class MeshLoader {
         || type.equals(ResourceType.MESH_GATEWAY.name())
         || type.equals(ResourceType.MESH_SERVICE.name())
         || type.equals(ResourceType.MESH_TRUST.name())
+        || type.equals(ResourceType.MESH_IDENTITY.name())
         || PolicyResources.isPolicyType(type);
   }
 

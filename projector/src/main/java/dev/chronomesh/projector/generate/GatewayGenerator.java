@@ -435,7 +435,9 @@ final class GatewayGenerator {
             .setPerConnectionBufferLimitBytes(UInt32Value.of(BUFFER_LIMIT));
     // As Kuma's gateway cluster generator: a mesh service is reached over the mesh's mTLS.
     if (ProxylessTls.enabled(at.mesh().resources().mesh())) {
-      cluster.setTransportSocket(SidecarTls.upstream(at.dataplane().getMesh(), selector));
+      cluster.setTransportSocket(
+          SidecarTls.upstream(
+              at.dataplane().getMesh(), selector, at.mesh().identitySans(selector), tls -> {}));
     }
     at.proxyHooks()
         .outboundCluster(

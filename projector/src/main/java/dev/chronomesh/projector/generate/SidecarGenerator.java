@@ -282,7 +282,10 @@ final class SidecarGenerator {
                     Arrays.asList(selector, place, tlsInputs),
                     () ->
                         SidecarTls.upstream(
-                            meshName, selector, tls -> hooks.outboundTls(place, tls))));
+                            meshName,
+                            selector,
+                            mesh.identitySans(selector),
+                            tls -> hooks.outboundTls(place, tls))));
           }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(place, cluster);

@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -85,12 +86,32 @@ final class SidecarTls {
    */
   static TransportSocket upstream(
       String mesh, EndpointSelector destination, Consumer<UpstreamTlsContext.Builder> hooks) {
+    return upstream(mesh, destination, List.of(), hooks);
+  }
+
+  /**
+   * {@link #upstream(String, EndpointSelector, Consumer)} also accepting {@code identities} (the
+   * destination's MeshIdentity SPIFFE IDs; one ending with {@code /} is a trust domain prefix).
+   */
+  static TransportSocket upstream(
+      String mesh,
+      EndpointSelector destination,
+      Collection<String> identities,
+      Consumer<UpstreamTlsContext.Builder> hooks) {
     StringMatcher.Builder san =
         destination.port() == null
             ? StringMatcher.newBuilder().setExact(Spiffe.workloadId(mesh, destination.service()))
             : StringMatcher.newBuilder().setPrefix(prefix(mesh));
     CommonTlsContext.Builder common =
         common(mesh, uriSan(san)).toBuilder().addAlpnProtocols(KUMA_ALPN);
+    CertificateValidationContext.Builder peers =
+        common.getCombinedValidationContextBuilder().getDefaultValidationContextBuilder();
+    for (String identity : identities) {
+      StringMatcher.Builder matcher = StringMatcher.newBuilder();
+      peers.addMatchTypedSubjectAltNames(
+          uriSan(
+              identity.endsWith("/") ? matcher.setPrefix(identity) : matcher.setExact(identity)));
+    }
     UpstreamTlsContext.Builder tls =
         UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(sni(mesh, destination));
     hooks.accept(tls);
