@@ -50,6 +50,10 @@ public final class DpAgent {
   private String certPem;
   private String bundlePem;
   private String identitiesVersion;
+
+  /** Set when {@link #refreshBundle} renewed: the renewal schedule follows the new certificate. */
+  private X509Certificate renewedByRefresh;
+
   private String lastBundleFailure;
 
   public DpAgent(
@@ -119,7 +123,7 @@ public final class DpAgent {
       // A MeshIdentity changed what this dataplane may be: renew now, not at the renewal time.
       LOG.info("Mesh identities changed dir={}: renewing now", dir);
       try {
-        renewOnce();
+        renewedByRefresh = renewOnce();
       } catch (GeneralSecurityException e) {
         throw new IOException(e);
       }
@@ -156,6 +160,13 @@ public final class DpAgent {
       } else {
         try {
           refreshBundle();
+          if (renewedByRefresh != null) {
+            renewAt =
+                WorkloadCertificates.renewAt(
+                    renewedByRefresh.getNotBefore().toInstant(),
+                    renewedByRefresh.getNotAfter().toInstant());
+            renewedByRefresh = null;
+          }
           lastBundleFailure = null;
         } catch (IOException | RuntimeException e) {
           if (!e.toString().equals(lastBundleFailure)) {

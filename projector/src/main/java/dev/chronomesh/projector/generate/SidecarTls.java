@@ -40,7 +40,8 @@ final class SidecarTls {
   /**
    * An inbound's TLS: the proxy's identity; a client certificate required, signed by a CA of the
    * mesh's bundle and carrying a SPIFFE ID of the mesh ({@code spiffe://<mesh>/} as a URI SAN
-   * prefix) or of one of {@code trustedDomains} (its MeshTrusts', {@code spiffe://<domain>/}).
+   * prefix) or of one of {@code trustedDomains} (its MeshTrusts' and trusted MeshIdentities',
+   * {@code spiffe://<domain>/}).
    */
   static TransportSocket downstream(String mesh, Collection<String> trustedDomains) {
     return downstream(mesh, trustedDomains, tls -> {});
