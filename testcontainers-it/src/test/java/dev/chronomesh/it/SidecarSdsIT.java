@@ -231,29 +231,9 @@ class SidecarSdsIT {
    */
   @Test
   void aMeshIdentityRenewsAConnectedSidecarIntoItsSpiffeId() throws Exception {
-    String token = meshWithSidecar("identities", "1h");
+    String token = meshWithSidecar("identities", "1h", "{app: web, kuma.io/workload: web-v1}");
     String identity = "identity_cert:secret:identities";
     String meshCa = "mesh_ca:secret:identities";
-    assertThat(
-            admin
-                .putYaml(
-                    "/meshes/identities/dataplanes/web-1",
-                    """
-                    type: Dataplane
-                    mesh: identities
-                    name: web-1
-                    labels: {app: web, kuma.io/workload: web-v1}
-                    networking:
-                      address: 127.0.0.1
-                      inbound:
-                      - port: 8080
-                        tags: {kuma.io/service: web, version: v1}
-                      outbound:
-                      - port: 10001
-                        tags: {kuma.io/service: backend}
-                    """)
-                .statusCode())
-        .isEqualTo(200);
     try (EnvoyAdsClient sotw =
         EnvoyAdsClient.open(
             host, port, "identities.web-1", token, false, List.of(identity, meshCa))) {
@@ -340,6 +320,11 @@ class SidecarSdsIT {
 
   /** A mesh with a builtin CA, web-1 (calling backend) and backend-1; web-1's dataplane token. */
   private static String meshWithSidecar(String mesh, String expiration) {
+    return meshWithSidecar(mesh, expiration, "{}");
+  }
+
+  /** {@link #meshWithSidecar(String, String)} with web-1's {@code labels} (a YAML flow map). */
+  private static String meshWithSidecar(String mesh, String expiration, String labels) {
     put("/meshes/" + mesh, MtlsMeshes.builtin(mesh, expiration));
     put(
         "/meshes/" + mesh + "/dataplanes/backend-1",
@@ -360,6 +345,7 @@ class SidecarSdsIT {
         type: Dataplane
         mesh: %s
         name: web-1
+        labels: %s
         networking:
           address: 127.0.0.1
           inbound:
@@ -369,7 +355,7 @@ class SidecarSdsIT {
           - port: 10001
             tags: {kuma.io/service: backend}
         """
-            .formatted(mesh));
+            .formatted(mesh, labels));
     return XdsClients.dataplaneToken(admin, mesh, "web-1", "web");
   }
 
