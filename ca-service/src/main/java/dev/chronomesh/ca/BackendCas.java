@@ -53,16 +53,24 @@ final class BackendCas {
               ? where + "\" has not been created yet"
               : where + "\": its certificate or key Secret does not exist");
     }
+    return pair(where + "\"", cert.get(), key.get());
+  }
+
+  /**
+   * A CA from its certificate (maybe a chain: the first signs) and key, PEM; or why not, after
+   * {@code where}.
+   */
+  static Loaded pair(String where, String certPem, String keyPem) {
     List<X509Certificate> certs;
     PrivateKey privateKey;
     try {
-      certs = Pem.certificates(cert.get());
-      privateKey = Pem.privateKey(key.get());
+      certs = Pem.certificates(certPem);
+      privateKey = Pem.privateKey(keyPem);
     } catch (IllegalArgumentException e) {
-      return Loaded.problem(where + "\": " + e.getMessage());
+      return Loaded.problem(where + ": " + e.getMessage());
     }
     if (!matches(privateKey, certs.get(0).getPublicKey())) {
-      return Loaded.problem(where + "\": the key is not the certificate's key");
+      return Loaded.problem(where + ": the key is not the certificate's key");
     }
     return new Loaded(new CaKeyPair(certs.get(0), privateKey), certs, null);
   }

@@ -14,6 +14,7 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -64,9 +65,9 @@ public final class CertificateAuthorityService
           Status.INVALID_ARGUMENT.withDescription(String.join("; ", problems)).asException());
       return;
     }
-    Issuance issuance =
-        MeshCas.issuance(
-            meshes.apply(request.getMesh()), request.getDataplane(), sealer, clock.instant());
+    MeshState state = meshes.apply(request.getMesh());
+    Instant now = clock.instant();
+    Issuance issuance = MeshCas.issuance(state, request.getDataplane(), sealer, now);
     switch (issuance) {
       case Issuance.NotFound nf ->
           response.onError(Status.NOT_FOUND.withDescription(nf.reason()).asException());
@@ -75,13 +76,14 @@ public final class CertificateAuthorityService
       case Issuance.Ready ready -> {
         X509Certificate certificate =
             WorkloadCertificates.issue(
-                ready.ca(), key, ready.uris(), ready.lifetime(), clock.instant(), random);
+                ready.ca(), key, ready.uris(), ready.lifetime(), now, random);
         response.onNext(
             SignWorkloadCertificateResponse.newBuilder()
                 .setCertificatePem(Pem.encode(certificate))
                 .setTrustBundlePem(Pem.encodeAll(ready.trusted()))
                 .setExpiresAtMs(certificate.getNotAfter().getTime())
                 .addAllUriSans(ready.uris())
+                .setIdentitiesVersion(IdentityCas.version(state, now))
                 .build());
         response.onCompleted();
       }
@@ -99,13 +101,14 @@ public final class CertificateAuthorityService
           Status.INVALID_ARGUMENT.withDescription(String.join("; ", problems)).asException());
       return;
     }
-    MeshCas.TrustBundle bundle =
-        MeshCas.trustBundle(meshes.apply(request.getMesh()), request.getDataplane(), sealer);
+    MeshState state = meshes.apply(request.getMesh());
+    MeshCas.TrustBundle bundle = MeshCas.trustBundle(state, request.getDataplane(), sealer);
     switch (bundle.refusal()) {
       case null -> {
         response.onNext(
             GetTrustBundleResponse.newBuilder()
                 .setTrustBundlePem(Pem.encodeAll(bundle.certificates()))
+                .setIdentitiesVersion(IdentityCas.version(state, clock.instant()))
                 .build());
         response.onCompleted();
       }

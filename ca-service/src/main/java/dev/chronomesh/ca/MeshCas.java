@@ -13,6 +13,7 @@ import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.Sealer;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,9 +27,10 @@ import java.util.TreeSet;
 
 /**
  * Decides, from one mesh's state, whether and how a dataplane gets a workload certificate: the mesh
- * must have an enabled backend whose CA exists ({@link BackendCas}); the identities are the
- * dataplane's tags (every inbound's and its gateway's, as Kuma's {@code Dataplane.TagSet}), never
- * what the caller asks for. Pure: the sealer only decrypts.
+ * must have an enabled backend; a dataplane a MeshIdentity selects gets that identity's SPIFFE ID
+ * from its CA ({@link IdentityCas}); any other the classic identities of the enabled backend's CA
+ * ({@link BackendCas}): the dataplane's tags (every inbound's and its gateway's, as Kuma's {@code
+ * Dataplane.TagSet}). Never what the caller asks for. Pure: the sealer only decrypts.
  */
 public final class MeshCas {
   /**
@@ -77,13 +79,28 @@ public final class MeshCas {
         }
       }
     }
+    trusted.addAll(IdentityCas.trusted(state, sealer));
+    trusted.addAll(meshTrustCertificates(state));
+    DataplaneResource dataplaneResource = (DataplaneResource) dp.get().payload();
+    switch (IdentityCas.of(state, dataplaneResource, sealer, now)) {
+      case IdentityCas.Sign sign -> {
+        return new Issuance.Ready(
+            sign.ca(), trusted, List.of(sign.spiffeId()), sign.identity().expiry());
+      }
+      case IdentityCas.Refuse refuse -> {
+        return new Issuance.NotReady(refuse.why());
+      }
+      case IdentityCas.Classic classic -> {
+        // the mesh's classic identity, below
+      }
+    }
     if (signer == null) {
       if (ca.problem() != null) {
         return new Issuance.NotReady(ca.problem());
       }
       signer = ca.ca();
     }
-    List<String> uris = Spiffe.workloadUris(mesh, tags((DataplaneResource) dp.get().payload()));
+    List<String> uris = Spiffe.workloadUris(mesh, tags(dataplaneResource));
     if (uris.stream().noneMatch(u -> u.startsWith("spiffe://"))) {
       return new Issuance.NotReady(
           "dataplane \"" + dataplane + "\" has no " + KumaTags.SERVICE + " tag, so no identity");
@@ -97,8 +114,10 @@ public final class MeshCas {
 
   /**
    * The trust bundle of {@code dataplane}'s peers, refused as {@link #issuance} refuses: every
-   * backend's CA certificates, the enabled one's first. Certificates only: no CA key is unsealed,
-   * parsed or checked, so the agents' and gateways' frequent fetches cost a Secret lookup each.
+   * backend's CA certificates, the enabled one's first, then the CAs of the MeshIdentities that
+   * create the mesh's trust ({@code meshTrustCreation}, Kuma's default), then the MeshTrusts' CAs.
+   * Certificates only: no CA key is unsealed, parsed or checked, so the agents' and gateways'
+   * frequent fetches cost a Secret lookup each.
    */
   public static TrustBundle trustBundle(MeshState state, String dataplane, Sealer sealer) {
     Issuance refused = refusal(state, dataplane);
@@ -119,7 +138,25 @@ public final class MeshCas {
       return new TrustBundle(
           List.of(), new Issuance.NotReady(BackendCas.load(state, enabled, sealer).problem()));
     }
+    trusted.addAll(IdentityCas.trusted(state, sealer));
+    trusted.addAll(meshTrustCertificates(state));
     return new TrustBundle(trusted, null);
+  }
+
+  /**
+   * The CA certificates of the mesh's MeshTrusts, by MeshTrust name then bundle order: peers whose
+   * certificates chain to them are verified too. Their PEM was checked on write (certificates only,
+   * each parses), so a bundle that does not parse here is a bug upstream.
+   */
+  static List<X509Certificate> meshTrustCertificates(MeshState state) {
+    List<X509Certificate> out = new ArrayList<>();
+    for (Resource r : state.resources(ResourceType.MESH_TRUST).values()) {
+      MeshTrust.of(r.payload())
+          .orElseThrow()
+          .caBundles()
+          .forEach(pem -> out.addAll(Pem.certificates(pem)));
+    }
+    return out;
   }
 
   /**

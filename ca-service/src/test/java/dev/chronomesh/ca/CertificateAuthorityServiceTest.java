@@ -252,6 +252,44 @@ class CertificateAuthorityServiceTest {
   }
 
   @Test
+  void aMeshTrustsCasJoinTheBundleAfterTheBackends() throws Exception {
+    CaKeyPair partner =
+        RootCa.create("partner", BuiltinCaConf.DEFAULT, TestMeshes.T0, new SecureRandom());
+    MeshState trusting =
+        new TestMeshes("default")
+            .apply(
+                ResourceType.MESH,
+                "type: Mesh\nname: default\nmtls:\n  enabledBackend: ca-1\n  backends:\n"
+                    + "  - {name: ca-1, type: builtin}\n")
+            .apply(
+                ResourceType.DATAPLANE,
+                "type: Dataplane\nmesh: default\nname: web-1\nnetworking:\n"
+                    + "  address: 127.0.0.1\n  inbound: [{port: 80, tags: {kuma.io/service: web}}]\n")
+            .ca("ca-1", ca1, SEALER)
+            .apply(ResourceType.MESH_TRUST, meshTrust("partner", partner))
+            .state();
+    assertThat(MeshCas.trustBundle(trusting, "web-1", SEALER).certificates())
+        .containsExactly(ca1.certificate(), partner.certificate());
+    Issuance.Ready ready = (Issuance.Ready) MeshCas.issuance(trusting, "web-1", SEALER, NOW);
+    assertThat(ready.trusted()).containsExactly(ca1.certificate(), partner.certificate());
+    assertThat(ready.ca().certificate()).as("a MeshTrust never signs").isEqualTo(ca1.certificate());
+  }
+
+  /** A MeshTrust of trust domain {@code <name>.example} listing {@code ca}'s certificate. */
+  static String meshTrust(String name, CaKeyPair ca) {
+    StringBuilder pem = new StringBuilder();
+    for (String line : Pem.encode(ca.certificate()).split("\n")) {
+      pem.append("          ").append(line).append('\n');
+    }
+    return "type: MeshTrust\nmesh: default\nname: "
+        + name
+        + "\nspec:\n  trustDomain: "
+        + name
+        + ".example\n  caBundles:\n    - type: Pem\n      pem:\n        value: |\n"
+        + pem;
+  }
+
+  @Test
   void signsWithAProvidedCaFromItsDataSources() throws Exception {
     SignWorkloadCertificateResponse signed =
         ca.signWorkloadCertificate(

@@ -5,7 +5,11 @@ import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
 import dev.chronomesh.meshmodel.CaSecrets;
 import dev.chronomesh.meshmodel.MeshState;
+import dev.chronomesh.meshmodel.Resource;
+import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.Sealer;
+import dev.chronomesh.meshmodel.meshidentity.MeshIdentity;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import dev.chronomesh.meshmodel.view.EventView;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -15,8 +19,9 @@ import java.util.Map;
 /**
  * {@code GET /meshes/{mesh}/ca}: the certificates a mesh's workloads trust, PEM: the enabled
  * backend's CA first, then every other backend's CA that exists (they stay trusted while
- * certificates roll from one to the other). Public material, shown to every authenticated reader;
- * the CA's private key is never shown.
+ * certificates roll from one to the other), then the CAs of the mesh's MeshIdentities that create
+ * its trust, then those of its MeshTrusts, by name: the bundle the CA service gives the workloads.
+ * Public material, shown to every authenticated reader; the CA's private key is never shown.
  */
 final class MeshCaRoute {
   static final String PATH = "/meshes/{mesh}/ca";
@@ -68,6 +73,18 @@ final class MeshCaRoute {
     for (MtlsBackend backend : mtls.getBackends()) {
       if (backend != enabled) {
         CaSecrets.certificatePem(state, backend, sealer).ifPresent(pem::append);
+      }
+    }
+    for (Resource r : state.resources(ResourceType.MESH_IDENTITY).values()) {
+      MeshIdentity identity = MeshIdentity.of(r.payload()).orElseThrow();
+      if (identity.meshTrustCreation()) {
+        CaSecrets.secretText(state, identity.caCertificateSecret(), sealer)
+            .ifPresent(cert -> pem.append(cert.endsWith("\n") ? cert : cert + "\n"));
+      }
+    }
+    for (Resource trust : state.resources(ResourceType.MESH_TRUST).values()) {
+      for (String bundle : MeshTrust.of(trust.payload()).orElseThrow().caBundles()) {
+        pem.append(bundle.endsWith("\n") ? bundle : bundle + "\n");
       }
     }
     ctx.status(200).contentType("application/x-pem-file").result(pem.toString());

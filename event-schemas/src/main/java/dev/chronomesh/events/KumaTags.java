@@ -16,6 +16,9 @@ public final class KumaTags {
   /** An inbound's zone, the locality of its endpoints (Kuma: mesh_proto.ZoneTag). */
   public static final String ZONE = "kuma.io/zone";
 
+  /** The dataplane label a MeshIdentity's {@code {{ .Workload }}} reads (Kuma 2.14). */
+  public static final String WORKLOAD_LABEL = "kuma.io/workload";
+
   /** The label naming a mesh-scoped resource's mesh (Kuma: metadata.KumaMeshLabel). */
   public static final String MESH_LABEL = "kuma.io/mesh";
 

@@ -25,7 +25,23 @@ public final class Spiffe {
 
   /** The prefix every workload SPIFFE ID of {@code mesh} starts with: {@code spiffe://<mesh>/}. */
   public static String anyWorkload(String mesh) {
-    return trustDomain(mesh) + "/";
+    return anyInDomain(mesh);
+  }
+
+  /**
+   * The prefix every SPIFFE ID of the trust domain {@code domain} starts with ({@code
+   * spiffe://<domain>/}): a MeshTrust's peers. A mesh's classic trust domain is its name.
+   */
+  public static String anyInDomain(String domain) {
+    return "spiffe://" + domain + "/";
+  }
+
+  /**
+   * A MeshIdentity's SPIFFE ID (Kuma 2.14's template {@code spiffe://{{ .TrustDomain }}<path>}):
+   * {@code path} is the rendered path template, starting with {@code /}.
+   */
+  public static String identity(String trustDomain, String path) {
+    return "spiffe://" + trustDomain + path;
   }
 
   /** A workload's URI SANs from its tags (each tag's values, sorted; tags sorted by name). */

@@ -120,6 +120,21 @@ public final class Documents {
     }
   }
 
+  /**
+   * The stored spec of {@code payload} when it is the envelope {@link
+   * dev.chronomesh.events.avro.PolicyResource} of type {@code type} (MeshService, MeshTrust, ...);
+   * empty for any other payload.
+   *
+   * @throws IllegalStateException when the stored spec is not JSON (a bug upstream)
+   */
+  public static java.util.Optional<JsonNode> envelopeSpec(Object payload, String type) {
+    if (!(payload instanceof dev.chronomesh.events.avro.PolicyResource r)
+        || !r.getType().equals(type)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(parseStoredJson(r.getSpec()));
+  }
+
   /** Parses JSON this module wrote (stored canonical JSON); a bug when it is not JSON. */
   static JsonNode parseStoredJson(String json) {
     try {

@@ -86,13 +86,33 @@ public record ResourceType(
           "Mesh Services",
           List.of("meshservice", "meshservices", "msvc"),
           new MeshServiceMapper());
+  public static final ResourceType MESH_TRUST =
+      new ResourceType(
+          "MeshTrust",
+          "meshtrusts",
+          Scope.MESH,
+          "Mesh Trust",
+          "Mesh Trusts",
+          List.of("meshtrust", "meshtrusts", "mtrust"),
+          new MeshTrustMapper());
+  public static final ResourceType MESH_IDENTITY =
+      new ResourceType(
+          "MeshIdentity",
+          "meshidentities",
+          Scope.MESH,
+          "Mesh Identity",
+          "Mesh Identities",
+          List.of("meshidentity", "meshidentities", "mid"),
+          new MeshIdentityMapper());
 
   /** The core types, then one per registered policy type ({@link Policies#all()}). */
   private static final List<ResourceType> ALL = types();
 
   private static List<ResourceType> types() {
     List<ResourceType> all =
-        new ArrayList<>(List.of(MESH, DATAPLANE, SECRET, MESH_GATEWAY, MESH_SERVICE));
+        new ArrayList<>(
+            List.of(
+                MESH, DATAPLANE, SECRET, MESH_GATEWAY, MESH_SERVICE, MESH_TRUST, MESH_IDENTITY));
     for (PolicyType<?> policy : Policies.all()) {
       all.add(
           new ResourceType(

@@ -716,6 +716,46 @@ class DeciderTest {
         .isInstanceOf(Decision.Accepted.class);
   }
 
+  @Test
+  void aMeshIdentitysCaSecretsMustExistAndOutliveIt() {
+    given(upsertMesh("default"), upsertSecret("id-cert"));
+    String yaml =
+        """
+        type: MeshIdentity
+        mesh: default
+        name: web
+        spec:
+          selector: {dataplane: {matchLabels: {app: web}}}
+          provider:
+            type: Bundled
+            bundled:
+              ca:
+                certificate: {type: Secret, secretRef: {kind: Secret, name: id-cert}}
+                privateKey: {type: Secret, secretRef: {kind: Secret, name: id-key}}
+        """;
+    Command identity =
+        new Command.Upsert(
+            ResourceType.MESH_IDENTITY,
+            "default",
+            "web",
+            parse(ResourceType.MESH_IDENTITY, yaml),
+            meta());
+    assertThat(((Decision.Rejected) when(identity)).violations())
+        .containsExactly(
+            new Violation(
+                "spec.provider.bundled.ca.privateKey.secretRef.name",
+                "secret \"id-key\" does not exist in mesh \"default\": create it before the"
+                    + " MeshIdentity names it"));
+    given(upsertMesh("default"), upsertSecret("id-cert"), upsertSecret("id-key"), identity);
+    assertThat(
+            ((Decision.Rejected)
+                    when(deleteWith(ResourceType.SECRET, "id-key", Command.Conditions.NONE)))
+                .detail())
+        .isEqualTo(
+            "The secret \"id-key\" is the CA of MeshIdentity \"web\" in Mesh \"default\". Delete"
+                + " or change the MeshIdentity before removing the secret.");
+  }
+
   private Command upsertSecret(String name) {
     return new Command.Upsert(
         ResourceType.SECRET,

@@ -82,7 +82,11 @@ final class AffectedProxies {
     for (String service : changedServices(dataplanes, before, after)) {
       affected.addAll(index.readers(mesh, service));
     }
-    if (hasCallerSidePolicies(before) || hasCallerSidePolicies(after)) {
+    if (hasCallerSidePolicies(before)
+        || hasCallerSidePolicies(after)
+        || hasIdentities(before)
+        || hasIdentities(after)) {
+      // A dataplane's labels pick its MeshIdentity and SPIFFE ID, which its callers verify.
       for (String service : servicesOf(dataplanes, before, after)) {
         affected.addAll(index.readers(mesh, service));
       }
@@ -97,10 +101,14 @@ final class AffectedProxies {
         affected.addAll(builtinGateways(after));
       }
       meshServiceChanged |= key.type().equals(ResourceType.MESH_SERVICE);
+      meshServiceChanged |= key.type().equals(ResourceType.MESH_TRUST);
+      meshServiceChanged |= key.type().equals(ResourceType.MESH_IDENTITY);
     }
     if (meshServiceChanged) {
       // Which MeshService an outbound's labels pick, its ports and protocols: rare changes, so
       // every proxy of the mesh rather than an index of who reads which MeshService by labels.
+      // A MeshTrust's or MeshIdentity's trust domain is in every mTLS inbound's peer validation, a
+      // MeshIdentity's SPIFFE IDs in its services' callers' clusters: every proxy too.
       affected.addAll(index.proxies(mesh));
       affected.addAll(after.dataplanes().keySet());
     }
@@ -153,6 +161,10 @@ final class AffectedProxies {
       }
     }
     return changed;
+  }
+
+  private static boolean hasIdentities(IndexedMesh image) {
+    return !image.state().resources(ResourceType.MESH_IDENTITY).isEmpty();
   }
 
   private static boolean hasCallerSidePolicies(IndexedMesh image) {

@@ -12,7 +12,9 @@ import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceKey;
 import dev.chronomesh.meshmodel.ResourceType;
+import dev.chronomesh.meshmodel.meshidentity.MeshIdentity;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import dev.chronomesh.meshmodel.policy.PolicyType;
@@ -244,10 +246,26 @@ final class IndexedMesh {
           .resources(ResourceType.MESH_GATEWAY)
           .values()
           .forEach(r -> gateways.add(MeshGateway.of((PolicyResource) r.payload())));
+      List<MeshTrust> trusts = new ArrayList<>();
+      state
+          .resources(ResourceType.MESH_TRUST)
+          .values()
+          .forEach(r -> MeshTrust.of(r.payload()).ifPresent(trusts::add));
+      List<MeshIdentity> identities = new ArrayList<>();
+      state
+          .resources(ResourceType.MESH_IDENTITY)
+          .values()
+          .forEach(r -> MeshIdentity.of(r.payload()).ifPresent(identities::add));
       c =
           MeshContext.of(
               new MeshResources(
-                  mesh(), dps, List.copyOf(policies.values()), gateways, meshServices()));
+                  mesh(),
+                  dps,
+                  List.copyOf(policies.values()),
+                  gateways,
+                  meshServices(),
+                  trusts,
+                  identities));
       context = c;
     }
     return c;

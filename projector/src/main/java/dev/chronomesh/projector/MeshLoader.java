@@ -61,13 +61,15 @@ final class MeshLoader {
 
   /**
    * Whether config generation reads resources of {@code type}: Meshes, Dataplanes, MeshGateways,
-   * MeshServices, policies.
+   * MeshServices, MeshTrusts, MeshIdentities, policies.
    */
   static boolean reads(String type) {
     return type.equals(ResourceType.MESH.name())
         || type.equals(ResourceType.DATAPLANE.name())
         || type.equals(ResourceType.MESH_GATEWAY.name())
         || type.equals(ResourceType.MESH_SERVICE.name())
+        || type.equals(ResourceType.MESH_TRUST.name())
+        || type.equals(ResourceType.MESH_IDENTITY.name())
         || PolicyResources.isPolicyType(type);
   }
 

@@ -13,6 +13,7 @@ import dev.chronomesh.events.avro.EventRef;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.meshmodel.MeshDelta;
+import dev.chronomesh.meshmodel.ResourceType;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,34 @@ class AffectedProxiesTest {
     // whether the policy selects the whole service.
     DataplaneResource relabelled = caller("backend-2", "backend", "db");
     relabelled.setLabels(Map.of("app", "other"));
+    assertThat(affected(upserted(2, relabelled))).containsExactly("backend-2", "client-1", "web-1");
+  }
+
+  @Test
+  void aMeshIdentityOrMeshTrustConcernsEveryProxyThenInstancesConcernTheirCallers()
+      throws Exception {
+    // Their trust domains are in every mTLS inbound, an identity's SPIFFE IDs in its callers'.
+    var identity =
+        ResourceType.MESH_IDENTITY.parse(
+            """
+            type: MeshIdentity
+            mesh: default
+            name: backends
+            spec:
+              selector: {dataplane: {matchLabels: {app: backend}}}
+              provider:
+                type: Bundled
+                bundled: {autogenerate: {enabled: true}, insecureAllowSelfSigned: true}
+            """
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            dev.chronomesh.meshmodel.Format.YAML,
+            null,
+            null);
+    assertThat(affected(upserted(1, identity)))
+        .containsExactly("backend-1", "backend-2", "client-1", "db-1", "web-1");
+    // Relabelled (its SPIFFE ID may change): its callers verify it anew.
+    DataplaneResource relabelled = caller("backend-2", "backend", "db");
+    relabelled.setLabels(Map.of("app", "backend", "kuma.io/workload", "b2"));
     assertThat(affected(upserted(2, relabelled))).containsExactly("backend-2", "client-1", "web-1");
   }
 

@@ -56,4 +56,24 @@ final class MtlsMeshes {
         """
         .formatted(mesh, action);
   }
+
+  /**
+   * A MeshTrust {@code name} of {@code mesh} trusting {@code ca} (PEM) for peers of {@code
+   * trustDomain}.
+   */
+  static String meshTrust(String mesh, String name, String trustDomain, String ca) {
+    StringBuilder yaml =
+        new StringBuilder()
+            .append("type: MeshTrust\nmesh: ")
+            .append(mesh)
+            .append("\nname: ")
+            .append(name)
+            .append("\nspec:\n  trustDomain: ")
+            .append(trustDomain)
+            .append("\n  caBundles:\n    - type: Pem\n      pem:\n        value: |\n");
+    for (String line : ca.split("\n")) {
+      yaml.append("          ").append(line).append('\n');
+    }
+    return yaml.toString();
+  }
 }

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tokens and private keys stay secret (issue 16 item 9): after a mesh with a builtin CA, a user
- * Secret holding a private key, a user token and a dataplane token went through the whole stack,
- * the raw bytes of every topic and everything the stack logged hold no private key (PEM or PKCS#8
- * DER) and no token.
+ * Secret holding a private key, a user token, a dataplane token and a MeshIdentity's generated CA
+ * went through the whole stack, the raw bytes of every topic and everything the stack logged hold
+ * no private key (PEM or PKCS#8 DER) and no token.
  */
 class SecretsStaySecretIT {
   /**
@@ -113,6 +113,29 @@ class SecretsStaySecretIT {
                   .statusCode())
           .isEqualTo(201);
       tokens.add(XdsClients.dataplaneToken(admin, "default", "web-1", "web"));
+      // A MeshIdentity whose CA the CA service generates: its key goes through the write path.
+      assertThat(
+              admin
+                  .putYaml(
+                      "/meshes/default/meshidentities/web-identity",
+                      """
+                      type: MeshIdentity
+                      mesh: default
+                      name: web-identity
+                      spec:
+                        selector: {dataplane: {matchLabels: {app: web}}}
+                        provider:
+                          type: Bundled
+                          bundled: {autogenerate: {enabled: true}, insecureAllowSelfSigned: true}
+                      """)
+                  .statusCode())
+          .isEqualTo(201);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> admin.get("/meshes/default/secrets/web-identity-root-ca").statusCode() == 200);
+      assertThat(admin.get("/meshes/default/secrets/web-identity-private-key").body())
+          .doesNotContain("\"data\"");
       var user = admin.post("/tokens/user", "{\"name\":\"jane\",\"role\":\"admin\"}");
       assertThat(user.statusCode()).as(user.body()).isEqualTo(200);
       tokens.add(user.body().strip());

@@ -74,6 +74,9 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
     String privateKeyPem;
     String trustBundlePem;
 
+    /** The mesh's identities version the certificate was signed under (or asked for since). */
+    String identitiesVersion;
+
     Identity(String nodeId, String mesh) {
       this.nodeId = nodeId;
       this.mesh = mesh;
@@ -142,10 +145,12 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
                 request,
                 new StreamObserver<>() {
                   private String bundle;
+                  private String version;
 
                   @Override
                   public void onNext(GetTrustBundleResponse value) {
                     bundle = value.getTrustBundlePem();
+                    version = value.getIdentitiesVersion();
                   }
 
                   @Override
@@ -161,10 +166,12 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
                   @Override
                   public void onCompleted() {
                     String fetched = bundle;
+                    String fetchedVersion = version;
                     runHere(
                         () -> {
                           fetching.remove(mesh);
                           serveBundle(mesh, fetched);
+                          renewChangedIdentities(mesh, fetchedVersion);
                         });
                   }
                 });
@@ -173,6 +180,31 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
             LOG.debug("Fetching the trust bundle failed mesh={}: {}", mesh, e.toString());
           }
         });
+  }
+
+  /**
+   * Has every node of {@code mesh} whose certificate was signed under another identities version
+   * signed anew (a MeshIdentity was written, deleted or became usable): its SPIFFE ID may have
+   * changed, and waiting for its renewal time could take most of a day.
+   */
+  private void renewChangedIdentities(String mesh, String version) {
+    if (version == null) {
+      return;
+    }
+    int renewed = 0;
+    for (Identity identity : identities.values()) {
+      if (identity.mesh.equals(mesh)
+          && identity.certificatePem != null
+          && !version.equals(identity.identitiesVersion)) {
+        identity.identitiesVersion = version;
+        cancel(identity);
+        attempt(identity);
+        renewed++;
+      }
+    }
+    if (renewed > 0) {
+      LOG.info("Mesh identities changed mesh={} nodes={}: renewing now", mesh, renewed);
+    }
   }
 
   private void serveBundle(String mesh, String bundle) {
@@ -343,6 +375,7 @@ final class WorkloadIdentities implements NodeSnapshots.Identities, AutoCloseabl
     identity.certificatePem = signed.getCertificatePem();
     identity.privateKeyPem = Pem.encode(key.getPrivate());
     identity.trustBundlePem = signed.getTrustBundlePem();
+    identity.identitiesVersion = signed.getIdentitiesVersion();
     sink.secrets(identity.nodeId, secrets);
     identity.next = schedule(identity, wait);
   }

@@ -53,6 +53,9 @@ class WorkloadIdentitiesTest {
 
   private final List<GetTrustBundleRequest> bundleRequests = new CopyOnWriteArrayList<>();
 
+  /** The mesh's identities version the CA service answers, in bundles and signatures. */
+  private final AtomicReference<String> identitiesVersion = new AtomicReference<>("");
+
   private WorkloadIdentities start(WorkloadIdentities.Signer signer) {
     identities =
         new WorkloadIdentities(
@@ -60,7 +63,10 @@ class WorkloadIdentitiesTest {
             (request, response) -> {
               bundleRequests.add(request);
               response.onNext(
-                  GetTrustBundleResponse.newBuilder().setTrustBundlePem(bundle.get()).build());
+                  GetTrustBundleResponse.newBuilder()
+                      .setTrustBundlePem(bundle.get())
+                      .setIdentitiesVersion(identitiesVersion.get())
+                      .build());
               response.onCompleted();
             },
             (node, s) -> delivered.add(new Delivered(node, s)),
@@ -86,9 +92,30 @@ class WorkloadIdentitiesTest {
               .setCertificatePem(Pem.encode(cert))
               .setTrustBundlePem(Pem.encode(CA.certificate()))
               .setExpiresAtMs(cert.getNotAfter().getTime())
+              .setIdentitiesVersion(identitiesVersion.get())
               .build());
       response.onCompleted();
     };
+  }
+
+  @Test
+  void aChangeOfTheMeshsIdentitiesRenewsEveryNodeOfItsMeshAtOnce() throws Exception {
+    start(ca(Duration.ofHours(1)));
+    identities.want("demo.web-1", "demo");
+    identities.want("demo.backend-1", "demo");
+    assertThat(delivered.poll(10, TimeUnit.SECONDS)).isNotNull();
+    assertThat(delivered.poll(10, TimeUnit.SECONDS)).isNotNull();
+    assertThat(delivered.poll(500, TimeUnit.MILLISECONDS)).as("same version: nothing new").isNull();
+    assertThat(requests).hasSize(2);
+
+    identitiesVersion.set("a MeshIdentity changed");
+    List<Delivered> renewed =
+        List.of(delivered.poll(10, TimeUnit.SECONDS), delivered.poll(10, TimeUnit.SECONDS));
+    assertThat(renewed)
+        .extracting(Delivered::nodeId)
+        .containsExactlyInAnyOrder("demo.web-1", "demo.backend-1");
+    assertThat(requests).hasSize(4);
+    assertThat(delivered.poll(500, TimeUnit.MILLISECONDS)).as("once per change").isNull();
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.chronomesh.ca.Pem;
 import dev.chronomesh.ca.WorkloadCertificates;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
 import dev.chronomesh.ca.v1.GetTrustBundleRequest;
+import dev.chronomesh.ca.v1.GetTrustBundleResponse;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateRequest;
 import dev.chronomesh.ca.v1.SignWorkloadCertificateResponse;
 import io.grpc.ManagedChannel;
@@ -48,6 +49,11 @@ public final class DpAgent {
 
   private String certPem;
   private String bundlePem;
+  private String identitiesVersion;
+
+  /** Set when {@link #refreshBundle} renewed: the renewal schedule follows the new certificate. */
+  private X509Certificate renewedByRefresh;
+
   private String lastBundleFailure;
 
   public DpAgent(
@@ -86,6 +92,7 @@ public final class DpAgent {
     keyPem = Pem.encode(keys.getPrivate());
     certPem = signed.getCertificatePem();
     bundlePem = signed.getTrustBundlePem();
+    identitiesVersion = signed.getIdentitiesVersion();
     WorkloadFiles.write(dir, keyPem, certPem, bundlePem);
     X509Certificate cert = Pem.certificates(signed.getCertificatePem()).get(0);
     LOG.info(
@@ -99,18 +106,30 @@ public final class DpAgent {
   /**
    * Fetches the mesh's trust bundle and, when it changed, rewrites the files with it (same key and
    * certificate): a new backend's CA is trusted before any peer presents a certificate it signed.
+   * When the mesh's identities version differs from the certificate's (a MeshIdentity was written,
+   * deleted or became usable), renews the certificate instead.
    *
-   * @return whether the bundle changed
+   * @return whether the files changed
    * @throws io.grpc.StatusRuntimeException when the gateway or the CA refuses
    */
   public boolean refreshBundle() throws IOException {
     if (certPem == null) {
       return false;
     }
-    String bundle =
+    GetTrustBundleResponse answer =
         ca().getTrustBundle(
-                GetTrustBundleRequest.newBuilder().setMesh(mesh).setDataplane(dataplane).build())
-            .getTrustBundlePem();
+                GetTrustBundleRequest.newBuilder().setMesh(mesh).setDataplane(dataplane).build());
+    if (!answer.getIdentitiesVersion().equals(identitiesVersion)) {
+      // A MeshIdentity changed what this dataplane may be: renew now, not at the renewal time.
+      LOG.info("Mesh identities changed dir={}: renewing now", dir);
+      try {
+        renewedByRefresh = renewOnce();
+      } catch (GeneralSecurityException e) {
+        throw new IOException(e);
+      }
+      return true;
+    }
+    String bundle = answer.getTrustBundlePem();
     if (bundle.equals(bundlePem)) {
       return false;
     }
@@ -141,6 +160,13 @@ public final class DpAgent {
       } else {
         try {
           refreshBundle();
+          if (renewedByRefresh != null) {
+            renewAt =
+                WorkloadCertificates.renewAt(
+                    renewedByRefresh.getNotBefore().toInstant(),
+                    renewedByRefresh.getNotAfter().toInstant());
+            renewedByRefresh = null;
+          }
           lastBundleFailure = null;
         } catch (IOException | RuntimeException e) {
           if (!e.toString().equals(lastBundleFailure)) {

@@ -1,12 +1,10 @@
 package dev.chronomesh.meshmodel.meshservice;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.events.avro.PolicyResource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.chronomesh.meshmodel.Documents;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,8 +30,6 @@ public record MeshService(
 
   /** Kuma's type short name, part of its cluster names ({@code <mesh>_<name>___msvc_<port>}). */
   public static final String SHORT_NAME = "msvc";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public MeshService {
     Objects.requireNonNull(name, "name");
@@ -106,15 +102,12 @@ public record MeshService(
 
   /** The MeshService a stored payload holds, or empty when it is of another type. */
   public static Optional<MeshService> of(Object payload) {
-    if (!(payload instanceof PolicyResource r) || !r.getType().equals(TYPE)) {
+    Optional<JsonNode> stored = Documents.envelopeSpec(payload, TYPE);
+    if (stored.isEmpty()) {
       return Optional.empty();
     }
-    JsonNode spec;
-    try {
-      spec = JSON.readTree(r.getSpec());
-    } catch (IOException e) {
-      throw new UncheckedIOException("a stored MeshService spec is not JSON: " + r.getName(), e);
-    }
+    PolicyResource r = (PolicyResource) payload;
+    JsonNode spec = stored.get();
     JsonNode sel = spec.path("selector");
     Selector selector =
         new Selector(

@@ -461,6 +461,7 @@ final class GatewayGenerator {
           SidecarTls.upstream(
               at.dataplane().getMesh(),
               selector,
+              at.mesh().identitySans(selector),
               tls -> at.clusterTlsHooks().outboundTls(place, tls)));
     }
     at.proxyHooks().outboundCluster(place, cluster);

@@ -2,6 +2,7 @@ package dev.chronomesh.projector.generate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.meshmodel.ProxyViews;
@@ -23,7 +24,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
@@ -53,6 +56,9 @@ public final class MeshContext {
    */
   private final Map<List<Object>, io.envoyproxy.envoy.config.core.v3.TransportSocket> upstreamTls =
       new ConcurrentHashMap<>();
+
+  /** Service → the SPIFFE IDs its dataplanes' MeshIdentities give them; made on first use. */
+  private volatile Map<String, SortedSet<String>> identitiesByService;
 
   /** {@code <type>\n<service>} → {@link #callerItems}, filled on first use. */
   private final Map<String, List<FromItem>> callerItems = new ConcurrentHashMap<>();
@@ -141,6 +147,41 @@ public final class MeshContext {
 
   MeshServices services() {
     return services;
+  }
+
+  /**
+   * What a client verifies of {@code destination} besides its classic {@code
+   * spiffe://<mesh>/<service>}: the SPIFFE IDs the MeshIdentities give the service's dataplanes
+   * (exact), or for a MeshService port, whose endpoints may be of any service, every trust domain
+   * of the mesh's MeshIdentities ({@code spiffe://<domain>/}, a prefix). Sorted; empty without
+   * MeshIdentities. The classic ID stays accepted: a dataplane keeps its classic certificate until
+   * it renews into its MeshIdentity, and only the mesh's CA signs classic IDs, for the service's
+   * own dataplanes.
+   */
+  List<String> identitySans(EndpointSelector destination) {
+    if (resources.meshIdentities().isEmpty()) {
+      return List.of();
+    }
+    if (destination.port() != null) {
+      return resources.identityDomains().stream().map(Spiffe::anyInDomain).toList();
+    }
+    Map<String, SortedSet<String>> byService = identitiesByService;
+    if (byService == null) {
+      Map<String, SortedSet<String>> made = new TreeMap<>();
+      for (DataplaneResource dp : resources.dataplanes()) {
+        resources
+            .identityOf(dp)
+            .ifPresent(
+                id ->
+                    dp.getInbound().stream()
+                        .map(in -> in.getTags().get(KumaTags.SERVICE))
+                        .filter(Objects::nonNull)
+                        .forEach(svc -> made.computeIfAbsent(svc, k -> new TreeSet<>()).add(id)));
+      }
+      byService = Collections.unmodifiableMap(made);
+      identitiesByService = byService;
+    }
+    return List.copyOf(byService.getOrDefault(destination.service(), new TreeSet<>()));
   }
 
   /** The shared {@link PolicyHooks.Applied} of {@code key}, made by {@code make} on first use. */

@@ -3,7 +3,9 @@ package dev.chronomesh.projector.generate;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.meshmodel.MeshGateway;
+import dev.chronomesh.meshmodel.meshidentity.MeshIdentity;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import dev.chronomesh.meshmodel.policy.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,19 +15,33 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * The resources of one mesh that config generation reads: the mesh itself, its dataplanes (sorted
- * by name), its targetRef policies of every type (sorted by type, then name), its MeshGateways and
- * its MeshServices (sorted by name). The Avro records are shared, not copied: callers must not
- * modify them.
+ * by name), its targetRef policies of every type (sorted by type, then name), its MeshGateways, its
+ * MeshServices, its MeshTrusts and its MeshIdentities (sorted by name). The Avro records are
+ * shared, not copied: callers must not modify them.
  */
 public record MeshResources(
     MeshResource mesh,
     List<DataplaneResource> dataplanes,
     List<Policy> policies,
     List<MeshGateway> gateways,
-    List<MeshService> meshServices) {
+    List<MeshService> meshServices,
+    List<MeshTrust> meshTrusts,
+    List<MeshIdentity> meshIdentities) {
+
+  /** A mesh without MeshTrusts and MeshIdentities. */
+  public MeshResources(
+      MeshResource mesh,
+      List<DataplaneResource> dataplanes,
+      List<Policy> policies,
+      List<MeshGateway> gateways,
+      List<MeshService> meshServices) {
+    this(mesh, dataplanes, policies, gateways, meshServices, List.of(), List.of());
+  }
 
   /** A mesh without policies. */
   public MeshResources(MeshResource mesh, List<DataplaneResource> dataplanes) {
@@ -47,6 +63,8 @@ public record MeshResources(
     Objects.requireNonNull(dataplanes, "dataplanes");
     Objects.requireNonNull(policies, "policies");
     Objects.requireNonNull(meshServices, "meshServices");
+    Objects.requireNonNull(meshTrusts, "meshTrusts");
+    Objects.requireNonNull(meshIdentities, "meshIdentities");
     List<String> problems = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (int i = 0; i < dataplanes.size(); i++) {
@@ -95,10 +113,23 @@ public record MeshResources(
         problems.add("meshServices: " + ms.name() + " belongs to mesh " + ms.mesh());
       }
     }
+    for (MeshIdentity identity : meshIdentities) {
+      if (!mesh.getName().equals(identity.mesh())) {
+        problems.add("meshIdentities: " + identity.name() + " belongs to mesh " + identity.mesh());
+      }
+    }
+    for (MeshTrust trust : meshTrusts) {
+      if (!mesh.getName().equals(trust.mesh())) {
+        problems.add("meshTrusts: " + trust.name() + " belongs to mesh " + trust.mesh());
+      }
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid mesh resources: " + String.join("; ", problems));
     }
     meshServices = meshServices.stream().sorted(Comparator.comparing(MeshService::name)).toList();
+    meshTrusts = meshTrusts.stream().sorted(Comparator.comparing(MeshTrust::name)).toList();
+    meshIdentities =
+        meshIdentities.stream().sorted(Comparator.comparing(MeshIdentity::name)).toList();
     dataplanes =
         dataplanes.stream().sorted(Comparator.comparing(DataplaneResource::getName)).toList();
     policies =
@@ -135,6 +166,42 @@ public record MeshResources(
 
   public String name() {
     return mesh.getName();
+  }
+
+  /**
+   * The trust domains whose peers mTLS inbounds accept besides the mesh's own, sorted, without
+   * duplicates: the MeshTrusts', and the MeshIdentities' whose CA the mesh trusts ({@code
+   * meshTrustCreation}, Kuma's default: Kuma creates a MeshTrust for it).
+   */
+  public SortedSet<String> trustedDomains() {
+    SortedSet<String> out = new TreeSet<>(identityDomains());
+    meshTrusts.forEach(t -> out.add(t.trustDomain()));
+    return out;
+  }
+
+  /** The trust domains of the MeshIdentities whose CA the mesh trusts, sorted. */
+  public SortedSet<String> identityDomains() {
+    SortedSet<String> out = new TreeSet<>();
+    meshIdentities.stream()
+        .filter(MeshIdentity::meshTrustCreation)
+        .forEach(i -> out.add(i.trustDomain()));
+    return out;
+  }
+
+  /**
+   * The SPIFFE ID {@code dataplane}'s MeshIdentity gives it (the CA service signs the same), or
+   * empty when none selects it or it renders none (then the CA service refuses to sign).
+   */
+  public Optional<String> identityOf(DataplaneResource dataplane) {
+    return MeshIdentity.bestMatch(meshIdentities, dataplane.getLabels())
+        .flatMap(
+            identity -> {
+              try {
+                return Optional.of(identity.spiffeId(dataplane.getLabels()));
+              } catch (IllegalArgumentException e) {
+                return Optional.empty();
+              }
+            });
   }
 
   /**

@@ -110,7 +110,9 @@ final class ProxylessGrpcGenerator {
         (name, selector) -> {
           Cluster.Builder cluster = cluster(name).toBuilder();
           if (mtls) {
-            cluster.setTransportSocket(ProxylessTls.upstream(List.of(san(meshName, selector))));
+            List<String> sans = new ArrayList<>(List.of(san(meshName, selector)));
+            sans.addAll(mesh.identitySans(selector));
+            cluster.setTransportSocket(ProxylessTls.upstream(sans));
           }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(new Place(selector.policyKey(), "grpc", true), cluster);

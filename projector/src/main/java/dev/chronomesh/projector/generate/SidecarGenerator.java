@@ -211,7 +211,10 @@ final class SidecarGenerator {
             FilterChain.newBuilder()
                 .addAllFilters(chainFilters.apply(place))
                 .setTransportSocket(
-                    SidecarTls.downstream(meshName, tls -> hooks.inboundTls(key, place, tls)));
+                    SidecarTls.downstream(
+                        meshName,
+                        mesh.resources().trustedDomains(),
+                        tls -> hooks.inboundTls(key, place, tls)));
         MeshTLS.Conf meshTlsConf = hooks.inboundConf(MeshTLS.TYPE, key);
         if (SidecarTls.permissive(
             mesh.resources().mesh(), meshTlsConf == null ? null : meshTlsConf.mode())) {
@@ -308,7 +311,10 @@ final class SidecarGenerator {
                     Arrays.asList(selector, place, tlsInputs),
                     () ->
                         SidecarTls.upstream(
-                            meshName, selector, tls -> hooks.outboundTls(place, tls))));
+                            meshName,
+                            selector,
+                            mesh.identitySans(selector),
+                            tls -> hooks.outboundTls(place, tls))));
           }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(place, cluster);

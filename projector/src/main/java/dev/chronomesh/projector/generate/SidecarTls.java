@@ -17,9 +17,12 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMat
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -45,19 +48,35 @@ final class SidecarTls {
   private SidecarTls() {}
 
   /**
-   * An inbound's TLS: the proxy's identity; a client certificate required, signed by the mesh's CA
-   * and carrying a SPIFFE ID of the mesh ({@code spiffe://<mesh>/} as a URI SAN prefix).
+   * An inbound's TLS: the proxy's identity; a client certificate required, signed by a CA of the
+   * mesh's bundle and carrying a SPIFFE ID of the mesh ({@code spiffe://<mesh>/} as a URI SAN
+   * prefix) or of one of {@code trustedDomains} (its MeshTrusts' and trusted MeshIdentities',
+   * {@code spiffe://<domain>/}).
    */
-  static TransportSocket downstream(String mesh) {
-    return downstream(mesh, tls -> {});
+  static TransportSocket downstream(String mesh, Collection<String> trustedDomains) {
+    return downstream(mesh, trustedDomains, tls -> {});
   }
 
-  /** {@link #downstream(String)}, the context then given to {@code hooks} (the policy hooks). */
-  static TransportSocket downstream(String mesh, Consumer<DownstreamTlsContext.Builder> hooks) {
+  /**
+   * {@link #downstream(String, Collection)}, the context then given to {@code hooks} (the policy
+   * hooks).
+   */
+  static TransportSocket downstream(
+      String mesh,
+      Collection<String> trustedDomains,
+      Consumer<DownstreamTlsContext.Builder> hooks) {
+    CommonTlsContext.Builder common =
+        common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))).toBuilder();
+    CertificateValidationContext.Builder peers =
+        common.getCombinedValidationContextBuilder().getDefaultValidationContextBuilder();
+    new TreeSet<>(trustedDomains)
+        .forEach(
+            domain ->
+                peers.addMatchTypedSubjectAltNames(
+                    uriSan(StringMatcher.newBuilder().setPrefix(Spiffe.anyInDomain(domain)))));
     DownstreamTlsContext.Builder tls =
         DownstreamTlsContext.newBuilder()
-            .setCommonTlsContext(
-                common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))))
+            .setCommonTlsContext(common)
             .setRequireClientCertificate(BoolValue.of(true));
     hooks.accept(tls);
     return socket(Protos.pack(tls.build()));
@@ -105,12 +124,32 @@ final class SidecarTls {
    */
   static TransportSocket upstream(
       String mesh, EndpointSelector destination, Consumer<UpstreamTlsContext.Builder> hooks) {
+    return upstream(mesh, destination, List.of(), hooks);
+  }
+
+  /**
+   * {@link #upstream(String, EndpointSelector, Consumer)} also accepting {@code identities} (the
+   * destination's MeshIdentity SPIFFE IDs; one ending with {@code /} is a trust domain prefix).
+   */
+  static TransportSocket upstream(
+      String mesh,
+      EndpointSelector destination,
+      Collection<String> identities,
+      Consumer<UpstreamTlsContext.Builder> hooks) {
     StringMatcher.Builder san =
         destination.port() == null
             ? StringMatcher.newBuilder().setExact(Spiffe.workloadId(mesh, destination.service()))
             : StringMatcher.newBuilder().setPrefix(prefix(mesh));
     CommonTlsContext.Builder common =
         common(mesh, uriSan(san)).toBuilder().addAlpnProtocols(KUMA_ALPN);
+    CertificateValidationContext.Builder peers =
+        common.getCombinedValidationContextBuilder().getDefaultValidationContextBuilder();
+    for (String identity : identities) {
+      StringMatcher.Builder matcher = StringMatcher.newBuilder();
+      peers.addMatchTypedSubjectAltNames(
+          uriSan(
+              identity.endsWith("/") ? matcher.setPrefix(identity) : matcher.setExact(identity)));
+    }
     UpstreamTlsContext.Builder tls =
         UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(sni(mesh, destination));
     hooks.accept(tls);

@@ -17,7 +17,9 @@ import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.meshidentity.MeshIdentity;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
+import dev.chronomesh.meshmodel.meshtrust.MeshTrust;
 import dev.chronomesh.meshmodel.policy.Policy;
 import dev.chronomesh.meshmodel.policy.PolicyJson;
 import java.io.IOException;
@@ -103,6 +105,8 @@ final class GoldenCases {
     List<Policy> policies = new ArrayList<>();
     List<MeshGateway> gateways = new ArrayList<>();
     List<MeshService> meshServices = new ArrayList<>();
+    List<MeshTrust> meshTrusts = new ArrayList<>();
+    List<MeshIdentity> meshIdentities = new ArrayList<>();
     List<String> documents = List.of(text.split("(?m)^---\\s*$"));
     for (int i = 0; i < documents.size(); i++) {
       String doc = documents.get(i);
@@ -120,7 +124,11 @@ final class GoldenCases {
                           doc.getBytes(StandardCharsets.UTF_8), Format.YAML, null, null)));
           continue;
         }
-        if (!type.equals("Mesh") && !type.equals("Dataplane") && !type.equals(MeshService.TYPE)) {
+        if (!type.equals("Mesh")
+            && !type.equals("Dataplane")
+            && !type.equals(MeshService.TYPE)
+            && !type.equals(MeshTrust.TYPE)
+            && !type.equals(MeshIdentity.TYPE)) {
           // The structure and the binding to the type's records, not the type's value rules:
           // golden cases also show what the generators do with values the API refuses.
           List<Violation> violations = new ArrayList<>();
@@ -142,6 +150,10 @@ final class GoldenCases {
           dataplanes.add(d);
         } else if (MeshService.of(record).isPresent()) {
           meshServices.add(MeshService.of(record).get());
+        } else if (MeshTrust.of(record).isPresent()) {
+          meshTrusts.add(MeshTrust.of(record).get());
+        } else if (MeshIdentity.of(record).isPresent()) {
+          meshIdentities.add(MeshIdentity.of(record).get());
         } else {
           throw new IllegalArgumentException("unexpected " + type);
         }
@@ -153,7 +165,8 @@ final class GoldenCases {
     if (mesh == null) {
       throw new IllegalArgumentException(caseDir + "/input.yaml has no Mesh");
     }
-    return new MeshResources(mesh, dataplanes, policies, gateways, meshServices);
+    return new MeshResources(
+        mesh, dataplanes, policies, gateways, meshServices, meshTrusts, meshIdentities);
   }
 
   /**

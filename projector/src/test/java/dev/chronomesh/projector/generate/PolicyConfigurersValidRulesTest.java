@@ -372,7 +372,8 @@ class PolicyConfigurersValidRulesTest {
     out.add(upstream.build());
     if (place.mtls()) {
       DownstreamTlsContext.Builder downstream =
-          unpack(SidecarTls.downstream("default"), DownstreamTlsContext.class).toBuilder();
+          unpack(SidecarTls.downstream("default", java.util.List.of()), DownstreamTlsContext.class)
+              .toBuilder();
       plugin.inboundTls(place, conf, downstream);
       out.add(downstream.build());
     }

@@ -6,13 +6,13 @@ package dev.chronomesh.meshmodel.policies.meshtrafficpermission;
  * underscores, then an optional path of non-empty segments of letters, digits, dots, dashes and
  * underscores, none {@code .} or {@code ..}, without a trailing slash.
  */
-final class SpiffeIds {
+public final class SpiffeIds {
   private static final String SCHEME = "spiffe://";
 
   private SpiffeIds() {}
 
   /** What is wrong with {@code id}, in go-spiffe's words; null when it is a valid SPIFFE ID. */
-  static String problem(String id) {
+  public static String problem(String id) {
     if (id == null || id.isEmpty()) {
       return "cannot be empty";
     }
