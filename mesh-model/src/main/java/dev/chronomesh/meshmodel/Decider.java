@@ -78,6 +78,24 @@ public final class Decider {
    */
   private static List<Violation> meshRules(Command.Upsert command, MeshState state) {
     List<Violation> out = new ArrayList<>();
+    ResourceType type = command.type();
+    if ((type.equals(ResourceType.MESH_TRUST) || type.equals(ResourceType.MESH_IDENTITY))
+        && state
+            .meshResource()
+            .map(r -> MeshMtls.enabledBackend((MeshResource) r.payload()).isEmpty())
+            .orElse(true)) {
+      // Kuma 2.14 lets a MeshIdentity turn mTLS on for its workloads in a mesh without it; here
+      // the identities and trust act on the mesh's mTLS, so without it they would do nothing.
+      out.add(
+          new Violation(
+              "mesh",
+              Violations.NOT_SUPPORTED_YET
+                  + ": a "
+                  + type.name()
+                  + " in a mesh without mTLS (mesh \""
+                  + command.mesh()
+                  + "\" has no mtls.enabledBackend): enable a backend first"));
+    }
     if (command.payload() instanceof DataplaneResource dataplane) {
       state
           .meshResource()

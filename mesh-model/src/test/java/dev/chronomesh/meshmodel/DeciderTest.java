@@ -716,9 +716,47 @@ class DeciderTest {
         .isInstanceOf(Decision.Accepted.class);
   }
 
+  private Command builtinMtlsMesh() {
+    return meshFrom(
+        """
+        type: Mesh
+        name: default
+        mtls:
+          enabledBackend: ca-1
+          backends:
+            - name: ca-1
+              type: builtin
+        """);
+  }
+
+  // Kuma 2.14 runs a MeshIdentity in a mesh without mtls too (the identity turns mTLS on for its
+  // workloads); here identities and trust act on the mesh's mTLS, so they are refused without it.
+  @Test
+  void aMeshTrustOrMeshIdentityNeedsAMeshWithMtls() {
+    given(upsertMesh("default"));
+    Command trust =
+        new Command.Upsert(
+            ResourceType.MESH_TRUST,
+            "default",
+            "partner",
+            parse(
+                ResourceType.MESH_TRUST,
+                MeshTrustTest.document("partner.example", MeshTrustTest.CA)),
+            meta());
+    assertThat(((Decision.Rejected) when(trust)).violations())
+        .containsExactly(
+            new Violation(
+                "mesh",
+                Violations.NOT_SUPPORTED_YET
+                    + ": a MeshTrust in a mesh without mTLS (mesh \"default\" has no"
+                    + " mtls.enabledBackend): enable a backend first"));
+    given(builtinMtlsMesh());
+    assertThat(when(trust)).isInstanceOf(Decision.Accepted.class);
+  }
+
   @Test
   void aMeshIdentitysCaSecretsMustExistAndOutliveIt() {
-    given(upsertMesh("default"), upsertSecret("id-cert"));
+    given(builtinMtlsMesh(), upsertSecret("id-cert"));
     String yaml =
         """
         type: MeshIdentity
@@ -746,7 +784,7 @@ class DeciderTest {
                 "spec.provider.bundled.ca.privateKey.secretRef.name",
                 "secret \"id-key\" does not exist in mesh \"default\": create it before the"
                     + " MeshIdentity names it"));
-    given(upsertMesh("default"), upsertSecret("id-cert"), upsertSecret("id-key"), identity);
+    given(builtinMtlsMesh(), upsertSecret("id-cert"), upsertSecret("id-key"), identity);
     assertThat(
             ((Decision.Rejected)
                     when(deleteWith(ResourceType.SECRET, "id-key", Command.Conditions.NONE)))
