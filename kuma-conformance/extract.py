@@ -55,16 +55,24 @@ POLICIES = [
     "MeshTrafficPermission",
     "MeshTLS",
 ]
-CORE = ["Mesh", "Dataplane", "MeshService"]
+CORE = ["Mesh", "Dataplane", "MeshService", "MeshTrust", "MeshIdentity"]
 TYPES = CORE + POLICIES
 CORE_TESTS = {
     "Mesh": "pkg/core/resources/apis/mesh/mesh_validator_test.go",
     "Dataplane": "pkg/core/resources/apis/mesh/dataplane_validator_test.go",
     "MeshService": "pkg/core/resources/apis/meshservice/api/v1alpha1/validator_test.go",
 }
+# Core types whose validator test reads every case of a folder (test.EntriesForFolder): a
+# <case>.input.yaml spec, its violations in <case>.golden.yaml when Kuma finds any.
+FOLDER_TESTS = {
+    "MeshTrust": "pkg/core/resources/apis/meshtrust/api/v1alpha1/testdata/spec/",
+    "MeshIdentity": "pkg/core/resources/apis/meshidentity/api/v1alpha1/testdata/spec/",
+}
 # Core types with an OpenAPI schema of their own (Mesh and Dataplane have none in Kuma).
 REST_SCHEMAS = {
     "MeshService": "pkg/core/resources/apis/meshservice/api/v1alpha1/rest.yaml",
+    "MeshTrust": "pkg/core/resources/apis/meshtrust/api/v1alpha1/rest.yaml",
+    "MeshIdentity": "pkg/core/resources/apis/meshidentity/api/v1alpha1/rest.yaml",
 }
 # The releases the docs are rendered for: Kuma's released docs up to the reference version.
 RELEASES = [(2, m) for m in range(2, 15)]
@@ -643,9 +651,34 @@ def testdata_strings(kuma, test_path, files):
     return out
 
 
+def folder_tests(kuma, corpus):
+    """The cases of the validator tests that read a folder (FOLDER_TESTS)."""
+    sources = []
+    for t, directory in FOLDER_TESTS.items():
+        sources.append(directory)
+        listed = sorted(git(kuma, "ls-tree", "--name-only", KUMA_REF, directory).split("\n"))
+        for path in listed:
+            if not path.endswith(".input.yaml"):
+                continue
+            case = os.path.basename(path)[: -len(".input.yaml")]
+            spec = yaml.safe_load(show(kuma, KUMA_REF, path))
+            violations = []
+            golden = directory + case + ".golden.yaml"
+            if golden in listed:
+                for v in (yaml.safe_load(show(kuma, KUMA_REF, golden)) or {}).get("violations") or []:
+                    violations.append((v.get("field"), v.get("message")))
+            expect = "invalid" if violations else "valid"
+            doc = {"type": t, "name": "test", "mesh": "default", "spec": spec}
+            origin = f"From Kuma's validator tests (kuma {path}, {KUMA_REF})"
+            corpus.add(t, doc, origin, expect, violations, base=f"{expect}-{slug(case)}")
+    return sources
+
+
 def validator_tests(kuma, corpus):
     sources = []
     for t in TYPES:
+        if t in FOLDER_TESTS:
+            continue
         if t in CORE_TESTS:
             paths = [CORE_TESTS[t]]
         else:
@@ -713,7 +746,7 @@ def main():
 
     read_messages(args.kuma)
     corpus = Corpus(schemas)
-    tests = validator_tests(args.kuma, corpus)
+    tests = validator_tests(args.kuma, corpus) + folder_tests(args.kuma, corpus)
     docs_examples(args.website, corpus)
     counts = corpus.write()
 

@@ -16,7 +16,8 @@ final class CompatibilityTable {
   private CompatibilityTable() {}
 
   static List<String> types() {
-    List<String> types = new ArrayList<>(List.of("Mesh", "Dataplane", "MeshService"));
+    List<String> types =
+        new ArrayList<>(List.of("Mesh", "Dataplane", "MeshService", "MeshTrust", "MeshIdentity"));
     Policies.all().stream().map(PolicyType::name).forEach(types::add);
     return types;
   }

@@ -45,7 +45,9 @@ record Outcome(boolean accepted, SpecificRecord record, List<String> problems) {
     }
     String mesh = resourceType.meshOf(record);
     MeshState state =
-        resourceType.equals(ResourceType.MESH) ? MeshState.empty(mesh) : withMesh(mesh);
+        resourceType.equals(ResourceType.MESH)
+            ? MeshState.empty(mesh)
+            : withMesh(mesh, Scenario.MTLS_ONLY_TYPES.contains(type));
     Decision decision =
         Decider.decide(
             new Command.Upsert(resourceType, mesh, resourceType.nameOf(record), record, META),
@@ -60,16 +62,19 @@ record Outcome(boolean accepted, SpecificRecord record, List<String> problems) {
 
   private static final Map<String, MeshState> MESHES = new ConcurrentHashMap<>();
 
-  /** The state of a mesh that was just created (with whatever the decider creates with it). */
-  static MeshState withMesh(String mesh) {
-    return MESHES.computeIfAbsent(mesh, Outcome::created);
+  /**
+   * The state of a mesh that was just created (with whatever the decider creates with it), with a
+   * builtin mTLS backend when {@code mtls} (the types that act only with mTLS).
+   */
+  static MeshState withMesh(String mesh, boolean mtls) {
+    return MESHES.computeIfAbsent(mesh + (mtls ? " mtls" : ""), k -> created(mesh, mtls));
   }
 
-  private static MeshState created(String mesh) {
+  private static MeshState created(String mesh, boolean mtls) {
     try {
+      String yaml = "type: Mesh\nname: " + mesh + "\n" + (mtls ? Scenario.MTLS : "");
       SpecificRecord meshRecord =
-          ResourceType.MESH.parse(
-              ("type: Mesh\nname: " + mesh + "\n").getBytes(UTF_8), Format.YAML, null, null);
+          ResourceType.MESH.parse(yaml.getBytes(UTF_8), Format.YAML, null, null);
       Decision d =
           Decider.decide(
               new Command.Upsert(ResourceType.MESH, mesh, mesh, meshRecord, META),

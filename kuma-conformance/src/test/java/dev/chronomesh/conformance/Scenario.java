@@ -390,20 +390,26 @@ record Scenario(
 
   /**
    * The types that act only in a mesh with mTLS: MeshTrafficPermission on inbounds that terminate
-   * it, MeshTLS on the TLS contexts of sidecar inbounds and clusters.
+   * it, MeshTLS on the TLS contexts of sidecar inbounds and clusters, MeshTrust and MeshIdentity on
+   * the mesh's trust and identities (refused in a mesh without mTLS).
    */
   static final Set<String> MTLS_ONLY_TYPES =
-      Set.of(MeshTrafficPermission.TYPE.name(), MeshTLS.TYPE.name());
+      Set.of(
+          MeshTrafficPermission.TYPE.name(),
+          MeshTLS.TYPE.name(),
+          ResourceType.MESH_TRUST.name(),
+          ResourceType.MESH_IDENTITY.name());
+
+  /** The measuring Mesh's {@code mtls} section for the {@link #MTLS_ONLY_TYPES}. */
+  static final String MTLS =
+      "mtls:\n  enabledBackend: ca-1\n  backends:\n  - {name: ca-1, type: builtin}\n";
 
   /**
    * The measuring Mesh: with a builtin mTLS backend for the {@link #MTLS_ONLY_TYPES}, plain
    * otherwise.
    */
   private static MeshResource parseMesh(String mesh, String type) {
-    String mtls =
-        MTLS_ONLY_TYPES.contains(type)
-            ? "mtls:\n  enabledBackend: ca-1\n  backends:\n  - {name: ca-1, type: builtin}\n"
-            : "";
+    String mtls = MTLS_ONLY_TYPES.contains(type) ? MTLS : "";
     return (MeshResource) parse(ResourceType.MESH, "type: Mesh\nname: " + mesh + "\n" + mtls);
   }
 

@@ -125,7 +125,7 @@ class OpenApiRouteTest {
     }
     assertThat(OpenApiRoute.describedRoutes())
         .containsAll(policyRoutes)
-        .hasSize(42 + policyRoutes.size())
+        .hasSize(52 + policyRoutes.size())
         .contains(
             "GET /_resources",
             "GET /meshes",
@@ -155,6 +155,16 @@ class OpenApiRouteTest {
             "PUT /meshes/{mesh}/meshservices/{name}",
             "DELETE /meshes/{mesh}/meshservices/{name}",
             "GET /meshservices",
+            "GET /meshes/{mesh}/meshtrusts",
+            "GET /meshes/{mesh}/meshtrusts/{name}",
+            "PUT /meshes/{mesh}/meshtrusts/{name}",
+            "DELETE /meshes/{mesh}/meshtrusts/{name}",
+            "GET /meshtrusts",
+            "GET /meshes/{mesh}/meshidentities",
+            "GET /meshes/{mesh}/meshidentities/{name}",
+            "PUT /meshes/{mesh}/meshidentities/{name}",
+            "DELETE /meshes/{mesh}/meshidentities/{name}",
+            "GET /meshidentities",
             "GET /events",
             "GET /commands/{requestId}",
             "POST /tokens/user",
