@@ -462,7 +462,10 @@ final class GatewayGenerator {
               at.dataplane().getMesh(),
               selector,
               at.mesh().identitySans(selector),
-              tls -> at.clusterTlsHooks().outboundTls(place, tls)));
+              tls -> {
+                SidecarTls.h2(place.protocol(), tls.getCommonTlsContextBuilder());
+                at.clusterTlsHooks().outboundTls(place, tls);
+              }));
     }
     at.proxyHooks().outboundCluster(place, cluster);
     MeshHealthCheckConfigurer.addTagsHeader(cluster, tagsHeader);

@@ -55,8 +55,15 @@ final class ProxylessTls {
       // grpc-xds 1.85 reads match_subject_alt_names (gRFC A29), not the typed variant.
       validation.addMatchSubjectAltNames(matcher);
     }
+    // h2 for grpc-java servers and Envoy sidecars' gRPC inbounds (which select it); kuma too, so
+    // that a PERMISSIVE sidecar inbound takes the call on its mesh-mTLS chain.
     UpstreamTlsContext tls =
-        UpstreamTlsContext.newBuilder().setCommonTlsContext(common(validation)).build();
+        UpstreamTlsContext.newBuilder()
+            .setCommonTlsContext(
+                common(validation).toBuilder()
+                    .addAlpnProtocols(SidecarTls.H2_ALPN)
+                    .addAlpnProtocols(SidecarTls.KUMA_ALPN))
+            .build();
     return TransportSocket.newBuilder()
         .setName(TRANSPORT_SOCKET)
         .setTypedConfig(Protos.pack(tls))

@@ -214,7 +214,10 @@ final class SidecarGenerator {
                     SidecarTls.downstream(
                         meshName,
                         mesh.resources().trustedDomains(),
-                        tls -> hooks.inboundTls(key, place, tls)));
+                        tls -> {
+                          SidecarTls.h2(place.protocol(), tls.getCommonTlsContextBuilder());
+                          hooks.inboundTls(key, place, tls);
+                        }));
         MeshTLS.Conf meshTlsConf = hooks.inboundConf(MeshTLS.TYPE, key);
         if (SidecarTls.permissive(
             mesh.resources().mesh(), meshTlsConf == null ? null : meshTlsConf.mode())) {
@@ -314,7 +317,10 @@ final class SidecarGenerator {
                             meshName,
                             selector,
                             mesh.identitySans(selector),
-                            tls -> hooks.outboundTls(place, tls))));
+                            tls -> {
+                              SidecarTls.h2(place.protocol(), tls.getCommonTlsContextBuilder());
+                              hooks.outboundTls(place, tls);
+                            })));
           }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(place, cluster);

@@ -37,6 +37,13 @@ final class SidecarTls {
   /** Kuma's ALPN marking mesh mTLS on an upstream connection (its PERMISSIVE inbounds match it). */
   static final String KUMA_ALPN = "kuma";
 
+  /**
+   * HTTP/2's ALPN. grpc-java (a proxyless client or server) requires it negotiated on every TLS
+   * connection; Kuma's Envoy contexts negotiate none, so a sidecar's gRPC and HTTP/2 inbounds
+   * select it and its clusters to them offer it beside {@link #KUMA_ALPN} ({@link #h2}).
+   */
+  static final String H2_ALPN = "h2";
+
   /** The transport protocols Envoy's TLS inspector tells apart. */
   static final String RAW_BUFFER = "raw_buffer";
 
@@ -80,6 +87,18 @@ final class SidecarTls {
             .setRequireClientCertificate(BoolValue.of(true));
     hooks.accept(tls);
     return socket(Protos.pack(tls.build()));
+  }
+
+  /**
+   * Adds {@link #H2_ALPN} to a sidecar's TLS context (an inbound's, or a cluster's towards a
+   * service) where the traffic is gRPC or HTTP/2 ({@code placeProtocol} {@code grpc}, {@code
+   * http2}), so that grpc-java peers (proxyless clients and servers) complete the handshake: an
+   * Envoy peer offering or selecting no {@code h2} negotiates as before.
+   */
+  static void h2(String placeProtocol, CommonTlsContext.Builder common) {
+    if (placeProtocol.equals("grpc") || placeProtocol.equals("http2")) {
+      common.addAlpnProtocols(H2_ALPN);
+    }
   }
 
   /**
