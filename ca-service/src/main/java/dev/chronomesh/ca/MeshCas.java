@@ -9,6 +9,7 @@ import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
 import dev.chronomesh.meshmodel.CaSecrets;
 import dev.chronomesh.meshmodel.MeshDuration;
+import dev.chronomesh.meshmodel.MeshMtls;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceType;
@@ -195,10 +196,7 @@ public final class MeshCas {
   }
 
   private static MtlsBackend enabled(Mtls mtls) {
-    return mtls.getBackends().stream()
-        .filter(b -> b.getName().equals(mtls.getEnabledBackend()))
-        .findFirst()
-        .orElse(null);
+    return MeshMtls.enabledBackend(mtls).orElse(null);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.chronomesh.events.avro.MeshResource;
 import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
 import dev.chronomesh.meshmodel.CaSecrets;
+import dev.chronomesh.meshmodel.MeshMtls;
 import dev.chronomesh.meshmodel.MeshState;
 import dev.chronomesh.meshmodel.Resource;
 import dev.chronomesh.meshmodel.ResourceType;
@@ -51,11 +52,7 @@ final class MeshCaRoute {
     if (mtls == null || mtls.getEnabledBackend() == null) {
       throw new ApiProblem(404, "Mesh \"" + mesh + "\" has no mTLS backend enabled");
     }
-    MtlsBackend enabled =
-        mtls.getBackends().stream()
-            .filter(b -> b.getName().equals(mtls.getEnabledBackend()))
-            .findFirst()
-            .orElse(null);
+    MtlsBackend enabled = MeshMtls.enabledBackend(mtls).orElse(null);
     String enabledPem =
         enabled == null ? null : CaSecrets.certificatePem(state, enabled, sealer).orElse(null);
     if (enabledPem == null) {

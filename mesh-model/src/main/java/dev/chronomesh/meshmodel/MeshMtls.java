@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel;
 
 import dev.chronomesh.events.avro.MeshResource;
+import dev.chronomesh.events.avro.Mtls;
 import dev.chronomesh.events.avro.MtlsBackend;
 import java.util.Optional;
 
@@ -13,13 +14,25 @@ public final class MeshMtls {
 
   private MeshMtls() {}
 
+  /** Whether {@code mesh} has mTLS on (Kuma: {@code mtls.enabledBackend} set). */
+  public static boolean enabled(MeshResource mesh) {
+    return mesh.getMtls() != null
+        && mesh.getMtls().getEnabledBackend() != null
+        && !mesh.getMtls().getEnabledBackend().isEmpty();
+  }
+
   /** The backend named by {@code mtls.enabledBackend}, if any. */
   public static Optional<MtlsBackend> enabledBackend(MeshResource mesh) {
-    if (mesh.getMtls() == null || mesh.getMtls().getEnabledBackend() == null) {
+    return enabledBackend(mesh.getMtls());
+  }
+
+  /** The backend {@code mtls} (null: none) names as enabled, if it has it. */
+  public static Optional<MtlsBackend> enabledBackend(Mtls mtls) {
+    if (mtls == null || mtls.getEnabledBackend() == null) {
       return Optional.empty();
     }
-    String name = mesh.getMtls().getEnabledBackend();
-    return mesh.getMtls().getBackends().stream().filter(b -> b.getName().equals(name)).findFirst();
+    String name = mtls.getEnabledBackend();
+    return mtls.getBackends().stream().filter(b -> b.getName().equals(name)).findFirst();
   }
 
   /** Whether the enabled backend is PERMISSIVE (a backend without a mode is STRICT). */

@@ -7,6 +7,7 @@ import com.google.protobuf.UInt32Value;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.meshmodel.MeshGateway;
+import dev.chronomesh.meshmodel.MeshMtls;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
@@ -154,7 +155,7 @@ final class GatewayGenerator {
       DataplaneResource dataplane,
       MeshGateway gateway,
       Map<String, String> dpTags) {
-    if (!ProxylessTls.enabled(mesh.resources().mesh()) || gateway.listeners().isEmpty()) {
+    if (!MeshMtls.enabled(mesh.resources().mesh()) || gateway.listeners().isEmpty()) {
       return null;
     }
     MeshGateway.Listener first = gateway.listeners().get(0);

@@ -57,6 +57,12 @@ public final class MeshContext {
   private final Map<List<Object>, io.envoyproxy.envoy.config.core.v3.TransportSocket> upstreamTls =
       new ConcurrentHashMap<>();
 
+  /**
+   * The trust domains the mesh's inbounds accept besides its own ({@link
+   * MeshResources#trustedDomains}), once per mesh state rather than once per inbound.
+   */
+  private final SortedSet<String> trustedDomains;
+
   /** Service → the SPIFFE IDs its dataplanes' MeshIdentities give them; made on first use. */
   private volatile Map<String, SortedSet<String>> identitiesByService;
 
@@ -66,6 +72,7 @@ public final class MeshContext {
   private MeshContext(MeshResources resources) {
     this.resources = resources;
     this.services = MeshServices.of(resources);
+    this.trustedDomains = Collections.unmodifiableSortedSet(resources.trustedDomains());
     this.validPolicies =
         Collections.unmodifiableMap(
             resources.policies().stream()
@@ -149,6 +156,11 @@ public final class MeshContext {
     return services;
   }
 
+  /** {@link MeshResources#trustedDomains}, computed once for this mesh state. */
+  SortedSet<String> trustedDomains() {
+    return trustedDomains;
+  }
+
   /**
    * What a client verifies of {@code destination} besides its classic {@code
    * spiffe://<mesh>/<service>}: the SPIFFE IDs the MeshIdentities give the service's dataplanes
@@ -181,7 +193,8 @@ public final class MeshContext {
       byService = Collections.unmodifiableMap(made);
       identitiesByService = byService;
     }
-    return List.copyOf(byService.getOrDefault(destination.service(), new TreeSet<>()));
+    SortedSet<String> ids = byService.get(destination.service());
+    return ids == null ? List.of() : List.copyOf(ids);
   }
 
   /** The shared {@link PolicyHooks.Applied} of {@code key}, made by {@code make} on first use. */

@@ -8,6 +8,7 @@ import dev.chronomesh.events.ProxylessBootstrap;
 import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.meshmodel.MeshMtls;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.projector.generate.policies.meshhttproute.MeshHTTPRouteConfigurer;
 import dev.chronomesh.projector.generate.policy.Place;
@@ -90,7 +91,7 @@ final class ProxylessGrpcGenerator {
       edsClusters.put(service, EndpointSelector.of(service));
       edsClusters.putAll(http.clusters());
     }
-    boolean mtls = ProxylessTls.enabled(mesh.resources().mesh());
+    boolean mtls = MeshMtls.enabled(mesh.resources().mesh());
     String meshName = dataplane.getMesh();
     for (Inbound inbound : dataplane.getInbound()) {
       String service = inbound.getTags().get(KumaTags.SERVICE);

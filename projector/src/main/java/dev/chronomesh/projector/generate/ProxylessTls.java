@@ -1,7 +1,6 @@
 package dev.chronomesh.projector.generate;
 
 import dev.chronomesh.events.ProxylessBootstrap;
-import dev.chronomesh.events.avro.MeshResource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
@@ -29,13 +28,6 @@ final class ProxylessTls {
           .build();
 
   private ProxylessTls() {}
-
-  /** Whether {@code mesh} has mTLS on (Kuma: {@code mtls.enabledBackend} set). */
-  static boolean enabled(MeshResource mesh) {
-    return mesh.getMtls() != null
-        && mesh.getMtls().getEnabledBackend() != null
-        && !mesh.getMtls().getEnabledBackend().isEmpty();
-  }
 
   /**
    * A client's TLS towards a destination whose certificate must carry one of {@code sanPrefixes} as

@@ -13,6 +13,7 @@ import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.OutboundBackendRef;
 import dev.chronomesh.meshmodel.MeshGateway;
 import dev.chronomesh.meshmodel.MeshMetrics;
+import dev.chronomesh.meshmodel.MeshMtls;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policies.meshhttproute.MeshHTTPRoute;
 import dev.chronomesh.meshmodel.policies.meshtcproute.MeshTCPRoute;
@@ -145,7 +146,7 @@ final class SidecarGenerator {
   static GeneratedConfig generate(MeshContext mesh, DataplaneResource dataplane) {
     Objects.requireNonNull(mesh, "mesh").resources().requireMember(dataplane);
     PolicyHooks hooks = PolicyHooks.of(mesh, dataplane);
-    boolean mtls = ProxylessTls.enabled(mesh.resources().mesh());
+    boolean mtls = MeshMtls.enabled(mesh.resources().mesh());
     String meshName = dataplane.getMesh();
     // name -> resource per type; a later resource of the same name replaces an earlier one, as in
     // Kuma's ResourceSet (two inbounds with one servicePort share the cluster localhost:<port>).
@@ -213,7 +214,7 @@ final class SidecarGenerator {
                 .setTransportSocket(
                     SidecarTls.downstream(
                         meshName,
-                        mesh.resources().trustedDomains(),
+                        mesh.trustedDomains(),
                         tls -> {
                           SidecarTls.h2(place.protocol(), tls.getCommonTlsContextBuilder());
                           hooks.inboundTls(key, place, tls);

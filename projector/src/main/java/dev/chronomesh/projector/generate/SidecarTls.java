@@ -21,8 +21,8 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * identity and verify the peer against the mesh's CA bundle, each taken by SDS over ADS under
  * Kuma's secret names ({@link SidecarSecrets}). The config only names the secrets, so a renewal
  * changes secrets, never listeners or clusters. Whether the mesh has mTLS is {@link
- * ProxylessTls#enabled}.
+ * MeshMtls#enabled}.
  */
 final class SidecarTls {
   /** Kuma's ALPN marking mesh mTLS on an upstream connection (its PERMISSIVE inbounds match it). */
@@ -60,27 +60,24 @@ final class SidecarTls {
    * prefix) or of one of {@code trustedDomains} (its MeshTrusts' and trusted MeshIdentities',
    * {@code spiffe://<domain>/}).
    */
-  static TransportSocket downstream(String mesh, Collection<String> trustedDomains) {
+  static TransportSocket downstream(String mesh, SortedSet<String> trustedDomains) {
     return downstream(mesh, trustedDomains, tls -> {});
   }
 
   /**
-   * {@link #downstream(String, Collection)}, the context then given to {@code hooks} (the policy
+   * {@link #downstream(String, SortedSet)}, the context then given to {@code hooks} (the policy
    * hooks).
    */
   static TransportSocket downstream(
-      String mesh,
-      Collection<String> trustedDomains,
-      Consumer<DownstreamTlsContext.Builder> hooks) {
+      String mesh, SortedSet<String> trustedDomains, Consumer<DownstreamTlsContext.Builder> hooks) {
     CommonTlsContext.Builder common =
         common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))).toBuilder();
     CertificateValidationContext.Builder peers =
         common.getCombinedValidationContextBuilder().getDefaultValidationContextBuilder();
-    new TreeSet<>(trustedDomains)
-        .forEach(
-            domain ->
-                peers.addMatchTypedSubjectAltNames(
-                    uriSan(StringMatcher.newBuilder().setPrefix(Spiffe.anyInDomain(domain)))));
+    trustedDomains.forEach(
+        domain ->
+            peers.addMatchTypedSubjectAltNames(
+                uriSan(StringMatcher.newBuilder().setPrefix(Spiffe.anyInDomain(domain)))));
     DownstreamTlsContext.Builder tls =
         DownstreamTlsContext.newBuilder()
             .setCommonTlsContext(common)

@@ -372,7 +372,9 @@ class PolicyConfigurersValidRulesTest {
     out.add(upstream.build());
     if (place.mtls()) {
       DownstreamTlsContext.Builder downstream =
-          unpack(SidecarTls.downstream("default", java.util.List.of()), DownstreamTlsContext.class)
+          unpack(
+              SidecarTls.downstream("default", java.util.Collections.emptySortedSet()),
+              DownstreamTlsContext.class)
               .toBuilder();
       plugin.inboundTls(place, conf, downstream);
       out.add(downstream.build());
