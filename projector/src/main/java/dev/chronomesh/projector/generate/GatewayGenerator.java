@@ -463,10 +463,8 @@ final class GatewayGenerator {
               at.dataplane().getMesh(),
               selector,
               at.mesh().identitySans(selector),
-              tls -> {
-                SidecarTls.h2(place.protocol(), tls.getCommonTlsContextBuilder());
-                at.clusterTlsHooks().outboundTls(place, tls);
-              }));
+              place.protocol(),
+              tls -> at.clusterTlsHooks().outboundTls(place, tls)));
     }
     at.proxyHooks().outboundCluster(place, cluster);
     MeshHealthCheckConfigurer.addTagsHeader(cluster, tagsHeader);

@@ -215,10 +215,8 @@ final class SidecarGenerator {
                     SidecarTls.downstream(
                         meshName,
                         mesh.trustedDomains(),
-                        tls -> {
-                          SidecarTls.h2(place.protocol(), tls.getCommonTlsContextBuilder());
-                          hooks.inboundTls(key, place, tls);
-                        }));
+                        place.protocol(),
+                        tls -> hooks.inboundTls(key, place, tls)));
         MeshTLS.Conf meshTlsConf = hooks.inboundConf(MeshTLS.TYPE, key);
         if (SidecarTls.permissive(
             mesh.resources().mesh(), meshTlsConf == null ? null : meshTlsConf.mode())) {
@@ -318,10 +316,8 @@ final class SidecarGenerator {
                             meshName,
                             selector,
                             mesh.identitySans(selector),
-                            tls -> {
-                              SidecarTls.h2(place.protocol(), tls.getCommonTlsContextBuilder());
-                              hooks.outboundTls(place, tls);
-                            })));
+                            place.protocol(),
+                            tls -> hooks.outboundTls(place, tls))));
           }
           eds.add(name, hooks.endpoints(selector), cluster);
           hooks.outboundCluster(place, cluster);

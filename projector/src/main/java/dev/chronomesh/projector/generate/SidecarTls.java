@@ -61,15 +61,18 @@ final class SidecarTls {
    * {@code spiffe://<domain>/}).
    */
   static TransportSocket downstream(String mesh, SortedSet<String> trustedDomains) {
-    return downstream(mesh, trustedDomains, tls -> {});
+    return downstream(mesh, trustedDomains, "tcp", tls -> {});
   }
 
   /**
-   * {@link #downstream(String, SortedSet)}, the context then given to {@code hooks} (the policy
-   * hooks).
+   * {@link #downstream(String, SortedSet)} of an inbound of {@code placeProtocol} (ALPN {@code h2}
+   * for gRPC and HTTP/2, {@link #h2}), the context then given to {@code hooks} (the policy hooks).
    */
   static TransportSocket downstream(
-      String mesh, SortedSet<String> trustedDomains, Consumer<DownstreamTlsContext.Builder> hooks) {
+      String mesh,
+      SortedSet<String> trustedDomains,
+      String placeProtocol,
+      Consumer<DownstreamTlsContext.Builder> hooks) {
     CommonTlsContext.Builder common =
         common(mesh, uriSan(StringMatcher.newBuilder().setPrefix(prefix(mesh)))).toBuilder();
     CertificateValidationContext.Builder peers =
@@ -78,6 +81,7 @@ final class SidecarTls {
         domain ->
             peers.addMatchTypedSubjectAltNames(
                 uriSan(StringMatcher.newBuilder().setPrefix(Spiffe.anyInDomain(domain)))));
+    h2(placeProtocol, common);
     DownstreamTlsContext.Builder tls =
         DownstreamTlsContext.newBuilder()
             .setCommonTlsContext(common)
@@ -92,7 +96,7 @@ final class SidecarTls {
    * http2}), so that grpc-java peers (proxyless clients and servers) complete the handshake: an
    * Envoy peer offering or selecting no {@code h2} negotiates as before.
    */
-  static void h2(String placeProtocol, CommonTlsContext.Builder common) {
+  private static void h2(String placeProtocol, CommonTlsContext.Builder common) {
     if (placeProtocol.equals("grpc") || placeProtocol.equals("http2")) {
       common.addAlpnProtocols(H2_ALPN);
     }
@@ -131,26 +135,20 @@ final class SidecarTls {
    * whose endpoints may be of any service), and Kuma's SNI.
    */
   static TransportSocket upstream(String mesh, EndpointSelector destination) {
-    return upstream(mesh, destination, tls -> {});
+    return upstream(mesh, destination, List.of(), "tcp", tls -> {});
   }
 
   /**
-   * {@link #upstream(String, EndpointSelector)}, the context then given to {@code hooks} (the
-   * policy hooks).
-   */
-  static TransportSocket upstream(
-      String mesh, EndpointSelector destination, Consumer<UpstreamTlsContext.Builder> hooks) {
-    return upstream(mesh, destination, List.of(), hooks);
-  }
-
-  /**
-   * {@link #upstream(String, EndpointSelector, Consumer)} also accepting {@code identities} (the
-   * destination's MeshIdentity SPIFFE IDs; one ending with {@code /} is a trust domain prefix).
+   * {@link #upstream(String, EndpointSelector)} towards a destination of {@code placeProtocol}
+   * (ALPN {@code h2} beside {@code kuma} for gRPC and HTTP/2, {@link #h2}), also accepting {@code
+   * identities} (the destination's MeshIdentity SPIFFE IDs; one ending with {@code /} is a trust
+   * domain prefix), the context then given to {@code hooks} (the policy hooks).
    */
   static TransportSocket upstream(
       String mesh,
       EndpointSelector destination,
       Collection<String> identities,
+      String placeProtocol,
       Consumer<UpstreamTlsContext.Builder> hooks) {
     StringMatcher.Builder san =
         destination.port() == null
@@ -158,6 +156,7 @@ final class SidecarTls {
             : StringMatcher.newBuilder().setPrefix(prefix(mesh));
     CommonTlsContext.Builder common =
         common(mesh, uriSan(san)).toBuilder().addAlpnProtocols(KUMA_ALPN);
+    h2(placeProtocol, common);
     CertificateValidationContext.Builder peers =
         common.getCombinedValidationContextBuilder().getDefaultValidationContextBuilder();
     for (String identity : identities) {
