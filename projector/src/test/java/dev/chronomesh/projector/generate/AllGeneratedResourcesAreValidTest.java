@@ -3,6 +3,7 @@ package dev.chronomesh.projector.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.meshmodel.envoy.EnvoyValidateRules;
 import dev.chronomesh.projector.generate.GoldenCases.Flavour;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -8,6 +8,7 @@ import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.envoy.EnvoyValidateRules;
 import dev.chronomesh.meshmodel.policy.JsonBinding;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.projector.generate.policy.Place;

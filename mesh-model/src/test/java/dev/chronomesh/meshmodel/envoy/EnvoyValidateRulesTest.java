@@ -1,10 +1,11 @@
-package dev.chronomesh.projector.generate;
+package dev.chronomesh.meshmodel.envoy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -26,8 +27,14 @@ import org.junit.jupiter.api.Test;
 
 /** One hand-made broken message per rule kind: the checker names the field and the rule. */
 class EnvoyValidateRulesTest {
+  private static final JsonFormat.TypeRegistry REGISTRY =
+      JsonFormat.TypeRegistry.newBuilder()
+          .add(HttpConnectionManager.getDescriptor())
+          .add(TcpProxy.getDescriptor())
+          .build();
+
   private static List<String> violations(Message m) {
-    return EnvoyValidateRules.check(m, GoldenCases.REGISTRY).stream()
+    return EnvoyValidateRules.check(m, REGISTRY).stream()
         .map(EnvoyValidateRules.Violation::toString)
         .toList();
   }
@@ -53,7 +60,8 @@ class EnvoyValidateRulesTest {
                         Filter.newBuilder()
                             .setName("envoy.filters.network.tcp_proxy")
                             .setTypedConfig(
-                                Protos.pack(TcpProxy.newBuilder().setCluster("x").build()))))
+                                com.google.protobuf.Any.pack(
+                                    TcpProxy.newBuilder().setCluster("x").build()))))
             .build();
     assertThat(violations(listener))
         .contains(

@@ -1,4 +1,4 @@
-package dev.chronomesh.projector.generate;
+package dev.chronomesh.meshmodel.envoy;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -32,9 +32,9 @@ import java.util.regex.Pattern;
  * map, Duration, Timestamp and Any rules. A packed {@code Any} of a type missing from the registry
  * is itself a violation, so nothing goes unchecked silently.
  */
-final class EnvoyValidateRules {
+public final class EnvoyValidateRules {
   /** One broken rule: the field path ({@code filter_chains[0].filters[1].name}) and the rule. */
-  record Violation(String path, String rule) {
+  public record Violation(String path, String rule) {
     @Override
     public String toString() {
       return path + ": " + rule;
@@ -56,7 +56,7 @@ final class EnvoyValidateRules {
   }
 
   /** Every violation in {@code message}, in field order; empty when it satisfies every rule. */
-  static List<Violation> check(Message message, JsonFormat.TypeRegistry registry) {
+  public static List<Violation> check(Message message, JsonFormat.TypeRegistry registry) {
     EnvoyValidateRules checker = new EnvoyValidateRules(Objects.requireNonNull(registry));
     checker.message("", message);
     return List.copyOf(checker.violations);
