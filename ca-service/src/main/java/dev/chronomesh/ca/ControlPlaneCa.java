@@ -171,7 +171,8 @@ public final class ControlPlaneCa {
     return new Issued(dir.resolve(component + ".pem"), dir.resolve(component + "-key.pem"));
   }
 
-  private static boolean isIpAddress(String host) {
+  /** Whether {@code host} is an IPv4 or IPv6 literal (never a DNS lookup). */
+  public static boolean isIpAddress(String host) {
     if (!host.matches("[0-9.]+|.*:.*")) {
       return false;
     }

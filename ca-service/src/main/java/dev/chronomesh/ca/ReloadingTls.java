@@ -127,6 +127,20 @@ public final class ReloadingTls implements AutoCloseable {
     return builder.build();
   }
 
+  /**
+   * A JDK TLS context serving the same certificate, renewed with it, asking no client certificate
+   * (for an HTTPS server beside the gRPC one).
+   */
+  public javax.net.ssl.SSLContext serverSslContext() {
+    try {
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(new javax.net.ssl.KeyManager[] {keys}, null, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot make a TLS context", e);
+    }
+  }
+
   /** Credentials of a client: its certificate, and the CA the server must chain to. */
   public ChannelCredentials channelCredentials() {
     TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder().keyManager(keys);

@@ -304,6 +304,8 @@ public final class ChronomeshStack implements AutoCloseable {
     if (!s.xdsPlaintext()) {
       options = options.withTls(identity.certificateChain(), identity.privateKey());
     }
+    // kuma-dp's POST /bootstrap on the xDS port, as kuma-cp serves it on 5678.
+    options = options.withKumaDpBootstrap(true, s.xdsPlaintext() ? null : controlPlaneCa);
     return settings(
         s, service, host, kafkaProperties, port, sealer, projectorUrl, httpPort, options, null);
   }

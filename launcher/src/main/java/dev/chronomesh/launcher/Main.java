@@ -365,6 +365,13 @@ public final class Main implements Callable<Integer> {
     boolean noDataplaneTokens;
 
     @Option(
+        names = "--no-kuma-dp-bootstrap",
+        description =
+            "xds-gateway: serve only gRPC on the xDS port, not kuma-dp's POST /bootstrap (which"
+                + " shares the port by default, as on kuma-cp).")
+    boolean noKumaDpBootstrap;
+
+    @Option(
         names = "--tls-cert",
         description =
             "xds-gateway, ca-service: PEM certificate chain of the service's port (with"
@@ -515,6 +522,10 @@ public final class Main implements Callable<Integer> {
         return options;
       }
       options = options.withCaTarget(caAddress);
+      if (!noKumaDpBootstrap) {
+        // The control-plane CA, when given, is what kuma-dp's Envoy verifies the gateway with.
+        options = options.withKumaDpBootstrap(true, tlsCert != null ? trustedCa : null);
+      }
       if ((tlsCert == null) != (tlsKey == null)) {
         throw new CommandLine.ParameterException(
             new CommandLine(this), "give both --tls-cert and --tls-key, or neither");

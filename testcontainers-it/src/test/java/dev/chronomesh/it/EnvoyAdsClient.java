@@ -46,14 +46,26 @@ final class EnvoyAdsClient implements AutoCloseable {
   /** Opens the stream to {@code host:port} for {@code nodeId}, asking for {@code secretNames}. */
   static EnvoyAdsClient open(
       String host, int port, String nodeId, String token, boolean delta, List<String> secretNames) {
-    EnvoyAdsClient client =
-        new EnvoyAdsClient(NettyChannelBuilder.forAddress(host, port).usePlaintext().build());
+    return open(
+        NettyChannelBuilder.forAddress(host, port).usePlaintext().build(),
+        Node.newBuilder().setId(nodeId).setUserAgentName("envoy").build(),
+        token,
+        delta,
+        secretNames);
+  }
+
+  /**
+   * Opens the stream on {@code channel} (closed with the client) as {@code node}: the node of an
+   * Envoy bootstrap, its metadata included.
+   */
+  static EnvoyAdsClient open(
+      ManagedChannel channel, Node node, String token, boolean delta, List<String> secretNames) {
+    EnvoyAdsClient client = new EnvoyAdsClient(channel);
     Metadata headers = new Metadata();
     headers.put(AUTHORIZATION, token);
     var stub =
         AggregatedDiscoveryServiceGrpc.newStub(client.channel)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    Node node = Node.newBuilder().setId(nodeId).setUserAgentName("envoy").build();
     if (delta) {
       client.delta(stub, node, secretNames);
     } else {

@@ -4,9 +4,14 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.chronomesh.ca.ReloadingTls;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
 import dev.chronomesh.servicehttp.ServiceHttp;
+import dev.chronomesh.xds.auth.DataplaneAuthenticator;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
+import dev.chronomesh.xds.auth.MeshKeys;
 import dev.chronomesh.xds.auth.MeshKeysFeed;
 import dev.chronomesh.xds.auth.WorkloadCertificateService;
+import dev.chronomesh.xds.bootstrap.BootstrapHandler;
+import dev.chronomesh.xds.bootstrap.BootstrapServer;
+import dev.chronomesh.xds.bootstrap.PortDemultiplexer;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.Grpc;
@@ -24,8 +29,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,10 +103,17 @@ public final class XdsGateway implements AutoCloseable {
   /** The certificate files read again while serving (the xDS port's, the CA client's). */
   private volatile List<ReloadingTls> tlsFiles = List.of();
 
+  /** The public port's owner when kuma-dp's bootstrap is served; else null. */
+  private volatile PortDemultiplexer demux;
+
+  /** kuma-dp's {@code /bootstrap}, behind {@link #demux}; else null. */
+  private volatile BootstrapServer bootstrapServer;
+
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private XdsGateway(
       Server server,
+      int port,
       ExecutorService grpcExecutor,
       ProxyConfigFeed feed,
       NodeSnapshots snapshots,
@@ -107,7 +122,7 @@ public final class XdsGateway implements AutoCloseable {
       List<ProxyEventListener> listeners) {
     this.server = server;
     this.grpcExecutor = grpcExecutor;
-    this.port = server.getPort();
+    this.port = port;
     this.feed = feed;
     this.snapshots = snapshots;
     this.health = health;
@@ -160,7 +175,7 @@ public final class XdsGateway implements AutoCloseable {
         caTls =
             ReloadingTls.watch(o.caTls(), ReloadingTls.Side.CLIENT, ReloadingTls.DEFAULT_PERIOD);
       }
-      XdsGateway gateway = start(config, listeners, credentials, caTls);
+      XdsGateway gateway = start(config, listeners, credentials, caTls, xdsTls);
       gateway.tlsFiles = Stream.of(xdsTls, caTls).filter(Objects::nonNull).toList();
       return gateway;
     } catch (RuntimeException e) {
@@ -173,7 +188,8 @@ public final class XdsGateway implements AutoCloseable {
       XdsGatewayConfig config,
       List<ProxyEventListener> listeners,
       ServerCredentials credentials,
-      ReloadingTls caTls) {
+      ReloadingTls caTls,
+      ReloadingTls xdsTls) {
     GatewayMetrics metrics = new GatewayMetrics();
     List<ProxyEventListener> allListeners =
         Stream.concat(List.copyOf(listeners).stream(), Stream.of(metrics)).toList();
@@ -183,6 +199,9 @@ public final class XdsGateway implements AutoCloseable {
     NodeSnapshots snapshots =
         new NodeSnapshots(NodeStore.open(config.options().cacheParent()), records);
     metrics.bindNodes(snapshots);
+    // What is started so far, undone last-first if a later step fails.
+    Deque<Runnable> undo = new ArrayDeque<>();
+    undo.push(snapshots::close);
     HealthStatusManager health = new HealthStatusManager();
     String adsService = AggregatedDiscoveryServiceGrpc.SERVICE_NAME;
     setHealth(health, adsService, ServingStatus.NOT_SERVING);
@@ -194,7 +213,13 @@ public final class XdsGateway implements AutoCloseable {
         new V3DiscoveryServer(
             List.of(new StreamLogging(), callbacks),
             new ProxyStatusNackGuard(snapshots.cache(), callbacks));
-    InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+    boolean kumaDp = config.options().kumaDpBootstrap();
+    // With kuma-dp's bootstrap, a demultiplexer owns the public port and the gRPC server listens
+    // on loopback behind it.
+    InetSocketAddress address =
+        kumaDp
+            ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)
+            : new InetSocketAddress(config.host(), config.port());
     // Serving once every feed has caught up: proxy configs, and the mesh keys when tokens are
     // required (their interceptor checks the `authorization` metadata against the node id).
     AtomicInteger feedsNotReady = new AtomicInteger(1);
@@ -210,7 +235,7 @@ public final class XdsGateway implements AutoCloseable {
     NodeStreams nodeStreams = new NodeStreams(snapshots, callbacks::refused);
     snapshots.refuseWith(nodeStreams::refuse);
     List<ServerInterceptor> adsInterceptors = List.of(nodeStreams);
-    if (config.options().requireDataplaneTokens()) {
+    if (config.options().requireDataplaneTokens() || kumaDp) {
       feedsNotReady.incrementAndGet();
       meshKeys =
           MeshKeysFeed.start(
@@ -219,6 +244,9 @@ public final class XdsGateway implements AutoCloseable {
               config.registry(),
               feedReady,
               () -> setHealth(health, adsService, ServingStatus.NOT_SERVING));
+      undo.push(meshKeys::close);
+    }
+    if (config.options().requireDataplaneTokens()) {
       adsInterceptors =
           List.of(nodeStreams, new DataplaneTokenInterceptor(meshKeys.keys(), Clock.systemUTC()));
     }
@@ -234,6 +262,7 @@ public final class XdsGateway implements AutoCloseable {
     }
     // Status from the first stream on; named by the bound address unless an instance id is set.
     AtomicReference<Server> bound = new AtomicReference<>();
+    AtomicReference<PortDemultiplexer> front = new AtomicReference<>();
     ProxyStatusPublisher statusPublisher = null;
     if (config.options().publishStatus()) {
       String name = config.options().instanceId();
@@ -241,23 +270,27 @@ public final class XdsGateway implements AutoCloseable {
         statusPublisher =
             new ProxyStatusPublisher(
                 config.topics().proxyStatus(),
-                () -> name != null ? name : config.host() + ":" + bound.get().getPort(),
+                () ->
+                    name != null
+                        ? name
+                        : config.host()
+                            + ":"
+                            + (front.get() != null ? front.get().port() : bound.get().getPort()),
                 config.kafkaProperties(),
                 config.registry(),
                 Clock.systemUTC());
       } catch (RuntimeException e) {
-        if (meshKeys != null) {
-          meshKeys.close();
-        }
-        snapshots.close();
+        undoAll(undo);
         throw e;
       }
+      undo.push(statusPublisher::close);
       callbacks.addListener(statusPublisher);
     }
     ExecutorService grpcExecutor =
         Executors.newFixedThreadPool(
             GRPC_THREADS,
             new ThreadFactoryBuilder().setNameFormat("xds-grpc-%d").setDaemon(true).build());
+    undo.push(grpcExecutor::shutdownNow);
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address, credentials)
             .executor(grpcExecutor)
@@ -273,6 +306,7 @@ public final class XdsGateway implements AutoCloseable {
     WorkloadIdentities identities = null;
     if (config.options().caTarget() != null) {
       caChannel = caChannel(config.options(), caTls);
+      undo.push(caChannel::shutdownNow);
       WorkloadCertificateService certificates =
           new WorkloadCertificateService(
               meshKeys.keys(), Clock.systemUTC(), CertificateAuthorityGrpc.newStub(caChannel));
@@ -288,6 +322,7 @@ public final class XdsGateway implements AutoCloseable {
               snapshots::putSecrets,
               Clock.systemUTC(),
               WorkloadIdentities.BUNDLE_REFRESH);
+      undo.push(identities::close);
       snapshots.signWith(identities);
     }
     Server server = builder.build();
@@ -295,19 +330,38 @@ public final class XdsGateway implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
-      if (meshKeys != null) {
-        meshKeys.close();
-      }
-      if (statusPublisher != null) {
-        statusPublisher.close();
-      }
-      snapshots.close();
-      grpcExecutor.shutdownNow();
-      if (caChannel != null) {
-        caChannel.shutdownNow();
-        identities.close();
-      }
+      undoAll(undo);
       throw new UncheckedIOException("cannot bind the xDS gRPC server to " + address, e);
+    }
+    undo.push(server::shutdownNow);
+    BootstrapServer bootstrapServer = null;
+    PortDemultiplexer demux = null;
+    if (kumaDp) {
+      try {
+        MeshKeys keys = meshKeys.keys();
+        Path ca = config.options().bootstrapCa();
+        BootstrapHandler handler =
+            new BootstrapHandler(
+                keys,
+                config.options().requireDataplaneTokens()
+                    ? new DataplaneAuthenticator(keys, Clock.systemUTC())
+                    : null,
+                xdsTls == null ? null : () -> readCa(ca),
+                () -> front.get().port());
+        bootstrapServer =
+            BootstrapServer.start(handler, xdsTls == null ? null : xdsTls.serverSslContext());
+        undo.push(bootstrapServer::close);
+        demux =
+            PortDemultiplexer.start(
+                new InetSocketAddress(config.host(), config.port()),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()),
+                bootstrapServer.address());
+        front.set(demux);
+        undo.push(demux::close);
+      } catch (RuntimeException e) {
+        undoAll(undo);
+        throw e;
+      }
     }
     ProxyConfigFeed feed;
     try {
@@ -321,29 +375,22 @@ public final class XdsGateway implements AutoCloseable {
               feedReady,
               () -> setHealth(health, adsService, ServingStatus.NOT_SERVING));
     } catch (RuntimeException e) {
-      server.shutdownNow();
-      if (meshKeys != null) {
-        meshKeys.close();
-      }
-      if (statusPublisher != null) {
-        statusPublisher.close();
-      }
       metrics.close();
-      snapshots.close();
-      grpcExecutor.shutdownNow();
-      if (caChannel != null) {
-        caChannel.shutdownNow();
-        identities.close();
-      }
+      undoAll(undo);
       throw e;
     }
+    int publicPort = demux != null ? demux.port() : server.getPort();
     LOG.info(
-        "xDS gateway listening host={} port={} topic={}",
+        "xDS gateway listening host={} port={} kumaDpBootstrap={} topic={}",
         config.host(),
-        server.getPort(),
+        publicPort,
+        kumaDp,
         config.topics().proxyConfigs());
     XdsGateway gateway =
-        new XdsGateway(server, grpcExecutor, feed, snapshots, health, metrics, allListeners);
+        new XdsGateway(
+            server, publicPort, grpcExecutor, feed, snapshots, health, metrics, allListeners);
+    gateway.demux = demux;
+    gateway.bootstrapServer = bootstrapServer;
     gateway.meshKeys = meshKeys;
     gateway.callbacks = callbacks;
     gateway.statusPublisher = statusPublisher;
@@ -401,13 +448,33 @@ public final class XdsGateway implements AutoCloseable {
     return InsecureServerCredentials.create();
   }
 
+  /** Undoes what {@code undo} holds, last started first. */
+  private static void undoAll(Deque<Runnable> undo) {
+    while (!undo.isEmpty()) {
+      undo.pop().run();
+    }
+  }
+
+  /** The CA PEM given to kuma-dp's Envoy; null when none is configured or it cannot be read. */
+  private static String readCa(Path ca) {
+    if (ca == null) {
+      return null;
+    }
+    try {
+      return java.nio.file.Files.readString(ca, java.nio.charset.StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      LOG.warn("Cannot read the CA given to kuma-dp {}: {}", ca, e.toString());
+      return null;
+    }
+  }
+
   private static void setHealth(
       HealthStatusManager health, String adsService, ServingStatus status) {
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
     health.setStatus(adsService, status);
   }
 
-  /** The bound gRPC port. */
+  /** The bound public port: the gRPC server's, or the demultiplexer's in front of it. */
   public int port() {
     return port;
   }
@@ -464,6 +531,12 @@ public final class XdsGateway implements AutoCloseable {
       http.close();
     }
     health.enterTerminalState();
+    PortDemultiplexer demux = this.demux;
+    if (demux != null) {
+      // New connections stop here; relayed ones close, and proxies reconnect elsewhere.
+      demux.close();
+      bootstrapServer.close();
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS)) {

@@ -26,6 +26,12 @@ import java.util.List;
  *     chronomesh.ca.v1.CertificateAuthority} on the gRPC port); null: not offered
  * @param caTls the gateway's client certificate and key for the CA service and the control-plane CA
  *     the service's certificate must chain to (mTLS); null: plaintext to a loopback CA service
+ * @param kumaDpBootstrap the gRPC port also answers kuma-dp's {@code POST /bootstrap} (HTTP/1.1): a
+ *     demultiplexer owns the port and hands each connection to the gRPC server or to the bootstrap
+ *     server, both then on loopback
+ * @param bootstrapCa the PEM of the CA the gateway's certificate chains to, given to kuma-dp's
+ *     Envoy to verify the gateway when kuma-dp sends none (its {@code --ca-cert-file}); null: none
+ *     known
  */
 public record XdsGatewayOptions(
     boolean requireDataplaneTokens,
@@ -38,7 +44,9 @@ public record XdsGatewayOptions(
     Path tlsPrivateKey,
     Path cacheDir,
     String caTarget,
-    MutualTls caTls) {
+    MutualTls caTls,
+    boolean kumaDpBootstrap,
+    Path bootstrapCa) {
 
   /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
   public static final int DEFAULT_ADMISSION_BURST = 100;
@@ -46,7 +54,19 @@ public record XdsGatewayOptions(
   /** No token check, no HTTP listener, status published, instance named by its address. */
   public static final XdsGatewayOptions DEFAULTS =
       new XdsGatewayOptions(
-          false, null, true, null, 0, DEFAULT_ADMISSION_BURST, null, null, null, null, null);
+          false,
+          null,
+          true,
+          null,
+          0,
+          DEFAULT_ADMISSION_BURST,
+          null,
+          null,
+          null,
+          null,
+          null,
+          false,
+          null);
 
   /**
    * @throws IllegalArgumentException naming each invalid setting
@@ -76,6 +96,9 @@ public record XdsGatewayOptions(
       problems.add(
           "caTarget: workload certificates go only to callers with a dataplane token; turn"
               + " dataplane tokens on");
+    }
+    if (bootstrapCa != null && !kumaDpBootstrap) {
+      problems.add("bootstrapCa: is given to kuma-dp; turn the kuma-dp bootstrap on");
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
@@ -136,6 +159,18 @@ public record XdsGatewayOptions(
     return copy(c -> c.caTls = tls);
   }
 
+  /**
+   * Answers kuma-dp's {@code POST /bootstrap} on the gRPC port; {@code ca} is the PEM file of the
+   * CA the gateway's certificate chains to, given to Envoy (null: kuma-dp must send its own).
+   */
+  public XdsGatewayOptions withKumaDpBootstrap(boolean on, Path ca) {
+    return copy(
+        c -> {
+          c.kumaDpBootstrap = on;
+          c.bootstrapCa = ca;
+        });
+  }
+
   /** A copy with what {@code change} sets; validated as any new options. */
   private XdsGatewayOptions copy(java.util.function.Consumer<Fields> change) {
     Fields f = new Fields(this);
@@ -151,7 +186,9 @@ public record XdsGatewayOptions(
         f.tlsPrivateKey,
         f.cacheDir,
         f.caTarget,
-        f.caTls);
+        f.caTls,
+        f.kumaDpBootstrap,
+        f.bootstrapCa);
   }
 
   /** The components as mutable fields, for {@link #copy}. */
@@ -167,6 +204,8 @@ public record XdsGatewayOptions(
     Path cacheDir;
     String caTarget;
     MutualTls caTls;
+    boolean kumaDpBootstrap;
+    Path bootstrapCa;
 
     Fields(XdsGatewayOptions o) {
       requireDataplaneTokens = o.requireDataplaneTokens;
@@ -180,6 +219,8 @@ public record XdsGatewayOptions(
       cacheDir = o.cacheDir;
       caTarget = o.caTarget;
       caTls = o.caTls;
+      kumaDpBootstrap = o.kumaDpBootstrap;
+      bootstrapCa = o.bootstrapCa;
     }
   }
 

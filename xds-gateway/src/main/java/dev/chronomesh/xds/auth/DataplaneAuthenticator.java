@@ -16,19 +16,19 @@ import java.util.Set;
  * node id {@code <mesh>.<name>} and what the events topic says (the mesh's key, revocations, the
  * dataplane's tags). In-memory only; never blocks.
  */
-final class DataplaneAuthenticator {
+public final class DataplaneAuthenticator {
   private static final String BEARER = "Bearer";
 
   private final MeshKeys keys;
   private final DataplaneTokens tokens;
 
-  DataplaneAuthenticator(MeshKeys keys, Clock clock) {
+  public DataplaneAuthenticator(MeshKeys keys, Clock clock) {
     this.keys = Objects.requireNonNull(keys, "keys");
     this.tokens = new DataplaneTokens(Objects.requireNonNull(clock, "clock"));
   }
 
   /** A refusal; its message names the reason and never contains the token. */
-  static final class Refused extends Exception {
+  public static final class Refused extends Exception {
     private static final long serialVersionUID = 1L;
 
     Refused(String message) {
@@ -60,7 +60,19 @@ final class DataplaneAuthenticator {
    *
    * @throws Refused naming the reason
    */
-  DataplaneClaims authenticate(String authorization, String nodeId) throws Refused {
+  public DataplaneClaims authenticate(String authorization, String nodeId) throws Refused {
+    return authenticate(authorization, nodeId, null);
+  }
+
+  /**
+   * Like {@link #authenticate(String, String)}, checking the token's tags against {@code tags} (key
+   * → every value the dataplane uses) instead of the registered dataplane's: those of a dataplane
+   * that kuma-dp is about to register. Null: the registered dataplane's.
+   *
+   * @throws Refused naming the reason
+   */
+  public DataplaneClaims authenticate(
+      String authorization, String nodeId, Map<String, Set<String>> tags) throws Refused {
     Keys.MeshAnd parsed =
         Keys.parseProxy(nodeId)
             .filter(p -> nodeId.strip().equals(nodeId))
@@ -108,8 +120,8 @@ final class DataplaneAuthenticator {
               + " is revoked");
     }
     if (!claims.tags().isEmpty()) {
-      Map<String, Set<String>> tags = keys.dataplaneTags(mesh, name);
-      if (tags == null) {
+      Map<String, Set<String>> dataplaneTags = tags != null ? tags : keys.dataplaneTags(mesh, name);
+      if (dataplaneTags == null) {
         throw new Refused(
             "dataplane token refused for node "
                 + nodeId
@@ -119,7 +131,7 @@ final class DataplaneAuthenticator {
                 + mesh
                 + " is not registered, so its tags cannot be checked");
       }
-      List<String> violations = claims.tagViolations(tags);
+      List<String> violations = claims.tagViolations(dataplaneTags);
       if (!violations.isEmpty()) {
         throw new Refused(
             "dataplane token refused for node " + nodeId + ": " + String.join("; ", violations));

@@ -21,9 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * What the gateway needs from the events topic to check dataplane tokens, per mesh: the public
- * dataplane-token signing key, the revoked dataplane token ids, and each dataplane's tags. Written
- * by one thread (the {@link MeshKeysFeed}), read by any; every other event is ignored.
+ * What the gateway needs from the events topic to check dataplane tokens and answer kuma-dp's
+ * bootstrap requests, per mesh: the public dataplane-token signing key, the revoked dataplane token
+ * ids, each dataplane (for its tags, address and admin port), and which meshes exist. Written by
+ * one thread (the {@link MeshKeysFeed}), read by any; every other event is ignored.
  */
 public final class MeshKeys {
   /** The name of a mesh's dataplane-token signing key, as the command-api creates it. */
@@ -32,13 +33,19 @@ public final class MeshKeys {
   static final String SIGNING_KEY_TYPE = "SigningKey";
   static final String REVOCATION_TYPE = "TokenRevocation";
   static final String DATAPLANE_TYPE = "Dataplane";
+  static final String MESH_TYPE = "Mesh";
 
   private final ConcurrentMap<String, VerifyingKey> keys = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Set<String>> revoked = new ConcurrentHashMap<>();
 
-  /** Node id {@code <mesh>.<name>} → tag key → every value the dataplane uses. */
-  private final ConcurrentMap<String, Map<String, Set<String>>> dataplaneTags =
-      new ConcurrentHashMap<>();
+  /** Node id {@code <mesh>.<name>} → the dataplane and its tags. */
+  private final ConcurrentMap<String, Known> dataplanes = new ConcurrentHashMap<>();
+
+  /** The meshes that exist. */
+  private final Set<String> meshes = ConcurrentHashMap.newKeySet();
+
+  /** A dataplane as the events topic last described it, and its tags (see {@link #tagsOf}). */
+  private record Known(DataplaneResource resource, Map<String, Set<String>> tags) {}
 
   /** The public key dataplane tokens of {@code mesh} verify with, if the mesh has one. */
   public Optional<VerifyingKey> key(String mesh) {
@@ -56,13 +63,24 @@ public final class MeshKeys {
    * gateway), or null when the dataplane is unknown.
    */
   public Map<String, Set<String>> dataplaneTags(String mesh, String name) {
-    return dataplaneTags.get(Keys.proxy(mesh, name));
+    Known known = dataplanes.get(Keys.proxy(mesh, name));
+    return known == null ? null : known.tags();
+  }
+
+  /** Dataplane {@code name} of {@code mesh} as last written, if it exists. */
+  public Optional<DataplaneResource> dataplane(String mesh, String name) {
+    return Optional.ofNullable(dataplanes.get(Keys.proxy(mesh, name))).map(Known::resource);
+  }
+
+  /** Whether mesh {@code mesh} exists. */
+  public boolean meshExists(String mesh) {
+    return meshes.contains(mesh);
   }
 
   /** Sizes, for logs: meshes with a key, revoked ids, dataplanes. */
   String summary() {
     int revokedIds = revoked.values().stream().mapToInt(Set::size).sum();
-    return "keys=" + keys.size() + " revoked=" + revokedIds + " dataplanes=" + dataplaneTags.size();
+    return "keys=" + keys.size() + " revoked=" + revokedIds + " dataplanes=" + dataplanes.size();
   }
 
   /**
@@ -77,7 +95,8 @@ public final class MeshKeys {
     String type = event.getResourceType();
     if (!type.equals(SIGNING_KEY_TYPE)
         && !type.equals(REVOCATION_TYPE)
-        && !type.equals(DATAPLANE_TYPE)) {
+        && !type.equals(DATAPLANE_TYPE)
+        && !type.equals(MESH_TYPE)) {
       return null;
     }
     String mesh = event.getMesh();
@@ -96,6 +115,10 @@ public final class MeshKeys {
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    if (type.equals(MESH_TYPE)) {
+      boolean changed = deleted ? meshes.remove(name) : meshes.add(name);
+      return changed ? (deleted ? "mesh removed " : "mesh ") + name : null;
     }
     return switch (type) {
       case SIGNING_KEY_TYPE -> applyKey(mesh, name, (SigningKeyResource) cast(payload, type));
@@ -155,18 +178,18 @@ public final class MeshKeys {
   private String applyDataplane(String mesh, String name, Object payload) {
     String nodeId = Keys.proxy(mesh, name);
     if (payload == null) {
-      return dataplaneTags.remove(nodeId) != null ? "dataplane removed node=" + nodeId : null;
+      return dataplanes.remove(nodeId) != null ? "dataplane removed node=" + nodeId : null;
     }
     DataplaneResource dataplane = (DataplaneResource) payload;
     if (!dataplane.getMesh().equals(mesh) || !dataplane.getName().equals(name)) {
       throw new IllegalArgumentException("payload: mesh/name differ from the event's");
     }
-    dataplaneTags.put(nodeId, tagsOf(dataplane));
+    dataplanes.put(nodeId, new Known(dataplane, tagsOf(dataplane)));
     return null; // too frequent to log
   }
 
   /** Key → every value across the dataplane's inbounds and its gateway, as Kuma's TagSet. */
-  static Map<String, Set<String>> tagsOf(DataplaneResource dataplane) {
+  public static Map<String, Set<String>> tagsOf(DataplaneResource dataplane) {
     Map<String, Set<String>> tags = new TreeMap<>();
     for (Inbound inbound : dataplane.getInbound()) {
       inbound.getTags().forEach((k, v) -> tags.computeIfAbsent(k, x -> new TreeSet<>()).add(v));
