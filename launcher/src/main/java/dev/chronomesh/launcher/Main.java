@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,12 +34,19 @@ import picocli.CommandLine.Parameters;
     description = "An event-sourced service-mesh control plane on Apache Kafka.",
     subcommands = {Main.Up.class, Main.Run.class, Main.Agent.class})
 public final class Main implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   public static void main(String[] args) {
     int code =
         new CommandLine(new Main())
             .setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
+                  if (e instanceof StartRefusedException refused) {
+                    // Something the operator fixes, and the message names the fix: one line.
+                    LOG.debug("Start refused", refused);
+                    cmd.getErr().println("chronomesh: " + refused.getMessage());
+                    return 1;
+                  }
                   // The stack trace helps a bug report; the last line says what went wrong.
                   e.printStackTrace(cmd.getErr());
                   cmd.getErr().println("chronomesh: " + rootMessage(e));
