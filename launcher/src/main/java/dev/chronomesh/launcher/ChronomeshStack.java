@@ -133,11 +133,19 @@ public final class ChronomeshStack implements AutoCloseable {
     this.controlPlaneCa = controlPlaneCa;
   }
 
-  /** Starts everything and returns once every service reports ready. */
+  /**
+   * Starts everything and returns once every service reports ready.
+   *
+   * @throws StartRefusedException when the data directory is in use or a port is taken, naming the
+   *     option that changes it; nothing is left running
+   */
   public static ChronomeshStack start(Settings settings) {
     Deque<AutoCloseable> started = new ArrayDeque<>();
     started.push(DataDirLock.acquire(settings.dataDir()));
     try {
+      // Before anything starts: a taken port then stops `up` with one line and nothing half
+      // started (the lock first, so a second `up` on the same directory is told so).
+      PortCheck.requireFree(settings);
       EmbeddedKafka kafka =
           EmbeddedKafka.builder()
               .dataDir(settings.dataDir().resolve("kafka"))
@@ -249,7 +257,12 @@ public final class ChronomeshStack implements AutoCloseable {
       }
       return new ChronomeshStack(
           started, kafka, api, gateway, ca, settings, controlPlane.certificateFile());
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
+      closeAll(started);
+      // Everything is closed now, so a port still taken is another process's (it took the port
+      // after the check).
+      throw PortCheck.explain(e, settings);
+    } catch (Error e) {
       closeAll(started);
       throw e;
     }

@@ -27,7 +27,7 @@ final class DataDirLock implements AutoCloseable {
   /**
    * Locks {@code dataDir}/.lock and records this process's id in it.
    *
-   * @throws IllegalStateException when another process holds the lock
+   * @throws StartRefusedException when another process holds the lock
    */
   static DataDirLock acquire(Path dataDir) {
     try {
@@ -45,12 +45,12 @@ final class DataDirLock implements AutoCloseable {
       if (lock == null) {
         String holder = Files.readString(file).trim();
         channel.close();
-        throw new IllegalStateException(
+        throw new StartRefusedException(
             "the data directory "
                 + dataDir
                 + " is in use by another Chronomesh"
                 + (holder.isEmpty() ? "" : " (pid " + holder + ")")
-                + "; stop it first or choose another --data-dir");
+                + "; stop it or pass --data-dir DIR");
       }
       channel.truncate(0);
       channel.write(

@@ -14,11 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,12 +35,19 @@ import picocli.CommandLine.Parameters;
     description = "An event-sourced service-mesh control plane on Apache Kafka.",
     subcommands = {Main.Up.class, Main.Run.class, Main.Agent.class})
 public final class Main implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   public static void main(String[] args) {
     int code =
         new CommandLine(new Main())
             .setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
+                  if (e instanceof StartRefusedException refused) {
+                    // Something the operator fixes, and the message names the fix: one line.
+                    LOG.debug("Start refused", refused);
+                    cmd.getErr().println("chronomesh: " + refused.getMessage());
+                    return 1;
+                  }
                   // The stack trace helps a bug report; the last line says what went wrong.
                   e.printStackTrace(cmd.getErr());
                   cmd.getErr().println("chronomesh: " + rootMessage(e));
@@ -197,41 +207,17 @@ public final class Main implements Callable<Integer> {
   @Command(
       name = "up",
       mixinStandardHelpOptions = true,
+      modelTransformer = PortOptions.class,
       description =
           "Start an embedded Kafka broker and every service in this process, on loopback.")
   static final class Up implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Option(
         names = "--data-dir",
         description = "Where the broker log and projector state live (default: ${DEFAULT-VALUE}).",
         defaultValue = "${sys:user.home}/.chronomesh")
     Path dataDir;
-
-    @Option(names = "--api-port", defaultValue = "5681", description = "REST API port.")
-    int apiPort;
-
-    @Option(names = "--xds-port", defaultValue = "5678", description = "xDS (ADS) port.")
-    int xdsPort;
-
-    @Option(
-        names = "--xds-http-port",
-        defaultValue = "5680",
-        description = "xDS gateway's /healthz, /readyz and /metrics port (0: a free one).")
-    int xdsHttpPort;
-
-    @Option(
-        names = "--ca-port",
-        defaultValue = "5677",
-        description = "CA service's gRPC port, on loopback (0: a free one).")
-    int caPort;
-
-    @Option(names = "--kafka-port", defaultValue = "19092", description = "Embedded broker port.")
-    int kafkaPort;
-
-    @Option(
-        names = "--kafka-controller-port",
-        defaultValue = "19093",
-        description = "Embedded KRaft controller port.")
-    int kafkaControllerPort;
 
     @Option(
         names = "--partitions",
@@ -257,24 +243,34 @@ public final class Main implements Callable<Integer> {
 
     @CommandLine.Mixin CommonOptions common;
 
+    /** The ports given (or defaulted) on the command line, one per {@link UpPort}. */
+    Map<UpPort, Integer> ports() {
+      Map<UpPort, Integer> ports = new EnumMap<>(UpPort.class);
+      for (UpPort port : UpPort.values()) {
+        ports.put(port, spec.findOption(port.option()).getValue());
+      }
+      return ports;
+    }
+
     @Override
     public Integer call() throws Exception {
       Files.createDirectories(dataDir);
+      Map<UpPort, Integer> ports = ports();
       ChronomeshStack stack =
           ChronomeshStack.start(
               new ChronomeshStack.Settings(
                   dataDir.toAbsolutePath(),
                   common.host,
-                  apiPort,
-                  xdsPort,
-                  kafkaPort,
-                  kafkaControllerPort,
+                  ports.get(UpPort.API),
+                  ports.get(UpPort.XDS),
+                  ports.get(UpPort.KAFKA),
+                  ports.get(UpPort.KAFKA_CONTROLLER),
                   partitions,
                   new Topics(common.topicPrefix),
                   common.writeTimeout,
-                  xdsHttpPort,
+                  ports.get(UpPort.XDS_HTTP),
                   !noDataplaneTokens,
-                  caPort,
+                  ports.get(UpPort.CA),
                   xdsPlaintext));
       PrintStream out = System.out;
       out.println();
@@ -298,6 +294,23 @@ public final class Main implements Callable<Integer> {
       out.flush();
       runUntilStopped(stack, out);
       return 0;
+    }
+  }
+
+  /** Gives {@code up} one {@code --...-port} option per line of {@link UpPort}. */
+  static final class PortOptions implements CommandLine.IModelTransformer {
+    @Override
+    public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+      for (UpPort port : UpPort.values()) {
+        spec.addOption(
+            CommandLine.Model.OptionSpec.builder(port.option())
+                .paramLabel("PORT")
+                .type(int.class)
+                .defaultValue(Integer.toString(port.defaultPort()))
+                .description(port.help())
+                .build());
+      }
+      return spec;
     }
   }
 

@@ -18,9 +18,13 @@ class DataDirLockTest {
         .isEqualTo(Long.toString(ProcessHandle.current().pid()));
 
     assertThatThrownBy(() -> DataDirLock.acquire(dir))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("in use by another Chronomesh")
-        .hasMessageContaining("pid " + ProcessHandle.current().pid());
+        .isInstanceOf(StartRefusedException.class)
+        .hasMessage(
+            "the data directory "
+                + dir
+                + " is in use by another Chronomesh (pid "
+                + ProcessHandle.current().pid()
+                + "); stop it or pass --data-dir DIR");
 
     first.close();
     DataDirLock.acquire(dir).close();

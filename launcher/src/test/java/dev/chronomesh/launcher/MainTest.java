@@ -60,6 +60,18 @@ class MainTest {
   }
 
   @Test
+  void upHasAPortOptionPerLineOfThePortTableWithItsDefault() {
+    java.util.Map<UpPort, Integer> defaults = up().ports();
+    for (UpPort port : UpPort.values()) {
+      assertThat(defaults).containsEntry(port, port.defaultPort());
+    }
+    assertThat(up("--kafka-port", "0", "--ca-port", "6000").ports())
+        .containsEntry(UpPort.KAFKA, 0)
+        .containsEntry(UpPort.CA, 6000)
+        .containsEntry(UpPort.API, 5681);
+  }
+
+  @Test
   void runProjectorTakesACatchUpLagOnlyForTheProjector() {
     String[] projector = {"run", "projector", "--bootstrap-servers", "127.0.0.1:9092"};
     assertThat(run(projector).catchUpLag).isNull();
