@@ -10,6 +10,7 @@ import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.xds.XdsGatewayOptions;
+import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -319,6 +320,8 @@ public final class ChronomeshStack implements AutoCloseable {
     }
     // kuma-dp's POST /bootstrap on the xDS port, as kuma-cp serves it on 5678.
     options = options.withKumaDpBootstrap(true, s.xdsPlaintext() ? null : controlPlaneCa);
+    // Kuma's dataplane lifecycle: kuma-dp's --dataplane-file registers, a proxy gone deregisters.
+    options = options.withLifecycle(DataplaneLifecycle.Settings.KUMA_DEFAULTS);
     return settings(
         s, service, host, kafkaProperties, port, sealer, projectorUrl, httpPort, options, null);
   }
@@ -433,7 +436,6 @@ public final class ChronomeshStack implements AutoCloseable {
     return settings.dataDir();
   }
 
-  /** Whether the xDS gateway refuses ADS streams without a valid dataplane token. */
   /**
    * The control-plane CA's certificate (PEM): what proxies and agents verify the gateway's xDS port
    * against, and what gateway and CA service verify each other with.

@@ -1,11 +1,13 @@
 package dev.chronomesh.launcher;
 
 import dev.chronomesh.auth.EnvelopeSealer;
+import dev.chronomesh.auth.KumaDuration;
 import dev.chronomesh.ca.MutualTls;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.xds.XdsGatewayOptions;
+import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -276,7 +278,7 @@ public final class Main implements Callable<Integer> {
       out.println();
       out.println("Chronomesh is up.");
       out.println("  REST API         " + stack.apiUrl());
-      out.println("  xDS (ADS, gRPC)  " + stack.xdsAddress());
+      out.println("  xDS (ADS, gRPC)  " + stack.xdsAddress() + " (and kuma-dp's POST /bootstrap)");
       out.println("  xDS HTTP         " + stack.xdsHttpUrl() + " (/healthz /readyz /metrics)");
       out.println(
           "  xDS TLS          "
@@ -411,6 +413,23 @@ public final class Main implements Callable<Integer> {
     boolean plaintext;
 
     @Option(
+        names = "--dataplane-deregistration-delay",
+        defaultValue = "10s",
+        description =
+            "xds-gateway: how long after its proxy's last stream closes a dataplane the proxy"
+                + " registered itself (kuma-dp --dataplane-file) is deleted, unless it reconnects"
+                + " (Kuma's dataplaneDeregistrationDelay).")
+    String deregistrationDelay;
+
+    @Option(
+        names = "--dataplane-cleanup-age",
+        defaultValue = "72h",
+        description =
+            "xds-gateway: how long a dataplane may stay offline before it is deleted (Kuma's"
+                + " dataplaneCleanupAge).")
+    String cleanupAge;
+
+    @Option(
         names = "--admission-rate",
         defaultValue = "0",
         description =
@@ -531,6 +550,18 @@ public final class Main implements Callable<Integer> {
           XdsGatewayOptions.DEFAULTS
               .withRequireDataplaneTokens(dataplaneTokensRequired())
               .withAdmission(admissionRate, admissionBurst);
+      if (service.equals("xds-gateway")) {
+        try {
+          options =
+              options.withLifecycle(
+                  new DataplaneLifecycle.Settings(
+                      KumaDuration.parse(deregistrationDelay), KumaDuration.parse(cleanupAge)));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this),
+              "--dataplane-deregistration-delay, --dataplane-cleanup-age: " + e.getMessage());
+        }
+      }
       if (!service.equals("xds-gateway")) {
         return options;
       }

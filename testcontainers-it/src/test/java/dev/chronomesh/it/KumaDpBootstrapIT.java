@@ -97,18 +97,7 @@ class KumaDpBootstrapIT {
         type: Mesh
         name: boot
         """);
-    put(
-        "/meshes/boot/dataplanes/backend-1",
-        """
-        type: Dataplane
-        mesh: boot
-        name: backend-1
-        networking:
-          address: 127.0.0.2
-          inbound:
-          - port: 8080
-            tags: {kuma.io/service: backend}
-        """);
+    XdsClients.putBackend(admin, "boot");
   }
 
   @AfterAll

@@ -377,19 +377,7 @@ class SidecarSdsIT {
   /** {@link #meshWithSidecar(String, String)} with web-1's {@code labels} (a YAML flow map). */
   private static String meshWithSidecar(String mesh, String expiration, String labels) {
     put("/meshes/" + mesh, MtlsMeshes.builtin(mesh, expiration));
-    put(
-        "/meshes/" + mesh + "/dataplanes/backend-1",
-        """
-        type: Dataplane
-        mesh: %s
-        name: backend-1
-        networking:
-          address: 127.0.0.2
-          inbound:
-          - port: 8080
-            tags: {kuma.io/service: backend}
-        """
-            .formatted(mesh));
+    XdsClients.putBackend(admin, mesh);
     put(
         "/meshes/" + mesh + "/dataplanes/web-1",
         """

@@ -39,6 +39,31 @@ final class XdsClients {
   }
 
   /**
+   * Applies {@code backend-1} of {@code mesh}: one inbound (127.0.0.2:8080) of {@code
+   * kuma.io/service: backend}, for a sidecar whose outbound names backend.
+   */
+  static void putBackend(Rest admin, String mesh) {
+    HttpResponse<String> response =
+        admin.putYaml(
+            "/meshes/" + mesh + "/dataplanes/backend-1",
+            """
+            type: Dataplane
+            mesh: %s
+            name: backend-1
+            networking:
+              address: 127.0.0.2
+              inbound:
+              - port: 8080
+                tags: {kuma.io/service: backend}
+            """
+                .formatted(mesh));
+    if (response.statusCode() != 200 && response.statusCode() != 201) {
+      throw new IllegalStateException(
+          "PUT backend-1 answered " + response.statusCode() + ": " + response.body());
+    }
+  }
+
+  /**
    * Issues a dataplane token for {@code <mesh>.<name>} of {@code kuma.io/service: <service>}
    * through the REST API ({@code POST /tokens/dataplane}, what {@code chronoctl generate
    * dataplane-token} calls). The gateway checks that tag against the registered dataplane.

@@ -1,6 +1,7 @@
 package dev.chronomesh.xds;
 
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -69,7 +70,7 @@ final class AdsCallbacks implements DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-    StreamState stream = stream(streamId, request.getNode().getId(), false);
+    StreamState stream = stream(streamId, request.getNode(), false);
     if (stream == null || request.getResponseNonce().isEmpty()) {
       return;
     }
@@ -79,7 +80,7 @@ final class AdsCallbacks implements DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-    StreamState stream = stream(streamId, request.getNode().getId(), true);
+    StreamState stream = stream(streamId, request.getNode(), true);
     if (stream == null || request.getResponseNonce().isEmpty()) {
       return;
     }
@@ -90,7 +91,7 @@ final class AdsCallbacks implements DiscoveryServerCallbacks {
   @Override
   public void onV3StreamResponse(
       long streamId, DiscoveryRequest request, DiscoveryResponse response) {
-    StreamState stream = stream(streamId, request.getNode().getId(), false);
+    StreamState stream = stream(streamId, request.getNode(), false);
     if (stream != null) {
       stream.sent.put(
           response.getTypeUrl(), new Sent(response.getNonce(), response.getVersionInfo()));
@@ -100,7 +101,7 @@ final class AdsCallbacks implements DiscoveryServerCallbacks {
   @Override
   public void onV3StreamDeltaResponse(
       long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
-    StreamState stream = stream(streamId, request.getNode().getId(), true);
+    StreamState stream = stream(streamId, request.getNode(), true);
     if (stream != null) {
       String version = response.getSystemVersionInfo();
       if (version.isEmpty()) {
@@ -124,7 +125,8 @@ final class AdsCallbacks implements DiscoveryServerCallbacks {
    * The stream's state, created (and its connect told) on the first message naming a node; null
    * while no message has named one.
    */
-  private StreamState stream(long streamId, String nodeId, boolean delta) {
+  private StreamState stream(long streamId, Node node, boolean delta) {
+    String nodeId = node.getId();
     StreamState known = streams.get(streamId);
     if (known != null || nodeId.isEmpty()) {
       return known;
@@ -134,6 +136,7 @@ final class AdsCallbacks implements DiscoveryServerCallbacks {
     if (raced != null) {
       return raced;
     }
+    tell(l -> l.nodeConnected(nodeId, streamId, node.getMetadata()), "connected", nodeId);
     tell(l -> l.connected(nodeId, streamId, delta), "connected", nodeId);
     return created;
   }

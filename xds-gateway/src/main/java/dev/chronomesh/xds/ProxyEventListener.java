@@ -1,5 +1,6 @@
 package dev.chronomesh.xds;
 
+import com.google.protobuf.Struct;
 import java.time.Duration;
 
 /**
@@ -8,6 +9,12 @@ import java.time.Duration;
  * throw. {@code nodeId} is {@code <mesh>.<dataplane>}; {@code typeUrl} an xDS type URL.
  */
 public interface ProxyEventListener {
+  /**
+   * The first request of stream {@code streamId} named {@code nodeId} with {@code metadata} (the
+   * node's metadata, as its bootstrap set it); told just before {@link #connected}.
+   */
+  default void nodeConnected(String nodeId, long streamId, Struct metadata) {}
+
   /**
    * A stream opened for {@code nodeId} ({@code delta}: incremental xDS, else state of the world).
    */

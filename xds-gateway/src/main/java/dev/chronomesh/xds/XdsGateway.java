@@ -12,6 +12,7 @@ import dev.chronomesh.xds.auth.WorkloadCertificateService;
 import dev.chronomesh.xds.bootstrap.BootstrapHandler;
 import dev.chronomesh.xds.bootstrap.BootstrapServer;
 import dev.chronomesh.xds.bootstrap.PortDemultiplexer;
+import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.Grpc;
@@ -105,6 +106,9 @@ public final class XdsGateway implements AutoCloseable {
 
   /** The public port's owner when kuma-dp's bootstrap is served; else null. */
   private volatile PortDemultiplexer demux;
+
+  /** Registers and deregisters the dataplanes proxies carry; null when off. */
+  private volatile DataplaneLifecycle lifecycle;
 
   /** kuma-dp's {@code /bootstrap}, behind {@link #demux}; else null. */
   private volatile BootstrapServer bootstrapServer;
@@ -235,7 +239,9 @@ public final class XdsGateway implements AutoCloseable {
     NodeStreams nodeStreams = new NodeStreams(snapshots, callbacks::refused);
     snapshots.refuseWith(nodeStreams::refuse);
     List<ServerInterceptor> adsInterceptors = List.of(nodeStreams);
-    if (config.options().requireDataplaneTokens() || kumaDp) {
+    if (config.options().requireDataplaneTokens()
+        || kumaDp
+        || config.options().lifecycle() != null) {
       feedsNotReady.incrementAndGet();
       meshKeys =
           MeshKeysFeed.start(
@@ -285,6 +291,24 @@ public final class XdsGateway implements AutoCloseable {
       }
       undo.push(statusPublisher::close);
       callbacks.addListener(statusPublisher);
+    }
+    DataplaneLifecycle lifecycle = null;
+    if (config.options().lifecycle() != null) {
+      try {
+        lifecycle =
+            DataplaneLifecycle.start(
+                meshKeys.keys(),
+                config.topics().proxyStatus(),
+                config.topics().commands(),
+                config.kafkaProperties(),
+                config.registry(),
+                config.options().lifecycle());
+      } catch (RuntimeException e) {
+        undoAll(undo);
+        throw e;
+      }
+      undo.push(lifecycle::close);
+      callbacks.addListener(lifecycle);
     }
     ExecutorService grpcExecutor =
         Executors.newFixedThreadPool(
@@ -390,6 +414,7 @@ public final class XdsGateway implements AutoCloseable {
         new XdsGateway(
             server, publicPort, grpcExecutor, feed, snapshots, health, metrics, allListeners);
     gateway.demux = demux;
+    gateway.lifecycle = lifecycle;
     gateway.bootstrapServer = bootstrapServer;
     gateway.meshKeys = meshKeys;
     gateway.callbacks = callbacks;
@@ -529,6 +554,11 @@ public final class XdsGateway implements AutoCloseable {
     ServiceHttp http = this.http;
     if (http != null) {
       http.close();
+    }
+    DataplaneLifecycle lifecycle = this.lifecycle;
+    if (lifecycle != null) {
+      // First: the streams about to close must not deregister their dataplanes.
+      lifecycle.close();
     }
     health.enterTerminalState();
     PortDemultiplexer demux = this.demux;

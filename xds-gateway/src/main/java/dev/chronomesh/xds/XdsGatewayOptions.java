@@ -1,6 +1,7 @@
 package dev.chronomesh.xds;
 
 import dev.chronomesh.ca.MutualTls;
+import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,8 @@ import java.util.List;
  * @param bootstrapCa the PEM of the CA the gateway's certificate chains to, given to kuma-dp's
  *     Envoy to verify the gateway when kuma-dp sends none (its {@code --ca-cert-file}); null: none
  *     known
+ * @param lifecycle registers the dataplanes proxies carry in their node metadata and deletes them
+ *     when their proxies go away (Kuma's deregistration delay and cleanup age); null: off
  */
 public record XdsGatewayOptions(
     boolean requireDataplaneTokens,
@@ -46,7 +49,8 @@ public record XdsGatewayOptions(
     String caTarget,
     MutualTls caTls,
     boolean kumaDpBootstrap,
-    Path bootstrapCa) {
+    Path bootstrapCa,
+    DataplaneLifecycle.Settings lifecycle) {
 
   /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
   public static final int DEFAULT_ADMISSION_BURST = 100;
@@ -66,6 +70,7 @@ public record XdsGatewayOptions(
           null,
           null,
           false,
+          null,
           null);
 
   /**
@@ -171,6 +176,11 @@ public record XdsGatewayOptions(
         });
   }
 
+  /** Registers and deregisters carried dataplanes with {@code settings}; null: off. */
+  public XdsGatewayOptions withLifecycle(DataplaneLifecycle.Settings settings) {
+    return copy(c -> c.lifecycle = settings);
+  }
+
   /** A copy with what {@code change} sets; validated as any new options. */
   private XdsGatewayOptions copy(java.util.function.Consumer<Fields> change) {
     Fields f = new Fields(this);
@@ -188,7 +198,8 @@ public record XdsGatewayOptions(
         f.caTarget,
         f.caTls,
         f.kumaDpBootstrap,
-        f.bootstrapCa);
+        f.bootstrapCa,
+        f.lifecycle);
   }
 
   /** The components as mutable fields, for {@link #copy}. */
@@ -206,6 +217,7 @@ public record XdsGatewayOptions(
     MutualTls caTls;
     boolean kumaDpBootstrap;
     Path bootstrapCa;
+    DataplaneLifecycle.Settings lifecycle;
 
     Fields(XdsGatewayOptions o) {
       requireDataplaneTokens = o.requireDataplaneTokens;
@@ -221,6 +233,7 @@ public record XdsGatewayOptions(
       caTls = o.caTls;
       kumaDpBootstrap = o.kumaDpBootstrap;
       bootstrapCa = o.bootstrapCa;
+      lifecycle = o.lifecycle;
     }
   }
 

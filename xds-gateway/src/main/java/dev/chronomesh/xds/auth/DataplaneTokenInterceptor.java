@@ -1,6 +1,10 @@
 package dev.chronomesh.xds.auth;
 
+import com.google.protobuf.Struct;
 import dev.chronomesh.auth.DataplaneClaims;
+import dev.chronomesh.events.Keys;
+import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.xds.lifecycle.CarriedDataplane;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
@@ -11,7 +15,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +65,27 @@ public final class DataplaneTokenInterceptor implements ServerInterceptor {
   }
 
   /**
+   * The tags of the Dataplane the node carries in its metadata (kuma-dp's), which the token must
+   * allow; null when it carries none (the registered dataplane's tags are checked then).
+   */
+  static Map<String, Set<String>> carriedTags(Object request, String nodeId)
+      throws ValidationException {
+    Struct metadata =
+        request instanceof DiscoveryRequest sotw
+            ? sotw.getNode().getMetadata()
+            : request instanceof DeltaDiscoveryRequest delta
+                ? delta.getNode().getMetadata()
+                : Struct.getDefaultInstance();
+    Keys.MeshAnd parsed = Keys.parseProxy(nodeId).orElse(null);
+    if (parsed == null) {
+      return null; // the authenticator refuses the node id itself
+    }
+    return CarriedDataplane.fromMetadata(metadata, parsed.mesh(), parsed.rest())
+        .map(MeshKeys::tagsOf)
+        .orElse(null);
+  }
+
+  /**
    * Holds the call until its first request is authenticated, then starts java-control-plane's
    * handler and forwards. Listener methods are serialized by gRPC; the call wrapper is also used by
    * java-control-plane's threads, hence its lock.
@@ -93,8 +120,20 @@ public final class DataplaneTokenInterceptor implements ServerInterceptor {
           refuse(null, "the first discovery request carries no node id; it must name the node");
           return;
         }
+        Map<String, Set<String>> carriedTags;
         try {
-          claims = authenticator.authenticate(authorization, node);
+          carriedTags = carriedTags(message, node);
+        } catch (ValidationException e) {
+          refuse(
+              node,
+              "the Dataplane in the node metadata ("
+                  + CarriedDataplane.METADATA_KEY
+                  + ") is invalid: "
+                  + e.getMessage());
+          return;
+        }
+        try {
+          claims = authenticator.authenticate(authorization, node, carriedTags);
         } catch (DataplaneAuthenticator.Refused e) {
           refuse(node, e.getMessage());
           return;

@@ -44,8 +44,15 @@ public final class MeshKeys {
   /** The meshes that exist. */
   private final Set<String> meshes = ConcurrentHashMap.newKeySet();
 
-  /** A dataplane as the events topic last described it, and its tags (see {@link #tagsOf}). */
-  private record Known(DataplaneResource resource, Map<String, Set<String>> tags) {}
+  /**
+   * A dataplane as the events topic last described it, its tags (see {@link #tagsOf}), and its last
+   * write: the revision and who made it.
+   */
+  private record Known(
+      DataplaneResource resource, Map<String, Set<String>> tags, long revision, String actor) {}
+
+  /** A dataplane's last write: what it says, its revision, and its actor. */
+  public record Registered(DataplaneResource resource, long revision, String actor) {}
 
   /** The public key dataplane tokens of {@code mesh} verify with, if the mesh has one. */
   public Optional<VerifyingKey> key(String mesh) {
@@ -70,6 +77,17 @@ public final class MeshKeys {
   /** Dataplane {@code name} of {@code mesh} as last written, if it exists. */
   public Optional<DataplaneResource> dataplane(String mesh, String name) {
     return Optional.ofNullable(dataplanes.get(Keys.proxy(mesh, name))).map(Known::resource);
+  }
+
+  /** Dataplane {@code name} of {@code mesh} with its revision and last writer, if it exists. */
+  public Optional<Registered> registered(String mesh, String name) {
+    return Optional.ofNullable(dataplanes.get(Keys.proxy(mesh, name)))
+        .map(k -> new Registered(k.resource(), k.revision(), k.actor()));
+  }
+
+  /** The node ids ({@code <mesh>.<name>}) of every dataplane that exists. */
+  public Set<String> dataplaneNodes() {
+    return Set.copyOf(dataplanes.keySet());
   }
 
   /** Whether mesh {@code mesh} exists. */
@@ -123,7 +141,7 @@ public final class MeshKeys {
     return switch (type) {
       case SIGNING_KEY_TYPE -> applyKey(mesh, name, (SigningKeyResource) cast(payload, type));
       case REVOCATION_TYPE -> applyRevocation(mesh, name, cast(payload, type));
-      default -> applyDataplane(mesh, name, cast(payload, type));
+      default -> applyDataplane(event, cast(payload, type));
     };
   }
 
@@ -175,7 +193,9 @@ public final class MeshKeys {
     return "dataplane token revoked mesh=" + mesh + " tokenId=" + tokenId;
   }
 
-  private String applyDataplane(String mesh, String name, Object payload) {
+  private String applyDataplane(ResourceEvent event, Object payload) {
+    String mesh = event.getMesh();
+    String name = event.getName();
     String nodeId = Keys.proxy(mesh, name);
     if (payload == null) {
       return dataplanes.remove(nodeId) != null ? "dataplane removed node=" + nodeId : null;
@@ -184,7 +204,8 @@ public final class MeshKeys {
     if (!dataplane.getMesh().equals(mesh) || !dataplane.getName().equals(name)) {
       throw new IllegalArgumentException("payload: mesh/name differ from the event's");
     }
-    dataplanes.put(nodeId, new Known(dataplane, tagsOf(dataplane)));
+    dataplanes.put(
+        nodeId, new Known(dataplane, tagsOf(dataplane), event.getRevision(), event.getActor()));
     return null; // too frequent to log
   }
 

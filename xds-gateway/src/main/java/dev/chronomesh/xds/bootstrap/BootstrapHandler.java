@@ -1,18 +1,17 @@
 package dev.chronomesh.xds.bootstrap;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
-import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.meshmodel.Violation;
 import dev.chronomesh.meshmodel.envoy.EnvoyJson;
 import dev.chronomesh.meshmodel.envoy.EnvoyValidateRules;
 import dev.chronomesh.xds.auth.DataplaneAuthenticator;
 import dev.chronomesh.xds.auth.MeshKeys;
+import dev.chronomesh.xds.lifecycle.CarriedDataplane;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -201,18 +200,7 @@ public final class BootstrapHandler {
   /** The Dataplane kuma-dp carries, validated as a PUT of it would be. */
   private static DataplaneResource carriedDataplane(BootstrapRequest request)
       throws ValidationException {
-    JsonNode document;
-    try {
-      document = JSON.readTree(request.dataplaneResource());
-    } catch (java.io.IOException e) {
-      throw new ValidationException(List.of(new Violation("", "is not JSON: " + e.getMessage())));
-    }
-    if (document instanceof ObjectNode object) {
-      // Kuma's REST form as kuma-dp marshals it carries its KRI, an output-only name.
-      object.remove("kri");
-    }
-    return (DataplaneResource)
-        ResourceType.DATAPLANE.read(document, request.mesh(), request.name());
+    return CarriedDataplane.parse(request.dataplaneResource(), request.mesh(), request.name());
   }
 
   /** Kuma's identifying name: the first inbound's (or the gateway's) {@code kuma.io/service}. */

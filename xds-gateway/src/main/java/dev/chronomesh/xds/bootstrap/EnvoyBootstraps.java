@@ -10,6 +10,7 @@ import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.chronomesh.ca.ControlPlaneCa;
+import dev.chronomesh.xds.lifecycle.CarriedDataplane;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
@@ -62,9 +63,6 @@ public final class EnvoyBootstraps {
 
   /** The secret holding the control-plane CA, as Kuma's. */
   public static final String CP_VALIDATION_CONTEXT = "cp_validation_ctx";
-
-  /** Kuma's node metadata key of the Dataplane kuma-dp was given. */
-  public static final String DATAPLANE_RESOURCE = "dataplane.resource";
 
   /** Envoy's admin port when the Dataplane names none (Kuma's default). */
   public static final int DEFAULT_ADMIN_PORT = 9901;
@@ -247,7 +245,7 @@ public final class EnvoyBootstraps {
     fields.put("ipv6Enabled", Value.newBuilder().setBoolValue(request.ipv6Enabled()).build());
     fields.put("spireAgent.socketPath", string(request.spireSocketPath()));
     if (request.dataplaneResource() != null) {
-      fields.put(DATAPLANE_RESOURCE, string(request.dataplaneResource()));
+      fields.put(CarriedDataplane.METADATA_KEY, string(request.dataplaneResource()));
     }
     fields.put("dataplane.admin.port", string(Integer.toString(params.adminPort())));
     fields.put("dataplane.admin.address", string(ADMIN_ADDRESS));
