@@ -449,6 +449,7 @@ public final class ChronomeshStack implements AutoCloseable {
     return !settings.xdsPlaintext();
   }
 
+  /** Whether the xDS gateway refuses ADS streams without a valid dataplane token. */
   public boolean requiresDataplaneTokens() {
     return settings.requireDataplaneTokens();
   }
