@@ -23,6 +23,7 @@ import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.grpc.Grpc;
 import io.grpc.TlsChannelCredentials;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -175,6 +176,20 @@ class KumaDpBootstrapIT {
                 .toString(StandardCharsets.US_ASCII))
         .isEqualTo(caPem);
     assertThat(events()).as("a bootstrap writes nothing").isEqualTo(eventsBefore);
+
+    // Envoy, connecting as the bootstrap says, registers the Dataplane it carries.
+    try (EnvoyAdsClient envoy = envoyAsBootstrapped(bootstrap)) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> admin.get("/meshes/boot/dataplanes/web-1").statusCode() == 200);
+      JsonNode registered =
+          JSON.readTree(admin.get("/events?mesh=boot&type=Dataplane&size=1000").body())
+              .path("items");
+      assertThat(registered.findValuesAsText("actor")).contains("dataplane:boot.web-1");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> envoy.latest(EnvoyAdsClient.CLUSTER).containsKey("backend"));
+    }
   }
 
   @Test
@@ -207,6 +222,16 @@ class KumaDpBootstrapIT {
         .isEqualTo(ApiConfigSource.ApiType.GRPC);
     assertThat(bootstrap.getAdmin().getAddress().getSocketAddress().getPortValue()).isEqualTo(9901);
 
+    try (EnvoyAdsClient envoy = envoyAsBootstrapped(bootstrap)) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> envoy.latest(EnvoyAdsClient.CLUSTER).containsKey("backend"));
+      assertThat(envoy.ended()).isNull();
+    }
+  }
+
+  /** An ADS stream over the gateway's TLS port with the bootstrap's node, metadata and token. */
+  private static EnvoyAdsClient envoyAsBootstrapped(Bootstrap bootstrap) throws IOException {
     var channel =
         Grpc.newChannelBuilderForAddress(
                 "localhost",
@@ -216,23 +241,13 @@ class KumaDpBootstrapIT {
                         new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)))
                     .build())
             .build();
-    try (EnvoyAdsClient envoy =
-        EnvoyAdsClient.open(
-            channel,
-            bootstrap.getNode().toBuilder().setUserAgentName("envoy").build(),
-            bootstrap
-                .getDynamicResources()
-                .getAdsConfig()
-                .getGrpcServices(0)
-                .getInitialMetadata(0)
-                .getValue(),
-            false,
-            List.of())) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> envoy.latest(EnvoyAdsClient.CLUSTER).containsKey("backend"));
-      assertThat(envoy.ended()).isNull();
-    }
+    ApiConfigSource ads = bootstrap.getDynamicResources().getAdsConfig();
+    return EnvoyAdsClient.open(
+        channel,
+        bootstrap.getNode().toBuilder().setUserAgentName("envoy").build(),
+        ads.getGrpcServices(0).getInitialMetadata(0).getValue(),
+        ads.getApiType() == ApiConfigSource.ApiType.DELTA_GRPC,
+        List.of());
   }
 
   @Test
