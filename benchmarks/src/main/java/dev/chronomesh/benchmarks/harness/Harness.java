@@ -76,6 +76,14 @@ public final class Harness implements Callable<Integer> {
   @Option(names = "--replication", description = "Topic replication (default ${DEFAULT-VALUE}).")
   int replication = 1;
 
+  @Option(
+      names = "--gateway-arg",
+      paramLabel = "ARG",
+      description =
+          "An extra argument of `chronomesh run xds-gateway` (repeatable), for A/B runs, e.g."
+              + " --gateway-arg=--no-kuma-dp-bootstrap.")
+  List<String> gatewayArgs = new ArrayList<>();
+
   @Option(names = "--no-baseline", description = "Skip the baseline control plane.")
   boolean noBaseline;
 
@@ -254,27 +262,31 @@ public final class Harness implements Callable<Integer> {
             "xds-gateway",
             jvmOptions("xds-gateway"),
             "dev.chronomesh.launcher.Main",
-            List.of(
-                "run",
-                "xds-gateway",
-                "--bootstrap-servers",
-                stack.bootstrapServers(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--http-port",
-                Integer.toString(httpPort),
-                "--plaintext",
-                "--no-dataplane-tokens",
-                "--topic-prefix",
-                stack.topics().prefix(),
-                "--replication",
-                Integer.toString(stack.replication()),
-                "--partitions",
-                "3",
-                "--data-dir",
-                stack.dataDir().resolve("xds-gateway").toString()),
+            java.util.stream.Stream.concat(
+                    List.of(
+                        "run",
+                        "xds-gateway",
+                        "--bootstrap-servers",
+                        stack.bootstrapServers(),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--http-port",
+                        Integer.toString(httpPort),
+                        "--plaintext",
+                        "--no-dataplane-tokens",
+                        "--topic-prefix",
+                        stack.topics().prefix(),
+                        "--replication",
+                        Integer.toString(stack.replication()),
+                        "--partitions",
+                        "3",
+                        "--data-dir",
+                        stack.dataDir().resolve("xds-gateway").toString())
+                        .stream(),
+                    gatewayArgs.stream())
+                .toList(),
             out,
             null,
             Duration.ZERO);
