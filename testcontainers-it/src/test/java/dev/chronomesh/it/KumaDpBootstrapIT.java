@@ -262,6 +262,8 @@ class KumaDpBootstrapIT {
   void badRequestsAreRefusedWithTheirReasonAndWriteNothing() throws Exception {
     String web3 = XdsClients.dataplaneToken(admin, "boot", "web-3", "web");
     String web1 = XdsClients.dataplaneToken(admin, "boot", "web-1", "web");
+    put("/meshes/other", "type: Mesh\nname: other\n");
+    String foreign = XdsClients.dataplaneToken(admin, "other", "web-3", "web");
     long eventsBefore = events();
     String dataplane =
         """
@@ -281,6 +283,11 @@ class KumaDpBootstrapIT {
         "Dataplane Token is required");
     assertRefused(
         bootstrap(request("boot", "web-3", "not-a-token", dataplane.formatted("web"), List.of())),
+        403,
+        "dataplane token refused for node boot.web-3");
+    // A token of another mesh: signed with that mesh's key.
+    assertRefused(
+        bootstrap(request("boot", "web-3", foreign, dataplane.formatted("web"), List.of())),
         403,
         "dataplane token refused for node boot.web-3");
     // A token of another dataplane.
