@@ -9,10 +9,10 @@ import dev.chronomesh.ca.CaKeyPair;
 import dev.chronomesh.ca.Pem;
 import dev.chronomesh.ca.RootCa;
 import dev.chronomesh.ca.WorkloadCertificates;
+import dev.chronomesh.events.ProxylessBootstrap;
 import dev.chronomesh.kafka.FreePorts;
 import dev.chronomesh.launcher.ChronomeshStack;
 import dev.chronomesh.launcher.agent.DpAgent;
-import dev.chronomesh.launcher.agent.XdsBootstrap;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -501,10 +501,11 @@ class ProxylessMtlsIT {
                 new InetSocketAddress("127.0.0.1", port),
                 XdsServerCredentials.create(InsecureServerCredentials.create()))
             .overrideBootstrapForTest(
-                XdsBootstrap.of(
+                ProxylessBootstrap.of(
                     stack.xdsAddress(),
-                    mesh + ".backend-1",
-                    XdsBootstrap.tokenCredentials(token),
+                    mesh,
+                    "backend-1",
+                    ProxylessBootstrap.Credentials.dataplaneToken(token, null),
                     certs,
                     "1s"))
             .addService(ServerInterceptors.intercept(whoCalls("backend-1"), peerIdentity()));
