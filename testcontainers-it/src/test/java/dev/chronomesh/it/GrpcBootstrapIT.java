@@ -157,6 +157,22 @@ class GrpcBootstrapIT {
     assertThat(
             admin.get("/meshes/bad/dataplanes/web-1/_grpc-bootstrap?tokenFile=t&certdir=/x").body())
         .contains("\"field\":\"tokenFile\"", "\"field\":\"certdir\"");
+
+    // As for its dataplane tokens: a viewer may not, an editor of another mesh may not.
+    for (String user :
+        List.of(
+            "{\"name\": \"vic\", \"role\": \"viewer\", \"validFor\": \"1h\"}",
+            "{\"name\": \"eve\", \"role\": \"editor\", \"meshes\": [\"default\"],"
+                + " \"validFor\": \"1h\"}")) {
+      var issued = admin.post("/tokens/user", user);
+      assertThat(issued.statusCode()).as(issued.body()).isEqualTo(200);
+      var refusedToUser =
+          new Rest(stack.apiUrl(), issued.body().strip())
+              .get("/meshes/bad/dataplanes/web-1/_grpc-bootstrap?tokenFile=/etc/web-1.token");
+      assertThat(refusedToUser.statusCode()).as(refusedToUser.body()).isEqualTo(403);
+      assertThat(refusedToUser.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("application/problem+json");
+    }
   }
 
   @Test
