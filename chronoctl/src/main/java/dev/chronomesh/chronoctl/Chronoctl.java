@@ -65,6 +65,29 @@ public final class Chronoctl {
     System.exit(run(Env.system(), args));
   }
 
+  /** What one run printed, and its exit code. */
+  public record Outcome(int code, String out, String err) {}
+
+  /**
+   * Runs one command line with these environment variables (no stdin) and returns what it printed:
+   * chronoctl embedded in another program, or in an end-to-end test.
+   */
+  public static Outcome capture(java.util.Map<String, String> variables, String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code =
+        run(
+            new Env(
+                variables,
+                java.io.InputStream.nullInputStream(),
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                java.time.Clock.systemUTC()),
+            args);
+    return new Outcome(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
   /** Runs one command line and returns its exit code; nothing here calls System.exit. */
   static int run(Env env, String... args) {
     CommandLine cli = new CommandLine(new Chronoctl(env), new Factory(env));

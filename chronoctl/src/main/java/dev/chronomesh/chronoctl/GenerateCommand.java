@@ -13,12 +13,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code chronoctl generate dataplane-token|user-token}: tokens minted by the server. */
+/**
+ * {@code chronoctl generate dataplane-token|user-token|grpc-bootstrap}: tokens minted by the
+ * server, and the grpc-xds bootstrap of a proxyless workload.
+ */
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = "Generate tokens.",
-    subcommands = {GenerateCommand.DataplaneToken.class, GenerateCommand.UserToken.class})
+    description = "Generate tokens and proxyless gRPC bootstraps.",
+    subcommands = {
+      GenerateCommand.DataplaneToken.class,
+      GenerateCommand.UserToken.class,
+      GenerateCommand.GrpcBootstrap.class
+    })
 final class GenerateCommand {
   // Kuma durations: 30s, 15m, 24h, 7d (the server checks the upper bound).
   private static final Pattern DURATION = Pattern.compile("[1-9][0-9]{0,8}(s|m|h|d)");
@@ -31,6 +38,19 @@ final class GenerateCommand {
           Chronoctl.EXIT_USAGE,
           List.of("Error: --valid-for \"" + validFor + "\" must be like 30s, 15m, 24h or 7d"));
     }
+  }
+
+  /** {@code --name} and {@code --mesh}: the dataplane a token or a bootstrap is for. */
+  static final class Dataplane {
+    @Option(names = "--name", required = true, paramLabel = "NAME", description = "Dataplane name.")
+    String name;
+
+    @Option(
+        names = {"-m", "--mesh"},
+        required = true,
+        paramLabel = "MESH",
+        description = "Mesh of the dataplane.")
+    String mesh;
   }
 
   static int post(Chronoctl root, ConnectionOptions connection, String path, ObjectNode body) {
@@ -49,15 +69,7 @@ final class GenerateCommand {
     @ParentCommand GenerateCommand parent;
     @Mixin ConnectionOptions connection;
 
-    @Option(names = "--name", required = true, paramLabel = "NAME", description = "Dataplane name.")
-    String name;
-
-    @Option(
-        names = {"-m", "--mesh"},
-        required = true,
-        paramLabel = "MESH",
-        description = "Mesh of the dataplane.")
-    String mesh;
+    @Mixin Dataplane dataplane;
 
     @Option(
         names = "--tag",
@@ -91,8 +103,8 @@ final class GenerateCommand {
         }
       }
       ObjectNode body = GetCommand.YAML.createObjectNode();
-      body.put("name", name);
-      body.put("mesh", mesh);
+      body.put("name", dataplane.name);
+      body.put("mesh", dataplane.mesh);
       ObjectNode tagNode = body.putObject("tags");
       parsed.forEach((k, vs) -> vs.forEach(tagNode.putArray(k)::add));
       body.put("type", "dataplane");
@@ -161,6 +173,106 @@ final class GenerateCommand {
         body.put("validFor", validFor);
       }
       return post(parent.root, connection, "/tokens/user", body);
+    }
+  }
+
+  @Command(
+      name = "grpc-bootstrap",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Generate the grpc-xds bootstrap of a proxyless Dataplane (GET"
+            + " /meshes/{mesh}/dataplanes/{name}/_grpc-bootstrap): save it as the workload's"
+            + " GRPC_XDS_BOOTSTRAP, unedited.",
+        "Java workloads put the dev.chronomesh:proxyless-client jar on their classpath; other"
+            + " languages set GRPC_EXPERIMENTAL_XDS_BOOTSTRAP_CALL_CREDS=true (gRFC A97: the token"
+            + " file is read as a JWT with its exp claim, which every dataplane token has; make"
+            + " its --valid-for cover the workload's life or replace the file before it"
+            + " expires). Relative paths are made absolute here."
+      })
+  static final class GrpcBootstrap implements Callable<Integer> {
+    @ParentCommand GenerateCommand parent;
+    @Mixin ConnectionOptions connection;
+
+    @Mixin Dataplane dataplane;
+
+    @Option(
+        names = "--token-file",
+        required = true,
+        paramLabel = "FILE",
+        description = "The dataplane token's file on the workload (generate dataplane-token).")
+    java.nio.file.Path tokenFile;
+
+    @Option(
+        names = "--ca-file",
+        paramLabel = "FILE",
+        description =
+            "The PEM that verifies the gateway (the control-plane CA); default: the one of the"
+                + " gateway the server was started with.")
+    java.nio.file.Path caFile;
+
+    @Option(
+        names = "--cert-dir",
+        paramLabel = "DIR",
+        description =
+            "Where dp-agent --dir writes the workload's certificate; required in a mesh with mTLS.")
+    java.nio.file.Path certDir;
+
+    @Option(
+        names = "--xds-address",
+        paramLabel = "HOST:PORT",
+        description = "The xDS gateway; default: the one the server was started with.")
+    String xdsAddress;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "Write the bootstrap to FILE instead of stdout.")
+    java.nio.file.Path output;
+
+    @Override
+    public Integer call() {
+      StringBuilder query = new StringBuilder();
+      query(query, "tokenFile", absolute(tokenFile));
+      query(query, "caFile", absolute(caFile));
+      query(query, "certDir", absolute(certDir));
+      query(query, "xdsAddress", xdsAddress);
+      ApiClient api = parent.root.client(connection);
+      ApiClient.Response response =
+          api.send(
+              "GET",
+              "/meshes/"
+                  + ApiClient.segment(dataplane.mesh)
+                  + "/dataplanes/"
+                  + ApiClient.segment(dataplane.name)
+                  + "/_grpc-bootstrap"
+                  + query,
+              null);
+      String bootstrap = response.body().strip() + "\n";
+      if (output == null) {
+        parent.root.env.out().print(bootstrap);
+        return Chronoctl.EXIT_OK;
+      }
+      try {
+        java.nio.file.Files.writeString(output, bootstrap);
+      } catch (java.io.IOException e) {
+        throw new CliFailure(
+            Chronoctl.EXIT_REFUSED, List.of("Error: cannot write " + output + ": " + e));
+      }
+      return Chronoctl.EXIT_OK;
+    }
+
+    private static String absolute(java.nio.file.Path path) {
+      return path == null ? null : path.toAbsolutePath().normalize().toString();
+    }
+
+    private static void query(StringBuilder query, String key, String value) {
+      if (value != null) {
+        query
+            .append(query.isEmpty() ? '?' : '&')
+            .append(key)
+            .append('=')
+            .append(java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8));
+      }
     }
   }
 }

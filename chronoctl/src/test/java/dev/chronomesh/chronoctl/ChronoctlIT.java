@@ -6,14 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.launcher.ChronomeshStack;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -70,8 +65,6 @@ class ChronoctlIT {
   static ChronomeshStack stack;
   static Map<String, String> env;
 
-  record Result(int code, String out, String err) {}
-
   @BeforeAll
   static void startStack() throws IOException {
     Path dataDir = Files.createDirectory(dir.resolve("data"));
@@ -91,20 +84,8 @@ class ChronoctlIT {
     }
   }
 
-  static Result chronoctl(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        Chronoctl.run(
-            new Env(
-                env,
-                new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                Clock.systemUTC()),
-            args);
-    return new Result(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static Chronoctl.Outcome chronoctl(String... args) {
+    return Chronoctl.capture(env, args);
   }
 
   @Test
@@ -114,20 +95,20 @@ class ChronoctlIT {
     // A server-side dry run decides against the current state, so it cannot see a mesh that an
     // earlier document of the same file would create: dry-run the mesh alone.
     Path meshOnly = Files.writeString(dir.resolve("mesh-only.yaml"), "type: Mesh\nname: default\n");
-    Result dryRun = chronoctl("apply", "--dry-run", "-f", meshOnly.toString());
+    Chronoctl.Outcome dryRun = chronoctl("apply", "--dry-run", "-f", meshOnly.toString());
     assertThat(dryRun.code()).as(dryRun.err()).isZero();
     assertThat(dryRun.out()).isEqualTo("mesh/default created (dry run)\n");
-    Result nothingYet = chronoctl("get", "meshes", "-o", "json");
+    Chronoctl.Outcome nothingYet = chronoctl("get", "meshes", "-o", "json");
     assertThat(new YAMLMapper().readTree(nothingYet.out()).path("total").asInt()).isZero();
 
-    Result applied = chronoctl("apply", "-f", file.toString());
+    Chronoctl.Outcome applied = chronoctl("apply", "-f", file.toString());
     assertThat(applied.code()).as(applied.err()).isZero();
     assertThat(applied.out())
         .isEqualTo(
             "mesh/default created\ndataplane/backend-1 created\ndataplane/web-1 created\n"
                 + "secret/sample-secret created\n");
 
-    Result again = chronoctl("apply", "-f", file.toString());
+    Chronoctl.Outcome again = chronoctl("apply", "-f", file.toString());
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.out())
         .isEqualTo(
@@ -135,11 +116,11 @@ class ChronoctlIT {
                 + "secret/sample-secret updated\n");
 
     // Kuma's default policies came with the mesh, as ordinary policies of it.
-    Result retries = chronoctl("get", "meshretries", "-m", "default");
+    Chronoctl.Outcome retries = chronoctl("get", "meshretries", "-m", "default");
     assertThat(retries.code()).as(retries.err()).isZero();
     assertThat(retries.out()).contains("mesh-retry-all-default");
 
-    Result meshes = chronoctl("get", "meshes", "-o", "yaml");
+    Chronoctl.Outcome meshes = chronoctl("get", "meshes", "-o", "yaml");
     assertThat(meshes.code()).as(meshes.err()).isZero();
     JsonNode meshList = new YAMLMapper().readTree(meshes.out());
     assertThat(meshList.path("total").asInt()).isEqualTo(1);
@@ -149,7 +130,7 @@ class ChronoctlIT {
     assertThat(mesh.path("mtls").path("backends").get(0).path("type").asText())
         .isEqualTo("builtin");
 
-    Result table = chronoctl("get", "dataplanes");
+    Chronoctl.Outcome table = chronoctl("get", "dataplanes");
     assertThat(table.code()).as(table.err()).isZero();
     List<String> lines = table.out().lines().toList();
     assertThat(lines).hasSize(3);
@@ -158,27 +139,28 @@ class ChronoctlIT {
     assertThat(words(lines.get(1))).startsWith("default", "backend-1", "127.0.0.1", "backend");
     assertThat(words(lines.get(2))).startsWith("default", "web-1", "127.0.0.2", "web");
 
-    Result meshTable = chronoctl("get", "mesh");
+    Chronoctl.Outcome meshTable = chronoctl("get", "mesh");
     assertThat(words(meshTable.out().lines().toList().get(1)))
         .startsWith("default", "builtin/ca-1");
 
-    Result one = chronoctl("get", "dp", "web-1", "-o", "yaml");
+    Chronoctl.Outcome one = chronoctl("get", "dp", "web-1", "-o", "yaml");
     assertThat(one.code()).as(one.err()).isZero();
     JsonNode web = new YAMLMapper().readTree(one.out());
     assertThat(web.path("type").asText()).isEqualTo("Dataplane");
     assertThat(web.path("networking").path("outbound").get(0).path("port").asInt())
         .isEqualTo(10001);
 
-    Result deleted = chronoctl("delete", "dataplane", "web-1");
+    Chronoctl.Outcome deleted = chronoctl("delete", "dataplane", "web-1");
     assertThat(deleted.code()).as(deleted.err()).isZero();
     assertThat(deleted.out()).isEqualTo("dataplane/web-1 deleted\n");
 
-    Result gone = chronoctl("get", "dataplane", "web-1");
+    Chronoctl.Outcome gone = chronoctl("get", "dataplane", "web-1");
     assertThat(gone.code()).isEqualTo(1);
     assertThat(gone.err()).startsWith("Error: Not Found: ");
-    Result remaining = chronoctl("get", "dataplanes", "-A", "-o", "json");
+    Chronoctl.Outcome remaining = chronoctl("get", "dataplanes", "-A", "-o", "json");
     assertThat(remaining.out()).contains("backend-1").doesNotContain("web-1");
-    Result secret = chronoctl("get", "secret", "sample-secret", "-m", "default", "-o", "json");
+    Chronoctl.Outcome secret =
+        chronoctl("get", "secret", "sample-secret", "-m", "default", "-o", "json");
     assertThat(secret.code()).as(secret.err()).isZero();
     assertThat(new YAMLMapper().readTree(secret.out()).path("data").asText()).isEqualTo("dGVzdAo=");
   }
@@ -196,7 +178,7 @@ class ChronoctlIT {
               address: 0.0.0.0
             """);
 
-    Result r = chronoctl("apply", "-f", file.toString());
+    Chronoctl.Outcome r = chronoctl("apply", "-f", file.toString());
 
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("Error: ").contains("  networking");

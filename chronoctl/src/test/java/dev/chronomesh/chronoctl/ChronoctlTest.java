@@ -383,6 +383,74 @@ class ChronoctlTest {
                 """));
   }
 
+  /** {@code generate grpc-bootstrap} of default/web-1 with this token file and more options. */
+  private Result generateGrpcBootstrap(String tokenFile, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "generate",
+                "grpc-bootstrap",
+                "-m",
+                "default",
+                "--name",
+                "web-1",
+                "--token-file",
+                tokenFile));
+    args.addAll(List.of(more));
+    return run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void generatesTheGrpcBootstrapWithAbsolutePathsAndWritesItToTheOutputFile() throws Exception {
+    String relativeToken = "web 1.token";
+    String token = Path.of(relativeToken).toAbsolutePath().toString();
+    String query =
+        "?tokenFile="
+            + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8)
+            + "&certDir=%2Fvar%2Frun%2Fweb-1&xdsAddress=gw.example%3A5678";
+    server.answer(
+        "GET /meshes/default/dataplanes/web-1/_grpc-bootstrap" + query,
+        Answer.json(200, "{\"node\": {\"id\": \"default.web-1\"}}"));
+    Path output = dir.resolve("bootstrap.json");
+
+    Result r =
+        generateGrpcBootstrap(
+            relativeToken,
+            "--cert-dir",
+            "/var/run/web-1/",
+            "--xds-address",
+            "gw.example:5678",
+            "-o",
+            output.toString());
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEmpty();
+    assertThat(Files.readString(output)).isEqualTo("{\"node\": {\"id\": \"default.web-1\"}}\n");
+  }
+
+  @Test
+  void aRefusedBootstrapNamesEachParameterAndWritesNoFile() {
+    server.answer(
+        "GET /meshes/default/dataplanes/web-1/_grpc-bootstrap",
+        Answer.problem(
+            400,
+            """
+            {"type": "/std-errors", "title": "Bad Request", "status": 400,
+             "detail": "cannot generate the grpc-xds bootstrap",
+             "invalid_parameters": [{"field": "certDir", "reason": "is required"}]}
+            """));
+    Path output = dir.resolve("never.json");
+
+    Result r = generateGrpcBootstrap("/etc/web-1.token", "-o", output.toString());
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo(
+            "Error: Bad Request: cannot generate the grpc-xds bootstrap\n"
+                + "  certDir: is required\n");
+    assertThat(output).doesNotExist();
+  }
+
   @Test
   void generatesAUserToken() throws Exception {
     server.answer("POST /tokens/user", Answer.text(200, "eyJ.user.token\n"));

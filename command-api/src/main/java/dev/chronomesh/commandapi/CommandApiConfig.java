@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param sealer seals secret values and private keys before they become commands
  * @param adminTokenFile where the admin token is written at first start; null: no admin token
  * @param authenticator null for token authentication (production); a fixed one in tests
+ * @param xdsGateway where proxies reach the xDS gateway, the default of generated grpc-xds
+ *     bootstraps; null when this API was not told (callers then name it)
  */
 public record CommandApiConfig(
     String host,
@@ -32,7 +34,8 @@ public record CommandApiConfig(
     Duration writeTimeout,
     Sealer sealer,
     Path adminTokenFile,
-    Authenticator authenticator) {
+    Authenticator authenticator,
+    XdsGatewayEndpoint xdsGateway) {
   public static final int DEFAULT_PORT = 5681;
   public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(10);

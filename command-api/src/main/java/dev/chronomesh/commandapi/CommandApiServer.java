@@ -218,6 +218,7 @@ public final class CommandApiServer implements AutoCloseable {
           .register(app);
       new DataplaneOverviewRoute(view, proxyStatus, json).register(app);
       new MeshCaRoute(view, config.sealer()).register(app);
+      new GrpcBootstrapRoute(view, config.xdsGateway()).register(app);
       OpenApiRoute.install(app);
       if (tokenAuth != null) {
         tokenAuth.installRoutes(app);

@@ -3,7 +3,6 @@ package dev.chronomesh.commandapi;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.meshmodel.Resource;
-import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.view.EventView;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -43,13 +42,7 @@ final class DataplaneOverviewRoute {
   private void overview(Context ctx) throws Exception {
     String mesh = ctx.pathParam("mesh");
     String name = ctx.pathParam("name");
-    Resource dp =
-        view.mesh(mesh)
-            .get(ResourceType.DATAPLANE, name)
-            .orElseThrow(
-                () ->
-                    new ApiProblem(
-                        404, "Dataplane \"" + name + "\" in mesh \"" + mesh + "\" not found"));
+    Resource dp = Lookups.dataplane(view.mesh(mesh), mesh, name);
     ObjectNode body = json.createObjectNode();
     // Dataplanes hold no sealed values: rendered without a sealer.
     body.set(

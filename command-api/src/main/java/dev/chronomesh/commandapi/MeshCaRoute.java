@@ -42,12 +42,7 @@ final class MeshCaRoute {
   private void ca(Context ctx) {
     String mesh = ctx.pathParam("mesh");
     MeshState state = view.mesh(mesh);
-    MeshResource resource =
-        (MeshResource)
-            state
-                .meshResource()
-                .orElseThrow(() -> new ApiProblem(404, "Mesh \"" + mesh + "\" not found"))
-                .payload();
+    MeshResource resource = Lookups.mesh(state, mesh);
     Mtls mtls = resource.getMtls();
     if (mtls == null || mtls.getEnabledBackend() == null) {
       throw new ApiProblem(404, "Mesh \"" + mesh + "\" has no mTLS backend enabled");

@@ -13,39 +13,32 @@ class CommandApiConfigTest {
       new dev.chronomesh.auth.EnvelopeSealer(dev.chronomesh.auth.EnvelopeSealer.newKek());
   private static final Map<String, Object> KAFKA = Map.of("bootstrap.servers", "127.0.0.1:9092");
 
+  private static CommandApiConfig config(
+      int port, Map<String, Object> kafka, int maxBodyBytes, Duration writeTimeout) {
+    return new CommandApiConfig(
+        "127.0.0.1",
+        port,
+        kafka,
+        Topics.defaults(),
+        new InMemorySchemaRegistry(),
+        maxBodyBytes,
+        writeTimeout,
+        SEALER,
+        null,
+        null,
+        null);
+  }
+
   @Test
   void rejectsSettingsThatCannotWork() {
-    var registry = new InMemorySchemaRegistry();
-    Topics topics = Topics.defaults();
     Duration timeout = Duration.ofSeconds(5);
-    assertThatThrownBy(
-            () ->
-                new CommandApiConfig(
-                    "127.0.0.1", -1, KAFKA, topics, registry, 1024, timeout, SEALER, null, null))
+    assertThatThrownBy(() -> config(-1, KAFKA, 1024, timeout))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(
-            () ->
-                new CommandApiConfig(
-                    "127.0.0.1", 0, KAFKA, topics, registry, 0, timeout, SEALER, null, null))
+    assertThatThrownBy(() -> config(0, KAFKA, 0, timeout))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(
-            () ->
-                new CommandApiConfig(
-                    "127.0.0.1", 0, Map.of(), topics, registry, 1024, timeout, SEALER, null, null))
+    assertThatThrownBy(() -> config(0, Map.of(), 1024, timeout))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(
-            () ->
-                new CommandApiConfig(
-                    "127.0.0.1",
-                    0,
-                    KAFKA,
-                    topics,
-                    registry,
-                    1024,
-                    Duration.ZERO,
-                    SEALER,
-                    null,
-                    null))
+    assertThatThrownBy(() -> config(0, KAFKA, 1024, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

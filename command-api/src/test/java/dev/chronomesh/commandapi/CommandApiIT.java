@@ -82,7 +82,8 @@ class CommandApiIT {
                 Duration.ofSeconds(30),
                 new dev.chronomesh.auth.EnvelopeSealer(dev.chronomesh.auth.EnvelopeSealer.newKek()),
                 null,
-                dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin()),
+                dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin(),
+                null),
             stateDir);
     await().atMost(Duration.ofSeconds(30)).until(s::isReady);
     return s;

@@ -61,7 +61,8 @@ class DataplaneOverviewIT {
                 Duration.ofSeconds(30),
                 new dev.chronomesh.auth.EnvelopeSealer(dev.chronomesh.auth.EnvelopeSealer.newKek()),
                 null,
-                dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin()),
+                dev.chronomesh.commandapi.auth.Authenticator.allowAllAsAdmin(),
+                null),
             stateDir);
     producer =
         new KafkaProducer<>(

@@ -68,7 +68,8 @@ class HostileRequestsIT {
                 Duration.ofSeconds(30),
                 new EnvelopeSealer(EnvelopeSealer.newKek()),
                 null,
-                Authenticator.allowAllAsAdmin()));
+                Authenticator.allowAllAsAdmin(),
+                null));
     await().atMost(Duration.ofSeconds(30)).until(server::isReady);
   }
 

@@ -37,6 +37,7 @@ class MetricsIT {
                   Duration.ofSeconds(30),
                   new EnvelopeSealer(EnvelopeSealer.newKek()),
                   null,
+                  null,
                   null),
               stateDir)) {
         await().atMost(Duration.ofSeconds(60)).until(server::isReady);

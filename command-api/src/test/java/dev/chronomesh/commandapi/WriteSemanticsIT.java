@@ -110,7 +110,8 @@ class WriteSemanticsIT {
                 timeout,
                 sealer,
                 null,
-                AUTH),
+                AUTH,
+                null),
             dir,
             java.time.Clock.systemUTC(),
             withDecider);
@@ -469,6 +470,7 @@ class WriteSemanticsIT {
                 Duration.ofSeconds(30),
                 sealer,
                 tokenFile,
+                null,
                 null),
             dir.resolve("state"))) {
       await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(tokenFile));

@@ -3,6 +3,7 @@ package dev.chronomesh.launcher;
 import dev.chronomesh.auth.EnvelopeSealer;
 import dev.chronomesh.ca.ControlPlaneCa;
 import dev.chronomesh.ca.MutualTls;
+import dev.chronomesh.commandapi.XdsGatewayEndpoint;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
 import dev.chronomesh.events.registry.KafkaSchemaRegistry;
@@ -238,6 +239,11 @@ public final class ChronomeshStack implements AutoCloseable {
               registry,
               null);
       started.push(gateway);
+      // The API names this gateway in the grpc-xds bootstraps it generates.
+      XdsGatewayEndpoint xdsGateway =
+          new XdsGatewayEndpoint(
+              dialable(gateway.address()),
+              settings.xdsPlaintext() ? null : controlPlane.certificateFile().toAbsolutePath());
       ServiceRunner.Running api =
           ServiceRunner.start(
               settings(
@@ -249,7 +255,8 @@ public final class ChronomeshStack implements AutoCloseable {
                   java.net.URI.create(projector.address()),
                   null),
               registry,
-              registry);
+              registry,
+              xdsGateway);
       started.push(api);
 
       for (ServiceRunner.Running service :
@@ -356,6 +363,18 @@ public final class ChronomeshStack implements AutoCloseable {
         gatewayOptions.withRequireDataplaneTokens(s.requireDataplaneTokens()),
         null,
         caTls);
+  }
+
+  /**
+   * {@code host:port} as a workload on this machine dials it: a wildcard listen address becomes
+   * loopback, which the gateway's certificate also names.
+   */
+  static String dialable(String address) {
+    int colon = address.lastIndexOf(':');
+    String host = address.substring(0, colon);
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.isEmpty()
+        ? LOOPBACK + address.substring(colon)
+        : address;
   }
 
   /**

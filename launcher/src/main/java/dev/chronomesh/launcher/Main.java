@@ -164,14 +164,17 @@ public final class Main implements Callable<Integer> {
             new dev.chronomesh.launcher.agent.DpAgent(
                 channel, mesh, name, tokenFile, dir, bundleRefresh, java.time.Clock.systemUTC());
         if (bootstrap != null) {
-          dev.chronomesh.launcher.agent.XdsBootstrap.write(
+          java.nio.file.Files.writeString(
               bootstrap,
-              dev.chronomesh.launcher.agent.XdsBootstrap.of(
-                  xdsAddress,
-                  mesh + "." + name,
-                  dev.chronomesh.launcher.agent.XdsBootstrap.tokenCredentials(
-                      tokenFile.toAbsolutePath(), gatewayCa),
-                  dir));
+              dev.chronomesh.events.ProxylessBootstrap.toJson(
+                  dev.chronomesh.events.ProxylessBootstrap.of(
+                      xdsAddress,
+                      mesh,
+                      name,
+                      dev.chronomesh.events.ProxylessBootstrap.Credentials.dataplaneToken(
+                          tokenFile.toAbsolutePath(),
+                          gatewayCa == null ? null : gatewayCa.toAbsolutePath()),
+                      dir.toAbsolutePath())));
         }
         if (once) {
           agent.renewOnce();

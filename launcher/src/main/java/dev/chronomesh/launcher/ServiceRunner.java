@@ -5,6 +5,7 @@ import dev.chronomesh.ca.MutualTls;
 import dev.chronomesh.commandapi.CommandApiConfig;
 import dev.chronomesh.commandapi.CommandApiServer;
 import dev.chronomesh.commandapi.ProxyConfigRoutes;
+import dev.chronomesh.commandapi.XdsGatewayEndpoint;
 import dev.chronomesh.commandapi.registry.SchemaRegistryRoutes;
 import dev.chronomesh.events.TopicSetup;
 import dev.chronomesh.events.Topics;
@@ -195,6 +196,21 @@ public final class ServiceRunner {
    * @param served the registry whose REST protocol the command-api serves, or null
    */
   static Running start(Settings s, SchemaRegistry registry, KafkaSchemaRegistry served) {
+    return start(s, registry, served, null);
+  }
+
+  /**
+   * Starts the service with a registry the caller owns; a command-api names {@code xdsGateway} in
+   * the grpc-xds bootstraps it generates (null: it does not know the gateway).
+   */
+  static Running start(
+      Settings s,
+      SchemaRegistry registry,
+      KafkaSchemaRegistry served,
+      XdsGatewayEndpoint xdsGateway) {
+    if (xdsGateway != null && !s.service().equals("command-api")) {
+      throw new IllegalArgumentException("xdsGateway is for command-api only, not " + s.service());
+    }
     return switch (s.service()) {
       case "command-api" -> {
         CommandApiServer api =
@@ -209,7 +225,8 @@ public final class ServiceRunner {
                     s.writeTimeout(),
                     s.sealer(),
                     s.adminTokenFile(),
-                    null));
+                    null,
+                    xdsGateway));
         try {
           if (served != null) {
             SchemaRegistryRoutes.mount(api.app(), served);

@@ -22,7 +22,10 @@ import java.util.concurrent.Executor;
  * stream included) carries {@code authorization: Bearer <the token file's content>}, read per call
  * so a replaced token is picked up; TLS verified against {@code ca_certificate_file} (the
  * control-plane CA) when given, plaintext otherwise (a loopback gateway with {@code
- * --xds-plaintext}). {@code dp-agent --bootstrap} writes this entry.
+ * --xds-plaintext}). {@code chronoctl generate grpc-bootstrap} and {@code dp-agent --bootstrap}
+ * write this entry (built by the control plane's {@code ProxylessBootstrap}, which repeats the type
+ * name: this jar depends on grpc-xds only). Maven: {@code dev.chronomesh:proxyless-client}, see
+ * docs/connect-proxyless.md.
  *
  * <pre>{"type": "chronomesh_dataplane_token", "config": {"token_file": "/path/to/token",
  *   "ca_certificate_file": "/path/to/control-plane/ca.pem"}}</pre>

@@ -38,6 +38,23 @@ final class MtlsMeshes {
     return builtin(mesh, "ca-1", List.of("ca-1"), expiration);
   }
 
+  /** A proxyless Dataplane of {@code service} with one gRPC inbound on {@code port} of loopback. */
+  static String proxylessDataplane(String mesh, String name, String service, int port) {
+    return """
+        type: Dataplane
+        mesh: %s
+        name: %s
+        labels:
+          chronomesh.io/proxy-type: proxyless
+        networking:
+          address: 127.0.0.1
+          inbound:
+          - port: %d
+            tags: {kuma.io/service: %s, kuma.io/protocol: grpc}
+        """
+        .formatted(mesh, name, port, service);
+  }
+
   /**
    * The MeshTrafficPermission {@code web-to-backend} of {@code mesh}: callers of service {@code
    * web} get {@code action} ({@code Allow}, {@code Deny}, ...) on the inbounds of service {@code

@@ -9,10 +9,10 @@ import dev.chronomesh.ca.CaKeyPair;
 import dev.chronomesh.ca.Pem;
 import dev.chronomesh.ca.RootCa;
 import dev.chronomesh.ca.WorkloadCertificates;
+import dev.chronomesh.events.ProxylessBootstrap;
 import dev.chronomesh.kafka.FreePorts;
 import dev.chronomesh.launcher.ChronomeshStack;
 import dev.chronomesh.launcher.agent.DpAgent;
-import dev.chronomesh.launcher.agent.XdsBootstrap;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -104,9 +104,13 @@ class ProxylessMtlsIT {
     int backendPort = FreePorts.next();
     put(
         "/meshes/default/dataplanes/backend-1",
-        dataplane("default", "backend-1", "backend", backendPort));
-    put("/meshes/default/dataplanes/web-1", dataplane("default", "web-1", "web", FreePorts.next()));
-    put("/meshes/other/dataplanes/web-1", dataplane("other", "web-1", "web", FreePorts.next()));
+        MtlsMeshes.proxylessDataplane("default", "backend-1", "backend", backendPort));
+    put(
+        "/meshes/default/dataplanes/web-1",
+        MtlsMeshes.proxylessDataplane("default", "web-1", "web", FreePorts.next()));
+    put(
+        "/meshes/other/dataplanes/web-1",
+        MtlsMeshes.proxylessDataplane("other", "web-1", "web", FreePorts.next()));
 
     ManagedChannel gateway = plaintext(stack.xdsAddress());
     Server backend = null;
@@ -201,7 +205,7 @@ class ProxylessMtlsIT {
     int backendPort = FreePorts.next();
     put(
         "/meshes/trusting/dataplanes/backend-1",
-        dataplane("trusting", "backend-1", "backend", backendPort));
+        MtlsMeshes.proxylessDataplane("trusting", "backend-1", "backend", backendPort));
     CaKeyPair partnerCa =
         RootCa.create("partner", BuiltinCaConf.DEFAULT, Instant.now(), new SecureRandom());
     CaKeyPair unknownCa =
@@ -298,13 +302,13 @@ class ProxylessMtlsIT {
     int backendPort = FreePorts.next();
     put(
         "/meshes/ids/dataplanes/backend-1",
-        dataplane("ids", "backend-1", "backend", backendPort)
+        MtlsMeshes.proxylessDataplane("ids", "backend-1", "backend", backendPort)
             .replace(
                 "chronomesh.io/proxy-type: proxyless",
                 "chronomesh.io/proxy-type: proxyless\n  app: backend\n  kuma.io/workload: backend-v1"));
     put(
         "/meshes/ids/dataplanes/web-1",
-        dataplane("ids", "web-1", "web", FreePorts.next())
+        MtlsMeshes.proxylessDataplane("ids", "web-1", "web", FreePorts.next())
             .replace(
                 "chronomesh.io/proxy-type: proxyless",
                 "chronomesh.io/proxy-type: proxyless\n  app: web"));
@@ -412,10 +416,10 @@ class ProxylessMtlsIT {
     int backendPort = FreePorts.next();
     put(
         "/meshes/rotating/dataplanes/backend-1",
-        dataplane("rotating", "backend-1", "backend", backendPort));
+        MtlsMeshes.proxylessDataplane("rotating", "backend-1", "backend", backendPort));
     put(
         "/meshes/rotating/dataplanes/web-1",
-        dataplane("rotating", "web-1", "web", FreePorts.next()));
+        MtlsMeshes.proxylessDataplane("rotating", "web-1", "web", FreePorts.next()));
 
     ManagedChannel gateway = plaintext(stack.xdsAddress());
     ExecutorService agents = Executors.newFixedThreadPool(2);
@@ -501,10 +505,11 @@ class ProxylessMtlsIT {
                 new InetSocketAddress("127.0.0.1", port),
                 XdsServerCredentials.create(InsecureServerCredentials.create()))
             .overrideBootstrapForTest(
-                XdsBootstrap.of(
+                ProxylessBootstrap.of(
                     stack.xdsAddress(),
-                    mesh + ".backend-1",
-                    XdsBootstrap.tokenCredentials(token),
+                    mesh,
+                    "backend-1",
+                    ProxylessBootstrap.Credentials.dataplaneToken(token, null),
                     certs,
                     "1s"))
             .addService(ServerInterceptors.intercept(whoCalls("backend-1"), peerIdentity()));
@@ -750,21 +755,5 @@ class ProxylessMtlsIT {
 
   private static void put(String path, String yaml) {
     assertThat(admin.putYaml(path, yaml).statusCode()).as(path).isEqualTo(201);
-  }
-
-  private static String dataplane(String mesh, String name, String service, int port) {
-    return """
-        type: Dataplane
-        mesh: %s
-        name: %s
-        labels:
-          chronomesh.io/proxy-type: proxyless
-        networking:
-          address: 127.0.0.1
-          inbound:
-          - port: %d
-            tags: {kuma.io/service: %s, kuma.io/protocol: grpc}
-        """
-        .formatted(mesh, name, port, service);
   }
 }

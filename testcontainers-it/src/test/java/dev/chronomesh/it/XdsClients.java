@@ -1,6 +1,8 @@
 package dev.chronomesh.it;
 
-import dev.chronomesh.launcher.agent.XdsBootstrap;
+import dev.chronomesh.events.Keys;
+import dev.chronomesh.events.ProxylessBootstrap;
+import dev.chronomesh.events.ProxylessBootstrap.Credentials;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -26,7 +28,7 @@ final class XdsClients {
    * without a dataplane token (a gateway started with {@code --no-dataplane-tokens}).
    */
   static ManagedChannel channel(String xdsAddress, String nodeId, String service) {
-    return channel(xdsAddress, nodeId, service, Map.of("type", "insecure"));
+    return channel(xdsAddress, nodeId, service, Credentials.insecure());
   }
 
   /**
@@ -35,7 +37,7 @@ final class XdsClients {
    */
   static ManagedChannel channel(String xdsAddress, String nodeId, String service, Path tokenFile) {
     return channel(
-        xdsAddress, nodeId, service, XdsBootstrap.tokenCredentials(tokenFile.toAbsolutePath()));
+        xdsAddress, nodeId, service, Credentials.dataplaneToken(tokenFile.toAbsolutePath(), null));
   }
 
   /**
@@ -105,8 +107,12 @@ final class XdsClients {
     resolvers.register(
         XdsNameResolverProvider.createForTest(
             "xds",
-            XdsBootstrap.of(
-                xdsAddress, nodeId, XdsBootstrap.tokenCredentials(tokenFile), certDir, "1s")));
+            bootstrap(
+                xdsAddress,
+                nodeId,
+                Credentials.dataplaneToken(tokenFile.toAbsolutePath(), null),
+                certDir.toAbsolutePath(),
+                "1s")));
     return Grpc.newChannelBuilder(
             "xds:///" + service,
             XdsChannelCredentials.create(InsecureChannelCredentials.create()),
@@ -115,16 +121,30 @@ final class XdsClients {
   }
 
   private static ManagedChannel channel(
-      String xdsAddress, String nodeId, String service, Map<String, ?> channelCreds) {
+      String xdsAddress, String nodeId, String service, Credentials credentials) {
     // A registry of its own gives this channel its own bootstrap, without the process-wide
     // GRPC_XDS_BOOTSTRAP (grpc 1.85 ignores nameResolverFactory for the xds scheme).
     NameResolverRegistry resolvers = new NameResolverRegistry();
     resolvers.register(
         XdsNameResolverProvider.createForTest(
-            "xds", XdsBootstrap.of(xdsAddress, nodeId, channelCreds, null)));
+            "xds",
+            bootstrap(xdsAddress, nodeId, credentials, null, ProxylessBootstrap.REFRESH_INTERVAL)));
     return Grpc.newChannelBuilder(
             "xds:///" + service, InsecureChannelCredentials.create(), resolvers)
         .build();
+  }
+
+  private static Map<String, Object> bootstrap(
+      String xdsAddress,
+      String nodeId,
+      Credentials credentials,
+      Path certDir,
+      String refreshInterval) {
+    Keys.MeshAnd proxy =
+        Keys.parseProxy(nodeId)
+            .orElseThrow(() -> new IllegalArgumentException("not <mesh>.<name>: " + nodeId));
+    return ProxylessBootstrap.of(
+        xdsAddress, proxy.mesh(), proxy.rest(), credentials, certDir, refreshInterval);
   }
 
   /** One call to the WhoAmI method: the name of the backend that answered. */

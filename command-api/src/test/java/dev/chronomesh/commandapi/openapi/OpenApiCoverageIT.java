@@ -57,6 +57,7 @@ class OpenApiCoverageIT {
                       Duration.ofSeconds(30),
                       new EnvelopeSealer(EnvelopeSealer.newKek()),
                       null,
+                      null,
                       null),
                   stateDir)) {
         SchemaRegistryRoutes.mount(server.app(), registry);

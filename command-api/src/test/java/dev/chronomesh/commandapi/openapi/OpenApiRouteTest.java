@@ -125,7 +125,7 @@ class OpenApiRouteTest {
     }
     assertThat(OpenApiRoute.describedRoutes())
         .containsAll(policyRoutes)
-        .hasSize(52 + policyRoutes.size())
+        .hasSize(53 + policyRoutes.size())
         .contains(
             "GET /_resources",
             "GET /meshes",
@@ -138,6 +138,7 @@ class OpenApiRouteTest {
             "DELETE /meshes/{mesh}/dataplanes/{name}",
             "GET /meshes/{mesh}/dataplanes/{name}/_config",
             "GET /meshes/{mesh}/dataplanes/{name}/_overview",
+            "GET /meshes/{mesh}/dataplanes/{name}/_grpc-bootstrap",
             "GET /meshes/{mesh}/ca",
             "GET /dataplanes",
             "GET /meshes/{mesh}/meshgateways",

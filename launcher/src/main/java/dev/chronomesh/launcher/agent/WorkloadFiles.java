@@ -1,5 +1,6 @@
 package dev.chronomesh.launcher.agent;
 
+import dev.chronomesh.events.ProxylessBootstrap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -22,9 +23,10 @@ import java.util.Set;
  * the others are links through {@code ..data}.
  */
 public final class WorkloadFiles {
-  public static final String KEY = "key.pem";
-  public static final String CERT = "cert.pem";
-  public static final String CA = "ca.pem";
+  // Named once, in the bootstrap that points grpc-xds at them.
+  public static final String KEY = ProxylessBootstrap.KEY_FILE;
+  public static final String CERT = ProxylessBootstrap.CERT_FILE;
+  public static final String CA = ProxylessBootstrap.CA_FILE;
 
   static final String DATA = "..data";
 
