@@ -126,6 +126,26 @@ class DataplaneLifecycleIT {
   }
 
   @Test
+  void aChangedCarriedDataplaneUpdatesTheRegisteredOne() throws Exception {
+    String token = XdsClients.dataplaneToken(admin, "life", "web-5", "web");
+    try (EnvoyAdsClient envoy = connect(quick, "web-5", token, carried("web-5", "web"))) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> exists("web-5"));
+    }
+    // kuma-dp restarted with a changed --dataplane-file, before the delay ran out.
+    Struct changed = carriedWithTags("web-5", "{\"kuma.io/service\":\"web\",\"version\":\"v2\"}");
+    try (EnvoyAdsClient envoy = connect(quick, "web-5", token, changed)) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  admin.get("/meshes/life/dataplanes/web-5").body().contains("v2")
+                      && envoy.latest(EnvoyAdsClient.CLUSTER).containsKey("backend"));
+      assertThat(lastEvent("web-5").path("actor").asText()).isEqualTo("dataplane:life.web-5");
+      assertThat(lastEvent("web-5").path("kind").asText()).isEqualTo("UPSERTED");
+    }
+  }
+
+  @Test
   void aDataplaneAppliedThroughTheApiIsNeverDeregistered() throws Exception {
     put(
         "/meshes/life/dataplanes/web-3",
@@ -246,12 +266,17 @@ class DataplaneLifecycleIT {
 
   /** Node metadata as kuma-dp's bootstrap sets it, with the Dataplane it was given. */
   private static Struct carried(String name, String service) {
+    return carriedWithTags(name, "{\"kuma.io/service\":\"%s\"}".formatted(service));
+  }
+
+  /** {@link #carried(String, String)} with the inbound's {@code tags} (a JSON object). */
+  private static Struct carriedWithTags(String name, String tags) {
     String dataplane =
         """
         {"type":"Dataplane","mesh":"life","name":"%s","networking":{"address":"127.0.0.1",\
-        "inbound":[{"port":8080,"tags":{"kuma.io/service":"%s"}}],\
+        "inbound":[{"port":8080,"tags":%s}],\
         "outbound":[{"port":10001,"tags":{"kuma.io/service":"backend"}}]}}"""
-            .formatted(name, service);
+            .formatted(name, tags);
     return Struct.newBuilder()
         .putFields("dataplane.resource", Value.newBuilder().setStringValue(dataplane).build())
         .build();
