@@ -16,14 +16,15 @@ import java.util.function.Predicate;
  * Probe}, if any.
  */
 final class Fleet implements AutoCloseable {
-  private static final int CHANNELS = 8;
+  /** The gRPC connections the proxies share, unless the harness is told otherwise. */
+  static final int DEFAULT_CONNECTIONS = 8;
 
   private final List<SimEnvoy> proxies;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private volatile Probe probe;
 
-  Fleet(BenchMesh mesh, int count, String target) {
-    for (int i = 0; i < CHANNELS; i++) {
+  Fleet(BenchMesh mesh, int count, String target, int connections) {
+    for (int i = 0; i < Math.min(Math.max(1, connections), count); i++) {
       channels.add(
           Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
               .maxInboundMessageSize(64 << 20)

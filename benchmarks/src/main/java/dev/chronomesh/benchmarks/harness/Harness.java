@@ -136,6 +136,13 @@ public final class Harness implements Callable<Integer> {
   Integer replayCommitIntervalMs;
 
   @Option(
+      names = "--connections",
+      description =
+          "gRPC connections the simulated proxies share (default ${DEFAULT-VALUE}; one per proxy"
+              + " is how real Envoys connect, at the harness's own cost).")
+  int connections = Fleet.DEFAULT_CONNECTIONS;
+
+  @Option(
       names = "--connect-timeout",
       description = "Seconds for all proxies to get a full config (default ${DEFAULT-VALUE}).")
   int connectTimeoutSeconds = 300;
@@ -329,7 +336,7 @@ public final class Harness implements Callable<Integer> {
       long rssIdle = jvm.rssBytes();
       m.put("heap_idle_mb", mb(heapIdle));
       m.put("rss_idle_mb", mb(rssIdle));
-      try (Fleet fleet = new Fleet(mesh, p, plane.xdsTarget())) {
+      try (Fleet fleet = new Fleet(mesh, p, plane.xdsTarget(), connections)) {
         long c0 = System.nanoTime();
         long cpu0 = jvm.cpuNanos();
         fleet.connectAll();
