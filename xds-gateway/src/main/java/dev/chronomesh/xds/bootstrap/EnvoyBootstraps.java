@@ -35,6 +35,8 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.metrics.v3.StatsConfig;
+import io.envoyproxy.envoy.config.metrics.v3.TagSpecifier;
 import io.envoyproxy.envoy.extensions.regex_engines.v3.GoogleRE2;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -101,6 +103,7 @@ public final class EnvoyBootstraps {
                         Struct.newBuilder()
                             .putFields("re2.max_program_size.error_level", number(4294967295L))
                             .putFields("re2.max_program_size.warn_level", number(1000)))));
+    b.setStatsConfig(statsTags());
     GrpcService.Builder ads =
         GrpcService.newBuilder()
             .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(ADS_CLUSTER));
@@ -146,6 +149,26 @@ public final class EnvoyBootstraps {
             .setName("envoy.regex_engines.google_re2")
             .setTypedConfig(Any.pack(GoogleRE2.getDefaultInstance())));
     return b.build();
+  }
+
+  /**
+   * Kuma's stat tags (tag name → regex), so that Envoy's stats carry the labels Kuma's dashboards
+   * read.
+   */
+  private static StatsConfig statsTags() {
+    String[][] tags = {
+      {"name", "^grpc\\.((.+)\\.)"},
+      {"status", "^grpc.*streams_closed(_([0-9]+))"},
+      {"kafka_name", "^kafka(\\.(\\S*[0-9]))\\."},
+      {"kafka_type", "^kafka\\..*\\.(.*?(?=_duration|$))"},
+      {"worker", "(worker_([0-9]+)\\.)"},
+      {"listener", "((.+?)\\.)rbac\\."},
+    };
+    StatsConfig.Builder stats = StatsConfig.newBuilder();
+    for (String[] tag : tags) {
+      stats.addStatsTags(TagSpecifier.newBuilder().setTagName(tag[0]).setRegex(tag[1]));
+    }
+    return stats.build();
   }
 
   private static Cluster adsCluster(Params params) {
