@@ -3,6 +3,7 @@ package dev.chronomesh.commandapi;
 import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.ProxyConfigEnvelope;
+import dev.chronomesh.events.ProxyConnection;
 import dev.chronomesh.events.ProxyStatusKinds;
 import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.Topics;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -74,9 +74,10 @@ final class ProxyStatusView implements AutoCloseable {
             new Status(
                 true, gw, protocol, e.getAt(), null, e.getStreamId(), acked, lastNack, lastRefusal);
         case ProxyStatusKinds.DISCONNECTED -> {
+          // The gateways' rule, in one place: a late end of an older stream does not count.
           boolean current =
-              Objects.equals(gw, gateway)
-                  && (e.getStreamId() == null || Objects.equals(e.getStreamId(), streamId));
+              new ProxyConnection(connected, gateway, streamId, connectedAt, disconnectedAt)
+                  .closes(e);
           yield current
               ? new Status(
                   false,
