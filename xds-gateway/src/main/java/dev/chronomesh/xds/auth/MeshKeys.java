@@ -39,7 +39,7 @@ public final class MeshKeys {
   private final ConcurrentMap<String, Set<String>> revoked = new ConcurrentHashMap<>();
 
   /** Node id {@code <mesh>.<name>} → the dataplane and its tags. */
-  private final ConcurrentMap<String, Known> dataplanes = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Registered> dataplanes = new ConcurrentHashMap<>();
 
   /** The meshes that exist. */
   private final Set<String> meshes = ConcurrentHashMap.newKeySet();
@@ -48,11 +48,8 @@ public final class MeshKeys {
    * A dataplane as the events topic last described it, its tags (see {@link #tagsOf}), and its last
    * write: the revision and who made it.
    */
-  private record Known(
+  public record Registered(
       DataplaneResource resource, Map<String, Set<String>> tags, long revision, String actor) {}
-
-  /** A dataplane's last write: what it says, its revision, and its actor. */
-  public record Registered(DataplaneResource resource, long revision, String actor) {}
 
   /** The public key dataplane tokens of {@code mesh} verify with, if the mesh has one. */
   public Optional<VerifyingKey> key(String mesh) {
@@ -70,19 +67,13 @@ public final class MeshKeys {
    * gateway), or null when the dataplane is unknown.
    */
   public Map<String, Set<String>> dataplaneTags(String mesh, String name) {
-    Known known = dataplanes.get(Keys.proxy(mesh, name));
+    Registered known = dataplanes.get(Keys.proxy(mesh, name));
     return known == null ? null : known.tags();
-  }
-
-  /** Dataplane {@code name} of {@code mesh} as last written, if it exists. */
-  public Optional<DataplaneResource> dataplane(String mesh, String name) {
-    return Optional.ofNullable(dataplanes.get(Keys.proxy(mesh, name))).map(Known::resource);
   }
 
   /** Dataplane {@code name} of {@code mesh} with its revision and last writer, if it exists. */
   public Optional<Registered> registered(String mesh, String name) {
-    return Optional.ofNullable(dataplanes.get(Keys.proxy(mesh, name)))
-        .map(k -> new Registered(k.resource(), k.revision(), k.actor()));
+    return Optional.ofNullable(dataplanes.get(Keys.proxy(mesh, name)));
   }
 
   /** The node ids ({@code <mesh>.<name>}) of every dataplane that exists. */
@@ -205,7 +196,8 @@ public final class MeshKeys {
       throw new IllegalArgumentException("payload: mesh/name differ from the event's");
     }
     dataplanes.put(
-        nodeId, new Known(dataplane, tagsOf(dataplane), event.getRevision(), event.getActor()));
+        nodeId,
+        new Registered(dataplane, tagsOf(dataplane), event.getRevision(), event.getActor()));
     return null; // too frequent to log
   }
 

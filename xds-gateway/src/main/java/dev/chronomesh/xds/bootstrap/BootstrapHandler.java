@@ -2,6 +2,7 @@ package dev.chronomesh.xds.bootstrap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.net.HostAndPort;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
@@ -115,7 +116,8 @@ public final class BootstrapHandler {
                 + "\" does not exist: create it before a dataplane of it connects");
       }
     } else {
-      Optional<DataplaneResource> registered = state.dataplane(request.mesh(), request.name());
+      Optional<DataplaneResource> registered =
+          state.registered(request.mesh(), request.name()).map(MeshKeys.Registered::resource);
       if (registered.isEmpty()) {
         // Kuma's "not found": kuma-dp says the Dataplane does not exist yet and retries.
         return new Answer(404, "text/plain; charset=utf-8", new byte[0]);
@@ -143,8 +145,15 @@ public final class BootstrapHandler {
         return Answer.text(403, e.getMessage());
       }
     }
-    HostAndPort cp = HostAndPort.parse(host, publicPort.getAsInt());
-    if (!cp.host().matches("[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")) {
+    HostAndPort cp;
+    try {
+      cp =
+          HostAndPort.fromString(host == null || host.isBlank() ? "localhost" : host.strip())
+              .withDefaultPort(publicPort.getAsInt());
+    } catch (IllegalArgumentException e) {
+      return Answer.text(400, "the Host header is not host[:port]: " + e.getMessage());
+    }
+    if (!cp.getHost().matches("[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")) {
       return Answer.text(400, "the Host header is not a host name or IP address");
     }
     String caPem = request.caCert().isBlank() ? null : request.caCert();
@@ -160,8 +169,8 @@ public final class BootstrapHandler {
     EnvoyBootstraps.Params params =
         new EnvoyBootstraps.Params(
             service(dataplane),
-            cp.host(),
-            cp.port(),
+            cp.getHost(),
+            cp.getPort(),
             gatewayCa == null ? null : caPem,
             dataplane.getAdminPort() != null
                 ? dataplane.getAdminPort()
@@ -178,8 +187,8 @@ public final class BootstrapHandler {
     LOG.info(
         "Bootstrap served node={} xds={}:{} delta={} carriedDataplane={}",
         request.nodeId(),
-        cp.host(),
-        cp.port(),
+        cp.getHost(),
+        cp.getPort(),
         request.delta(),
         carried);
     if (!acceptJson) {
@@ -224,34 +233,5 @@ public final class BootstrapHandler {
     return violations.stream()
         .map(v -> v.field().isEmpty() ? v.reason() : v.field() + ": " + v.reason())
         .collect(Collectors.joining("; "));
-  }
-
-  /** The {@code Host} header's parts. */
-  record HostAndPort(String host, int port) {
-    static HostAndPort parse(String header, int defaultPort) {
-      String value = header == null || header.isBlank() ? "localhost" : header.strip();
-      String host = value;
-      int port = defaultPort;
-      if (value.startsWith("[")) {
-        int end = value.indexOf(']');
-        host = end > 0 ? value.substring(1, end) : value;
-        if (end > 0 && value.length() > end + 2 && value.charAt(end + 1) == ':') {
-          port = portOr(value.substring(end + 2), defaultPort);
-        }
-      } else if (value.indexOf(':') == value.lastIndexOf(':') && value.indexOf(':') > 0) {
-        host = value.substring(0, value.indexOf(':'));
-        port = portOr(value.substring(value.indexOf(':') + 1), defaultPort);
-      }
-      return new HostAndPort(host, port);
-    }
-
-    private static int portOr(String s, int fallback) {
-      try {
-        int p = Integer.parseInt(s);
-        return p > 0 && p <= 65535 ? p : fallback;
-      } catch (NumberFormatException e) {
-        return fallback;
-      }
-    }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.meshmodel.ValidationException;
+import dev.chronomesh.meshmodel.Violation;
 import dev.chronomesh.meshmodel.Violations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,24 +72,18 @@ public record BootstrapRequest(
    * @throws ValidationException naming every problem with its field
    */
   public static BootstrapRequest parse(byte[] body) throws ValidationException {
-    Violations violations = new Violations();
     JsonNode root;
     try {
       root = JSON.readTree(body);
     } catch (JsonProcessingException e) {
-      violations.add("", "is not JSON: " + e.getOriginalMessage());
-      violations.throwIfAny();
-      throw new AssertionError();
+      throw invalid("is not JSON: " + e.getOriginalMessage());
     } catch (java.io.IOException e) {
-      violations.add("", "cannot be read: " + e.getMessage());
-      violations.throwIfAny();
-      throw new AssertionError();
+      throw invalid("cannot be read: " + e.getMessage());
     }
     if (!(root instanceof ObjectNode doc)) {
-      violations.add("", "must be a JSON object (kuma-dp's bootstrap request)");
-      violations.throwIfAny();
-      throw new AssertionError();
+      throw invalid("must be a JSON object (kuma-dp's bootstrap request)");
     }
+    Violations violations = new Violations();
     String mesh = name(doc, "mesh", violations);
     String name = name(doc, "name", violations);
     if (mesh != null && mesh.contains(".")) {
@@ -155,6 +150,11 @@ public record BootstrapRequest(
         systemCa,
         ipv6,
         spire);
+  }
+
+  /** The whole body's one problem. */
+  private static ValidationException invalid(String reason) {
+    return new ValidationException(List.of(new Violation("", reason)));
   }
 
   private static String name(JsonNode doc, String field, Violations violations) {

@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +60,6 @@ public final class PortDemultiplexer implements AutoCloseable {
   private final ThreadFactory threads = Thread.ofVirtual().name("xds-port-", 0).factory();
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AtomicLong routedGrpc = new AtomicLong();
-  private final AtomicLong routedHttp = new AtomicLong();
   private final Thread acceptor;
 
   private PortDemultiplexer(ServerSocket server, InetSocketAddress grpc, InetSocketAddress http) {
@@ -95,11 +92,6 @@ public final class PortDemultiplexer implements AutoCloseable {
   /** The bound port. */
   public int port() {
     return server.getLocalPort();
-  }
-
-  /** Connections routed to gRPC and to HTTP so far. */
-  public long[] routed() {
-    return new long[] {routedGrpc.get(), routedHttp.get()};
   }
 
   private void accept() {
@@ -142,7 +134,6 @@ public final class PortDemultiplexer implements AutoCloseable {
       }
       client.setSoTimeout(0);
       boolean toGrpc = route.get() == ProtocolSniffer.Route.GRPC;
-      (toGrpc ? routedGrpc : routedHttp).incrementAndGet();
       backend = new Socket();
       open.add(backend);
       backend.setTcpNoDelay(true);
