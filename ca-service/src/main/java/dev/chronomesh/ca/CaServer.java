@@ -1,8 +1,8 @@
 package dev.chronomesh.ca;
 
 import dev.chronomesh.events.AvroSerde;
+import dev.chronomesh.events.CommandSender;
 import dev.chronomesh.events.Topics;
-import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import dev.chronomesh.meshmodel.Sealer;
@@ -19,16 +19,11 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,14 +66,14 @@ public final class CaServer implements AutoCloseable {
   }
 
   private final EventView view;
-  private final KafkaProducer<String, Command> producer;
+  private final CommandSender producer;
   private final ScheduledExecutorService creator;
   private final Server server;
   private final ReloadingTls tls;
 
   private CaServer(
       EventView view,
-      KafkaProducer<String, Command> producer,
+      CommandSender producer,
       ScheduledExecutorService creator,
       Server server,
       ReloadingTls tls) {
@@ -98,7 +93,7 @@ public final class CaServer implements AutoCloseable {
             config.topics().events(),
             AvroSerde.forValues(config.registry(), ResourceEvent.class).deserializer(),
             config.startTimeout());
-    KafkaProducer<String, Command> producer = null;
+    CommandSender producer = null;
     ScheduledExecutorService creator = null;
     ReloadingTls tls = null;
     try {
@@ -108,33 +103,17 @@ public final class CaServer implements AutoCloseable {
               ? null
               : ReloadingTls.watch(
                   config.tls(), ReloadingTls.Side.SERVER, ReloadingTls.DEFAULT_PERIOD);
-      Map<String, Object> p = new HashMap<>(config.kafkaProperties());
-      p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      p.put(ProducerConfig.ACKS_CONFIG, "all");
-      p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "chronomesh-ca-service-commands");
       producer =
-          new KafkaProducer<>(
-              p,
-              new StringSerializer(),
-              AvroSerde.forValues(config.registry(), Command.class).serializer());
-      KafkaProducer<String, Command> commands = producer;
-      String topic = config.topics().commands();
+          new CommandSender(
+              config.topics().commands(),
+              config.kafkaProperties(),
+              config.registry(),
+              "chronomesh-ca-service-commands");
       CaCreator create =
           new CaCreator(
               () -> view.isReady() ? view.meshes() : java.util.List.of(),
               config.sealer(),
-              c ->
-                  commands.send(
-                      new ProducerRecord<>(topic, c.getMesh(), c),
-                      (meta, e) -> {
-                        if (e != null) {
-                          LOG.warn(
-                              "Could not send a CA command mesh={} name={}",
-                              c.getMesh(),
-                              c.getName(),
-                              e);
-                        }
-                      }),
+              producer,
               Clock.systemUTC());
       creator =
           Executors.newSingleThreadScheduledExecutor(
@@ -214,7 +193,7 @@ public final class CaServer implements AutoCloseable {
 
   private static void stop(
       EventView view,
-      KafkaProducer<String, Command> producer,
+      CommandSender producer,
       ScheduledExecutorService creator,
       Server server,
       ReloadingTls tls) {
@@ -233,7 +212,7 @@ public final class CaServer implements AutoCloseable {
       }
     }
     if (producer != null) {
-      producer.close(Duration.ofSeconds(5));
+      producer.close();
     }
     view.close();
     if (server != null) {

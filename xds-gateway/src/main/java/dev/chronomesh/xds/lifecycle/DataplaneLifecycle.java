@@ -1,6 +1,7 @@
 package dev.chronomesh.xds.lifecycle;
 
 import com.google.protobuf.Struct;
+import dev.chronomesh.events.CommandSender;
 import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.ProxyConnection;
 import dev.chronomesh.events.avro.Command;
@@ -133,7 +134,9 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
         ProxyPresenceFeed.start(proxyStatusTopic, kafkaProperties, registry);
     CommandSender sender;
     try {
-      sender = new CommandSender(commandsTopic, kafkaProperties, registry);
+      sender =
+          new CommandSender(
+              commandsTopic, kafkaProperties, registry, "chronomesh-xds-gateway-commands");
     } catch (RuntimeException e) {
       presence.close();
       throw e;

@@ -1,6 +1,5 @@
-package dev.chronomesh.xds.lifecycle;
+package dev.chronomesh.events;
 
-import dev.chronomesh.events.AvroSerde;
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import java.time.Duration;
@@ -15,21 +14,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends commands to the decider (key: mesh), with an idempotent producer; a failed send is logged.
- * The outcome shows in the events topic like any write's.
+ * Sends commands to the decider (key: mesh) from a service that writes without waiting for the
+ * outcome (the CA service, the gateways' dataplane lifecycle): an idempotent producer, every
+ * replica acknowledging; a failed send is logged. The outcome shows in the events topic like any
+ * write's.
  */
-final class CommandSender implements Consumer<Command>, AutoCloseable {
+public final class CommandSender implements Consumer<Command>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CommandSender.class);
 
   private final String topic;
   private final KafkaProducer<String, Command> producer;
 
-  CommandSender(String topic, Map<String, Object> kafkaProperties, SchemaRegistry registry) {
+  /**
+   * @param clientId the producer's client id, unless {@code kafkaProperties} sets one
+   */
+  public CommandSender(
+      String topic, Map<String, Object> kafkaProperties, SchemaRegistry registry, String clientId) {
     this.topic = topic;
     Map<String, Object> p = new HashMap<>(kafkaProperties);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "chronomesh-xds-gateway-commands");
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     this.producer =
         new KafkaProducer<>(
             p, new StringSerializer(), AvroSerde.forValues(registry, Command.class).serializer());
