@@ -53,8 +53,19 @@ public final class Keys {
           case ProxyStatusKinds.ACK -> "/ack/" + event.getTypeUrl();
           case ProxyStatusKinds.NACK -> "/nack";
           case ProxyStatusKinds.REFUSED -> "/refused";
-          default -> "/stream";
+          default -> STREAM_FACT;
         };
+  }
+
+  /** The fact of a proxy's stream opening and closing (CONNECTED, DISCONNECTED). */
+  private static final String STREAM_FACT = "/stream";
+
+  /**
+   * Whether the proxy-status key {@code key} is a stream's fact (CONNECTED or DISCONNECTED), not an
+   * ACK, NACK or refusal: readers of connections skip the rest without decoding it.
+   */
+  public static boolean isStreamFact(String key) {
+    return key != null && key.endsWith(STREAM_FACT);
   }
 
   /** {@code <mesh>/<cluster>}: an endpoint set's key. */

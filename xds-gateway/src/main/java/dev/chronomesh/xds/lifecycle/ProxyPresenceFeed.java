@@ -8,6 +8,7 @@ import dev.chronomesh.events.TopicTail;
 import dev.chronomesh.events.avro.ProxyStatusEvent;
 import dev.chronomesh.events.registry.SchemaRegistry;
 import dev.chronomesh.xds.XdsGateway;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,8 +60,10 @@ final class ProxyPresenceFeed implements AutoCloseable {
   }
 
   private void apply(ConsumerRecord<byte[], byte[]> record) {
-    if (record.value() == null) {
-      return;
+    if (record.value() == null
+        || record.key() == null
+        || !Keys.isStreamFact(new String(record.key(), StandardCharsets.UTF_8))) {
+      return; // ACKs, NACKs and refusals, most of the topic, are not decoded
     }
     try {
       ProxyStatusEvent event = serde.deserialize(record.topic(), record.value());
