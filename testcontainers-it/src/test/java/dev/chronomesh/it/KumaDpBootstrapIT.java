@@ -120,6 +120,7 @@ class KumaDpBootstrapIT {
         "inbound":[{"port":8080,"tags":{"kuma.io/service":"web","kuma.io/protocol":"http"}}],\
         "outbound":[{"port":10001,"tags":{"kuma.io/service":"backend"}}]}}""";
     long eventsBefore = events();
+    assertThat(eventsBefore).as("/events answers the mesh's log").isPositive();
 
     HttpResponse<String> response =
         bootstrap(request("boot", "web-1", token, dataplane, List.of("feature-delta-grpc")));
@@ -265,6 +266,7 @@ class KumaDpBootstrapIT {
     put("/meshes/other", "type: Mesh\nname: other\n");
     String foreign = XdsClients.dataplaneToken(admin, "other", "web-3", "web");
     long eventsBefore = events();
+    assertThat(eventsBefore).as("/events answers the mesh's log").isPositive();
     String dataplane =
         """
         {"type":"Dataplane","mesh":"boot","name":"web-3","networking":{"address":"127.0.0.1",\
