@@ -244,6 +244,44 @@ public final class PolicyEngine {
   }
 
   /**
+   * One {@code rules[]} entry as it applies to an inbound: one of its matches (null: all traffic),
+   * the name of the policy it came from, and its conf.
+   */
+  public record InboundRule(RuleMatch match, String policy, ObjectNode conf) {}
+
+  /**
+   * The {@code rules[]} entries per inbound (keyed by {@link ProxyView.Inbound#key()}), not merged,
+   * as Kuma builds them ({@code inbound.BuildRules}): the entries of every policy whose top-level
+   * targetRef selects the inbound, in policy order then entry order, one per match (an entry with
+   * several matches gives several), then stably ordered by match ({@link RuleMatch#SPECIFIC_FIRST},
+   * entries without matches last).
+   */
+  public SortedMap<String, List<InboundRule>> inboundRuleList(
+      ProxyView proxy, List<Policy> policies) {
+    SortedMap<String, List<InboundRule>> out = new TreeMap<>();
+    List<Policy> matched = matching(proxy, policies);
+    for (ProxyView.Inbound in : proxy.inbounds()) {
+      List<InboundRule> rules = new ArrayList<>();
+      for (Policy p : matched) {
+        if (!selectedInbounds(p.targetRef(), proxy).contains(in)) continue;
+        for (RuleItem rule : p.rules()) {
+          if (rule.matches().isEmpty()) {
+            rules.add(new InboundRule(null, p.name(), rule.conf()));
+          }
+          rule.matches().forEach(m -> rules.add(new InboundRule(m, p.name(), rule.conf())));
+        }
+      }
+      if (!rules.isEmpty()) {
+        rules.sort(
+            Comparator.comparing(
+                InboundRule::match, Comparator.nullsLast(RuleMatch.SPECIFIC_FIRST)));
+        out.put(in.key(), List.copyOf(rules));
+      }
+    }
+    return Collections.unmodifiableSortedMap(out);
+  }
+
+  /**
    * The single merged top-level {@code default} (and {@code rules[].default}) of every policy that
    * selects the proxy (Kuma's single-item rules), or empty when none has one.
    */

@@ -162,6 +162,10 @@ public final class PolicyJson {
             checkItemRef(type, section, ref, gatewayTop, path + ".targetRef", v);
           }
         }
+        List<RuleMatch> matches =
+            section == Section.RULES && type.ruleMatches()
+                ? RuleMatch.read(raw(item, "matches"), path + ".matches", v)
+                : List.of();
         C conf = itemConf(type, section, item, path, v);
         if (conf == null) {
           continue;
@@ -179,7 +183,7 @@ public final class PolicyJson {
         switch (section) {
           case TO -> to.add(new ToItem(ref, json));
           case FROM -> from.add(new FromItem(ref, json));
-          default -> rules.add(new RuleItem(json));
+          default -> rules.add(new RuleItem(matches, json));
         }
       }
     }
@@ -292,7 +296,9 @@ public final class PolicyJson {
       return JsonBinding.read(type.confClass(), conf, path, v);
     }
     Set<String> fields =
-        section == Section.RULES ? Set.of("default") : Set.of("targetRef", "default");
+        section != Section.RULES
+            ? Set.of("targetRef", "default")
+            : type.ruleMatches() ? Set.of("default", "matches") : Set.of("default");
     Map<String, String> refused =
         section == Section.RULES && type.ruleMatchesNotSupportedYet() != null
             ? Map.of("matches", type.ruleMatchesNotSupportedYet())
@@ -334,7 +340,13 @@ public final class PolicyJson {
     }
     if (!policy.rules().isEmpty()) {
       var list = spec.putArray("rules");
-      policy.rules().forEach(r -> list.addObject().set("default", r.conf()));
+      for (RuleItem rule : policy.rules()) {
+        ObjectNode o = list.addObject();
+        if (!rule.matches().isEmpty()) {
+          rule.matches().forEach(m -> o.withArray("matches").add(m.toJson()));
+        }
+        o.set("default", rule.conf());
+      }
     }
     if (policy.defaultConf() != null) {
       spec.set("default", policy.defaultConf());

@@ -37,6 +37,10 @@ final class PolicySchemas {
           itemProps.set("targetRef", targetRef(false));
           required.add("targetRef");
         }
+        if (section == Section.RULES && type.ruleMatches()) {
+          ObjectNode matches = itemProps.putObject("matches").put("type", "array");
+          matches.set("items", JsonBinding.schema(RuleMatch.class));
+        }
         itemProps.set("default", conf.deepCopy());
         required.add("default");
         item.put("additionalProperties", false);

@@ -58,6 +58,7 @@ public final class PolicyType<C extends Record> {
   private final Map<Section, String> notSupportedYet;
   private final boolean inlineTo;
   private final String ruleMatchesNotSupportedYet;
+  private final boolean ruleMatches;
   private final Set<TargetRef.Kind> toKinds;
   private final Set<TargetRef.Kind> fromKinds;
   private final boolean callerSide;
@@ -79,6 +80,7 @@ public final class PolicyType<C extends Record> {
     this.notSupportedYet = Map.copyOf(b.notSupportedYet);
     this.inlineTo = b.inlineTo;
     this.ruleMatchesNotSupportedYet = b.ruleMatchesNotSupportedYet;
+    this.ruleMatches = b.ruleMatches;
     this.toKinds = Set.copyOf(b.toKinds);
     this.fromKinds = Set.copyOf(b.fromKinds);
     this.callerSide = b.callerSide;
@@ -172,6 +174,14 @@ public final class PolicyType<C extends Record> {
     return ruleMatchesNotSupportedYet;
   }
 
+  /**
+   * Whether a {@code rules[]} entry may have {@code matches} ({@link RuleMatch}): the configurer
+   * then gets the inbound's rules one by one, with their matches, instead of merged.
+   */
+  public boolean ruleMatches() {
+    return ruleMatches;
+  }
+
   /** The targetRef kinds a {@code to[]} item may name (Kuma's SupportedKinds). */
   public Set<TargetRef.Kind> toKinds() {
     return toKinds;
@@ -252,6 +262,7 @@ public final class PolicyType<C extends Record> {
     private final Map<Section, String> notSupportedYet = new LinkedHashMap<>();
     private boolean inlineTo;
     private String ruleMatchesNotSupportedYet;
+    private boolean ruleMatches;
     private Set<TargetRef.Kind> toKinds = Set.of(TargetRef.Kind.MESH, TargetRef.Kind.MESH_SERVICE);
     private Set<TargetRef.Kind> fromKinds = Set.of(TargetRef.Kind.MESH);
     private boolean callerSide;
@@ -322,6 +333,12 @@ public final class PolicyType<C extends Record> {
     /** Kuma's {@code rules[].matches}, refused with {@code reason} until it works. */
     public Builder<C> ruleMatchesNotSupportedYet(String reason) {
       this.ruleMatchesNotSupportedYet = reason;
+      return this;
+    }
+
+    /** Kuma's {@code rules[].matches}, implemented (see {@link PolicyType#ruleMatches()}). */
+    public Builder<C> ruleMatches() {
+      this.ruleMatches = true;
       return this;
     }
 

@@ -18,7 +18,8 @@ public final class Scopes {
   /** Why {@code rules[].matches} is refused. */
   public static final String MATCHES_NOT_SUPPORTED =
       "matching on the caller's spiffeID or sni is not implemented for this policy type yet (only"
-          + " MeshTrafficPermission and MeshTLS act on the caller's mTLS identity)";
+          + " MeshFaultInjection, MeshTrafficPermission and MeshTLS act on the caller's mTLS"
+          + " identity)";
 
   private Scopes() {}
 

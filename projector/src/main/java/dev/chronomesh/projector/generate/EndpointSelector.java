@@ -1,5 +1,6 @@
 package dev.chronomesh.projector.generate;
 
+import dev.chronomesh.meshmodel.Kri;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
 import dev.chronomesh.meshmodel.policy.PolicyEngine;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,7 @@ public record EndpointSelector(
      * kri_msvc_<mesh>_<zone>_<namespace>_<name>_<section>}, with no zone and no namespace here.
      */
     public String kri() {
-      return "kri_" + MeshService.SHORT_NAME + "_" + mesh + "___" + name + "_" + section;
+      return Kri.of(MeshService.SHORT_NAME, mesh, name, section);
     }
   }
 

@@ -66,6 +66,9 @@ final class PolicyHooks {
     /** Inbound key → the from items in merge order, for configurers by source (else empty). */
     final SortedMap<String, List<FromItem>> fromItems;
 
+    /** Inbound key → its rules one by one, for types whose rules may have matches (else empty). */
+    final SortedMap<String, List<PolicyEngine.InboundRule>> ruleList;
+
     /** Route policy name → the merged conf of the items that target its routes (else empty). */
     final SortedMap<String, ObjectNode> routes;
 
@@ -130,6 +133,10 @@ final class PolicyHooks {
           configurer.bySource() && type.sections().contains(Section.FROM)
               ? engine.fromItems(proxy, matched)
               : Collections.emptySortedMap();
+      this.ruleList =
+          type.ruleMatches()
+              ? engine.inboundRuleList(proxy, matched)
+              : Collections.emptySortedMap();
     }
 
     C bind(ObjectNode conf) {
@@ -182,14 +189,27 @@ final class PolicyHooks {
       return configurer.type().engine().toRule(proxy, matched, key);
     }
 
-    /** The inbound's sources: its merged rules as one Mesh source, else its from items. */
+    /**
+     * The inbound's sources: its merged rules as one Mesh source, else its from items; only its
+     * from items for a type whose rules may have matches (its rules go to {@link #rules(String)}).
+     */
     List<PolicyConfigurer.Source<C>> sources(String inboundKey) {
       ObjectNode rule = rules.get(inboundKey);
+      if (rule != null && configurer.type().ruleMatches()) {
+        return List.of();
+      }
       if (rule != null) {
         return List.of(new PolicyConfigurer.Source<>(TargetRef.mesh(), bind(rule)));
       }
       return fromItems.getOrDefault(inboundKey, List.of()).stream()
           .map(i -> new PolicyConfigurer.Source<>(i.targetRef(), bind(i.conf())))
+          .toList();
+    }
+
+    /** The inbound's rules one by one, for a type whose rules may have matches (else none). */
+    List<PolicyConfigurer.MatchedRule<C>> rules(String inboundKey) {
+      return ruleList.getOrDefault(inboundKey, List.of()).stream()
+          .map(r -> new PolicyConfigurer.MatchedRule<>(r.match(), r.policy(), bind(r.conf())))
           .toList();
     }
 
@@ -516,6 +536,17 @@ final class PolicyHooks {
     Place place = given.inMesh(proxy.mesh());
     inbound(inboundKey, (c, conf) -> c.inboundHttp(place, conf, hcm));
     bySource(inboundKey, place, (c, sources) -> c.inboundHttpBySource(place, sources, hcm));
+    for (Applied<?> a : applied) {
+      byRule(a, inboundKey, place, hcm);
+    }
+  }
+
+  private static <C extends Record> void byRule(
+      Applied<C> a, String inboundKey, Place place, HttpConnectionManager.Builder hcm) {
+    List<PolicyConfigurer.MatchedRule<C>> rules = a.rules(inboundKey);
+    if (!rules.isEmpty()) {
+      a.configurer.inboundHttpByRule(place, rules, hcm);
+    }
   }
 
   /** A by-source hook of one configurer with the inbound's sources (see {@link Hook}). */

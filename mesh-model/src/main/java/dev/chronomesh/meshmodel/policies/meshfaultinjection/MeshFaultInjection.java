@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
 /**
  * Kuma's MeshFaultInjection ({@code pkg/plugins/policies/meshfaultinjection}, v2.14): HTTP faults
  * (abort, delay, response bandwidth, each for a percentage of requests) a destination injects into
- * the requests of the callers its {@code from} items (or {@code rules}, every caller) select. Envoy
- * sidecars inject them on the destination's inbound; a proxyless gRPC client applies the
- * destination's faults to its own calls ({@link PolicyType#callerSide()}). See {@code
- * docs/policies/meshfaultinjection.md}.
+ * the requests of the callers its {@code from} items (or {@code rules}: every caller, or those
+ * their {@code matches} select by SPIFFE ID or SNI) select. Envoy sidecars inject them on the
+ * destination's inbound; a proxyless gRPC client applies the destination's faults to its own calls
+ * ({@link PolicyType#callerSide()}). See {@code docs/policies/meshfaultinjection.md}.
  */
 public final class MeshFaultInjection {
   public static final PolicyType<Conf> TYPE =
@@ -32,7 +32,7 @@ public final class MeshFaultInjection {
           .order(800)
           .sections(Section.FROM, Section.RULES)
           .notSupportedYet(Section.TO, Scopes.GATEWAYS_NOT_SUPPORTED)
-          .ruleMatchesNotSupportedYet(Scopes.MATCHES_NOT_SUPPORTED)
+          .ruleMatches()
           .fromKinds(Kind.MESH, Kind.MESH_SUBSET, Kind.MESH_SERVICE, Kind.MESH_SERVICE_SUBSET)
           .callerSide()
           .validator(MeshFaultInjection::validate)

@@ -1,6 +1,7 @@
 package dev.chronomesh.meshmodel.policies.meshhttproute;
 
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policy.DnsNames;
 import dev.chronomesh.meshmodel.policy.IntOrString;
 import dev.chronomesh.meshmodel.policy.JsonBinding.Json;
 import dev.chronomesh.meshmodel.policy.JsonBinding.Required;
@@ -107,10 +108,6 @@ public final class MeshHTTPRoute {
 
   /** The kinds of a request mirror's backendRef (Kuma's validateFilters). */
   private static final Set<String> MIRROR_KINDS = Set.of("MeshService", "MeshServiceSubset");
-
-  /** Kuma's PreciseHostname: an RFC 1123 subdomain (lower case), not an IP address. */
-  private static final Pattern DNS1123_SUBDOMAIN =
-      Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
 
   private static final Pattern IPV4 = Pattern.compile("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$");
 
@@ -324,7 +321,7 @@ public final class MeshHTTPRoute {
     String domain = hostname.startsWith("*.") ? hostname.substring(2) : hostname;
     if (hostname.length() > 253) {
       c.add(path, "must be at most 253 characters");
-    } else if (!DNS1123_SUBDOMAIN.matcher(domain).matches()) {
+    } else if (!DnsNames.SUBDOMAIN.matcher(domain).matches()) {
       c.add(path, hostname.startsWith("*.") ? "invalid wildcard domain" : "invalid hostname");
     }
   }
@@ -338,17 +335,7 @@ public final class MeshHTTPRoute {
       c.add(path, "cannot be an IP address");
       return;
     }
-    if (hostname.length() > 253) {
-      c.add(path, "must be no more than 253 characters");
-    }
-    if (!DNS1123_SUBDOMAIN.matcher(hostname).matches()) {
-      c.add(
-          path,
-          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-'"
-              + " or '.', and must start and end with an alphanumeric character (e.g."
-              + " 'example.com', regex used for validation is"
-              + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
-    }
+    DnsNames.subdomainProblems(hostname).forEach(problem -> c.add(path, problem));
   }
 
   private static void pathModifier(

@@ -8,6 +8,7 @@ import dev.chronomesh.meshmodel.policy.JsonBinding.Required;
 import dev.chronomesh.meshmodel.policy.PolicyChecks;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
+import dev.chronomesh.meshmodel.policy.SpiffeIds;
 import dev.chronomesh.meshmodel.policy.TargetRef.Kind;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import java.util.List;

@@ -4,6 +4,14 @@ import static dev.chronomesh.meshmodel.policies.PolicyDocuments.problems;
 import static dev.chronomesh.meshmodel.policies.PolicyDocuments.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chronomesh.meshmodel.Violation;
+import dev.chronomesh.meshmodel.policy.Policy;
+import dev.chronomesh.meshmodel.policy.PolicyJson;
+import dev.chronomesh.meshmodel.policy.RuleMatch;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -76,7 +84,7 @@ class MeshFaultInjectionTest {
   }
 
   @Test
-  void gatewaysAndSourceMatchingAreRefusedAsNotSupportedYet() {
+  void gatewaysAreRefusedAsNotSupportedYet() {
     assertThat(
             problems(
                 MeshFaultInjection.TYPE,
@@ -93,6 +101,80 @@ class MeshFaultInjectionTest {
         .containsExactly(
             "spec.to: not supported by Chronomesh yet: 'to' applies to gateway listeners, which"
                 + " Chronomesh does not configure for this policy type yet");
+  }
+
+  @Test
+  void rulesMatchOnTheCallersSpiffeIdOrTheSniAsKumasValidatorSays() {
+    // Kuma's validator cases "accepts rules matches with sni", "matches sni incorrect" and
+    // "matches spiffeID incorrect" (v2.14.3), and its MeshTimeout/MeshRateLimit rule that a match
+    // names at least one of them.
+    String valid =
+        """
+        type: MeshFaultInjection
+        mesh: default
+        name: f
+        spec:
+          targetRef: {kind: Mesh}
+          rules:
+            - matches:
+                - sni: {type: Exact, value: sni.extsvc.default.zone-1.aws-aurora.8443}
+                - spiffeID: {type: Prefix, value: spiffe://default/ns/test}
+              default: {http: [{responseBandwidth: {limit: 1000Mbps, percentage: 50}}]}
+        """;
+    assertThat(problems(MeshFaultInjection.TYPE, valid)).isEmpty();
+    assertThat(
+            problems(
+                MeshFaultInjection.TYPE,
+                """
+                type: MeshFaultInjection
+                mesh: default
+                name: f
+                spec:
+                  targetRef: {kind: Mesh}
+                  rules:
+                    - matches:
+                        - sni: {type: Prefix, value: sni.extsvc.default.zone-1.aws-aurora.8443}
+                        - spiffeID: {type: Exact, value: not-valid}
+                        - spiffeID: {type: Regex, value: spiffe://default/web}
+                        - sni: {type: Exact, value: Not_A_Name}
+                        - {}
+                      default: {http: [{responseBandwidth: {limit: 1000Mbps, percentage: 50}}]}
+                """))
+        .containsExactly(
+            "spec.rules[0].matches[0].sni.type: unrecognized type \"Prefix\", supported values"
+                + " are: Exact",
+            "spec.rules[0].matches[1].spiffeID: must be a valid Spiffe ID: scheme is missing or"
+                + " invalid",
+            "spec.rules[0].matches[2].spiffeID.type: must be one of Exact, Prefix, got Regex",
+            "spec.rules[0].matches[3].sni.value: a lowercase RFC 1123 subdomain must consist of"
+                + " lower case alphanumeric characters, '-' or '.', and must start and end with an"
+                + " alphanumeric character (e.g. 'example.com', regex used for validation is"
+                + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            "spec.rules[0].matches[4]: must specify at least one of 'spiffeID' or 'sni'");
+  }
+
+  @Test
+  void rulesMatchesAreKeptInTheCanonicalSpec() throws Exception {
+    List<Violation> violations = new ArrayList<>();
+    Policy policy =
+        PolicyJson.parse(
+            new ObjectMapper(new YAMLFactory())
+                .readTree(
+                    """
+            type: MeshFaultInjection
+            mesh: default
+            name: f
+            spec:
+              targetRef: {kind: Mesh}
+              rules:
+                - matches: [{spiffeID: {type: Exact, value: spiffe://default/web}}]
+                  default: {http: [{abort: {httpStatus: 503, percentage: 10}}]}
+            """),
+            violations);
+    assertThat(violations).isEmpty();
+    assertThat(policy.rules().get(0).matches())
+        .containsExactly(
+            new RuleMatch(new RuleMatch.ValueMatch("Exact", "spiffe://default/web"), null));
   }
 
   private static String doc(String example) {

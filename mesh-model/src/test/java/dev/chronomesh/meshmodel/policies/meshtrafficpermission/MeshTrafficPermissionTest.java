@@ -6,6 +6,7 @@ import static dev.chronomesh.meshmodel.policies.PolicyDocuments.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chronomesh.meshmodel.Violations;
+import dev.chronomesh.meshmodel.policy.SpiffeIds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,6 +1,7 @@
 package dev.chronomesh.projector.generate.policy;
 
 import dev.chronomesh.meshmodel.policy.PolicyType;
+import dev.chronomesh.meshmodel.policy.RuleMatch;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -106,6 +107,22 @@ public interface PolicyConfigurer<C extends Record> {
    */
   default void inboundHttpBySource(
       Place place, List<Source<C>> sources, HttpConnectionManager.Builder hcm) {}
+
+  /**
+   * One {@code rules[]} entry of an inbound, for types whose rules may have matches ({@link
+   * dev.chronomesh.meshmodel.policy.PolicyType#ruleMatches()}): the traffic it applies to ({@code
+   * match}; null: all traffic), the name of the policy it came from, and its conf.
+   */
+  record MatchedRule<C>(RuleMatch match, String policy, C conf) {}
+
+  /**
+   * The HTTP connection manager of an inbound listener that {@code rules} apply to, for types whose
+   * rules may have matches: the rules one by one, unmerged, in Kuma's order (most specific match
+   * first, rules for all traffic last). Such a type's {@link #inboundHttpBySource} then gets the
+   * inbound's {@code from} items only, when it has no rules.
+   */
+  default void inboundHttpByRule(
+      Place place, List<MatchedRule<C>> rules, HttpConnectionManager.Builder hcm) {}
 
   /**
    * The network filters of an inbound listener (sidecar only), in order, before the terminal one

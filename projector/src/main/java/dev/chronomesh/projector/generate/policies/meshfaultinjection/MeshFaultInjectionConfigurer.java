@@ -2,15 +2,18 @@ package dev.chronomesh.projector.generate.policies.meshfaultinjection;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import dev.chronomesh.events.KumaTags;
+import dev.chronomesh.meshmodel.Kri;
 import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection;
 import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection.Conf;
 import dev.chronomesh.meshmodel.policies.meshfaultinjection.MeshFaultInjection.Fault;
 import dev.chronomesh.meshmodel.policy.IntOrString;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.TargetRef;
+import dev.chronomesh.projector.generate.policy.CallerMatchers;
 import dev.chronomesh.projector.generate.policy.EnvoyValues;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultRateLimit;
@@ -41,6 +44,9 @@ public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf
   /** The HTTP fault filter's name (and, numbered, its further instances for grpc-xds). */
   static final String FAULT_FILTER = "envoy.filters.http.fault";
 
+  /** Kuma's short name of the type, in its resource identifiers. */
+  static final String SHORT_NAME = "mfi";
+
   @Override
   public PolicyType<Conf> type() {
     return MeshFaultInjection.TYPE;
@@ -48,7 +54,9 @@ public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf
 
   @Override
   public List<Descriptor> typedConfigs() {
-    return List.of(HTTPFault.getDescriptor());
+    List<Descriptor> out = new ArrayList<>(CallerMatchers.typedConfigs());
+    out.add(HTTPFault.getDescriptor());
+    return out;
   }
 
   @Override
@@ -85,6 +93,44 @@ public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf
         HTTPFault.Builder config = fault(fault, true);
         config.addAllHeaders(headers);
         filters.add(filter(FAULT_FILTER, config.build()));
+      }
+    }
+    for (HttpFilter filter : filters) {
+      EnvoyValues.addBeforeRouter(hcm, filter);
+    }
+  }
+
+  /**
+   * Kuma's rules ({@code meshfaultinjection/plugin/xds/configurer.go}): every rule's faults, none
+   * merged, in the rules' order. A rule with a match wraps each fault filter in an {@code
+   * ExtensionWithMatcher} that skips it unless the caller's certificate URI SAN (its SPIFFE ID) or
+   * the connection's SNI matches, named after the policy as Kuma names it (its KRI); a rule for all
+   * traffic gives the plain fault filters.
+   */
+  @Override
+  public void inboundHttpByRule(
+      Place place, List<MatchedRule<Conf>> rules, HttpConnectionManager.Builder hcm) {
+    if (place.proxyless()) {
+      return; // grpc-xds has no fault filter on servers.
+    }
+    List<HttpFilter> filters = new ArrayList<>();
+    for (MatchedRule<Conf> rule : rules) {
+      for (Fault fault : rule.conf().http() == null ? List.<Fault>of() : rule.conf().http()) {
+        HTTPFault config = fault(fault, true).build();
+        filters.add(
+            rule.match() == null
+                ? filter(FAULT_FILTER, config)
+                : HttpFilter.newBuilder()
+                    .setName(Kri.of(SHORT_NAME, place.mesh(), rule.policy(), null))
+                    .setTypedConfig(
+                        EnvoyValues.pack(
+                            CallerMatchers.skipUnless(
+                                rule.match(),
+                                TypedExtensionConfig.newBuilder()
+                                    .setName(FAULT_FILTER)
+                                    .setTypedConfig(EnvoyValues.pack(config))
+                                    .build())))
+                    .build());
       }
     }
     for (HttpFilter filter : filters) {

@@ -1,4 +1,4 @@
-package dev.chronomesh.meshmodel.policies.meshtrafficpermission;
+package dev.chronomesh.meshmodel.policy;
 
 /**
  * The rules of a SPIFFE ID as Kuma checks them (go-spiffe v2's {@code spiffeid.FromString}, with
