@@ -11,6 +11,7 @@ import dev.chronomesh.kafka.EmbeddedKafka;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.xds.XdsGatewayOptions;
+import dev.chronomesh.xds.hds.HealthChecks;
 import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -329,6 +330,8 @@ public final class ChronomeshStack implements AutoCloseable {
     options = options.withKumaDpBootstrap(true, s.xdsPlaintext() ? null : controlPlaneCa);
     // Kuma's dataplane lifecycle: kuma-dp's --dataplane-file registers, a proxy gone deregisters.
     options = options.withLifecycle(DataplaneLifecycle.Settings.KUMA_DEFAULTS);
+    // kuma-dp's Envoys health-check the inbounds' serviceProbes over HDS, as on kuma-cp.
+    options = options.withHds(HealthChecks.Settings.KUMA_DEFAULTS);
     return settings(
         s, service, host, kafkaProperties, port, sealer, projectorUrl, httpPort, options, null);
   }

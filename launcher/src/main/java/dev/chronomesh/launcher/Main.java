@@ -7,6 +7,7 @@ import dev.chronomesh.events.Topics;
 import dev.chronomesh.meshmodel.Sealer;
 import dev.chronomesh.projector.ProjectorConfig;
 import dev.chronomesh.xds.XdsGatewayOptions;
+import dev.chronomesh.xds.hds.HealthChecks;
 import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import java.io.IOException;
 import java.io.InputStream;
@@ -390,6 +391,14 @@ public final class Main implements Callable<Integer> {
     boolean noKumaDpBootstrap;
 
     @Option(
+        names = "--no-hds",
+        description =
+            "xds-gateway: do not serve Envoy's health discovery service to kuma-dp's Envoys (on by"
+                + " default with kuma-dp's bootstrap, as on kuma-cp): inbound serviceProbes then"
+                + " probe nothing.")
+    boolean noHds;
+
+    @Option(
         names = "--tls-cert",
         description =
             "xds-gateway, ca-service: PEM certificate chain of the service's port (with"
@@ -572,6 +581,9 @@ public final class Main implements Callable<Integer> {
       if (!noKumaDpBootstrap) {
         // The control-plane CA, when given, is what kuma-dp's Envoy verifies the gateway with.
         options = options.withKumaDpBootstrap(true, tlsCert != null ? trustedCa : null);
+        if (!noHds) {
+          options = options.withHds(HealthChecks.Settings.KUMA_DEFAULTS);
+        }
       }
       if ((tlsCert == null) != (tlsKey == null)) {
         throw new CommandLine.ParameterException(

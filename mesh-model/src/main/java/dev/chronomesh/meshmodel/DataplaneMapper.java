@@ -13,6 +13,7 @@ import dev.chronomesh.events.avro.Outbound;
 import dev.chronomesh.events.avro.OutboundBackendRef;
 import dev.chronomesh.events.avro.ProbeEndpoint;
 import dev.chronomesh.events.avro.Probes;
+import dev.chronomesh.events.avro.ServiceProbe;
 import dev.chronomesh.events.avro.TransparentProxying;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -328,16 +329,7 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
             "name",
             "serviceProbe"),
         Set.of("protocol"));
-    if (inbound.raw("serviceProbe") != null) {
-      // Kuma probes the application through Envoy's health discovery service (HDS) and writes
-      // the outcome into the inbound's state; Chronomesh serves no HDS yet.
-      inbound
-          .violations()
-          .notSupportedYet(
-              inbound.path("serviceProbe"),
-              "Kuma checks it through Envoy's health discovery service (HDS), which Chronomesh does"
-                  + " not serve; set the inbound's state, or use a MeshHealthCheck");
-    }
+    ServiceProbe serviceProbe = serviceProbe(inbound.object("serviceProbe"));
     String name = inbound.string("name", false);
     Integer port = inbound.port("port", true);
     Integer servicePort = inbound.port("servicePort", false);
@@ -391,7 +383,81 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         tags,
         state,
         health,
-        name == null || name.isEmpty() ? null : name);
+        name == null || name.isEmpty() ? null : name,
+        serviceProbe);
+  }
+
+  /**
+   * An inbound's {@code serviceProbe} as Kuma reads and checks it ({@code validateServiceProbe}):
+   * protobuf JSON durations and thresholds, each positive when given; {@code tcp} is the only
+   * checker and may be left out. The gateway's health discovery service turns it into Envoy's TCP
+   * health check of the application and writes the outcome into the inbound's state.
+   */
+  private static ServiceProbe serviceProbe(Obj probe) {
+    if (probe == null) {
+      return null;
+    }
+    probe.rejectUnknown(
+        Set.of("interval", "timeout", "unhealthyThreshold", "healthyThreshold", "tcp"), Set.of());
+    Obj tcp = probe.object("tcp");
+    if (tcp != null) {
+      tcp.rejectUnknown(Set.of(), Set.of());
+    }
+    return new ServiceProbe(
+        probeDuration(probe, "interval"),
+        probeDuration(probe, "timeout"),
+        threshold(probe, "unhealthyThreshold"),
+        threshold(probe, "healthyThreshold"));
+  }
+
+  /**
+   * A protobuf JSON duration ({@code 10s}, {@code 1.5s}), positive; canonical as Kuma renders it.
+   */
+  private static String probeDuration(Obj owner, String field) {
+    JsonNode raw = owner.raw(field);
+    if (raw == null || raw.isNull()) {
+      return null;
+    }
+    com.google.protobuf.Duration duration = null;
+    if (raw.isTextual()) {
+      try {
+        // Kuma reads a bare 0 as no time (its validator then says it is not positive).
+        duration =
+            raw.textValue().equals("0")
+                ? com.google.protobuf.Duration.getDefaultInstance()
+                : com.google.protobuf.util.Durations.parse(raw.textValue());
+      } catch (java.text.ParseException e) {
+        duration = null;
+      }
+    }
+    if (duration == null) {
+      owner.violations().add(owner.path(field), "must be a duration such as 10s or 1.5s");
+      return null;
+    }
+    if (duration.getSeconds() < 0
+        || duration.getNanos() < 0
+        || (duration.getSeconds() == 0 && duration.getNanos() == 0)) {
+      owner.violations().add(owner.path(field), "must have a positive value");
+      return null;
+    }
+    return com.google.protobuf.util.Durations.toString(duration);
+  }
+
+  /** A threshold: a whole number, positive when given (Kuma's {@code ValidateThreshold}). */
+  private static Integer threshold(Obj owner, String field) {
+    JsonNode raw = owner.raw(field);
+    if (raw == null || raw.isNull()) {
+      return null;
+    }
+    if (!raw.canConvertToInt() || !raw.isIntegralNumber() || raw.intValue() < 0) {
+      owner.violations().add(owner.path(field), "must be a whole number from 1 to 2147483647");
+      return null;
+    }
+    if (raw.intValue() == 0) {
+      owner.violations().add(owner.path(field), "must have a positive value");
+      return null;
+    }
+    return raw.intValue();
   }
 
   private static Outbound outbound(Obj outbound) {
@@ -530,6 +596,23 @@ final class DataplaneMapper implements ResourceMapper<DataplaneResource> {
         }
         if (in.getName() != null) {
           o.put("name", in.getName());
+        }
+        ServiceProbe probe = in.getServiceProbe();
+        if (probe != null) {
+          ObjectNode p = o.putObject("serviceProbe");
+          if (probe.getInterval() != null) {
+            p.put("interval", probe.getInterval());
+          }
+          if (probe.getTimeout() != null) {
+            p.put("timeout", probe.getTimeout());
+          }
+          if (probe.getUnhealthyThreshold() != null) {
+            p.put("unhealthyThreshold", probe.getUnhealthyThreshold());
+          }
+          if (probe.getHealthyThreshold() != null) {
+            p.put("healthyThreshold", probe.getHealthyThreshold());
+          }
+          p.putObject("tcp");
         }
       }
     }

@@ -38,8 +38,6 @@ class KumaMeshDataplaneCasesTest {
       "Prometheus tls.mode providedTLS: the certificate paths come from kuma-dp's environment";
   private static final String AGGREGATE =
       "Prometheus aggregate: needs kuma-dp's metrics hijacker, which Chronomesh does not address";
-  private static final String SERVICE_PROBE =
-      "inbound serviceProbe: Kuma probes through Envoy's HDS, which Chronomesh does not serve";
   private static final String TRANSPARENT_PROXYING =
       "transparentProxying: its redirect listeners are not generated yet";
   private static final String BACKEND_REF =
@@ -65,10 +63,8 @@ class KumaMeshDataplaneCasesTest {
           Map.entry(
               "kuma-core/docs/mesh/36.yaml",
               "meshServices.mode Exclusive: MeshServices generated from the dataplanes"),
-          Map.entry("kuma-core/docs/dataplane/14.yaml", SERVICE_PROBE),
           Map.entry("kuma-core/docs/dataplane/25.yaml", TRANSPARENT_PROXYING),
           Map.entry("kuma-core/validator/dataplane/valid-18.yaml", TRANSPARENT_PROXYING),
-          Map.entry("kuma-core/docs/dataplane/26.yaml", SERVICE_PROBE),
           Map.entry("kuma-core/docs/dataplane/30.yaml", BACKEND_REF),
           Map.entry(
               "kuma-core/validator/mesh/valid-01.yaml",
@@ -76,7 +72,6 @@ class KumaMeshDataplaneCasesTest {
           Map.entry(
               "kuma-core/validator/mesh/valid-02.yaml",
               LOGGING + "; " + TRACING + "; " + AGGREGATE),
-          Map.entry("kuma-core/validator/dataplane/valid-09.yaml", SERVICE_PROBE),
           Map.entry("kuma-core/validator/dataplane/valid-12.yaml", AGGREGATE),
           Map.entry("kuma-core/validator/dataplane/valid-15.yaml", BACKEND_REF),
           Map.entry(

@@ -277,7 +277,29 @@ class MeshFieldsTest {
   }
 
   @Test
-  void serviceProbeIsNotSupportedYetWithItsReason() {
+  void serviceProbeIsKeptAsGivenAndCheckedAsKumaChecksIt() throws Exception {
+    DataplaneResource dp =
+        (DataplaneResource)
+            parse(
+                ResourceType.DATAPLANE,
+                """
+                type: Dataplane
+                mesh: default
+                name: dp-1
+                networking:
+                  address: 192.168.0.1
+                  inbound:
+                    - port: 8080
+                      serviceProbe: {interval: 10s, timeout: 1.5s, unhealthyThreshold: 3, tcp: {}}
+                      tags: {kuma.io/service: backend}
+                """);
+    var probe = dp.getInbound().get(0).getServiceProbe();
+    assertThat(probe.getInterval()).isEqualTo("10s");
+    assertThat(probe.getTimeout()).isEqualTo("1.500s");
+    assertThat(probe.getUnhealthyThreshold()).isEqualTo(3);
+    assertThat(probe.getHealthyThreshold()).isNull();
+
+    // Kuma's validator case "dataplane with service probe" (v2.14.3), and what its parser refuses.
     ValidationException e =
         catchThrowableOfType(
             ValidationException.class,
@@ -292,18 +314,28 @@ class MeshFieldsTest {
                       address: 192.168.0.1
                       inbound:
                         - port: 8080
-                          serviceProbe: {tcp: {}}
+                          serviceProbe:
+                            timeout: 1s
+                            interval: '0'
+                            healthyThreshold: 5
+                            unhealthyThreshold: 0
+                            tcp: {}
+                          tags: {kuma.io/service: backend}
+                        - port: 8081
+                          serviceProbe: {timeout: 1m, http: {}}
                           tags: {kuma.io/service: backend}
                     """));
-
     assertThat(e.violations())
         .containsExactly(
             new Violation(
-                "networking.inbound[0].serviceProbe",
-                Violations.NOT_SUPPORTED_YET
-                    + ": Kuma checks it through Envoy's health discovery service (HDS), which"
-                    + " Chronomesh does not serve; set the inbound's state, or use a"
-                    + " MeshHealthCheck"));
+                "networking.inbound[0].serviceProbe.interval", "must have a positive value"),
+            new Violation(
+                "networking.inbound[0].serviceProbe.unhealthyThreshold",
+                "must have a positive value"),
+            new Violation("networking.inbound[1].serviceProbe.http", "unknown field"),
+            new Violation(
+                "networking.inbound[1].serviceProbe.timeout",
+                "must be a duration such as 10s or 1.5s"));
   }
 
   /** A dataplane with one inbound, to which a test adds the fields it checks. */

@@ -3,6 +3,7 @@ package dev.chronomesh.xds;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.chronomesh.ca.ReloadingTls;
 import dev.chronomesh.ca.v1.CertificateAuthorityGrpc;
+import dev.chronomesh.events.CommandSender;
 import dev.chronomesh.servicehttp.ServiceHttp;
 import dev.chronomesh.xds.auth.DataplaneAuthenticator;
 import dev.chronomesh.xds.auth.DataplaneTokenInterceptor;
@@ -12,6 +13,7 @@ import dev.chronomesh.xds.auth.WorkloadCertificateService;
 import dev.chronomesh.xds.bootstrap.BootstrapHandler;
 import dev.chronomesh.xds.bootstrap.BootstrapServer;
 import dev.chronomesh.xds.bootstrap.PortDemultiplexer;
+import dev.chronomesh.xds.hds.HdsService;
 import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -42,6 +44,7 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,6 +115,12 @@ public final class XdsGateway implements AutoCloseable {
 
   /** kuma-dp's {@code /bootstrap}, behind {@link #demux}; else null. */
   private volatile BootstrapServer bootstrapServer;
+
+  /** The writer of the lifecycle's and HDS's commands; null when neither is on. */
+  private volatile CommandSender commands;
+
+  /** Runs HDS's refreshes; null when HDS is off. */
+  private volatile ScheduledExecutorService hdsScheduler;
 
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -292,6 +301,22 @@ public final class XdsGateway implements AutoCloseable {
       undo.push(statusPublisher::close);
       callbacks.addListener(statusPublisher);
     }
+    // The lifecycle's registrations and HDS's readiness changes go through one command writer.
+    CommandSender commands = null;
+    if (config.options().lifecycle() != null || config.options().hds() != null) {
+      try {
+        commands =
+            new CommandSender(
+                config.topics().commands(),
+                config.kafkaProperties(),
+                config.registry(),
+                "chronomesh-xds-gateway-commands");
+      } catch (RuntimeException e) {
+        undoAll(undo);
+        throw e;
+      }
+      undo.push(commands::close);
+    }
     DataplaneLifecycle lifecycle = null;
     if (config.options().lifecycle() != null) {
       try {
@@ -299,7 +324,7 @@ public final class XdsGateway implements AutoCloseable {
             DataplaneLifecycle.start(
                 meshKeys.keys(),
                 config.topics().proxyStatus(),
-                config.topics().commands(),
+                commands,
                 config.kafkaProperties(),
                 config.registry(),
                 config.options().lifecycle());
@@ -324,6 +349,22 @@ public final class XdsGateway implements AutoCloseable {
                 ServerInterceptors.intercept(
                     discovery.getAggregatedDiscoveryServiceImpl(), adsInterceptors))
             .addService(health.getHealthService());
+    ScheduledExecutorService hdsScheduler = null;
+    if (config.options().hds() != null) {
+      hdsScheduler =
+          Executors.newSingleThreadScheduledExecutor(
+              new ThreadFactoryBuilder().setNameFormat("xds-hds-%d").setDaemon(true).build());
+      undo.push(hdsScheduler::shutdownNow);
+      HdsService hds =
+          new HdsService(
+              meshKeys.keys(), commands, config.options().hds(), hdsScheduler, Clock.systemUTC());
+      // Authenticated as ADS is: the first request names the node the token must be for.
+      builder.addService(
+          config.options().requireDataplaneTokens()
+              ? ServerInterceptors.intercept(
+                  hds, new DataplaneTokenInterceptor(meshKeys.keys(), Clock.systemUTC()))
+              : hds.bindService());
+    }
     // Workload certificates for callers with a dataplane token (the options require tokens with
     // a CA target). The channel connects on first use.
     ManagedChannel caChannel = null;
@@ -371,7 +412,8 @@ public final class XdsGateway implements AutoCloseable {
                     ? new DataplaneAuthenticator(keys, Clock.systemUTC())
                     : null,
                 xdsTls == null ? null : () -> readCa(ca),
-                () -> front.get().port());
+                () -> front.get().port(),
+                config.options().hds() != null);
         bootstrapServer =
             BootstrapServer.start(handler, xdsTls == null ? null : xdsTls.serverSslContext());
         undo.push(bootstrapServer::close);
@@ -415,6 +457,8 @@ public final class XdsGateway implements AutoCloseable {
             server, publicPort, grpcExecutor, feed, snapshots, health, metrics, allListeners);
     gateway.demux = demux;
     gateway.lifecycle = lifecycle;
+    gateway.commands = commands;
+    gateway.hdsScheduler = hdsScheduler;
     gateway.bootstrapServer = bootstrapServer;
     gateway.meshKeys = meshKeys;
     gateway.callbacks = callbacks;
@@ -579,6 +623,14 @@ public final class XdsGateway implements AutoCloseable {
     } finally {
       // The server has terminated (or was told to stop twice): no call is left to run.
       grpcExecutor.shutdownNow();
+      ScheduledExecutorService hdsScheduler = this.hdsScheduler;
+      if (hdsScheduler != null) {
+        hdsScheduler.shutdownNow();
+      }
+      CommandSender commands = this.commands;
+      if (commands != null) {
+        commands.close();
+      }
       feed.close();
       MeshKeysFeed meshKeys = this.meshKeys;
       if (meshKeys != null) {

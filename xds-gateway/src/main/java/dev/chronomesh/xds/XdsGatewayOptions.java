@@ -1,6 +1,7 @@
 package dev.chronomesh.xds;
 
 import dev.chronomesh.ca.MutualTls;
+import dev.chronomesh.xds.hds.HealthChecks;
 import dev.chronomesh.xds.lifecycle.DataplaneLifecycle;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ import java.util.List;
  *     known
  * @param lifecycle registers the dataplanes proxies carry in their node metadata and deletes them
  *     when their proxies go away (Kuma's deregistration delay and cleanup age); null: off
+ * @param hds serves Envoy's health discovery service to kuma-dp's Envoys (their bootstrap names
+ *     it): the checks of each inbound's {@code serviceProbe}, whose outcomes set the inbounds'
+ *     readiness; null: off (and {@code serviceProbe}s then probe nothing)
  */
 public record XdsGatewayOptions(
     boolean requireDataplaneTokens,
@@ -50,7 +54,8 @@ public record XdsGatewayOptions(
     MutualTls caTls,
     boolean kumaDpBootstrap,
     Path bootstrapCa,
-    DataplaneLifecycle.Settings lifecycle) {
+    DataplaneLifecycle.Settings lifecycle,
+    HealthChecks.Settings hds) {
 
   /** Streams admitted at once after a quiet period when a rate is set and no burst is given. */
   public static final int DEFAULT_ADMISSION_BURST = 100;
@@ -70,6 +75,7 @@ public record XdsGatewayOptions(
           null,
           null,
           false,
+          null,
           null,
           null);
 
@@ -101,6 +107,9 @@ public record XdsGatewayOptions(
       problems.add(
           "caTarget: workload certificates go only to callers with a dataplane token; turn"
               + " dataplane tokens on");
+    }
+    if (hds != null && !kumaDpBootstrap) {
+      problems.add("hds: kuma-dp's Envoys use it; turn the kuma-dp bootstrap on");
     }
     if (bootstrapCa != null && !kumaDpBootstrap) {
       problems.add("bootstrapCa: is given to kuma-dp; turn the kuma-dp bootstrap on");
@@ -181,6 +190,11 @@ public record XdsGatewayOptions(
     return copy(c -> c.lifecycle = settings);
   }
 
+  /** Serves HDS with {@code settings}; null: off. */
+  public XdsGatewayOptions withHds(HealthChecks.Settings settings) {
+    return copy(c -> c.hds = settings);
+  }
+
   /** A copy with what {@code change} sets; validated as any new options. */
   private XdsGatewayOptions copy(java.util.function.Consumer<Fields> change) {
     Fields f = new Fields(this);
@@ -199,7 +213,8 @@ public record XdsGatewayOptions(
         f.caTls,
         f.kumaDpBootstrap,
         f.bootstrapCa,
-        f.lifecycle);
+        f.lifecycle,
+        f.hds);
   }
 
   /** The components as mutable fields, for {@link #copy}. */
@@ -218,6 +233,7 @@ public record XdsGatewayOptions(
     boolean kumaDpBootstrap;
     Path bootstrapCa;
     DataplaneLifecycle.Settings lifecycle;
+    HealthChecks.Settings hds;
 
     Fields(XdsGatewayOptions o) {
       requireDataplaneTokens = o.requireDataplaneTokens;
@@ -234,6 +250,7 @@ public record XdsGatewayOptions(
       kumaDpBootstrap = o.kumaDpBootstrap;
       bootstrapCa = o.bootstrapCa;
       lifecycle = o.lifecycle;
+      hds = o.hds;
     }
   }
 

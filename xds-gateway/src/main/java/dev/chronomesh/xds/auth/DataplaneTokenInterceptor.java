@@ -5,8 +5,10 @@ import dev.chronomesh.auth.DataplaneClaims;
 import dev.chronomesh.events.Keys;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.xds.lifecycle.CarriedDataplane;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.health.v3.HealthCheckRequestOrEndpointHealthResponse;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -22,11 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authenticates ADS streams with the dataplane token in the {@code authorization} metadata. The
- * node id only arrives with the first discovery request, so the stream is held until then: the
- * first request's node id is checked against the token before anything reaches java-control-plane,
- * which never sees a refused stream. A refused stream is closed with {@code UNAUTHENTICATED} and a
- * description of the reason (never the token).
+ * Authenticates ADS (and HDS) streams with the dataplane token in the {@code authorization}
+ * metadata. The node id only arrives with the first discovery request (an HDS stream's first
+ * health-check request), so the stream is held until then: the first request's node id is checked
+ * against the token before anything reaches java-control-plane, which never sees a refused stream.
+ * A refused stream is closed with {@code UNAUTHENTICATED} and a description of the reason (never
+ * the token).
  *
  * <p>Later requests that carry a node id must carry the same one, and a token revoked while its
  * stream is open closes the stream at its next request. Checks run on the call's executor and only
@@ -53,15 +56,27 @@ public final class DataplaneTokenInterceptor implements ServerInterceptor {
     return gate;
   }
 
-  /** The node id of a discovery request; empty when it carries none. */
+  /** The node id of a discovery (or HDS) request; empty when it carries none. */
   static String nodeId(Object request) {
+    return node(request).getId();
+  }
+
+  /**
+   * The node a request names: an ADS discovery request's, or the health-check request that opens an
+   * HDS stream; the empty node for anything else (an HDS health report).
+   */
+  private static Node node(Object request) {
     if (request instanceof DiscoveryRequest sotw) {
-      return sotw.getNode().getId();
+      return sotw.getNode();
     }
     if (request instanceof DeltaDiscoveryRequest delta) {
-      return delta.getNode().getId();
+      return delta.getNode();
     }
-    return "";
+    if (request instanceof HealthCheckRequestOrEndpointHealthResponse hds
+        && hds.hasHealthCheckRequest()) {
+      return hds.getHealthCheckRequest().getNode();
+    }
+    return Node.getDefaultInstance();
   }
 
   /**
@@ -70,12 +85,7 @@ public final class DataplaneTokenInterceptor implements ServerInterceptor {
    */
   static Map<String, Set<String>> carriedTags(Object request, String nodeId)
       throws ValidationException {
-    Struct metadata =
-        request instanceof DiscoveryRequest sotw
-            ? sotw.getNode().getMetadata()
-            : request instanceof DeltaDiscoveryRequest delta
-                ? delta.getNode().getMetadata()
-                : Struct.getDefaultInstance();
+    Struct metadata = node(request).getMetadata();
     Keys.MeshAnd parsed = Keys.parseProxy(nodeId).orElse(null);
     if (parsed == null) {
       return null; // the authenticator refuses the node id itself
@@ -176,7 +186,12 @@ public final class DataplaneTokenInterceptor implements ServerInterceptor {
     }
 
     private void refuse(String node, String reason) {
-      LOG.warn("Refused ADS stream node={} peer={}: {}", node, peer(), reason);
+      LOG.warn(
+          "Refused stream method={} node={} peer={}: {}",
+          call.getMethodDescriptor().getBareMethodName(),
+          node,
+          peer(),
+          reason);
       ended = true;
       guarded.closeAsRefused(Status.UNAUTHENTICATED.withDescription(reason));
       if (delegate != null) {

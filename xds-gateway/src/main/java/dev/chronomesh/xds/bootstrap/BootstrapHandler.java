@@ -56,6 +56,7 @@ public final class BootstrapHandler {
   private final DataplaneAuthenticator authenticator;
   private final Supplier<String> gatewayCa;
   private final IntSupplier publicPort;
+  private final boolean hds;
 
   /**
    * @param state what the events topic says (meshes, dataplanes, token keys)
@@ -63,16 +64,19 @@ public final class BootstrapHandler {
    * @param gatewayCa the control-plane CA's PEM the gateway's certificate chains to, read when
    *     asked; null when the gateway serves plaintext, or returns null when it is not known
    * @param publicPort the gateway's port, for the ADS cluster when the request names none
+   * @param hds whether the gateway serves HDS (the bootstrap then points Envoy at it)
    */
   public BootstrapHandler(
       MeshKeys state,
       DataplaneAuthenticator authenticator,
       Supplier<String> gatewayCa,
-      IntSupplier publicPort) {
+      IntSupplier publicPort,
+      boolean hds) {
     this.state = Objects.requireNonNull(state, "state");
     this.authenticator = authenticator;
     this.gatewayCa = gatewayCa;
     this.publicPort = Objects.requireNonNull(publicPort, "publicPort");
+    this.hds = hds;
   }
 
   /**
@@ -174,7 +178,8 @@ public final class BootstrapHandler {
             gatewayCa == null ? null : caPem,
             dataplane.getAdminPort() != null
                 ? dataplane.getAdminPort()
-                : EnvoyBootstraps.DEFAULT_ADMIN_PORT);
+                : EnvoyBootstraps.DEFAULT_ADMIN_PORT,
+            hds);
     Bootstrap bootstrap = EnvoyBootstraps.generate(request, params);
     List<EnvoyValidateRules.Violation> broken =
         EnvoyValidateRules.check(bootstrap, EnvoyJson.registryOf(bootstrap));

@@ -83,8 +83,11 @@ public final class EnvoyBootstraps {
    * @param xdsPort the gateway's port
    * @param caPem the CA Envoy verifies the gateway with, or null when the gateway is plaintext
    * @param adminPort Envoy's admin port (the Dataplane's {@code networking.admin.port})
+   * @param hds whether the gateway serves HDS: the bootstrap's {@code hds_config} then names it, as
+   *     Kuma's does
    */
-  public record Params(String service, String xdsHost, int xdsPort, String caPem, int adminPort) {}
+  public record Params(
+      String service, String xdsHost, int xdsPort, String caPem, int adminPort, boolean hds) {}
 
   /** The bootstrap for {@code request}. */
   public static Bootstrap generate(BootstrapRequest request, Params params) {
@@ -130,6 +133,15 @@ public final class EnvoyBootstraps {
                     .setTransportApiVersion(ApiVersion.V3)
                     .setSetNodeOnFirstMessageOnly(true)
                     .addGrpcServices(ads)));
+    if (params.hds()) {
+      // Kuma's template: HDS over the ADS cluster, with the same token.
+      b.setHdsConfig(
+          ApiConfigSource.newBuilder()
+              .setApiType(ApiConfigSource.ApiType.GRPC)
+              .setTransportApiVersion(ApiVersion.V3)
+              .setSetNodeOnFirstMessageOnly(true)
+              .addGrpcServices(ads));
+    }
     Bootstrap.StaticResources.Builder statics = Bootstrap.StaticResources.newBuilder();
     statics.addClusters(adsCluster(params));
     if (params.caPem() != null) {

@@ -1,7 +1,6 @@
 package dev.chronomesh.xds.lifecycle;
 
 import com.google.protobuf.Struct;
-import dev.chronomesh.events.CommandSender;
 import dev.chronomesh.events.Keys;
 import dev.chronomesh.events.ProxyConnection;
 import dev.chronomesh.events.avro.Command;
@@ -120,27 +119,18 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
   }
 
   /**
-   * Starts a lifecycle reading the proxy-status topic for presence and sending its commands to the
-   * commands topic.
+   * Starts a lifecycle reading the proxy-status topic for presence and handing its commands to
+   * {@code commands} (the gateway's writer to the commands topic, which the caller owns).
    */
   public static DataplaneLifecycle start(
       MeshKeys state,
       String proxyStatusTopic,
-      String commandsTopic,
+      Consumer<Command> commands,
       Map<String, Object> kafkaProperties,
       dev.chronomesh.events.registry.SchemaRegistry registry,
       Settings settings) {
     ProxyPresenceFeed presence =
         ProxyPresenceFeed.start(proxyStatusTopic, kafkaProperties, registry);
-    CommandSender sender;
-    try {
-      sender =
-          new CommandSender(
-              commandsTopic, kafkaProperties, registry, "chronomesh-xds-gateway-commands");
-    } catch (RuntimeException e) {
-      presence.close();
-      throw e;
-    }
     ScheduledExecutorService scheduler =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -150,8 +140,8 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
             });
     DataplaneLifecycle lifecycle =
         new DataplaneLifecycle(
-            state, presence::connection, sender, Clock.systemUTC(), scheduler, settings);
-    lifecycle.owned = new AutoCloseable[] {sender, presence};
+            state, presence::connection, commands, Clock.systemUTC(), scheduler, settings);
+    lifecycle.owned = new AutoCloseable[] {presence};
     return lifecycle;
   }
 

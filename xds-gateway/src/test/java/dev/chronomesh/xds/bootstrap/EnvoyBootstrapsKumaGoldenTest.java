@@ -17,10 +17,9 @@ import org.junit.jupiter.api.Test;
  * dataplane {@code dp-1} of mesh {@code default}, service {@code backend}, token {@code token},
  * workdir {@code /tmp}, gateway {@code localhost:5678}), part by part. The known differences are
  * asserted as such: no {@code access_log_sink} cluster (kuma-dp's named pipe for TCP access logs,
- * which Chronomesh does not generate logs for) and no {@code hdsConfig} (Chronomesh serves no HDS);
- * Envoy's {@code admin} and its metadata keys, which kuma-cp sets with its default admin port
- * (Kuma's test server runs without one); and ALPN {@code h2} on the ADS cluster, which the
- * gateway's port needs.
+ * which Chronomesh does not generate logs for); Envoy's {@code admin} and its metadata keys, which
+ * kuma-cp sets with its default admin port (Kuma's test server runs without one); and ALPN {@code
+ * h2} on the ADS cluster, which the gateway's port needs.
  */
 class EnvoyBootstrapsKumaGoldenTest {
   private static final String REQUEST =
@@ -46,7 +45,7 @@ class EnvoyBootstrapsKumaGoldenTest {
     Bootstrap ours =
         EnvoyBootstraps.generate(
             BootstrapRequest.parse(REQUEST.getBytes(StandardCharsets.UTF_8)),
-            new EnvoyBootstraps.Params("backend", "localhost", 5678, caPem, 9901));
+            new EnvoyBootstraps.Params("backend", "localhost", 5678, caPem, 9901, true));
 
     assertThat(EnvoyValidateRules.check(ours, EnvoyJson.registryOf(ours))).isEmpty();
     assertThat(ours.getNode().getId()).isEqualTo(kuma.getNode().getId());
@@ -81,8 +80,7 @@ class EnvoyBootstrapsKumaGoldenTest {
         .isEqualTo(kumaAds.toBuilder().clearTransportSocket().build());
 
     // The differences, and only these.
-    assertThat(kuma.hasHdsConfig()).isTrue();
-    assertThat(ours.hasHdsConfig()).isFalse();
+    assertThat(ours.getHdsConfig()).isEqualTo(kuma.getHdsConfig());
     assertThat(kuma.getStaticResources().getClustersList())
         .extracting(Cluster::getName)
         .containsExactlyInAnyOrder("access_log_sink", "ads_cluster");
@@ -94,7 +92,6 @@ class EnvoyBootstrapsKumaGoldenTest {
     Bootstrap sameFields =
         ours.toBuilder()
             .clearAdmin()
-            .setHdsConfig(kuma.getHdsConfig())
             .setNode(kuma.getNode())
             .setStaticResources(kuma.getStaticResources())
             .build();
