@@ -62,6 +62,7 @@ public final class PolicyType<C extends Record> {
   private final Set<TargetRef.Kind> toKinds;
   private final Set<TargetRef.Kind> fromKinds;
   private final boolean callerSide;
+  private final boolean gatewayTo;
   private final boolean routeTargets;
   private final boolean requiresItems;
   private final Validator<C> validator;
@@ -84,6 +85,7 @@ public final class PolicyType<C extends Record> {
     this.toKinds = Set.copyOf(b.toKinds);
     this.fromKinds = Set.copyOf(b.fromKinds);
     this.callerSide = b.callerSide;
+    this.gatewayTo = b.gatewayTo;
     this.routeTargets = b.routeTargets;
     this.requiresItems = b.requiresItems;
     this.validator = b.validator;
@@ -202,6 +204,16 @@ public final class PolicyType<C extends Record> {
   }
 
   /**
+   * Whether the type is an inbound policy whose {@code to} items (kind Mesh) configure a builtin
+   * gateway's listeners as its inbound confs configure a sidecar's inbound (Kuma's MeshRateLimit
+   * and MeshFaultInjection): {@code to} is then only allowed when the top-level targetRef includes
+   * gateways.
+   */
+  public boolean gatewayTo() {
+    return gatewayTo;
+  }
+
+  /**
    * Whether a top-level {@code targetRef} may be {@code kind: MeshHTTPRoute} (Kuma's MeshTimeout
    * and MeshRetry): the policy then applies to the proxies the route selects, and its {@code to}
    * items (kind Mesh) configure the route's own Envoy routes. {@code to} items of kind
@@ -266,6 +278,7 @@ public final class PolicyType<C extends Record> {
     private Set<TargetRef.Kind> toKinds = Set.of(TargetRef.Kind.MESH, TargetRef.Kind.MESH_SERVICE);
     private Set<TargetRef.Kind> fromKinds = Set.of(TargetRef.Kind.MESH);
     private boolean callerSide;
+    private boolean gatewayTo;
     private boolean routeTargets;
     private boolean requiresItems;
     private Set<String> appendPaths = Set.of();
@@ -347,6 +360,12 @@ public final class PolicyType<C extends Record> {
      */
     public Builder<C> callerSide() {
       this.callerSide = true;
+      return this;
+    }
+
+    /** Its {@code to} items apply to gateway listeners (see {@link PolicyType#gatewayTo()}). */
+    public Builder<C> gatewayTo() {
+      this.gatewayTo = true;
       return this;
     }
 

@@ -10,11 +10,6 @@ import dev.chronomesh.meshmodel.policy.TargetRef.ProxyType;
  * proxyTypes} leave them out. And the reasons given for what Chronomesh cannot apply yet.
  */
 public final class Scopes {
-  /** Why a policy's {@code to} (Kuma: gateways only) is refused. */
-  public static final String GATEWAYS_NOT_SUPPORTED =
-      "'to' applies to gateway listeners, which Chronomesh does not configure for this policy"
-          + " type yet";
-
   /** Why {@code rules[].matches} is refused. */
   public static final String MATCHES_NOT_SUPPORTED =
       "matching on the caller's spiffeID or sni is not implemented for this policy type yet (only"
@@ -56,6 +51,16 @@ public final class Scopes {
           "spec.from",
           "must not be defined when the scope includes a Gateway, select only proxyType Sidecar or"
               + " select only gateways and use spec.to");
+    }
+  }
+
+  /**
+   * Kuma's rule for the {@code to} of an inbound policy whose {@code to} is for gateways
+   * (MeshRateLimit, MeshFaultInjection): it must not be used unless the scope includes gateways.
+   */
+  public static void toOnlyWithGateways(TypedSpec<?> spec, PolicyChecks c) {
+    if (!includesGateways(spec.targetRef()) && !spec.to().isEmpty()) {
+      c.add("spec.to", "must not be defined");
     }
   }
 

@@ -274,14 +274,17 @@ final class GatewayGenerator {
                     .setMaxConcurrentStreams(UInt32Value.of(100)))
             .setRequestHeadersTimeout(MeshTimeoutConfigurer.GATEWAY_REQUEST_HEADERS_TIMEOUT)
             .setStreamIdleTimeout(MeshTimeoutConfigurer.GATEWAY_STREAM_IDLE_TIMEOUT);
-    firstHooks.gatewayHttp(
-        Integer.toString(port), new Place(gatewayService(dpTags), "http", false), hcm);
-    Filter filter =
+    Place place = new Place(gatewayService(dpTags), "http", false);
+    firstHooks.gatewayHttp(Integer.toString(port), place, hcm);
+    firstHooks.gatewayListenerHttp(place, hcm);
+    List<Filter> filters = new ArrayList<>();
+    firstHooks.gatewayListenerNetworkFilters(place, filters);
+    filters.add(
         Filter.newBuilder()
             .setName(SidecarGenerator.HCM_FILTER)
             .setTypedConfig(Protos.pack(hcm.build()))
-            .build();
-    return listener(name, dataplane, port, filter);
+            .build());
+    return listener(name, dataplane, port, filters);
   }
 
   private static Listener tcpListener(Port at) {
@@ -324,7 +327,11 @@ final class GatewayGenerator {
                   new Place(gatewayService(at.dpTags()), "tcp", false),
                   t);
             });
-    return listener(at.name(), at.dataplane(), at.port(), filter);
+    List<Filter> filters = new ArrayList<>();
+    hooks.gatewayListenerNetworkFilters(
+        new Place(gatewayService(at.dpTags()), "tcp", false), filters);
+    filters.add(filter);
+    return listener(at.name(), at.dataplane(), at.port(), filters);
   }
 
   /**
@@ -472,7 +479,7 @@ final class GatewayGenerator {
   }
 
   private static Listener listener(
-      String name, DataplaneResource dataplane, int port, Filter filter) {
+      String name, DataplaneResource dataplane, int port, List<Filter> filters) {
     return Listener.newBuilder()
         .setName(name)
         .setAddress(SidecarGenerator.socket(dataplane.getAddress(), port))
@@ -480,7 +487,7 @@ final class GatewayGenerator {
         .setEnableReusePort(BoolValue.of(true))
         .setPerConnectionBufferLimitBytes(UInt32Value.of(BUFFER_LIMIT))
         .addListenerFilters(SidecarGenerator.tlsInspector())
-        .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+        .addFilterChains(FilterChain.newBuilder().addAllFilters(filters))
         .build();
   }
 

@@ -590,6 +590,41 @@ final class PolicyHooks {
     inbound(listenerKey, (c, conf) -> c.gatewayHttp(place, conf, hcm));
   }
 
+  /**
+   * A builtin gateway listener's HTTP connection manager as the inbound hooks of the types whose
+   * {@code to} applies to gateway listeners ({@link PolicyType#gatewayTo()}) see it, with their
+   * merged {@code to} conf of kind Mesh: as Kuma's MeshRateLimit and MeshFaultInjection configure
+   * the listener (and, through its route config, every route) with their gateway rules.
+   */
+  void gatewayListenerHttp(Place given, HttpConnectionManager.Builder hcm) {
+    Place place = given.inMesh(proxy.mesh());
+    gatewayTo(
+        (c, conf) -> {
+          c.inboundHttp(place, conf, hcm);
+          if (c.bySource()) {
+            c.inboundHttpBySource(
+                place, List.of(new PolicyConfigurer.Source<>(TargetRef.mesh(), conf)), hcm);
+          }
+        });
+  }
+
+  /** A builtin gateway listener's network filters, as {@link #gatewayListenerHttp}. */
+  void gatewayListenerNetworkFilters(Place given, List<Filter> filters) {
+    Place place = given.inMesh(proxy.mesh());
+    gatewayTo((c, conf) -> c.inboundNetworkFilters(place, conf, filters));
+  }
+
+  private void gatewayTo(Hook hook) {
+    for (Applied<?> a : applied) {
+      if (a.configurer.type().gatewayTo()) {
+        ObjectNode conf = a.to.get(PolicyEngine.MESH_KEY);
+        if (conf != null) {
+          hook.call(erased(a.configurer), a.bind(conf));
+        }
+      }
+    }
+  }
+
   /** The TCP proxy of a builtin gateway's TCP listener towards {@code place}'s service. */
   void gatewayTcp(Place given, TcpProxy.Builder tcp) {
     Place place = given.inMesh(proxy.mesh());

@@ -30,8 +30,9 @@ public final class MeshFaultInjection {
           .displayNames("Mesh Fault Injection", "Mesh Fault Injections")
           .summary("HTTP aborts, delays and response bandwidth limits for chaos testing.")
           .order(800)
-          .sections(Section.FROM, Section.RULES)
-          .notSupportedYet(Section.TO, Scopes.GATEWAYS_NOT_SUPPORTED)
+          .sections(Section.TO, Section.FROM, Section.RULES)
+          .toKinds(Kind.MESH)
+          .gatewayTo()
           .ruleMatches()
           .fromKinds(Kind.MESH, Kind.MESH_SUBSET, Kind.MESH_SERVICE, Kind.MESH_SERVICE_SUBSET)
           .callerSide()
@@ -76,6 +77,7 @@ public final class MeshFaultInjection {
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     Scopes.fromOutsideGateways(spec, c);
+    Scopes.toOnlyWithGateways(spec, c);
     for (TypedSpec.Item<Conf> item : spec.items()) {
       List<Fault> faults = item.conf().http() == null ? List.of() : item.conf().http();
       for (int i = 0; i < faults.size(); i++) {

@@ -8,6 +8,7 @@ import dev.chronomesh.meshmodel.policy.PolicyChecks.HeaderValue;
 import dev.chronomesh.meshmodel.policy.PolicyType;
 import dev.chronomesh.meshmodel.policy.PolicyType.Section;
 import dev.chronomesh.meshmodel.policy.Scopes;
+import dev.chronomesh.meshmodel.policy.TargetRef.Kind;
 import dev.chronomesh.meshmodel.policy.TypedSpec;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.time.Duration;
@@ -26,8 +27,9 @@ public final class MeshRateLimit {
           .displayNames("Mesh Rate Limit", "Mesh Rate Limits")
           .summary("Local rate limits of inbound HTTP requests and TCP connections.")
           .order(900)
-          .sections(Section.FROM, Section.RULES)
-          .notSupportedYet(Section.TO, Scopes.GATEWAYS_NOT_SUPPORTED)
+          .sections(Section.TO, Section.FROM, Section.RULES)
+          .toKinds(Kind.MESH)
+          .gatewayTo()
           .ruleMatchesNotSupportedYet(Scopes.MATCHES_NOT_SUPPORTED)
           .validator(MeshRateLimit::validate)
           .build();
@@ -59,6 +61,7 @@ public final class MeshRateLimit {
   private static void validate(TypedSpec<Conf> spec, Violations violations) {
     PolicyChecks c = new PolicyChecks(violations);
     Scopes.inboundSectionsOutsideGateways(spec, c);
+    Scopes.toOnlyWithGateways(spec, c);
     for (TypedSpec.Item<Conf> item : spec.items()) {
       validateDefault(c, item.conf(), item.confPath(false));
     }

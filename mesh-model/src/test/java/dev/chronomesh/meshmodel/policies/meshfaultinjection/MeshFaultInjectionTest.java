@@ -84,23 +84,22 @@ class MeshFaultInjectionTest {
   }
 
   @Test
-  void gatewaysAreRefusedAsNotSupportedYet() {
-    assertThat(
-            problems(
-                MeshFaultInjection.TYPE,
-                """
-                type: MeshFaultInjection
-                mesh: default
-                name: f
-                spec:
-                  targetRef: {kind: MeshGateway, name: edge}
-                  to:
-                    - targetRef: {kind: Mesh}
-                      default: {http: [{abort: {httpStatus: 500, percentage: 1}}]}
-                """))
-        .containsExactly(
-            "spec.to: not supported by Chronomesh yet: 'to' applies to gateway listeners, which"
-                + " Chronomesh does not configure for this policy type yet");
+  void toIsForGatewaysOnly() {
+    String doc =
+        """
+        type: MeshFaultInjection
+        mesh: default
+        name: f
+        spec:
+          targetRef: {kind: %s}
+          to:
+            - targetRef: {kind: Mesh}
+              default: {http: [{abort: {httpStatus: 500, percentage: 1}}]}
+        """;
+    assertThat(problems(MeshFaultInjection.TYPE, doc.formatted("MeshGateway, name: edge")))
+        .isEmpty();
+    assertThat(problems(MeshFaultInjection.TYPE, doc.formatted("Dataplane, name: web-1")))
+        .containsExactly("spec.to: must not be defined");
   }
 
   @Test

@@ -77,23 +77,36 @@ class MeshRateLimitTest {
   }
 
   @Test
-  void whatChronomeshCannotApplyYetIsRefusedByName() {
+  void toIsForGatewaysAndNamesOnlyTheMesh() {
+    // Kuma's validator: 'to' only when the scope includes gateways, its kinds Mesh only.
+    String gateway =
+        """
+        type: MeshRateLimit
+        mesh: default
+        name: r
+        spec:
+          targetRef: {kind: %s}
+          to:
+            - targetRef: {kind: %s}
+              default: {local: {http: {requestRate: {num: 1, interval: 1s}}}}
+        """;
+    assertThat(
+            problems(MeshRateLimit.TYPE, gateway.formatted("Mesh, proxyTypes: [Gateway]", "Mesh")))
+        .isEmpty();
+    assertThat(problems(MeshRateLimit.TYPE, gateway.formatted("MeshGateway, name: edge", "Mesh")))
+        .isEmpty();
+    assertThat(
+            problems(MeshRateLimit.TYPE, gateway.formatted("Mesh, proxyTypes: [Sidecar]", "Mesh")))
+        .containsExactly("spec.to: must not be defined");
     assertThat(
             problems(
                 MeshRateLimit.TYPE,
-                """
-                type: MeshRateLimit
-                mesh: default
-                name: r
-                spec:
-                  targetRef: {kind: Mesh, proxyTypes: [Gateway]}
-                  to:
-                    - targetRef: {kind: Mesh}
-                      default: {local: {http: {requestRate: {num: 1, interval: 1s}}}}
-                """))
-        .containsExactly(
-            "spec.to: not supported by Chronomesh yet: 'to' applies to gateway listeners, which"
-                + " Chronomesh does not configure for this policy type yet");
+                gateway.formatted("MeshGateway, name: edge", "MeshService, name: backend")))
+        .containsExactly("spec.to[0].targetRef.kind: must be Mesh in 'to', got MeshService");
+  }
+
+  @Test
+  void whatChronomeshCannotApplyYetIsRefusedByName() {
     assertThat(
             problems(
                 MeshRateLimit.TYPE,
