@@ -10,11 +10,17 @@ import dev.chronomesh.meshmodel.policy.TargetRef.ProxyType;
  * proxyTypes} leave them out. And the reasons given for what Chronomesh cannot apply yet.
  */
 public final class Scopes {
-  /** Why {@code rules[].matches} is refused. */
+  /**
+   * Why {@code rules[].matches} is refused for MeshTimeout and MeshRateLimit: Kuma copies each
+   * inbound route per match, selected by filter state that a {@code set_filter_state} network
+   * filter fills on the downstream TLS handshake, and that field is newer than the Envoy API
+   * java-control-plane 1.0.49 (the newest) carries.
+   */
   public static final String MATCHES_NOT_SUPPORTED =
-      "matching on the caller's spiffeID or sni is not implemented for this policy type yet (only"
-          + " MeshFaultInjection, MeshTrafficPermission and MeshTLS act on the caller's mTLS"
-          + " identity)";
+      "matching on the caller's spiffeID or sni is not implemented for this policy type yet: Kuma"
+          + " selects per-caller routes by filter state set on the downstream TLS handshake"
+          + " (set_filter_state on_downstream_tls_handshake), which the Envoy API of"
+          + " java-control-plane 1.0.49 does not have (MeshFaultInjection's matches work)";
 
   private Scopes() {}
 
