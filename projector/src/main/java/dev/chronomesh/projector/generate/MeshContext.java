@@ -66,8 +66,8 @@ public final class MeshContext {
   /** Service → the SPIFFE IDs its dataplanes' MeshIdentities give them; made on first use. */
   private volatile Map<String, SortedSet<String>> identitiesByService;
 
-  /** {@code <type>\n<service>} → {@link #callerItems}, filled on first use. */
-  private final Map<String, List<FromItem>> callerItems = new ConcurrentHashMap<>();
+  /** {@code <type>\n<service>} → {@link #callers}, filled on first use. */
+  private final Map<String, Callers> callers = new ConcurrentHashMap<>();
 
   private MeshContext(MeshResources resources) {
     this.resources = resources;
@@ -216,19 +216,49 @@ public final class MeshContext {
   }
 
   /**
-   * The {@code from} items of {@code type} that apply to every instance of {@code service}, in
-   * merge order, for types applied on the callers' side ({@link PolicyType#callerSide()}): those of
+   * The URI SANs of {@code proxy}'s certificate, as Envoy's {@code uri_san} input reads them
+   * (joined by commas): its MeshIdentity's SPIFFE ID when one selects it, else the mesh's classic
+   * identity ({@code spiffe://<mesh>/<service>} and {@code kuma://} tag URIs) when the mesh has
+   * mTLS; empty when it has no certificate.
+   */
+  String certificateUris(ProxyView proxy) {
+    Optional<String> identity = resources.identityOf(proxy.labels());
+    if (identity.isPresent()) {
+      return identity.get();
+    }
+    if (!dev.chronomesh.meshmodel.MeshMtls.enabled(resources.mesh())) {
+      return "";
+    }
+    Map<String, SortedSet<String>> tags = new TreeMap<>();
+    for (ProxyView.Inbound in : proxy.inbounds()) {
+      in.tags().forEach((k, v) -> tags.computeIfAbsent(k, x -> new TreeSet<>()).add(v));
+    }
+    return String.join(",", Spiffe.workloadUris(resources.name(), tags));
+  }
+
+  /**
+   * What a caller of a service applies for a type applied on the callers' side ({@link
+   * PolicyType#callerSide()}): the destination's {@code from} items in merge order, and its {@code
+   * rules} one by one in Kuma's order ({@link PolicyEngine#inboundRuleList}).
+   */
+  record Callers(List<FromItem> items, List<PolicyEngine.InboundRule> rules) {
+    static final Callers NONE = new Callers(List.of(), List.of());
+  }
+
+  /**
+   * The {@code from} items and {@code rules} of {@code type} that apply to every instance of {@code
+   * service}, for types applied on the callers' side ({@link PolicyType#callerSide()}): those of
    * the policies whose top-level targetRef selects the service's inbound on every one of its
    * dataplanes. A policy that selects some instances only cannot be applied by a caller, which does
    * not know which instance it will reach. Computed once per mesh state.
    */
-  List<FromItem> callerItems(PolicyType<?> type, String service) {
-    return callerItems.computeIfAbsent(
+  Callers callers(PolicyType<?> type, String service) {
+    return callers.computeIfAbsent(
         type.name() + "\n" + service,
         k -> {
           List<Policy> policies = policies(type.name());
           if (policies.isEmpty()) {
-            return List.of();
+            return Callers.NONE;
           }
           List<ProxyView> instances = new ArrayList<>();
           for (DataplaneResource dp : resources.dataplanes()) {
@@ -243,7 +273,7 @@ public final class MeshContext {
             }
           }
           if (instances.isEmpty()) {
-            return List.of();
+            return Callers.NONE;
           }
           List<Policy> everywhere =
               policies.stream()
@@ -256,9 +286,12 @@ public final class MeshContext {
                                           .containsAll(i.inbounds())))
                   .toList();
           ProxyView first = instances.get(0);
-          return type.engine()
-              .fromItems(first, everywhere)
-              .getOrDefault(first.inbounds().get(0).key(), List.of());
+          String key = first.inbounds().get(0).key();
+          return new Callers(
+              type.engine().fromItems(first, everywhere).getOrDefault(key, List.of()),
+              type.ruleMatches()
+                  ? type.engine().inboundRuleList(first, everywhere).getOrDefault(key, List.of())
+                  : List.of());
         });
   }
 }

@@ -193,11 +193,16 @@ public record MeshResources(
    * empty when none selects it or it renders none (then the CA service refuses to sign).
    */
   public Optional<String> identityOf(DataplaneResource dataplane) {
-    return MeshIdentity.bestMatch(meshIdentities, dataplane.getLabels())
+    return identityOf(dataplane.getLabels());
+  }
+
+  /** {@link #identityOf(DataplaneResource)} of a dataplane with {@code labels}. */
+  public Optional<String> identityOf(Map<String, String> labels) {
+    return MeshIdentity.bestMatch(meshIdentities, labels)
         .flatMap(
             identity -> {
               try {
-                return Optional.of(identity.spiffeId(dataplane.getLabels()));
+                return Optional.of(identity.spiffeId(labels));
               } catch (IllegalArgumentException e) {
                 return Optional.empty();
               }

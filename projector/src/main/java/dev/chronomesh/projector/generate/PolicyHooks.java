@@ -15,6 +15,7 @@ import dev.chronomesh.meshmodel.policy.ProxyView;
 import dev.chronomesh.meshmodel.policy.TargetRef;
 import dev.chronomesh.meshmodel.policy.ToItem;
 import dev.chronomesh.projector.generate.policies.meshloadbalancingstrategy.MeshLoadBalancingStrategyConfigurer;
+import dev.chronomesh.projector.generate.policy.CallerMatchers;
 import dev.chronomesh.projector.generate.policy.Place;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurer;
 import dev.chronomesh.projector.generate.policy.PolicyConfigurers;
@@ -690,8 +691,12 @@ final class PolicyHooks {
 
   /**
    * The caller-side hooks of a proxyless client's listener towards {@code place}'s service: for
-   * each type applied on the caller's side, the destination's {@code from} items that apply to
-   * every instance of it and select this caller (by its inbounds' tags), merged in order.
+   * each type applied on the caller's side, what the destination applies to this caller on every
+   * instance of it. When the destination has {@code rules}, those of them whose match selects this
+   * caller (no match; or its certificate's URI SANs, {@link MeshContext#certificateUris}, as
+   * Envoy's {@code uri_san} input reads them; an SNI match never, since a proxyless client sends
+   * none Kuma names), one by one; else its {@code from} items that select this caller (by its
+   * inbounds' tags), merged in order.
    */
   void callerHttp(Place given, HttpConnectionManager.Builder hcm) {
     Place place = given.inMesh(proxy.mesh());
@@ -704,7 +709,23 @@ final class PolicyHooks {
 
   private <C extends Record> void callerHttp(
       PolicyConfigurer<C> configurer, Place place, HttpConnectionManager.Builder hcm) {
-    List<FromItem> items = mesh.callerItems(configurer.type(), place.service());
+    MeshContext.Callers callers = mesh.callers(configurer.type(), place.service());
+    if (!callers.rules().isEmpty()) {
+      String uris = mesh.certificateUris(proxy);
+      List<PolicyConfigurer.MatchedRule<C>> applying = new ArrayList<>();
+      for (PolicyEngine.InboundRule rule : callers.rules()) {
+        if (rule.match() == null || CallerMatchers.selects(rule.match(), uris)) {
+          applying.add(
+              new PolicyConfigurer.MatchedRule<>(
+                  rule.match(), rule.policy(), configurer.type().bind(rule.conf())));
+        }
+      }
+      if (!applying.isEmpty()) {
+        configurer.callerHttpByRule(place, applying, hcm);
+      }
+      return;
+    }
+    List<FromItem> items = callers.items();
     if (items.isEmpty()) {
       return;
     }

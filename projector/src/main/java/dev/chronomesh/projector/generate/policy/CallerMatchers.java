@@ -49,6 +49,20 @@ public final class CallerMatchers {
         .build();
   }
 
+  /**
+   * Whether {@code match} selects a caller whose certificate has {@code uris} (its URI SANs joined
+   * by commas, as Envoy's {@code uri_san} input gives them; empty without a certificate) when the
+   * caller itself applies the policy: an SNI is never known there, so a match with one does not.
+   */
+  public static boolean selects(RuleMatch match, String uris) {
+    if (match.sni() != null || match.spiffeID() == null || uris.isEmpty()) {
+      return false;
+    }
+    return RuleMatch.PREFIX.equals(match.spiffeID().type())
+        ? uris.startsWith(match.spiffeID().value())
+        : uris.equals(match.spiffeID().value());
+  }
+
   /** What {@link #skipUnless} packs, for printing configs. */
   public static List<Descriptor> typedConfigs() {
     return List.of(

@@ -155,6 +155,13 @@ public interface PolicyConfigurer<C extends Record> {
    */
   default void callerHttp(Place place, C conf, HttpConnectionManager.Builder hcm) {}
 
+  /**
+   * As {@link #callerHttp}, for a destination whose inbound has {@code rules} (types whose rules
+   * may have matches): the rules that apply to this caller, one by one, in Kuma's order.
+   */
+  default void callerHttpByRule(
+      Place place, List<MatchedRule<C>> rules, HttpConnectionManager.Builder hcm) {}
+
   /** The protobuf messages this configurer packs into typed configs, for printing configs. */
   default List<com.google.protobuf.Descriptors.Descriptor> typedConfigs() {
     return List.of();

@@ -138,9 +138,25 @@ public final class MeshFaultInjectionConfigurer implements PolicyConfigurer<Conf
     }
   }
 
+  /** Every applying rule's faults, in order, as {@link #callerHttp} gives one conf's. */
+  @Override
+  public void callerHttpByRule(
+      Place place, List<MatchedRule<Conf>> rules, HttpConnectionManager.Builder hcm) {
+    List<Fault> faults = new ArrayList<>();
+    for (MatchedRule<Conf> rule : rules) {
+      if (rule.conf().http() != null) {
+        faults.addAll(rule.conf().http());
+      }
+    }
+    callerFaults(faults, hcm);
+  }
+
   @Override
   public void callerHttp(Place place, Conf conf, HttpConnectionManager.Builder hcm) {
-    List<Fault> faults = conf.http() == null ? List.of() : conf.http();
+    callerFaults(conf.http() == null ? List.of() : conf.http(), hcm);
+  }
+
+  private static void callerFaults(List<Fault> faults, HttpConnectionManager.Builder hcm) {
     int n = 0;
     for (Fault fault : faults) {
       HTTPFault config = fault(fault, false).build();
