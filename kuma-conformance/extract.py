@@ -111,6 +111,15 @@ KUMA_REFUSES = {
     ),
     "meshservice/docs-introduction-e1f277d1": NO_MESH,
     "meshservice/docs-meshservice-2de1739b": NO_MESH,
+    "mesh/docs-secrets-006541d2": (
+        "the example writes 'config' instead of 'conf': Kuma's universal parser drops the unknown"
+        " field and its provided CA manager then refuses a backend without conf"
+        " (pkg/plugins/ca/provided/manager.go ValidateBackend)"
+    ),
+    "mesh/docs-mutual-tls-e1762142": (
+        "the example elides its base64 certificate and key ('...'), which Kuma's parser refuses"
+        " as bytes (DataSource.inline)"
+    ),
     "dataplane/docs-dpp-on-universal-832b625d": (
         "a Dataplane without networking.address (pkg/core/resources/apis/mesh/"
         "dataplane_validator.go: address can't be empty); the page shows only the admin port"
