@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code chronoctl}: the command-line client of Chronomesh's REST admin API, shaped like kumactl
- * ({@code apply}, {@code get}, {@code inspect}, {@code delete}, {@code generate}, {@code config}).
+ * ({@code apply}, {@code get}, {@code inspect}, {@code delete}, {@code generate}, {@code config}),
+ * and {@code history}, the event log's answer to who changed what.
  */
 @Command(
     name = "chronoctl",
@@ -20,6 +21,7 @@ import picocli.CommandLine.Option;
       ApplyCommand.class,
       GetCommand.class,
       InspectCommand.class,
+      HistoryCommand.class,
       DeleteCommand.class,
       GenerateCommand.class,
       CommandLine.HelpCommand.class

@@ -6,26 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.chronomesh.chronoctl.FakeApiServer.Answer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ChronoctlTest {
+class ChronoctlTest extends FakeServerCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
 
@@ -65,42 +55,9 @@ class ChronoctlTest {
       ---
       """;
 
-  @TempDir Path dir;
-  FakeApiServer server;
-  Map<String, String> env;
-
-  record Result(int code, String out, String err) {}
-
-  @BeforeEach
-  void start() throws IOException {
-    server = new FakeApiServer();
-    env = new HashMap<>();
-    env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
-    env.put("CHRONOCTL_SERVER", server.url());
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
-
-  Result runWithStdin(String stdin, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Env e =
-        new Env(
-            env,
-            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            Clock.fixed(NOW, ZoneOffset.UTC));
-    int code = Chronoctl.run(e, args);
-    return new Result(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  Result run(String... args) {
-    return runWithStdin("", args);
+  @Override
+  Instant now() {
+    return NOW;
   }
 
   @Test

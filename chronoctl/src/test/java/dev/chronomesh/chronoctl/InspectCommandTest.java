@@ -4,24 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chronomesh.chronoctl.FakeApiServer.Answer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.HashMap;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code chronoctl inspect dataplane} against a fake API server. */
-class InspectCommandTest {
+class InspectCommandTest extends FakeServerCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PATH = "GET /meshes/demo/dataplanes/web-1/_overview";
   private static final String OVERVIEW =
@@ -42,40 +28,6 @@ class InspectCommandTest {
                   "behind": ["type.googleapis.com/envoy.config.cluster.v3.Cluster",
                              "type.googleapis.com/envoy.config.listener.v3.Listener"]}}
       """;
-
-  @TempDir Path dir;
-  FakeApiServer server;
-  Map<String, String> env;
-
-  record Result(int code, String out, String err) {}
-
-  @BeforeEach
-  void start() throws IOException {
-    server = new FakeApiServer();
-    env = new HashMap<>();
-    env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
-    env.put("CHRONOCTL_SERVER", server.url());
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
-
-  Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Env e =
-        new Env(
-            env,
-            new ByteArrayInputStream(new byte[0]),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            Clock.fixed(Instant.parse("2026-03-01T11:00:00Z"), ZoneOffset.UTC));
-    int code = Chronoctl.run(e, args);
-    return new Result(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
 
   @Test
   void printsTheSummaryAndTheAcknowledgedVersions() {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.avro.EventKind;
 import dev.chronomesh.events.avro.ResourceEvent;
 import dev.chronomesh.meshmodel.ResourceType;
-import dev.chronomesh.meshmodel.Violation;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,11 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /events}: the history read straight from the events topic (not from the view),
- * filtered by mesh, type and name, at most {@code size} events from Kafka offset {@code offset} of
- * each partition read. With a mesh filter only that mesh's partition is read and {@code next}
- * continues it; without one, partitions are read in order and {@code next} is null when the topic
- * has more than one partition.
+ * {@code GET /events}: the history read straight from the events topic (not from the view), at most
+ * {@code size} events per page that match the {@link EventFilter} (mesh, type, name, actor, time
+ * range, offset range). With a mesh filter only that mesh's partition is read; without one, every
+ * partition, in order, each in log order. {@code next} carries an {@link EventCursor} (the position
+ * reached in each partition), so paging returns every event exactly once across partitions; it is
+ * null when nothing is left to read.
  */
 final class EventQuery {
   private static final Logger LOG = LoggerFactory.getLogger(EventQuery.class);
@@ -66,65 +66,71 @@ final class EventQuery {
   }
 
   ObjectNode run(Context ctx) {
-    String mesh = emptyToNull(ctx.queryParam("mesh"));
-    String type = emptyToNull(ctx.queryParam("type"));
-    String name = emptyToNull(ctx.queryParam("name"));
-    if (type != null && ResourceType.byName(type).isEmpty()) {
-      throw new ApiProblem(
-          400,
-          "invalid query parameter type",
-          List.of(
-              new Violation(
-                  "type",
-                  "must be one of "
-                      + ResourceType.all().stream().map(ResourceType::name).toList()
-                      + ", got "
-                      + type)));
-    }
+    EventFilter filter = EventFilter.of(ctx);
     int size =
         Requests.intParam(ctx, "size", Requests.DEFAULT_PAGE_SIZE, 1, Requests.MAX_PAGE_SIZE);
-    int offset = Requests.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    List<Integer> toRead = new ArrayList<>();
-    if (mesh != null) {
-      toRead.add(partitionForMesh.applyAsInt(mesh));
+    String rawCursor = ctx.queryParam("cursor");
+    EventCursor cursor =
+        rawCursor == null || rawCursor.isEmpty()
+            ? EventCursor.START
+            : EventCursor.parse(rawCursor, partitions);
+    List<TopicPartition> toRead = new ArrayList<>();
+    if (filter.mesh() != null) {
+      toRead.add(new TopicPartition(topic, partitionForMesh.applyAsInt(filter.mesh())));
     } else {
       for (int p = 0; p < partitions; p++) {
-        toRead.add(p);
+        toRead.add(new TopicPartition(topic, p));
       }
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     ArrayNode items = json.createArrayNode();
-    long continueAt = -1;
+    EventCursor next = cursor;
+    boolean more = false;
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer())) {
-      for (int partition : toRead) {
-        TopicPartition tp = new TopicPartition(topic, partition);
-        consumer.assign(List.of(tp));
-        long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
-        long begin = consumer.beginningOffsets(List.of(tp), timeout).get(tp);
-        long start = Math.max(offset, begin);
-        if (start >= end) {
-          continue;
+      Map<TopicPartition, Long> ends = consumer.endOffsets(toRead, timeout);
+      Map<TopicPartition, Long> starts = starts(consumer, toRead, filter, cursor);
+      for (int i = 0; i < toRead.size(); i++) {
+        TopicPartition tp = toRead.get(i);
+        long end = Math.min(ends.get(tp), filter.endOffset());
+        long pos = starts.get(tp);
+        if (items.size() >= size) {
+          more =
+              toRead.subList(i, toRead.size()).stream()
+                  .anyMatch(t -> starts.get(t) < Math.min(ends.get(t), filter.endOffset()));
+          break;
         }
-        consumer.seek(tp, start);
-        while (consumer.position(tp) < end && items.size() < size) {
-          if (System.nanoTime() > deadline) {
-            throw new ApiProblem(504, "reading the event log took longer than " + timeout);
-          }
-          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-            if (record.offset() >= end || items.size() >= size) {
-              break;
+        if (pos < end) {
+          consumer.assign(List.of(tp));
+          consumer.seek(tp, pos);
+          while (pos < end && items.size() < size) {
+            if (System.nanoTime() > deadline) {
+              throw new ApiProblem(504, "reading the event log took longer than " + timeout);
             }
-            ResourceEvent event = read(record);
-            if (event != null && matches(event, mesh, type, name)) {
-              items.add(render(event, record));
-              if (items.size() == size) {
-                continueAt = record.offset() + 1 < end ? record.offset() + 1 : -1;
+            boolean full = false;
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+              if (record.offset() >= end) {
+                break;
+              }
+              if (items.size() >= size) {
+                full = true;
+                break;
+              }
+              pos = record.offset() + 1;
+              ResourceEvent event = read(record);
+              if (event != null && filter.matches(event)) {
+                items.add(render(event, record));
               }
             }
+            if (!full) {
+              // Past every record the poll returned, and past transaction markers.
+              pos = Math.max(pos, Math.min(consumer.position(tp), end));
+            }
           }
         }
-        if (items.size() >= size) {
+        next = next.with(tp.partition(), Math.max(pos, Math.min(starts.get(tp), end)));
+        if (pos < end) {
+          more = true;
           break;
         }
       }
@@ -133,23 +139,55 @@ final class EventQuery {
     }
     ObjectNode page = json.createObjectNode();
     page.set("items", items);
-    if (continueAt >= 0 && toRead.size() == 1) {
+    if (more) {
       StringBuilder q = new StringBuilder();
-      if (mesh != null) {
-        q.append("mesh=").append(ResourceRoutes.encode(mesh)).append('&');
-      }
-      if (type != null) {
-        q.append("type=").append(ResourceRoutes.encode(type)).append('&');
-      }
-      if (name != null) {
-        q.append("name=").append(ResourceRoutes.encode(name)).append('&');
-      }
-      q.append("offset=").append(continueAt).append("&size=").append(size);
+      filter
+          .query()
+          .forEach((k, v) -> q.append(k).append('=').append(ResourceRoutes.encode(v)).append('&'));
+      q.append("cursor=").append(next.format()).append("&size=").append(size);
       page.put("next", Requests.selfUrl(ctx, q.toString()));
     } else {
       page.putNull("next");
     }
     return page;
+  }
+
+  /**
+   * Where each partition is read from: the cursor's position, else the filter's {@code offset}
+   * moved up to the first record at or after {@code since} (a record's timestamp is never before
+   * its event's time), never before the partition's beginning.
+   */
+  private Map<TopicPartition, Long> starts(
+      KafkaConsumer<String, byte[]> consumer,
+      List<TopicPartition> partitions,
+      EventFilter filter,
+      EventCursor cursor) {
+    Map<TopicPartition, Long> begins = consumer.beginningOffsets(partitions, timeout);
+    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
+    Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> bySince =
+        filter.since() == null
+            ? Map.of()
+            : consumer.offsetsForTimes(
+                partitions.stream()
+                    .collect(
+                        java.util.stream.Collectors.toMap(
+                            tp -> tp, tp -> filter.since().toEpochMilli())),
+                timeout);
+    Map<TopicPartition, Long> out = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      long start;
+      if (cursor.positions().containsKey(tp.partition())) {
+        start = cursor.position(tp.partition(), 0);
+      } else {
+        start = filter.offset();
+        if (filter.since() != null) {
+          var found = bySince.get(tp);
+          start = Math.max(start, found == null ? ends.get(tp) : found.offset());
+        }
+      }
+      out.put(tp, Math.max(start, begins.get(tp)));
+    }
+    return out;
   }
 
   private ResourceEvent read(ConsumerRecord<String, byte[]> record) {
@@ -163,12 +201,6 @@ final class EventQuery {
           e.toString());
       return null;
     }
-  }
-
-  private static boolean matches(ResourceEvent e, String mesh, String type, String name) {
-    return (mesh == null || mesh.equals(e.getMesh()))
-        && (type == null || type.equals(e.getResourceType()))
-        && (name == null || name.equals(e.getName()));
   }
 
   private ObjectNode render(ResourceEvent event, ConsumerRecord<String, byte[]> record) {
@@ -194,9 +226,5 @@ final class EventQuery {
       o.putNull("resource");
     }
     return o;
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 }
