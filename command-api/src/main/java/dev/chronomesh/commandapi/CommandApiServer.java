@@ -213,8 +213,16 @@ public final class CommandApiServer implements AutoCloseable {
           "/events",
           ctx ->
               ctx.contentType("application/json").result(json.writeValueAsBytes(history.run(ctx))));
+      MeshHistory past =
+          new MeshHistory(
+              config.kafkaProperties(),
+              topic,
+              view.partitionCount(),
+              mesh -> MeshPartitioner.partitionFor(mesh, view.partitionCount()),
+              serde,
+              config.writeTimeout());
       new ResourceRoutes(
-              view, writes, commands, json, clock, config.maxBodyBytes(), config.sealer())
+              view, past, writes, commands, json, clock, config.maxBodyBytes(), config.sealer())
           .register(app);
       new DataplaneOverviewRoute(view, proxyStatus, json).register(app);
       new MeshCaRoute(view, config.sealer()).register(app);

@@ -13,15 +13,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /events}: the history read straight from the events topic (not from the view), at most
@@ -32,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * null when nothing is left to read.
  */
 final class EventQuery {
-  private static final Logger LOG = LoggerFactory.getLogger(EventQuery.class);
-
   private final Map<String, Object> consumerProps;
   private final String topic;
   private final int partitions;
@@ -50,13 +45,8 @@ final class EventQuery {
       Deserializer<ResourceEvent> deserializer,
       ObjectMapper json,
       Duration timeout) {
-    Map<String, Object> props = new HashMap<>(kafkaProperties);
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "chronomesh-command-api-history");
-    this.consumerProps = Map.copyOf(props);
+    this.consumerProps =
+        EventLogReads.consumerProps(kafkaProperties, "chronomesh-command-api-history");
     this.topic = topic;
     this.partitions = partitions;
     this.partitionForMesh = partitionForMesh;
@@ -117,7 +107,7 @@ final class EventQuery {
                 break;
               }
               pos = record.offset() + 1;
-              ResourceEvent event = read(record);
+              ResourceEvent event = EventLogReads.read(deserializer, record);
               if (event != null && filter.matches(event)) {
                 items.add(render(event, record));
               }
@@ -188,19 +178,6 @@ final class EventQuery {
       out.put(tp, Math.max(start, begins.get(tp)));
     }
     return out;
-  }
-
-  private ResourceEvent read(ConsumerRecord<String, byte[]> record) {
-    try {
-      return deserializer.deserialize(record.topic(), record.value());
-    } catch (RuntimeException e) {
-      LOG.warn(
-          "Skipping unreadable event partition={} offset={}: {}",
-          record.partition(),
-          record.offset(),
-          e.toString());
-      return null;
-    }
   }
 
   private ObjectNode render(ResourceEvent event, ConsumerRecord<String, byte[]> record) {

@@ -51,6 +51,10 @@ final class ResourceRoutes {
   private static final String LABEL_FILTER_PREFIX = "filter[label.";
 
   private final EventView view;
+
+  /** The meshes as they were, for {@code ?at=}. */
+  private final MeshHistory past;
+
   private final WriteService writes;
   private final CommandClient commands;
   private final ObjectMapper json;
@@ -60,6 +64,7 @@ final class ResourceRoutes {
 
   ResourceRoutes(
       EventView view,
+      MeshHistory past,
       WriteService writes,
       CommandClient commands,
       ObjectMapper json,
@@ -67,6 +72,7 @@ final class ResourceRoutes {
       int maxBodyBytes,
       Sealer sealer) {
     this.view = view;
+    this.past = past;
     this.writes = writes;
     this.commands = commands;
     this.json = json;
@@ -343,9 +349,16 @@ final class ResourceRoutes {
     }
   }
 
+  /** {@code ?at=}: the moment a read is about, or null for now. */
+  private static MeshHistory.At at(Context ctx) {
+    String raw = ctx.queryParam("at");
+    return raw == null || raw.isEmpty() ? null : MeshHistory.At.parse(raw);
+  }
+
   private void get(Context ctx, ResourceType type, String mesh, String name) {
-    Resource resource =
-        view.mesh(mesh).get(type, name).orElseThrow(() -> notFound(type, mesh, name));
+    MeshHistory.At at = at(ctx);
+    MeshState state = at == null ? view.mesh(mesh) : past.mesh(mesh, at);
+    Resource resource = state.get(type, name).orElseThrow(() -> notFound(type, mesh, name));
     ctx.header("ETag", etag(resource.revision()));
     respond(ctx, 200, render(ctx, resource));
   }
@@ -357,7 +370,13 @@ final class ResourceRoutes {
     Map<String, String> labels = labelFilters(ctx);
     String nameContains = ctx.queryParam("name");
     List<Resource> all = new ArrayList<>();
-    List<MeshState> states = mesh != null ? List.of(view.mesh(mesh)) : view.meshes();
+    MeshHistory.At at = at(ctx);
+    List<MeshState> states;
+    if (at == null) {
+      states = mesh != null ? List.of(view.mesh(mesh)) : view.meshes();
+    } else {
+      states = mesh != null ? List.of(past.mesh(mesh, at)) : past.meshes(at);
+    }
     for (MeshState state : states) {
       for (Resource r : state.list(type)) {
         if (nameContains != null && !r.name().contains(nameContains)) {
@@ -386,6 +405,9 @@ final class ResourceRoutes {
                   .append(encode(v)));
       if (nameContains != null) {
         q.append("&name=").append(encode(nameContains));
+      }
+      if (ctx.queryParam("at") != null) {
+        q.append("&at=").append(encode(ctx.queryParam("at")));
       }
       page.put("next", Requests.selfUrl(ctx, q.toString()));
     } else {

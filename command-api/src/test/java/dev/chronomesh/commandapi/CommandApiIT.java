@@ -279,6 +279,62 @@ class CommandApiIT {
     assertThat(bad.body()).contains("since").contains("endOffset");
   }
 
+  @Test
+  void readsAResourceAndAListAsTheyWereAtATimeOrAnEventsOffset() throws Exception {
+    assertThat(
+            send(
+                    server,
+                    "PUT",
+                    "/meshes/past",
+                    "application/json",
+                    "{\"type\":\"Mesh\",\"name\":\"past\"}")
+                .status())
+        .isEqualTo(201);
+    String dp =
+        "{\"type\":\"Dataplane\",\"mesh\":\"past\",\"name\":\"web-1\",\"networking\":{\"address\":\"127.0.0.1\",\"inbound\":[{\"port\":%d,\"tags\":{\"kuma.io/service\":\"web\"}}]}}";
+    String path = "/meshes/past/dataplanes/web-1";
+    assertThat(send(server, "PUT", path, "application/json", dp.formatted(8080)).status())
+        .isEqualTo(201);
+    assertThat(send(server, "PUT", path, "application/json", dp.formatted(9090)).status())
+        .isEqualTo(200);
+    assertThat(send(server, "DELETE", path, null, null).status()).isEqualTo(200);
+    JsonNode events =
+        send(server, "GET", "/events?mesh=past&type=Dataplane&name=web-1", null, null)
+            .json()
+            .get("items");
+    assertThat(events).hasSize(3);
+    String created = events.get(0).get("occurredAt").asText();
+    long updatedAt = events.get(1).get("offset").asLong();
+
+    // At the creation's time, at the update's offset, now (deleted), before it existed.
+    JsonNode first = send(server, "GET", path + "?at=" + created, null, null).json();
+    assertThat(first.at("/networking/inbound/0/port").asInt()).isEqualTo(8080);
+    JsonNode second = send(server, "GET", path + "?at=" + updatedAt, null, null).json();
+    assertThat(second.at("/networking/inbound/0/port").asInt()).isEqualTo(9090);
+    assertThat(send(server, "GET", path, null, null).status()).isEqualTo(404);
+    assertThat(send(server, "GET", path + "?at=2000-01-01T00:00:00Z", null, null).status())
+        .isEqualTo(404);
+
+    // A list answers the mesh as it was; the list of every mesh takes a time.
+    JsonNode list =
+        send(server, "GET", "/meshes/past/dataplanes?at=" + updatedAt, null, null).json();
+    assertThat(list.path("items").findValuesAsText("name")).containsExactly("web-1");
+    assertThat(
+            send(server, "GET", "/meshes/past/dataplanes", null, null).json().path("total").asInt())
+        .isZero();
+    assertThat(
+            send(server, "GET", "/dataplanes?at=" + created, null, null)
+                .json()
+                .path("items")
+                .findValuesAsText("mesh"))
+        .contains("past");
+    Response offsetForEveryMesh = send(server, "GET", "/dataplanes?at=" + updatedAt, null, null);
+    assertThat(offsetForEveryMesh.status()).isEqualTo(400);
+    Response bad = send(server, "GET", path + "?at=yesterday", null, null);
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.body()).contains("at");
+  }
+
   /** {@code partition:offset} of each event of the meshes starting with {@code prefix}. */
   private static List<String> positions(JsonNode items, String prefix) {
     List<String> out = new ArrayList<>();

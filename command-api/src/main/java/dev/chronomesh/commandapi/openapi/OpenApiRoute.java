@@ -112,6 +112,7 @@ public final class OpenApiRoute {
       }
     }
     doc.set("paths", expanded);
+    addAtParameter(expanded);
     ObjectNode schemas = (ObjectNode) doc.path("components").path("schemas");
     ObjectNode policy = (ObjectNode) schemas.get("Policy");
     ArrayNode names = ((ObjectNode) policy.path("properties").path("type")).putArray("enum");
@@ -127,6 +128,31 @@ public final class OpenApiRoute {
       schemas.set(type.name() + "Spec", type.specSchema());
     }
     return doc;
+  }
+
+  /**
+   * The {@code at} query parameter on every read of resources (a get or a list of a resource type's
+   * path: no {@code _} segment), which {@code ResourceRoutes} answers from the event log.
+   */
+  private static void addAtParameter(ObjectNode paths) {
+    java.util.Set<String> plurals = new java.util.HashSet<>();
+    dev.chronomesh.meshmodel.ResourceType.all().forEach(t -> plurals.add(t.plural()));
+    for (Map.Entry<String, JsonNode> item : paths.properties()) {
+      List<String> segments =
+          java.util.Arrays.stream(item.getKey().split("/")).filter(x -> !x.isEmpty()).toList();
+      boolean resourcePath =
+          !segments.isEmpty()
+              && segments.stream().noneMatch(x -> x.startsWith("_"))
+              && segments.stream()
+                  .filter(x -> !x.startsWith("{"))
+                  .reduce((a, b) -> b)
+                  .map(plurals::contains)
+                  .orElse(false);
+      JsonNode get = item.getValue().get("get");
+      if (resourcePath && get instanceof ObjectNode op) {
+        op.withArray("parameters").addObject().put("$ref", "#/components/parameters/at");
+      }
+    }
   }
 
   private static JsonNode substitute(JsonNode node, Map<String, String> values) {
