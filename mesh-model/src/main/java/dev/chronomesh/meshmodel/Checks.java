@@ -14,8 +14,6 @@ final class Checks {
   private static final Pattern SELECTOR_VALUE = Pattern.compile("[a-zA-Z0-9.\\-_:/]+|\\*");
   private static final Pattern LABEL_NAME =
       Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern IPV4 =
       Pattern.compile(
           "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -133,7 +131,7 @@ final class Checks {
     if (prefix != null
         && (prefix.isEmpty()
             || prefix.length() > 253
-            || !DNS_SUBDOMAIN.matcher(prefix).matches())) {
+            || !dev.chronomesh.meshmodel.policy.DnsNames.SUBDOMAIN.matcher(prefix).matches())) {
       return "label key prefix must be a lowercase DNS subdomain of at most 253 characters";
     }
     if (name.isEmpty() || name.length() > 63 || !LABEL_NAME.matcher(name).matches()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.avro.PolicyResource;
+import dev.chronomesh.meshmodel.policy.DnsNames;
 import dev.chronomesh.meshmodel.policy.PolicyResources;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * Kuma's MeshGateway (universal format) ⇄ the policy envelope {@link PolicyResource} with type
@@ -23,9 +23,6 @@ import java.util.regex.Pattern;
  * cross-mesh listeners, connection limits) is refused as not supported yet.
  */
 final class MeshGatewayMapper extends EnvelopeMapper {
-  private static final Pattern DOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-
   /** Kuma's tags a gateway's or listener's tags must not name. */
   private static final Set<String> RESERVED_TAGS =
       Set.of("kuma.io/external-service", KumaTags.PROTOCOL, KumaTags.SERVICE, KumaTags.ZONE);
@@ -192,10 +189,10 @@ final class MeshGatewayMapper extends EnvelopeMapper {
       violations.add(path, "must be at most 253 characters");
     }
     if (hostname.startsWith("*.")) {
-      if (!DOMAIN.matcher(hostname.substring(2)).matches()) {
+      if (!DnsNames.SUBDOMAIN.matcher(hostname.substring(2)).matches()) {
         violations.add(path, "invalid wildcard domain");
       }
-    } else if (!DOMAIN.matcher(hostname).matches()) {
+    } else if (!DnsNames.SUBDOMAIN.matcher(hostname).matches()) {
       violations.add(path, "invalid hostname");
     }
   }

@@ -74,7 +74,10 @@ public record Policy(
               .targetRef()
               .violations("spec.from[" + i + "].targetRef", TargetRef.Position.FROM));
     }
-    if (!rules.isEmpty() && (!to.isEmpty() || !from.isEmpty())) {
+    // A type whose 'to' is for gateways (PolicyType#gatewayTo) may have both: its rules are for
+    // sidecars; such a type's own validator says whether Kuma refuses the pair (MeshRateLimit).
+    boolean toForGateways = Policies.byName(type).map(PolicyType::gatewayTo).orElse(false);
+    if (!rules.isEmpty() && ((!to.isEmpty() && !toForGateways) || !from.isEmpty())) {
       out.add(new Violation("spec.rules", "must not be combined with 'to' or 'from'"));
     }
     return out;

@@ -206,8 +206,9 @@ public final class PolicyType<C extends Record> {
   /**
    * Whether the type is an inbound policy whose {@code to} items (kind Mesh) configure a builtin
    * gateway's listeners as its inbound confs configure a sidecar's inbound (Kuma's MeshRateLimit
-   * and MeshFaultInjection): {@code to} is then only allowed when the top-level targetRef includes
-   * gateways.
+   * and MeshFaultInjection). Its validator says where {@code to} is allowed ({@link
+   * Scopes#toOnlyWithGateways}); {@code to} and {@code rules} are not refused together for it, as
+   * they are for the others.
    */
   public boolean gatewayTo() {
     return gatewayTo;

@@ -5,6 +5,7 @@ import dev.chronomesh.events.KumaTags;
 import dev.chronomesh.events.Spiffe;
 import dev.chronomesh.events.avro.DataplaneResource;
 import dev.chronomesh.events.avro.Inbound;
+import dev.chronomesh.meshmodel.MeshMtls;
 import dev.chronomesh.meshmodel.ProxyViews;
 import dev.chronomesh.meshmodel.Violations;
 import dev.chronomesh.meshmodel.meshservice.MeshService;
@@ -226,7 +227,7 @@ public final class MeshContext {
     if (identity.isPresent()) {
       return identity.get();
     }
-    if (!dev.chronomesh.meshmodel.MeshMtls.enabled(resources.mesh())) {
+    if (!MeshMtls.enabled(resources.mesh())) {
       return "";
     }
     Map<String, SortedSet<String>> tags = new TreeMap<>();
@@ -239,9 +240,12 @@ public final class MeshContext {
   /**
    * What a caller of a service applies for a type applied on the callers' side ({@link
    * PolicyType#callerSide()}): the destination's {@code from} items in merge order, and its {@code
-   * rules} one by one in Kuma's order ({@link PolicyEngine#inboundRuleList}).
+   * rules} one by one in Kuma's order ({@link PolicyEngine#inboundRuleList}), bound once for every
+   * caller.
    */
-  record Callers(List<FromItem> items, List<PolicyEngine.InboundRule> rules) {
+  record Callers(
+      List<FromItem> items,
+      List<dev.chronomesh.projector.generate.policy.PolicyConfigurer.MatchedRule<Record>> rules) {
     static final Callers NONE = new Callers(List.of(), List.of());
   }
 
@@ -290,7 +294,17 @@ public final class MeshContext {
           return new Callers(
               type.engine().fromItems(first, everywhere).getOrDefault(key, List.of()),
               type.ruleMatches()
-                  ? type.engine().inboundRuleList(first, everywhere).getOrDefault(key, List.of())
+                  ? type
+                      .engine()
+                      .inboundRuleList(first, everywhere)
+                      .getOrDefault(key, List.of())
+                      .stream()
+                      .map(
+                          r ->
+                              new dev.chronomesh.projector.generate.policy.PolicyConfigurer
+                                      .MatchedRule<
+                                  Record>(r.match(), r.policy(), type.bind(r.conf())))
+                      .toList()
                   : List.of());
         });
   }

@@ -242,6 +242,9 @@ final class PolicyHooks {
   private final ProxyView proxy;
   private final List<Applied<?>> applied;
 
+  /** {@link #certificateUris()}, once computed. */
+  private String certificateUris;
+
   /**
    * Destination service → a rule's {@code matches} → the MeshHTTPRoute policies (selecting this
    * proxy) that have a rule with those matches towards the service: whose routes a route action is.
@@ -711,13 +714,11 @@ final class PolicyHooks {
       PolicyConfigurer<C> configurer, Place place, HttpConnectionManager.Builder hcm) {
     MeshContext.Callers callers = mesh.callers(configurer.type(), place.service());
     if (!callers.rules().isEmpty()) {
-      String uris = mesh.certificateUris(proxy);
+      String uris = certificateUris();
       List<PolicyConfigurer.MatchedRule<C>> applying = new ArrayList<>();
-      for (PolicyEngine.InboundRule rule : callers.rules()) {
+      for (PolicyConfigurer.MatchedRule<Record> rule : callers.rules()) {
         if (rule.match() == null || CallerMatchers.selects(rule.match(), uris)) {
-          applying.add(
-              new PolicyConfigurer.MatchedRule<>(
-                  rule.match(), rule.policy(), configurer.type().bind(rule.conf())));
+          applying.add(typed(rule));
         }
       }
       if (!applying.isEmpty()) {
@@ -740,6 +741,23 @@ final class PolicyHooks {
       ObjectNode merged = configurer.type().engine().merge(confs);
       configurer.callerHttp(place, configurer.type().bind(merged), hcm);
     }
+  }
+
+  /** A rule the mesh bound with the configurer's own type (see {@link MeshContext#callers}). */
+  @SuppressWarnings("unchecked")
+  private static <C extends Record> PolicyConfigurer.MatchedRule<C> typed(
+      PolicyConfigurer.MatchedRule<Record> rule) {
+    return (PolicyConfigurer.MatchedRule<C>) (PolicyConfigurer.MatchedRule<?>) rule;
+  }
+
+  /** This proxy's certificate URI SANs, computed on first use (once for all its listeners). */
+  private String certificateUris() {
+    String uris = certificateUris;
+    if (uris == null) {
+      uris = mesh.certificateUris(proxy);
+      certificateUris = uris;
+    }
+    return uris;
   }
 
   /** The whole-config hooks, in the configurers' order, with each type's single merged conf. */

@@ -62,6 +62,10 @@ public final class MeshRateLimit {
     PolicyChecks c = new PolicyChecks(violations);
     Scopes.inboundSectionsOutsideGateways(spec, c);
     Scopes.toOnlyWithGateways(spec, c);
+    if (!spec.rules().isEmpty() && !spec.to().isEmpty()) {
+      // Kuma's MeshRateLimit: "fields 'to' and 'from' must be empty when 'rules' is defined".
+      c.add("spec.rules", "must not be combined with 'to' or 'from'");
+    }
     for (TypedSpec.Item<Conf> item : spec.items()) {
       validateDefault(c, item.conf(), item.confPath(false));
     }

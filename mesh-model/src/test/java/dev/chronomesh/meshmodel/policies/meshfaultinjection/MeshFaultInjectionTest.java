@@ -100,6 +100,13 @@ class MeshFaultInjectionTest {
         .isEmpty();
     assertThat(problems(MeshFaultInjection.TYPE, doc.formatted("Dataplane, name: web-1")))
         .containsExactly("spec.to: must not be defined");
+    // Kuma refuses 'from' beside 'rules', not 'to': gateways get 'to', sidecars 'rules'.
+    assertThat(
+            problems(
+                MeshFaultInjection.TYPE,
+                doc.formatted("Mesh")
+                    + "  rules:\n    - default: {http: [{delay: {value: 1s, percentage: 1}}]}\n"))
+        .isEmpty();
   }
 
   @Test

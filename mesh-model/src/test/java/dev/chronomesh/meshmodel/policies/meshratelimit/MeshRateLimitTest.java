@@ -103,6 +103,13 @@ class MeshRateLimitTest {
                 MeshRateLimit.TYPE,
                 gateway.formatted("MeshGateway, name: edge", "MeshService, name: backend")))
         .containsExactly("spec.to[0].targetRef.kind: must be Mesh in 'to', got MeshService");
+    // Kuma's MeshRateLimit (unlike MeshFaultInjection) refuses 'to' beside 'rules'.
+    assertThat(
+            problems(
+                MeshRateLimit.TYPE,
+                gateway.formatted("Mesh", "Mesh")
+                    + "  rules:\n    - default: {local: {http: {requestRate: {num: 1, interval: 1s}}}}\n"))
+        .contains("spec.rules: must not be combined with 'to' or 'from'");
   }
 
   @Test
