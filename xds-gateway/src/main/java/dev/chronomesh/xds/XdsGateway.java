@@ -404,6 +404,7 @@ public final class XdsGateway implements AutoCloseable {
     if (kumaDp) {
       try {
         MeshKeys keys = meshKeys.keys();
+        MeshKeysFeed keysFeed = meshKeys;
         Path ca = config.options().bootstrapCa();
         BootstrapHandler handler =
             new BootstrapHandler(
@@ -413,7 +414,8 @@ public final class XdsGateway implements AutoCloseable {
                     : null,
                 xdsTls == null ? null : () -> readCa(ca),
                 () -> front.get().port(),
-                config.options().hds() != null);
+                config.options().hds() != null,
+                keysFeed::isReady);
         bootstrapServer =
             BootstrapServer.start(handler, xdsTls == null ? null : xdsTls.serverSslContext());
         undo.push(bootstrapServer::close);

@@ -45,11 +45,15 @@ public final class MeshKeys {
   private final Set<String> meshes = ConcurrentHashMap.newKeySet();
 
   /**
-   * A dataplane as the events topic last described it, its tags (see {@link #tagsOf}), and its last
-   * write: the revision and who made it.
+   * A dataplane as the events topic last described it, its tags (see {@link #tagsOf}), its last
+   * write (the revision and who made it) and who created it.
    */
   public record Registered(
-      DataplaneResource resource, Map<String, Set<String>> tags, long revision, String actor) {}
+      DataplaneResource resource,
+      Map<String, Set<String>> tags,
+      long revision,
+      String actor,
+      String createdBy) {}
 
   /** The public key dataplane tokens of {@code mesh} verify with, if the mesh has one. */
   public Optional<VerifyingKey> key(String mesh) {
@@ -195,9 +199,16 @@ public final class MeshKeys {
     if (!dataplane.getMesh().equals(mesh) || !dataplane.getName().equals(name)) {
       throw new IllegalArgumentException("payload: mesh/name differ from the event's");
     }
-    dataplanes.put(
+    // Who created it: the actor of the write that made it exist, kept by later writes.
+    dataplanes.compute(
         nodeId,
-        new Registered(dataplane, tagsOf(dataplane), event.getRevision(), event.getActor()));
+        (k, before) ->
+            new Registered(
+                dataplane,
+                tagsOf(dataplane),
+                event.getRevision(),
+                event.getActor(),
+                before == null ? event.getActor() : before.createdBy()));
     return null; // too frequent to log
   }
 

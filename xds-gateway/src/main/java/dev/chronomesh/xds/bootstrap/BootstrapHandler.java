@@ -57,6 +57,7 @@ public final class BootstrapHandler {
   private final Supplier<String> gatewayCa;
   private final IntSupplier publicPort;
   private final boolean hds;
+  private final java.util.function.BooleanSupplier stateReady;
 
   /**
    * @param state what the events topic says (meshes, dataplanes, token keys)
@@ -65,14 +66,18 @@ public final class BootstrapHandler {
    *     asked; null when the gateway serves plaintext, or returns null when it is not known
    * @param publicPort the gateway's port, for the ADS cluster when the request names none
    * @param hds whether the gateway serves HDS (the bootstrap then points Envoy at it)
+   * @param stateReady whether {@code state} has caught up with the events topic (until then every
+   *     request answers 503, which kuma-dp retries)
    */
   public BootstrapHandler(
       MeshKeys state,
       DataplaneAuthenticator authenticator,
       Supplier<String> gatewayCa,
       IntSupplier publicPort,
-      boolean hds) {
+      boolean hds,
+      java.util.function.BooleanSupplier stateReady) {
     this.state = Objects.requireNonNull(state, "state");
+    this.stateReady = Objects.requireNonNull(stateReady, "stateReady");
     this.authenticator = authenticator;
     this.gatewayCa = gatewayCa;
     this.publicPort = Objects.requireNonNull(publicPort, "publicPort");
@@ -88,6 +93,11 @@ public final class BootstrapHandler {
    *     the bare YAML bootstrap, as kuma-cp answers older clients
    */
   public Answer answer(byte[] body, String host, boolean acceptJson) {
+    if (!stateReady.getAsBoolean()) {
+      // kuma-dp retries a 5xx (not a 4xx other than 404): the meshes, keys and dataplanes are
+      // still being read, so a refusal now could be wrong.
+      return Answer.text(503, "the gateway is still reading the meshes and dataplanes; retry");
+    }
     BootstrapRequest request;
     try {
       request = BootstrapRequest.parse(body);

@@ -67,7 +67,10 @@ public final class HdsService extends HealthDiscoveryServiceGrpc.HealthDiscovery
     return new Stream((ServerCallStreamObserver<HealthCheckSpecifier>) responses);
   }
 
-  /** One proxy's HDS stream. gRPC calls its methods one at a time; the refresh runs beside. */
+  /**
+   * One proxy's HDS stream. gRPC calls its methods one at a time; the checks and the reports are
+   * handled on the scheduler's one thread (a report's write may wait on Kafka).
+   */
   private final class Stream implements StreamObserver<HealthCheckRequestOrEndpointHealthResponse> {
     private final ServerCallStreamObserver<HealthCheckSpecifier> out;
 
@@ -79,8 +82,17 @@ public final class HdsService extends HealthDiscoveryServiceGrpc.HealthDiscovery
     private volatile ScheduledFuture<?> refresh;
     private boolean closed;
 
-    /** The revision the last upsert was computed from, so a report repeats none in flight. */
+    /**
+     * The revision the last upsert was computed from and when it was sent, so a report repeats none
+     * in flight; one not decided after a refresh interval (lost) is sent again. Only the scheduler
+     * thread.
+     */
     private long submittedFrom = -1;
+
+    private java.time.Instant submittedAt = java.time.Instant.MIN;
+
+    /** The revision {@link #sent} was generated from; only the scheduler thread. */
+    private long sentFrom = -1;
 
     Stream(ServerCallStreamObserver<HealthCheckSpecifier> out) {
       this.out = out;
@@ -98,10 +110,9 @@ public final class HdsService extends HealthDiscoveryServiceGrpc.HealthDiscovery
         }
         node = parsed.get();
         LOG.info("HDS stream opened node={}", nodeId);
-        sendChecks();
         long every = settings.refresh().toMillis();
         refresh =
-            scheduler.scheduleWithFixedDelay(this::sendChecks, every, every, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::sendChecks, 0, every, TimeUnit.MILLISECONDS);
         return;
       }
       if (node == null) {
@@ -109,13 +120,29 @@ public final class HdsService extends HealthDiscoveryServiceGrpc.HealthDiscovery
         return;
       }
       if (message.hasEndpointHealthResponse()) {
-        report(message.getEndpointHealthResponse());
+        // Off the gRPC threads: the write may wait on Kafka.
+        EndpointHealthResponse response = message.getEndpointHealthResponse();
+        scheduler.execute(() -> reportLogged(response));
+      }
+    }
+
+    private void reportLogged(EndpointHealthResponse response) {
+      try {
+        report(response);
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "Could not apply a health report node={}.{}: {}",
+            node.mesh(),
+            node.rest(),
+            e.toString());
       }
     }
 
     private void report(EndpointHealthResponse response) {
       Optional<MeshKeys.Registered> registered = state.registered(node.mesh(), node.rest());
-      if (registered.isEmpty() || registered.get().revision() == submittedFrom) {
+      if (registered.isEmpty()
+          || (registered.get().revision() == submittedFrom
+              && clock.instant().isBefore(submittedAt.plus(settings.refresh())))) {
         return;
       }
       Optional<DataplaneResource> updated =
@@ -124,6 +151,7 @@ public final class HdsService extends HealthDiscoveryServiceGrpc.HealthDiscovery
         return;
       }
       submittedFrom = registered.get().revision();
+      submittedAt = clock.instant();
       String nodeId = Keys.proxy(node.mesh(), node.rest());
       LOG.info(
           "Inbound readiness changed by health checks node={} revision={}", nodeId, submittedFrom);
@@ -148,10 +176,11 @@ public final class HdsService extends HealthDiscoveryServiceGrpc.HealthDiscovery
     private void sendChecks() {
       try {
         Optional<MeshKeys.Registered> registered = state.registered(node.mesh(), node.rest());
-        if (registered.isEmpty()) {
-          return;
+        if (registered.isEmpty() || registered.get().revision() == sentFrom) {
+          return; // not there yet, or unchanged since the checks were sent
         }
         HealthCheckSpecifier checks = HealthChecks.of(registered.get().resource(), settings);
+        sentFrom = registered.get().revision();
         synchronized (lock) {
           if (closed || checks.equals(sent)) {
             return;

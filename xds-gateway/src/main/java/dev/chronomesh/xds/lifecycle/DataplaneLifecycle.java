@@ -6,6 +6,7 @@ import dev.chronomesh.events.ProxyConnection;
 import dev.chronomesh.events.avro.Command;
 import dev.chronomesh.events.avro.CommandKind;
 import dev.chronomesh.events.avro.DataplaneResource;
+import dev.chronomesh.events.avro.Inbound;
 import dev.chronomesh.meshmodel.ResourceType;
 import dev.chronomesh.meshmodel.ValidationException;
 import dev.chronomesh.xds.ProxyEventListener;
@@ -34,10 +35,12 @@ import org.slf4j.LoggerFactory;
  * any write — and updates it when what it carries changes. When its last stream on this gateway
  * closes, the dataplane is deleted after the deregistration delay unless by then the proxy has a
  * stream again (here or on another gateway: the proxy-status topic says), the gateway is shutting
- * down, or the dataplane was last written by someone else (a Dataplane applied through the API is
- * never deleted so). Separately, every dataplane that has been offline longer than the cleanup age
- * is deleted (Kuma's {@code dataplaneCleanupAge}), by an event of its own (actor {@value
- * #CLEANUP_ACTOR}).
+ * down, or the dataplane was not both created and last written by the proxy (a Dataplane applied
+ * through the API is never deleted so, even after its proxy's health checks wrote its inbounds'
+ * readiness as the proxy). The readiness those checks write is left out when a carried Dataplane is
+ * compared with the registered one. Separately, every dataplane that has been offline longer than
+ * the cleanup age is deleted (Kuma's {@code dataplaneCleanupAge}), by an event of its own (actor
+ * {@value #CLEANUP_ACTOR}).
  *
  * <p>Deletes name the revision they saw, so a concurrent write wins. All work runs on one scheduler
  * thread; the listener methods only hand it over.
@@ -79,6 +82,7 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
 
   private final MeshKeys state;
   private final Function<String, ProxyConnection> presence;
+  private final java.util.function.BooleanSupplier presenceCaughtUp;
   private final Consumer<Command> submit;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
@@ -98,18 +102,23 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
   /**
    * @param state the dataplanes as the events topic says (with revision and last writer)
    * @param presence each node's stream as the proxy-status topic says
+   * @param presenceCaughtUp whether {@code presence} has read the topic up to where it was at start
+   *     (until then an old DISCONNECTED may stand for a proxy that reconnected since: the cleanup
+   *     waits)
    * @param submit sends a command to the decider
    * @param scheduler the one thread all work runs on (shut down by {@link #close})
    */
   public DataplaneLifecycle(
       MeshKeys state,
       Function<String, ProxyConnection> presence,
+      java.util.function.BooleanSupplier presenceCaughtUp,
       Consumer<Command> submit,
       Clock clock,
       ScheduledExecutorService scheduler,
       Settings settings) {
     this.state = Objects.requireNonNull(state, "state");
     this.presence = Objects.requireNonNull(presence, "presence");
+    this.presenceCaughtUp = Objects.requireNonNull(presenceCaughtUp, "presenceCaughtUp");
     this.submit = Objects.requireNonNull(submit, "submit");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -140,7 +149,13 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
             });
     DataplaneLifecycle lifecycle =
         new DataplaneLifecycle(
-            state, presence::connection, commands, Clock.systemUTC(), scheduler, settings);
+            state,
+            presence::connection,
+            presence::isReady,
+            commands,
+            Clock.systemUTC(),
+            scheduler,
+            settings);
     lifecycle.owned = new AutoCloseable[] {presence};
     return lifecycle;
   }
@@ -179,8 +194,9 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
       waiting.cancel(false);
     }
     Optional<MeshKeys.Registered> registered = state.registered(node.mesh(), node.rest());
-    if (registered.isPresent() && registered.get().resource().equals(carried)) {
-      return; // already as it carries it
+    if (registered.isPresent()
+        && withoutReadiness(registered.get().resource()).equals(withoutReadiness(carried))) {
+      return; // already as it carries it (the readiness its health checks wrote aside)
     }
     submit.accept(command(node, CommandKind.UPSERT, carried, null, ACTOR_PREFIX + nodeId));
     LOG.info(
@@ -221,10 +237,12 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
     if (registered.isEmpty()) {
       return;
     }
-    if (!registered.get().actor().equals(ACTOR_PREFIX + nodeId)) {
+    String proxy = ACTOR_PREFIX + nodeId;
+    if (!registered.get().createdBy().equals(proxy) || !registered.get().actor().equals(proxy)) {
       LOG.info(
-          "Dataplane kept node={}: last written by {}, not by its proxy",
+          "Dataplane kept node={}: created by {} and last written by {}, not both by its proxy",
           nodeId,
+          registered.get().createdBy(),
           registered.get().actor());
       return;
     }
@@ -232,6 +250,19 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
         command(
             node, CommandKind.DELETE, null, registered.get().revision(), ACTOR_PREFIX + nodeId));
     LOG.info("Dataplane deregistered node={} (its proxy disconnected)", nodeId);
+  }
+
+  /**
+   * {@code dataplane} without its inbounds' {@code state} and {@code health}, which its proxy's
+   * health checks write (HDS): a carried Dataplane is compared without them.
+   */
+  static DataplaneResource withoutReadiness(DataplaneResource dataplane) {
+    DataplaneResource.Builder b = DataplaneResource.newBuilder(dataplane);
+    b.setInbound(
+        dataplane.getInbound().stream()
+            .map(in -> Inbound.newBuilder(in).setState(null).setHealth(null).build())
+            .toList());
+    return b.build();
   }
 
   private void sweepLogged() {
@@ -244,7 +275,7 @@ public final class DataplaneLifecycle implements ProxyEventListener, AutoCloseab
 
   /** Deletes every dataplane offline for longer than the cleanup age. */
   void sweep() {
-    if (closing) {
+    if (closing || !presenceCaughtUp.getAsBoolean()) {
       return;
     }
     Instant oldest = clock.instant().minus(settings.cleanupAge());

@@ -49,11 +49,6 @@ final class ProxyPresenceFeed implements AutoCloseable {
     return connections.getOrDefault(nodeId, ProxyConnection.NONE);
   }
 
-  /** Every node the gateways have reported, with its connection. */
-  Map<String, ProxyConnection> all() {
-    return Map.copyOf(connections);
-  }
-
   /** Caught up with the topic's end as it was at start. */
   boolean isReady() {
     return tail.isReady();
