@@ -124,7 +124,8 @@ final class HistoryCommand implements Callable<Integer> {
       next = page.path("next").isTextual() ? page.path("next").asText() : null;
       pages++;
     }
-    List<Change> changes = changes(events);
+    ResourceTypes types = ResourceTypes.fetch(api);
+    List<Change> changes = changes(events, e -> versionBefore(api, types, e));
     String text =
         switch (output) {
           case table -> render(changes, type == null);
@@ -142,10 +143,12 @@ final class HistoryCommand implements Callable<Integer> {
   record Change(JsonNode event, JsonNode diff) {}
 
   /**
-   * Each event with its diff: against the previous event of the same resource in the list (none
-   * before it: against nothing, so an upsert shows every field added); a delete removes it all.
+   * Each event with its diff against the resource's version before it: the previous listed event of
+   * the same resource when that is the revision before, else (filters left changes out) {@code
+   * before} answers it; a first version is diffed against nothing, a delete removes it all.
    */
-  static List<Change> changes(List<JsonNode> events) {
+  static List<Change> changes(
+      List<JsonNode> events, java.util.function.Function<JsonNode, JsonNode> before) {
     Map<String, JsonNode> last = new HashMap<>();
     List<Change> out = new ArrayList<>();
     for (JsonNode e : events) {
@@ -155,12 +158,47 @@ final class HistoryCommand implements Callable<Integer> {
               + e.path("mesh").asText()
               + "\n"
               + e.path("name").asText();
-      JsonNode before = last.getOrDefault(key, NullNode.getInstance());
+      JsonNode listed = last.get(key);
+      long revision = e.path("revision").asLong();
+      JsonNode previous;
+      if (listed != null && listed.path("revision").asLong() == revision - 1) {
+        previous = listed.path("resource");
+      } else {
+        previous = revision > 1 ? before.apply(e) : NullNode.getInstance();
+      }
       JsonNode after = e.path("resource").isObject() ? e.path("resource") : NullNode.getInstance();
-      out.add(new Change(e, JsonDiff.asJson(spec(before), spec(after))));
-      last.put(key, after);
+      out.add(new Change(e, JsonDiff.asJson(spec(previous), spec(after))));
+      last.put(key, e);
     }
     return out;
+  }
+
+  /**
+   * The resource of event {@code e} as it was just before it ({@code GET <item>?at=<offset − 1>},
+   * folded from the log by the server); nothing when it did not exist then.
+   */
+  private static JsonNode versionBefore(ApiClient api, ResourceTypes types, JsonNode e) {
+    ResourceTypes.Descriptor type = types.byKumaName(e.path("resourceType").asText()).orElse(null);
+    long offset = e.path("offset").asLong();
+    if (type == null || offset == 0) {
+      return NullNode.getInstance();
+    }
+    String item =
+        (type.meshScoped() ? "/meshes/" + ApiClient.segment(e.path("mesh").asText()) : "")
+            + "/"
+            + type.path()
+            + "/"
+            + ApiClient.segment(e.path("name").asText())
+            + "?at="
+            + (offset - 1);
+    ApiClient.Response r = api.exchange("GET", item, null);
+    if (r.status() == 404) {
+      return NullNode.getInstance();
+    }
+    if (r.status() >= 400 || r.json() == null) {
+      throw api.failure(r);
+    }
+    return r.json();
   }
 
   /** What a change is about: the resource without its bookkeeping (times). */

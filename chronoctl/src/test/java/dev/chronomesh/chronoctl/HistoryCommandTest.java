@@ -2,6 +2,8 @@ package dev.chronomesh.chronoctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chronomesh.chronoctl.FakeApiServer.Answer;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +74,7 @@ class HistoryCommandTest extends FakeServerCliTest {
   }
 
   @Test
-  void listsWhatAnActorDidSinceADurationAgo() {
+  void listsWhatAnActorDidSinceADurationAgo() throws Exception {
     server.answer(
         "GET /events?actor=bob&since=2026-03-01T10%3A00%3A00Z&size=500",
         Answer.json(
@@ -81,10 +83,17 @@ class HistoryCommandTest extends FakeServerCliTest {
                 + EVENT.formatted(2, "bob", "UPSERTED", dp(9090))
                 + "], \"next\": null}"));
 
+    // alice's revision 1 is not listed: the version before bob's comes from ?at=.
+    server.answer("GET /meshes/demo/dataplanes/web-1?at=1", Answer.json(200, dp(8080)));
+
     Result r = run("history", "--actor", "bob", "--since", "1h", "-o", "json");
 
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("\"actor\" : \"bob\"").contains("\"diff\"");
+    assertThat(r.out()).contains("\"actor\" : \"bob\"");
+    JsonNode diff = new ObjectMapper().readTree(r.out()).get(0).get("diff");
+    assertThat(diff).hasSize(1);
+    assertThat(diff.get(0).get("op").asText()).isEqualTo("replace");
+    assertThat(diff.get(0).get("path").asText()).isEqualTo("/networking/inbound/0/port");
   }
 
   @Test

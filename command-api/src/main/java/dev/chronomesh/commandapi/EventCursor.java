@@ -47,11 +47,6 @@ record EventCursor(SortedMap<Integer, Long> positions) {
     return new EventCursor(positions);
   }
 
-  /** The position of {@code partition}, or {@code fallback} when the cursor has none. */
-  long position(int partition, long fallback) {
-    return positions.getOrDefault(partition, fallback);
-  }
-
   /** The cursor with {@code partition} at {@code offset}. */
   EventCursor with(int partition, long offset) {
     SortedMap<Integer, Long> next = new TreeMap<>(positions);

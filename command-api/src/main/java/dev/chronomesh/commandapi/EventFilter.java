@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The filters of {@code GET /events}: mesh, resource type, name, actor (each exact), the time range
- * {@code since} ≤ occurredAt &lt; {@code until} (RFC 3339) and the offset range {@code offset} ≤
- * offset &lt; {@code endOffset} (applied to each partition read). Pure: parsing and matching only.
+ * The filters of {@code GET /events}: mesh, resource type, name (each exact), actor (exact, or the
+ * principal of a {@code <principal>@<client address>} actor, so one user from any host), the time
+ * range {@code since} ≤ occurredAt &lt; {@code until} (RFC 3339) and the offset range {@code
+ * offset} ≤ offset &lt; {@code endOffset} (applied to each partition read). Pure: parsing and
+ * matching only.
  */
 record EventFilter(
     String mesh,
@@ -69,7 +71,7 @@ record EventFilter(
     return (mesh == null || mesh.equals(e.getMesh()))
         && (type == null || type.equals(e.getResourceType()))
         && (name == null || name.equals(e.getName()))
-        && (actor == null || actor.equals(e.getActor()))
+        && (actor == null || actor.equals(e.getActor()) || e.getActor().startsWith(actor + "@"))
         && (since == null || !at.isBefore(since))
         && (until == null || at.isBefore(until));
   }

@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The meshes as the events topic said they were at a moment ({@code GET ...?at=}): the mesh's
  * partition folded from its start with the decider's own fold ({@link MeshState#evolve}) up to the
- * moment, a time (events that occurred at or before it) or a position (events at or below an offset
- * of the mesh's partition, as {@code /events} gives them). It reads the log each time; the
- * checkpoints that bound the read on a long log are a later step of the same issue.
+ * moment: a position (the events at or below an offset of the mesh's partition, as {@code /events}
+ * gives them), or a time (the partition's events up to the first one that occurred after it: events
+ * are stamped by their senders, so a partition's times are nearly, not strictly, in log order, and
+ * the fold must stay in log order). It reads the log each time; the checkpoints that bound the read
+ * on a long log are a later step of the same issue.
  */
 final class MeshHistory {
   private static final Logger LOG = LoggerFactory.getLogger(MeshHistory.class);
